@@ -1,0 +1,31 @@
+import { Kind } from './device/index.ts'
+
+// Topic layout, v1. Device ids never contain '/', '+', '#' (contracts/registry.ts), so a
+// topic level is always one id.
+
+export const DEVICE_PREFIX = 'v1/devices/'
+/** Internal namespace for committed facts; '$' keeps it out of '#' subscriptions [MQTT-4.7.2-1]. */
+export const FACTS_PREFIX = '$qingyun/v1/facts/'
+export const FACTS_FILTER = `${FACTS_PREFIX}#`
+export const ERRORS_LEVEL = 'errors'
+
+export const deviceTopic = (deviceId: string, kind: Kind): string => `${DEVICE_PREFIX}${deviceId}/${kind}`
+export const errorsTopic = (deviceId: string): string => `${DEVICE_PREFIX}${deviceId}/${ERRORS_LEVEL}`
+export const factsTopic = (deviceId: string): string => `${FACTS_PREFIX}${deviceId}`
+
+export type ParsedDeviceTopic =
+  | { readonly ok: true; readonly deviceId: string; readonly kind: Kind }
+  | { readonly ok: false; readonly deviceId?: string; readonly reason: string }
+
+/** `v1/devices/{deviceId}/{kind}` → its parts, or why it is not a device message topic. */
+export function parseDeviceTopic(topic: string): ParsedDeviceTopic {
+  if (!topic.startsWith(DEVICE_PREFIX)) return { ok: false, reason: `topic must start with ${DEVICE_PREFIX}` }
+  const rest = topic.slice(DEVICE_PREFIX.length).split('/')
+  const [deviceId, kind] = rest
+  if (rest.length !== 2 || !deviceId || !kind) {
+    return { ok: false, reason: 'topic must be v1/devices/{deviceId}/{kind}' }
+  }
+  const k = Kind.safeParse(kind)
+  if (!k.success) return { ok: false, deviceId, reason: `unknown kind "${kind}"; expected one of ${Kind.options.join(', ')}` }
+  return { ok: true, deviceId, kind: k.data }
+}

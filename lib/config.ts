@@ -1,0 +1,142 @@
+import path from 'node:path'
+import { z } from 'zod'
+
+// One parseConfig(env) for the process (conventions.md #7). Every variable is validated at
+// start; a bad value stops the process with a message that names the variable.
+
+const port = z.coerce.number().int().min(0).max(65535)
+const positiveInt = z.coerce.number().int().positive()
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes')
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz })
+    return true
+  } catch {
+    return false
+  }
+}, 'must be an IANA time zone such as Asia/Shanghai')
+const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as http://127.0.0.1:8086' })
+
+/** Variable name → schema. Names are the public interface; README documents each. */
+export const ConfigEnv = z.object({
+  QINGYUN_BIND_HOST: z.string().min(1).default('0.0.0.0'),
+  QINGYUN_MQTT_PORT: port.default(1883),
+  QINGYUN_MQTT_WS_PORT: port.default(8083),
+  QINGYUN_HTTP_PORT: port.default(8080),
+  QINGYUN_MQTT_TLS_CERT: z.string().min(1).optional(),
+  QINGYUN_MQTT_TLS_KEY: z.string().min(1).optional(),
+  QINGYUN_DATA_DIR: z.string().min(1).default('./data'),
+  QINGYUN_REGISTRY: z.string().min(1).optional(),
+  QINGYUN_INFLUX_URL: httpUrl.optional(),
+  QINGYUN_INFLUX_DB: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a database name of letters, digits, _ or -').default('qingyun'),
+  QINGYUN_INFLUX_TOKEN: z.string().min(1).optional(),
+  QINGYUN_INFLUX_USERNAME: z.string().min(1).optional(),
+  QINGYUN_INFLUX_PASSWORD: z.string().min(1).optional(),
+  QINGYUN_TZ: timeZone.default('Asia/Shanghai'),
+  QINGYUN_ALLOW_ANONYMOUS: bool.default(false),
+  QINGYUN_MAX_PAYLOAD_BYTES: positiveInt.max(64 * 1024 * 1024).default(256 * 1024),
+  QINGYUN_MAX_TOPIC_LEVELS: positiveInt.max(100).default(8),
+  QINGYUN_MAX_CLIENT_ID_LENGTH: positiveInt.max(65535).default(128),
+  QINGYUN_TS_MAX_FUTURE_MS: positiveInt.default(10 * 60_000),
+  QINGYUN_TS_MAX_AGE_MS: positiveInt.default(30 * 86_400_000),
+  QINGYUN_WRITER_MAX_BATCH_LINES: positiveInt.default(5000),
+  QINGYUN_WRITER_MAX_IN_FLIGHT: positiveInt.max(64).default(2),
+  QINGYUN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
+})
+
+export type InfluxAuth = { readonly token: string } | { readonly username: string; readonly password: string } | undefined
+
+export interface Config {
+  readonly bindHost: string
+  readonly mqttPort: number
+  readonly mqttWsPort: number
+  readonly httpPort: number
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined
+  readonly dataDir: string
+  readonly registryPath: string
+  /** Whether the registry is the default one in the data dir, seeded from the sample. */
+  readonly registryIsDefault: boolean
+  readonly influx: { readonly url: string | undefined; readonly db: string; readonly auth: InfluxAuth }
+  readonly tz: string
+  readonly allowAnonymous: boolean
+  readonly limits: {
+    readonly maxPayloadBytes: number
+    /** Whole MQTT packets above this close the connection before they are buffered. */
+    readonly maxPacketBytes: number
+    readonly maxTopicLevels: number
+    readonly maxClientIdLength: number
+    readonly tsMaxFutureMs: number
+    readonly tsMaxAgeMs: number
+  }
+  readonly writer: { readonly maxBatchLines: number; readonly maxInFlight: number }
+  readonly logLevel: z.infer<typeof ConfigEnv>['QINGYUN_LOG_LEVEL']
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_E_INVALID'
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+/** Headroom for the topic and header bytes of a PUBLISH around its payload. */
+const PACKET_OVERHEAD_BYTES = 64 * 1024
+
+export function parseConfig(env: Readonly<Record<string, string | undefined>>, cwd = process.cwd()): Config {
+  // Empty strings count as unset, as shells and compose files often pass them.
+  const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('QINGYUN_') && v !== ''))
+  const parsed = ConfigEnv.safeParse(present)
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(present[String(i.path[0])] ?? '')}: ${i.message}`))
+  }
+  const e = parsed.data
+  const problems: string[] = []
+  if (e.QINGYUN_INFLUX_TOKEN && (e.QINGYUN_INFLUX_USERNAME || e.QINGYUN_INFLUX_PASSWORD)) {
+    problems.push('QINGYUN_INFLUX_TOKEN: set either a token or QINGYUN_INFLUX_USERNAME/QINGYUN_INFLUX_PASSWORD, not both')
+  }
+  if (Boolean(e.QINGYUN_INFLUX_USERNAME) !== Boolean(e.QINGYUN_INFLUX_PASSWORD)) {
+    problems.push('QINGYUN_INFLUX_USERNAME/QINGYUN_INFLUX_PASSWORD: set both or neither')
+  }
+  if (Boolean(e.QINGYUN_MQTT_TLS_CERT) !== Boolean(e.QINGYUN_MQTT_TLS_KEY)) {
+    problems.push('QINGYUN_MQTT_TLS_CERT/QINGYUN_MQTT_TLS_KEY: set both (PEM files) or neither')
+  }
+  if (!e.QINGYUN_INFLUX_URL && (e.QINGYUN_INFLUX_TOKEN || e.QINGYUN_INFLUX_USERNAME)) {
+    problems.push('QINGYUN_INFLUX_URL: credentials are set but no URL; the embedded InfluxDB needs none')
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+
+  const dataDir = path.resolve(cwd, e.QINGYUN_DATA_DIR)
+  const auth: InfluxAuth = e.QINGYUN_INFLUX_TOKEN
+    ? { token: e.QINGYUN_INFLUX_TOKEN }
+    : e.QINGYUN_INFLUX_USERNAME && e.QINGYUN_INFLUX_PASSWORD
+      ? { username: e.QINGYUN_INFLUX_USERNAME, password: e.QINGYUN_INFLUX_PASSWORD }
+      : undefined
+  return {
+    bindHost: e.QINGYUN_BIND_HOST,
+    mqttPort: e.QINGYUN_MQTT_PORT,
+    mqttWsPort: e.QINGYUN_MQTT_WS_PORT,
+    httpPort: e.QINGYUN_HTTP_PORT,
+    tls: e.QINGYUN_MQTT_TLS_CERT && e.QINGYUN_MQTT_TLS_KEY
+      ? { certFile: path.resolve(cwd, e.QINGYUN_MQTT_TLS_CERT), keyFile: path.resolve(cwd, e.QINGYUN_MQTT_TLS_KEY) }
+      : undefined,
+    dataDir,
+    registryPath: e.QINGYUN_REGISTRY ? path.resolve(cwd, e.QINGYUN_REGISTRY) : path.join(dataDir, 'registry.json'),
+    registryIsDefault: !e.QINGYUN_REGISTRY,
+    influx: { url: e.QINGYUN_INFLUX_URL, db: e.QINGYUN_INFLUX_DB, auth },
+    tz: e.QINGYUN_TZ,
+    allowAnonymous: e.QINGYUN_ALLOW_ANONYMOUS,
+    limits: {
+      maxPayloadBytes: e.QINGYUN_MAX_PAYLOAD_BYTES,
+      maxPacketBytes: e.QINGYUN_MAX_PAYLOAD_BYTES * 4 + PACKET_OVERHEAD_BYTES,
+      maxTopicLevels: e.QINGYUN_MAX_TOPIC_LEVELS,
+      maxClientIdLength: e.QINGYUN_MAX_CLIENT_ID_LENGTH,
+      tsMaxFutureMs: e.QINGYUN_TS_MAX_FUTURE_MS,
+      tsMaxAgeMs: e.QINGYUN_TS_MAX_AGE_MS
+    },
+    writer: { maxBatchLines: e.QINGYUN_WRITER_MAX_BATCH_LINES, maxInFlight: e.QINGYUN_WRITER_MAX_IN_FLIGHT },
+    logLevel: e.QINGYUN_LOG_LEVEL
+  }
+}
