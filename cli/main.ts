@@ -1,0 +1,67 @@
+import { ConfigError, parseConfig } from '../lib/config.ts'
+import type { CommandContext } from './commands/context.ts'
+import { devicesCommand, servicesCommand } from './commands/devices.ts'
+import { registryCommand, seedRegistry } from './commands/registry.ts'
+import { schemaCommand } from './commands/schema.ts'
+import { startCommand } from './commands/start.ts'
+import { SAMPLE_REGISTRY } from './system.ts'
+import path from 'node:path'
+
+const USAGE = `qingyun — live telemetry for a city's waste collection and transfer
+
+usage: qingyun <command> [options]
+
+commands:
+  start                         run the whole system (broker + ingest + dashboard-api; an embedded
+                                InfluxDB when QINGYUN_INFLUX_URL is unset)
+  schema --out DIR              write the wire contract as JSON Schema files and an AsyncAPI 3 document
+  devices add ID --type weighbridge|fill-sensor|gps-tracker --site|--bin|--vehicle REF
+                                register a device; prints its token once, as the last line of stdout
+  devices revoke ID             disable a device and forget its token (a running broker drops it)
+  devices list                  list devices
+  services add ID | revoke ID   service accounts that may read internal topics (facts)
+  registry sample --seed N --out FILE | registry check [FILE]
+  help                          this text
+
+configuration is by environment variables (QINGYUN_*); see README.md.
+`
+
+/** Entry point: returns the exit code. */
+export async function main(argv: string[], ctx: CommandContext = { env: process.env, stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    switch (command) {
+      case 'start':
+        return await startCommand(rest, ctx)
+      case 'schema':
+        return await schemaCommand(rest, ctx)
+      case 'devices':
+      case 'services': {
+        const config = parseConfig(ctx.env)
+        if (config.registryIsDefault) {
+          await seedRegistry({ samplePath: SAMPLE_REGISTRY, registryPath: config.registryPath, credentialsPath: path.join(config.dataDir, 'device-credentials.json') })
+        }
+        const run = command === 'devices' ? devicesCommand : servicesCommand
+        return await run(rest, { registryPath: config.registryPath, stdout: ctx.stdout, stderr: ctx.stderr })
+      }
+      case 'registry':
+        return await registryCommand(rest, { registryPath: parseConfig(ctx.env).registryPath, stdout: ctx.stdout, stderr: ctx.stderr })
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        ctx.stdout.write(USAGE)
+        return command === undefined ? 2 : 0
+      default:
+        ctx.stderr.write(`qingyun: unknown command "${command}"\n\n${USAGE}`)
+        return 2
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      ctx.stderr.write(`qingyun: ${err.message}\n`)
+      return 2
+    }
+    ctx.stderr.write(`qingyun: ${(err as Error).stack ?? String(err)}\n`)
+    return 1
+  }
+}

@@ -1,0 +1,136 @@
+import { mkdir } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { startBroker, type Broker } from '../broker/server.ts'
+import { buildApp } from '../dashboard-api/app.ts'
+import { inProcessFacts } from '../dashboard-api/factSource.ts'
+import { createLive, type Live } from '../dashboard-api/live.ts'
+import { createInfluxClient, type InfluxClient } from '../influx/client.ts'
+import { startLocalInfluxd } from '../influx/local.ts'
+import { createIngest, type Ingest } from '../ingest/ingest.ts'
+import { createWriter } from '../ingest/writer.ts'
+import type { Config } from '../lib/config.ts'
+import { createRegistryStore } from '../registry/store.ts'
+import { seedRegistry } from './commands/registry.ts'
+
+export const SAMPLE_REGISTRY = fileURLToPath(new URL('../registry/sample/wuxi.json', import.meta.url))
+
+export interface System {
+  readonly broker: Broker
+  readonly ingest: Ingest
+  readonly influx: InfluxClient
+  readonly live: Live
+  readonly http: FastifyInstance
+  readonly httpPort: number
+  /** Where the simulator finds the seeded devices' tokens, when the registry was seeded. */
+  readonly credentialsPath: string
+  stop(): Promise<void>
+}
+
+/**
+ * Assemble the whole node: InfluxDB (embedded when none is configured), registry, writer,
+ * ingest, broker and dashboard-api. Everything is built here and passed in (conventions #5).
+ */
+export async function startSystem(config: Config, log: Logger, opts: { now?: () => number } = {}): Promise<System> {
+  const now = opts.now ?? Date.now
+  const stops: Array<() => Promise<unknown> | unknown> = []
+  const stop = async (): Promise<void> => {
+    for (const s of stops.reverse()) {
+      try {
+        await s()
+      } catch (err) {
+        log.error({ err }, 'error while stopping')
+      }
+    }
+  }
+  try {
+    await mkdir(config.dataDir, { recursive: true })
+
+    let influxUrl = config.influx.url
+    if (!influxUrl) {
+      const local = await startLocalInfluxd({ dataDir: path.join(config.dataDir, 'influxdb'), log: log.child({ component: 'influxd' }) })
+      stops.push(() => local.stop())
+      influxUrl = local.url
+      log.info({ url: influxUrl }, 'embedded InfluxDB started (set QINGYUN_INFLUX_URL to use your own)')
+    }
+    const influx = createInfluxClient({ url: influxUrl, db: config.influx.db, ...(config.influx.auth ? { auth: config.influx.auth } : {}), log: log.child({ component: 'influx' }) })
+    await ensureDatabaseInBackground(influx, log, stops)
+
+    const credentialsPath = path.join(config.dataDir, 'device-credentials.json')
+    if (config.registryIsDefault) {
+      const seeded = await seedRegistry({ samplePath: SAMPLE_REGISTRY, registryPath: config.registryPath, credentialsPath })
+      if (seeded) log.info({ registry: config.registryPath, credentials: credentialsPath }, 'registry seeded from the synthetic Wuxi sample; device tokens written for the simulator')
+    }
+    const registry = await createRegistryStore({ path: config.registryPath, log: log.child({ component: 'registry' }) })
+    stops.push(() => registry.close())
+
+    const writer = createWriter({
+      client: influx,
+      log: log.child({ component: 'writer' }),
+      maxBatchLines: config.writer.maxBatchLines,
+      maxInFlight: config.writer.maxInFlight
+    })
+    stops.push(() => writer.close())
+
+    let ingest: Ingest | undefined
+    const broker = await startBroker(
+      { host: config.bindHost, mqttPort: config.mqttPort, wsPort: config.mqttWsPort, tls: config.tls, allowAnonymous: config.allowAnonymous, limits: config.limits },
+      { accounts: registry, ingest: () => ingest!, log: log.child({ component: 'broker' }), clock: now }
+    )
+    stops.push(() => broker.close())
+    ingest = createIngest({
+      sink: writer,
+      registry,
+      limits: config.limits,
+      log: log.child({ component: 'ingest' }),
+      onCommitted: (facts, msg) => broker.publishFacts(msg.deviceId, facts),
+      onRejected: (deviceId, notice) => broker.notifyDevice(deviceId, notice)
+    })
+    if (config.allowAnonymous) {
+      log.warn('QINGYUN_ALLOW_ANONYMOUS=true: devices may connect WITHOUT A TOKEN. Development only; never in production.')
+    }
+
+    const live = createLive({ facts: inProcessFacts(broker), influx, tz: config.tz, now, log: log.child({ component: 'live' }) })
+    stops.push(() => live.close())
+    await live.start()
+
+    const http = await buildApp({ live, readiness: { influx: () => influx.ping(), broker: () => !broker.aedes.closed }, log })
+    stops.push(() => http.close())
+    await http.listen({ host: config.bindHost, port: config.httpPort })
+    const address = http.server.address()
+    const httpPort = typeof address === 'object' && address ? address.port : config.httpPort
+
+    return { broker, ingest, influx, live, http, httpPort, credentialsPath, stop }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+}
+
+/** The database must exist before writes land; an InfluxDB that is down at start is retried. */
+async function ensureDatabaseInBackground(influx: InfluxClient, log: Logger, stops: Array<() => unknown>): Promise<void> {
+  try {
+    await influx.ensureDatabase()
+    return
+  } catch (err) {
+    log.error({ err: (err as Error).message, url: influx.url }, 'InfluxDB not reachable at start; acks will wait until it is')
+  }
+  let stopped = false
+  stops.push(() => {
+    stopped = true
+  })
+  void (async () => {
+    for (let delay = 1000; !stopped; delay = Math.min(delay * 2, 30_000)) {
+      await new Promise((r) => setTimeout(r, delay).unref())
+      try {
+        await influx.ensureDatabase()
+        log.info('InfluxDB reachable; database ensured')
+        return
+      } catch {
+        // keep trying
+      }
+    }
+  })()
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, parseConfig } from './config.ts'
+
+describe('parseConfig', () => {
+  it('has the documented defaults', () => {
+    const c = parseConfig({}, '/srv/qy')
+    expect(c).toMatchObject({
+      mqttPort: 1883,
+      httpPort: 8080,
+      dataDir: '/srv/qy/data',
+      registryPath: '/srv/qy/data/registry.json',
+      registryIsDefault: true,
+      influx: { url: undefined, db: 'qingyun', auth: undefined },
+      tz: 'Asia/Shanghai',
+      allowAnonymous: false,
+      limits: { maxPayloadBytes: 262144, tsMaxFutureMs: 600_000, tsMaxAgeMs: 2_592_000_000 }
+    })
+  })
+
+  it('reads every variable', () => {
+    const c = parseConfig(
+      {
+        QINGYUN_MQTT_PORT: '2883',
+        QINGYUN_HTTP_PORT: '0',
+        QINGYUN_DATA_DIR: '/var/lib/qy',
+        QINGYUN_REGISTRY: 'reg.json',
+        QINGYUN_INFLUX_URL: 'http://influx:8086',
+        QINGYUN_INFLUX_DB: 'city',
+        QINGYUN_INFLUX_USERNAME: 'u',
+        QINGYUN_INFLUX_PASSWORD: 'p',
+        QINGYUN_TZ: 'Europe/Berlin',
+        QINGYUN_ALLOW_ANONYMOUS: 'true'
+      },
+      '/x'
+    )
+    expect(c).toMatchObject({
+      mqttPort: 2883,
+      httpPort: 0,
+      dataDir: '/var/lib/qy',
+      registryPath: '/x/reg.json',
+      registryIsDefault: false,
+      influx: { url: 'http://influx:8086', db: 'city', auth: { username: 'u', password: 'p' } },
+      tz: 'Europe/Berlin',
+      allowAnonymous: true
+    })
+  })
+
+  it.each([
+    [{ QINGYUN_MQTT_PORT: 'abc' }, 'QINGYUN_MQTT_PORT="abc"'],
+    [{ QINGYUN_HTTP_PORT: '70000' }, 'QINGYUN_HTTP_PORT="70000"'],
+    [{ QINGYUN_TZ: 'Mars/Olympus' }, 'QINGYUN_TZ="Mars/Olympus": must be an IANA time zone'],
+    [{ QINGYUN_INFLUX_URL: 'influx:8086' }, 'QINGYUN_INFLUX_URL'],
+    [{ QINGYUN_ALLOW_ANONYMOUS: 'maybe' }, 'QINGYUN_ALLOW_ANONYMOUS="maybe": must be true or false'],
+    [{ QINGYUN_INFLUX_URL: 'http://i:8086', QINGYUN_INFLUX_TOKEN: 't', QINGYUN_INFLUX_USERNAME: 'u', QINGYUN_INFLUX_PASSWORD: 'p' }, 'not both'],
+    [{ QINGYUN_INFLUX_URL: 'http://i:8086', QINGYUN_INFLUX_USERNAME: 'u' }, 'set both or neither']
+  ])('names the variable for %j', (env, message) => {
+    expect(() => parseConfig(env)).toThrow(ConfigError)
+    expect(() => parseConfig(env)).toThrow(message)
+  })
+})
