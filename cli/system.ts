@@ -13,7 +13,7 @@ import { createIngest, type Ingest } from '../ingest/ingest.ts'
 import { createWriter } from '../ingest/writer.ts'
 import type { Config } from '../lib/config.ts'
 import { createRegistryStore } from '../registry/store.ts'
-import { seedRegistry } from './commands/registry.ts'
+import { seedRegistry } from '../registry/seed.ts'
 
 export const SAMPLE_REGISTRY = fileURLToPath(new URL('../registry/sample/wuxi.json', import.meta.url))
 

@@ -23,7 +23,7 @@ const Ready = z.object({ status: z.enum(['ready', 'not-ready']), checks: z.objec
 
 /** The Fastify app without `listen` (conventions: buildApp apart from listen). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger, disableRequestLogging: true })
+  const app = Fastify({ loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
