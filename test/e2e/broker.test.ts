@@ -1,0 +1,161 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import mqtt from 'mqtt'
+import { pino } from 'pino'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import WebSocket from 'ws'
+import { devicesCommand } from '../../cli/commands/devices.ts'
+import { buildApp } from '../../dashboard-api/app.ts'
+import { mqttFacts } from '../../dashboard-api/factSource.ts'
+import { createLive } from '../../dashboard-api/live.ts'
+import { rows } from '../../influx/client.ts'
+import { nextEvent, nextMessage } from '../harness/mqtt.ts'
+import { withSystem, type TestSystem } from '../harness/system.ts'
+
+const run = promisify(execFile)
+
+const count = async (t: TestSystem, q: string): Promise<number> => {
+  const [r] = await t.db.client.query(q)
+  return Number(rows(r)[0]?.n ?? 0)
+}
+
+function capture(): { stream: NodeJS.WritableStream; text: () => string } {
+  let text = ''
+  const stream = { write: (s: string) => ((text += s), true) } as unknown as NodeJS.WritableStream
+  return { stream, text: () => text }
+}
+
+const status = (extra: Record<string, unknown> = {}) => JSON.stringify({ ts: Date.now() - 1000, batteryPct: 50, ...extra })
+
+describe('a conformant MQTT 3.1.1 broker inside the ACL', () => {
+  it('acknowledges QoS 2 with PUBREC/PUBCOMP after storage, once', async () => {
+    const t = await withSystem()
+    const wb = await t.device('wb-1')
+    const body = status({ seq: 1 })
+    await wb.publishAsync('v1/devices/wb-1/status', body, { qos: 2 })
+    await wb.publishAsync('v1/devices/wb-1/status', body, { qos: 2 })
+    expect(await count(t, 'SELECT count(battery_pct) AS n FROM device_status')).toBe(1)
+  })
+
+  it('keeps retained messages for later subscribers', async () => {
+    const t = await withSystem()
+    const wb = await t.device('wb-1')
+    await wb.publishAsync('v1/devices/wb-1/status', status({ firmware: 'retained-fw' }), { qos: 1, retain: true })
+    const svc = await mqtt.connectAsync(t.mqttUrl, { username: 'svc-dash', password: t.tokens['svc-dash'], reconnectPeriod: 0 })
+    onTestFinished(() => svc.endAsync(true))
+    const got = nextEvent<[string, Buffer, { retain: boolean }]>(svc, 'message')
+    await svc.subscribeAsync('v1/devices/+/status', { qos: 1 })
+    const [topic, payload, packet] = await got
+    expect(topic).toBe('v1/devices/wb-1/status')
+    expect(packet.retain).toBe(true)
+    expect(JSON.parse(payload.toString()).firmware).toBe('retained-fw')
+  })
+
+  it("publishes a device's will through ingest when it drops off", async () => {
+    const t = await withSystem()
+    const gps = await t.device('gps-1', { will: { topic: 'v1/devices/gps-1/status', payload: Buffer.from(status({ firmware: 'will' })), qos: 1, retain: false } })
+    const svc = await mqtt.connectAsync(t.mqttUrl, { username: 'svc-dash', password: t.tokens['svc-dash'], reconnectPeriod: 0 })
+    onTestFinished(() => svc.endAsync(true))
+    await svc.subscribeAsync('$qingyun/v1/facts/gps-1', { qos: 1 })
+    const fact = nextMessage(svc)
+    gps.stream.destroy()
+    expect(JSON.parse((await fact)[1].toString())).toMatchObject({ facts: [{ kind: 'status', deviceId: 'gps-1', firmware: 'will' }] })
+    expect(await count(t, "SELECT count(battery_pct) AS n FROM device_status WHERE device = 'gps-1'")).toBe(1)
+  })
+
+  it('delivers QoS 1 messages queued for a persistent session after it reconnects', async () => {
+    const t = await withSystem()
+    const opts = { username: 'svc-dash', password: t.tokens['svc-dash'], clientId: 'persistent', clean: false, reconnectPeriod: 0 }
+    const first = await mqtt.connectAsync(t.mqttUrl, opts)
+    await first.subscribeAsync('$qingyun/v1/facts/#', { qos: 1 })
+    await first.endAsync()
+    const wb = await t.device('wb-1')
+    await wb.publishAsync('v1/devices/wb-1/status', status({ firmware: 'while-away' }), { qos: 1 })
+    const again = mqtt.connect(t.mqttUrl, opts)
+    onTestFinished(() => again.endAsync(true))
+    const [connack] = await nextEvent<[{ sessionPresent: boolean }]>(again, 'connect')
+    expect(connack.sessionPresent).toBe(true)
+    const [, payload] = await nextMessage(again)
+    expect(JSON.parse(payload.toString())).toMatchObject({ facts: [{ kind: 'status', firmware: 'while-away' }] })
+  })
+
+  it('scopes client ids by device, so one device cannot take over another one\'s session', async () => {
+    const t = await withSystem()
+    const victim = await t.device('wb-2', { clientId: 'shared-id' })
+    await t.device('wb-1', { clientId: 'shared-id' })
+    await new Promise((r) => setTimeout(r, 200))
+    expect(victim.connected).toBe(true)
+  })
+
+  it('refuses a client id over the configured length with CONNACK 2', async () => {
+    const t = await withSystem({ env: { QINGYUN_MAX_CLIENT_ID_LENGTH: '16' } })
+    await expect(mqtt.connectAsync(t.mqttUrl, { username: 'wb-1', password: t.tokens['wb-1'], clientId: 'x'.repeat(17), reconnectPeriod: 0 })).rejects.toMatchObject({ code: 2 })
+  })
+
+  it('works with a third-party client (mosquitto_pub)', async () => {
+    const t = await withSystem()
+    const port = String(t.system.broker.mqttPort)
+    const body = JSON.stringify({ ts: new Date(Date.now() - 5000).toISOString(), fillPct: 77.5, batteryPct: 61 })
+    await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-u', 'fill-1', '-P', t.tokens['fill-1']!, '-q', '1', '-t', 'v1/devices/fill-1/fill', '-m', body]).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'ENOENT' ? new Error('mosquitto_pub not found: apt-get install -y mosquitto-clients') : err
+    })
+    expect(await count(t, 'SELECT count(fill_pct) AS n FROM fill')).toBe(1)
+    await expect(run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-u', 'fill-1', '-P', 'wrong', '-q', '1', '-t', 'v1/devices/fill-1/fill', '-m', body])).rejects.toThrow()
+  })
+})
+
+describe('registry changes on a running broker', () => {
+  it('drops a revoked device at once and lets a newly added one in', async () => {
+    const t = await withSystem()
+    const wb = await t.device('wb-1')
+    const out = capture()
+    const closed = nextEvent(wb, 'close')
+    expect(await devicesCommand(['revoke', 'wb-1'], { registryPath: t.registryPath, stdout: out.stream, stderr: capture().stream })).toBe(0)
+    await closed
+    await expect(mqtt.connectAsync(t.mqttUrl, { username: 'wb-1', password: t.tokens['wb-1'], reconnectPeriod: 0 })).rejects.toMatchObject({ code: 4 })
+
+    const added = capture()
+    expect(await devicesCommand(['add', 'wb-3', '--type', 'weighbridge', '--site', 'sc-1'], { registryPath: t.registryPath, stdout: added.stream, stderr: capture().stream })).toBe(0)
+    const token = added.text().trim().split('\n').at(-1)!
+    let client: mqtt.MqttClient | undefined
+    for (let i = 0; i < 50 && !client; i++) {
+      client = await mqtt.connectAsync(t.mqttUrl, { username: 'wb-3', password: token, reconnectPeriod: 0 }).catch(async () => {
+        await new Promise((r) => setTimeout(r, 100))
+        return undefined
+      })
+    }
+    expect(client, 'the new device could not connect within 5 s').toBeDefined()
+    await client!.publishAsync('v1/devices/wb-3/status', status(), { qos: 1 })
+    await client!.endAsync()
+    expect(await count(t, "SELECT count(battery_pct) AS n FROM device_status WHERE device = 'wb-3'")).toBe(1)
+  })
+})
+
+describe('dashboard-api in another process', () => {
+  it('rebuilds today from InfluxDB, then follows facts over MQTT as a service account', async () => {
+    const t = await withSystem()
+    const wb = await t.device('wb-1')
+    const ticket = (id: string, netKg: number) => JSON.stringify({ ts: Date.now() - 30_000, ticketId: id, direction: 'in', stream: 'residual', grossKg: netKg + 10_000, tareKg: 10_000, netKg, plate: '苏B12345' })
+    await wb.publishAsync('v1/devices/wb-1/weighing', ticket('R-1', 5000), { qos: 1 })
+
+    const log = pino({ level: 'silent' })
+    const facts = mqttFacts({ url: t.mqttUrl, serviceId: 'svc-dash', token: t.tokens['svc-dash']!, log })
+    const live = createLive({ facts, influx: t.db.client, tz: 'Asia/Shanghai', now: Date.now, log })
+    await live.start()
+    const app = await buildApp({ live, readiness: { influx: () => t.db.client.ping(), broker: () => facts.connected() }, log })
+    onTestFinished(async () => {
+      await app.close()
+      await live.close()
+    })
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    const address = app.server.address() as { port: number }
+    const ws = new WebSocket(`ws://127.0.0.1:${address.port}/ws`)
+    onTestFinished(() => ws.close())
+    const next = (): Promise<Record<string, unknown>> => new Promise((resolve) => ws.once('message', (d) => resolve(JSON.parse(d.toString()))))
+    expect(await next()).toMatchObject({ type: 'snapshot', sites: [{ siteId: 'ts-1', inT: 5 }] })
+    const update = next()
+    await wb.publishAsync('v1/devices/wb-1/weighing', ticket('R-2', 2500), { qos: 1 })
+    expect(await update).toMatchObject({ type: 'site', siteId: 'ts-1', inT: 7.5 })
+    expect((await fetch(`http://127.0.0.1:${address.port}/readyz`)).status).toBe(200)
+  })
+})
