@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# `npm start`: set up what is missing, then run the whole system (`qingyun start`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/ensure.sh
+ensure_node
+ensure_npm_deps
+# No QINGYUN_INFLUX_URL: qingyun runs its own InfluxDB, so influxd must be on PATH.
+[ -n "${QINGYUN_INFLUX_URL:-}" ] || ensure_influxd
+exec node bin/qingyun.mjs start "$@"

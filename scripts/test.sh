@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `npm test`: set up what is missing, then typecheck, lint and run every test on real parts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/ensure.sh
+ensure_node
+ensure_npm_deps
+# The suite finds InfluxDB via QINGYUN_TEST_INFLUX_URL, else a local influxd, else
+# testcontainers; the outage test always stops and restarts an influxd of its own.
+ensure_influxd
+ensure_mosquitto_clients
+
+echo "== typecheck" >&2
+npx tsc --noEmit -p .
+echo "== lint" >&2
+npx eslint .
+echo "== tests" >&2
+mkdir -p test-output
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-output/vitest.json "$@" || status=$?
+# A plain closing line that any CI can read.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync("test-output/vitest.json", "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' || true
+exit $status
