@@ -1,0 +1,194 @@
+// The live registry of a process: loaded at start, reloaded when the file changes.
+//
+// Change detection uses fs.watch on the directory (a file watch would lose track of the file
+// once it is replaced by rename, which is how saveRegistry and most editors write) plus an
+// mtime/size/inode poll, because fs.watch is unreliable on network and container-mounted file
+// systems. Both only schedule a debounced, serialised re-read; unchanged content is ignored.
+import { watch } from 'node:fs'
+import type { FSWatcher, Stats } from 'node:fs'
+import { readFile, stat } from 'node:fs/promises'
+import { basename, dirname } from 'node:path'
+import type { Logger } from 'pino'
+import type { Bin, Device, Registry, ServiceAccount, Site, Vehicle } from '../contracts/registry.ts'
+import { RegistryError, RegistryIoError } from './errors.ts'
+import { parseRegistry } from './load.ts'
+
+export type RegistryListener = (next: Registry, prev: Registry) => void
+
+export interface RegistryStore {
+  current(): Registry
+  device(id: string): Device | undefined
+  site(id: string): Site | undefined
+  bin(id: string): Bin | undefined
+  vehicle(id: string): Vehicle | undefined
+  service(id: string): ServiceAccount | undefined
+  /** Called after a new, valid registry replaced the previous one. Returns an unsubscribe. */
+  onChange(listener: RegistryListener): () => void
+  /** Re-reads the file now; resolves true when a changed, valid registry was applied. */
+  reload(): Promise<boolean>
+  close(): Promise<void>
+}
+
+export interface RegistryStoreOptions {
+  path: string
+  log: Logger
+  /** Fallback poll interval for file systems where fs.watch misses changes. */
+  pollMs?: number
+  /** Quiet time after the last change event before the file is re-read. */
+  debounceMs?: number
+  /** Watch the directory as well as polling (default true; tests turn it off to test the poll). */
+  watch?: boolean
+}
+
+interface Indexed {
+  registry: Registry
+  devices: Map<string, Device>
+  sites: Map<string, Site>
+  bins: Map<string, Bin>
+  vehicles: Map<string, Vehicle>
+  services: Map<string, ServiceAccount>
+}
+
+function byId<T extends { id: string }>(entries: readonly T[]): Map<string, T> {
+  return new Map(entries.map((e) => [e.id, e]))
+}
+
+function indexRegistry(registry: Registry): Indexed {
+  return {
+    registry,
+    devices: byId(registry.devices),
+    sites: byId(registry.sites),
+    bins: byId(registry.bins),
+    vehicles: byId(registry.vehicles),
+    services: byId(registry.services),
+  }
+}
+
+const statKey = (s: Stats) => `${s.ino}:${s.size}:${s.mtimeMs}`
+
+function counts(r: Registry) {
+  return { sites: r.sites.length, bins: r.bins.length, vehicles: r.vehicles.length, devices: r.devices.length, services: r.services.length }
+}
+
+export async function createRegistryStore(options: RegistryStoreOptions): Promise<RegistryStore> {
+  const { path, pollMs = 1000, debounceMs = 50, watch: useWatch = true } = options
+  const log = options.log.child({ component: 'registry', path })
+
+  let lastStat = await stat(path).then(statKey, () => 'missing')
+  let appliedText = await readFile(path, 'utf8').catch((err: Error) => {
+    throw new RegistryIoError(`${path}: cannot read the registry: ${err.message}`, { cause: err })
+  })
+  let state = indexRegistry(parseRegistry(appliedText, path))
+  // The last content seen (null: unreadable), valid or not, so that a bad file is reported
+  // once rather than on every change event.
+  let seenText: string | null = appliedText
+  log.info(counts(state.registry), 'registry loaded')
+
+  const listeners = new Set<RegistryListener>()
+  let closed = false
+  let debounce: NodeJS.Timeout | undefined
+  let chain: Promise<unknown> = Promise.resolve()
+
+  async function reloadNow(): Promise<boolean> {
+    if (closed) return false
+    let text: string
+    try {
+      lastStat = await stat(path).then(statKey, () => 'missing')
+      text = await readFile(path, 'utf8')
+    } catch (err) {
+      if (seenText !== null) log.error({ err }, 'registry unreadable; keeping the previous registry')
+      seenText = null
+      return false
+    }
+    if (text === seenText) return false
+    seenText = text
+    if (text === appliedText) return false
+    let next: Registry
+    try {
+      next = parseRegistry(text, path)
+    } catch (err) {
+      if (err instanceof RegistryError) {
+        log.error({ code: err.code, problems: err.problems }, 'registry change rejected; keeping the previous registry')
+      } else {
+        log.error({ err }, 'registry change rejected; keeping the previous registry')
+      }
+      return false
+    }
+    const prev = state.registry
+    state = indexRegistry(next)
+    appliedText = text
+    log.info(counts(next), 'registry reloaded')
+    for (const listener of listeners) {
+      try {
+        listener(next, prev)
+      } catch (err) {
+        log.error({ err }, 'registry change listener failed')
+      }
+    }
+    return true
+  }
+
+  function enqueue(): Promise<boolean> {
+    const run = chain.then(reloadNow)
+    chain = run.catch(() => undefined)
+    return run
+  }
+
+  function schedule(): void {
+    if (closed) return
+    clearTimeout(debounce)
+    debounce = setTimeout(() => void enqueue(), debounceMs)
+    debounce.unref()
+  }
+
+  let watcher: FSWatcher | undefined
+  const file = basename(path)
+  if (useWatch) {
+    try {
+      watcher = watch(dirname(path), { persistent: false }, (_event, name) => {
+        if (name === null || name === file) schedule()
+      })
+      watcher.on('error', (err) => {
+        log.warn({ err }, 'registry directory watch failed; relying on polling')
+        watcher?.close()
+        watcher = undefined
+      })
+    } catch (err) {
+      log.warn({ err }, 'registry directory watch unavailable; relying on polling')
+    }
+  }
+
+  const poll = setInterval(() => {
+    void stat(path).then(statKey, () => 'missing').then((key) => {
+      if (key !== lastStat) {
+        lastStat = key
+        schedule()
+      }
+    })
+  }, pollMs)
+  poll.unref()
+
+  return {
+    current: () => state.registry,
+    device: (id) => state.devices.get(id),
+    site: (id) => state.sites.get(id),
+    bin: (id) => state.bins.get(id),
+    vehicle: (id) => state.vehicles.get(id),
+    service: (id) => state.services.get(id),
+    onChange(listener) {
+      listeners.add(listener)
+      return () => {
+        listeners.delete(listener)
+      }
+    },
+    reload: enqueue,
+    async close() {
+      closed = true
+      clearTimeout(debounce)
+      clearInterval(poll)
+      watcher?.close()
+      listeners.clear()
+      await chain
+    },
+  }
+}
