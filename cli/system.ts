@@ -74,13 +74,14 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     })
     stops.push(() => writer.close())
 
-    let ingest: Ingest | undefined
+    // The broker hands messages to ingest, and ingest publishes through the broker.
+    const late: { ingest?: Ingest } = {}
     const broker = await startBroker(
       { host: config.bindHost, mqttPort: config.mqttPort, wsPort: config.mqttWsPort, tls: config.tls, allowAnonymous: config.allowAnonymous, limits: config.limits },
-      { accounts: registry, ingest: () => ingest!, log: log.child({ component: 'broker' }), clock: now }
+      { accounts: registry, ingest: () => late.ingest!, log: log.child({ component: 'broker' }), clock: now }
     )
     stops.push(() => broker.close())
-    ingest = createIngest({
+    const ingest = createIngest({
       sink: writer,
       registry,
       limits: config.limits,
@@ -88,6 +89,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       onCommitted: (facts, msg) => broker.publishFacts(msg.deviceId, facts),
       onRejected: (deviceId, notice) => broker.notifyDevice(deviceId, notice)
     })
+    late.ingest = ingest
     if (config.allowAnonymous) {
       log.warn('QINGYUN_ALLOW_ANONYMOUS=true: devices may connect WITHOUT A TOKEN. Development only; never in production.')
     }

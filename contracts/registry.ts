@@ -3,6 +3,8 @@
 // entries (unique ids, references) are checked by `checkRegistry`, a separate pure function,
 // so each problem can name the entry it is about instead of a refinement's anonymous path.
 import { z } from 'zod'
+import type { Kind } from './device/index.ts'
+import { Plate } from './plate.ts'
 
 /** MQTT usernames and topic segments: never `/`, `+`, `#` (MQTT wildcards) nor `:`. */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
@@ -23,17 +25,8 @@ export const TOKEN_HASH_PATTERN = /^sha256:[0-9a-f]{64}$/
 export const TokenHash = z.string().regex(TOKEN_HASH_PATTERN, { error: 'must be "sha256:" followed by 64 lowercase hex digits' })
 export type TokenHash = z.infer<typeof TokenHash>
 
-const PROVINCES = '京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼'
-/**
- * Chinese plates (GA 36-2018): province + city letter + 5 characters (letters without I and
- * O, digits), or new-energy: 6 characters, D/F first for small vehicles (苏BD12345) or last for
- * large ones (苏B12345D) — collection trucks are large vehicles.
- */
-export const PLATE_PATTERN = new RegExp(
-  `^[${PROVINCES}][A-Z](?:[A-HJ-NP-Z0-9]{5}|[DF][A-HJ-NP-Z0-9][0-9]{4}|[0-9]{5}[DF])$`,
-)
-export const Plate = z.string().regex(PLATE_PATTERN, { error: 'must be a Chinese plate such as 苏B12345, 苏BD12345 or 苏B12345D' })
-export type Plate = z.infer<typeof Plate>
+export { PLATE_PATTERN, Plate } from './plate.ts'
+
 
 /** WGS-84 degrees (GPS, not the GCJ-02 of Chinese web maps). */
 export const Location = z.strictObject({
@@ -83,9 +76,9 @@ export const DEVICE_TYPES = ['weighbridge', 'fill-sensor', 'gps-tracker'] as con
 export const DeviceType = z.enum(DEVICE_TYPES)
 export type DeviceType = z.infer<typeof DeviceType>
 
-/** Message kinds on `v1/devices/{deviceId}/{kind}`. */
-export const MessageKind = z.enum(['weighing', 'fill', 'position', 'status'])
-export type MessageKind = z.infer<typeof MessageKind>
+/** Message kinds on `v1/devices/{deviceId}/{kind}` (defined with the wire contract). */
+export { Kind as MessageKind } from './device/index.ts'
+type MessageKind = Kind
 
 export const KINDS_BY_DEVICE_TYPE: { readonly [T in DeviceType]: readonly MessageKind[] } = {
   weighbridge: ['weighing', 'status'],

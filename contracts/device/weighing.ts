@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { Plate } from '../plate.ts'
 import { Envelope } from './common.ts'
 
 export const Direction = z.enum(['in', 'out'])
@@ -13,16 +14,7 @@ export const Material = z.enum([
 ])
 export type Material = z.infer<typeof Material>
 
-/**
- * A Chinese licence plate: province abbreviation, issuing-office letter, then 5 characters
- * (6 for new-energy plates). I and O are not used on plates (GA 36-2018).
- */
-export const Plate = z
-  .string()
-  .regex(
-    /^[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Z][A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警]$/,
-    'plate must be a Chinese licence plate such as 苏B12345'
-  )
+export { Plate } from '../plate.ts'
 
 /** Weighbridge tickets cover trucks up to 49 t gross (GB 1589); 200 t leaves room for rail/barge scales. */
 const Kg = z.number().nonnegative().max(200_000)
