@@ -78,6 +78,7 @@ export function toLine(point: Point): string {
     const v = point.tags[k]
     if (v === undefined || v === '') continue
     if (k === '') throw new LineProtocolError('tag key is empty')
+    if (k === 'time') throw new LineProtocolError(`tag key "time" is reserved (InfluxDB refuses the point: "invalid tag key")`)
     line += `,${escapeName(k, KEY, 'tag key')}=${escapeName(v, KEY, `tag ${JSON.stringify(k)} value`)}`
   }
 
@@ -85,6 +86,9 @@ export function toLine(point: Point): string {
   for (const [k, f] of Object.entries(point.fields)) {
     if (f === undefined) continue
     if (k === '') throw new LineProtocolError('field key is empty')
+    // influxd 1.6.7 refuses a point whose only field is "time" and silently drops a "time" field
+    // next to others (204, the field is gone): refuse it here, loudly.
+    if (k === 'time') throw new LineProtocolError(`field key "time" is reserved (InfluxDB drops it)`)
     fields.push(`${escapeName(k, KEY, 'field key')}=${formatField(k, f)}`)
   }
   if (fields.length === 0) throw new LineProtocolError(`point of ${JSON.stringify(measurement)} has no fields`)
