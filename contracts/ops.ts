@@ -1,0 +1,193 @@
+import { z } from 'zod'
+import { Material } from './device/weighing.ts'
+import { RejectionCode } from './rejection.ts'
+
+// The operations numbers (design.md "Operations numbers"), as dashboard-api serves them over
+// REST and the websocket. Tonnes are rounded to the kilogram (3 decimals); percentages to
+// 0.1. Times are epoch ms; days are local days (QINGYUN_TZ) as YYYY-MM-DD.
+
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/)
+const Pct = z.number().nullable().describe('null when the denominator is 0')
+
+export const SiteStatus = z.enum(['cleared', 'on-track', 'at-risk', 'will-not-clear'])
+export type SiteStatus = z.infer<typeof SiteStatus>
+
+export const SiteProjection = z.object({
+  /** Whether the site will end the day with stock within its tolerance. */
+  status: SiteStatus,
+  projectedInT: z.number(),
+  projectedOutT: z.number(),
+  projectedStockT: z.number(),
+  /** Projected inbound above design capacity. */
+  overCapacity: z.boolean()
+})
+export type SiteProjection = z.infer<typeof SiteProjection>
+
+export const SiteBalance = z.object({
+  siteId: z.string(),
+  name: z.string(),
+  type: z.enum(['transfer', 'sorting']),
+  district: z.string(),
+  day: Day,
+  inT: z.number(),
+  outT: z.number(),
+  /** Yesterday's closing stock. */
+  openingT: z.number(),
+  /** opening + in − out. */
+  stockT: z.number(),
+  /** out / (opening + in) × 100. */
+  clearancePct: Pct,
+  /** in / design capacity × 100. */
+  capacityPct: Pct,
+  capacityTpd: z.number(),
+  toleranceT: z.number(),
+  /** Local time after which stock above tolerance raises an alert, HH:MM. */
+  cutoff: z.string(),
+  /** Stock within tolerance (at the end of a past day; now, for today). */
+  cleared: z.boolean(),
+  ticketsIn: z.number().int(),
+  ticketsOut: z.number().int(),
+  lastTicketAt: z.number().nullable(),
+  projection: SiteProjection
+})
+export type SiteBalance = z.infer<typeof SiteBalance>
+
+export const HourPoint = z.object({ hour: z.number().int().min(0).max(23), start: z.number(), inT: z.number(), outT: z.number() })
+export type HourPoint = z.infer<typeof HourPoint>
+
+export const CitySummary = z.object({
+  day: Day,
+  inT: z.number(),
+  outT: z.number(),
+  targetT: z.number(),
+  targetPct: Pct,
+  /** Inbound tonnes over the last 60 minutes. */
+  tonnesPerHour: z.number(),
+  hourly: z.array(HourPoint),
+  sites: z.object({
+    total: z.number().int(),
+    cleared: z.number().int(),
+    onTrack: z.number().int(),
+    atRisk: z.number().int(),
+    willNotClear: z.number().int(),
+    overCapacity: z.number().int()
+  }),
+  alerts: z.object({ critical: z.number().int(), warning: z.number().int(), info: z.number().int() })
+})
+export type CitySummary = z.infer<typeof CitySummary>
+
+export const DailyRow = z.object({
+  day: Day,
+  siteId: z.string(),
+  inT: z.number(),
+  outT: z.number(),
+  openingT: z.number(),
+  stockT: z.number(),
+  clearancePct: Pct,
+  capacityPct: Pct,
+  cleared: z.boolean()
+})
+export type DailyRow = z.infer<typeof DailyRow>
+
+export const Recyclables = z.object({
+  day: Day,
+  byMaterial: z.array(z.object({ material: Material, inT: z.number(), outT: z.number() })),
+  /** Per sorting centre: out / in × 100 of recyclables today. */
+  sortingYield: z.array(z.object({ siteId: z.string(), inT: z.number(), outT: z.number(), yieldPct: Pct })),
+  /** Month to date (the month of `day`), recovered tonnes (outbound from sorting centres) against targets. */
+  monthToDate: z.array(z.object({ material: Material, t: z.number(), targetT: z.number().nullable(), pct: Pct }))
+})
+export type Recyclables = z.infer<typeof Recyclables>
+
+export const BinStatus = z.enum(['ok', 'needs-service', 'overflow', 'no-data'])
+export type BinStatus = z.infer<typeof BinStatus>
+
+export const BinView = z.object({
+  binId: z.string(),
+  district: z.string(),
+  stream: z.string(),
+  lat: z.number(),
+  lon: z.number(),
+  fillPct: z.number().nullable(),
+  lastReadingAt: z.number().nullable(),
+  status: BinStatus,
+  /** Emptied events today (a sharp fill drop). */
+  emptiedToday: z.number().int(),
+  lastEmptiedAt: z.number().nullable(),
+  collectedToday: z.boolean(),
+  /** From the recent fill rate; null when not filling or unknown. */
+  predictedFullAt: z.number().nullable(),
+  batteryPct: z.number().nullable()
+})
+export type BinView = z.infer<typeof BinView>
+
+export const VehicleState = z.enum(['moving', 'idle', 'offline', 'no-data'])
+export type VehicleState = z.infer<typeof VehicleState>
+
+export const VehicleView = z.object({
+  vehicleId: z.string(),
+  plate: z.string(),
+  type: z.string(),
+  district: z.string(),
+  lat: z.number().nullable(),
+  lon: z.number().nullable(),
+  speedKmh: z.number().nullable(),
+  headingDeg: z.number().nullable(),
+  lastFixAt: z.number().nullable(),
+  state: VehicleState,
+  /** Zone the vehicle is in now, if any. */
+  zoneId: z.string().nullable(),
+  zoneViolationsToday: z.number().int(),
+  speedViolationsToday: z.number().int()
+})
+export type VehicleView = z.infer<typeof VehicleView>
+
+export const CompletenessRow = z.object({
+  day: Day,
+  /** device id, or site id when grouped by site. */
+  key: z.string(),
+  by: z.enum(['device', 'site']),
+  accepted: z.number().int(),
+  rejected: z.partialRecord(RejectionCode, z.number().int()),
+  rejectedTotal: z.number().int(),
+  duplicates: z.number().int(),
+  /** Accepted messages that arrived more than the late threshold after their event time. */
+  late: z.number().int(),
+  /** Gaps in seq. */
+  missing: z.number().int()
+})
+export type CompletenessRow = z.infer<typeof CompletenessRow>
+
+export const AlertType = z.enum([
+  'site-will-not-clear',
+  'site-over-capacity',
+  'site-stock-after-cutoff',
+  'bin-overflow',
+  'bin-near-full',
+  'vehicle-zone-window',
+  'vehicle-speeding',
+  'device-offline',
+  'device-low-battery',
+  'rejection-spike'
+])
+export type AlertType = z.infer<typeof AlertType>
+
+export const Severity = z.enum(['critical', 'warning', 'info'])
+export type Severity = z.infer<typeof Severity>
+
+export const Alert = z.object({
+  /** Stable for one episode: type + subject + opening time. */
+  id: z.string(),
+  type: AlertType,
+  severity: Severity,
+  subject: z.object({ kind: z.enum(['site', 'bin', 'vehicle', 'device', 'city']), id: z.string() }),
+  state: z.enum(['open', 'resolved']),
+  openedAt: z.number(),
+  updatedAt: z.number(),
+  resolvedAt: z.number().nullable(),
+  acknowledgedAt: z.number().nullable(),
+  acknowledgedBy: z.string().nullable(),
+  message: z.string(),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+})
+export type Alert = z.infer<typeof Alert>

@@ -1,0 +1,55 @@
+import type { Alert, BinStatus, BinView, CitySummary, CompletenessRow, DailyRow, HourPoint, Recyclables, SiteBalance, VehicleState, VehicleView } from '../../contracts/ops.ts'
+
+/** What changed, so the websocket layer knows which channels to push (it re-reads the views). */
+export type Change =
+  | { readonly channel: 'city' }
+  | { readonly channel: 'site'; readonly siteId: string }
+  | { readonly channel: 'bin'; readonly binId: string }
+  | { readonly channel: 'vehicle'; readonly vehicleId: string }
+  | { readonly channel: 'alert'; readonly alertId: string }
+  /** Local midnight passed: every view starts a new day. */
+  | { readonly channel: 'day' }
+
+export interface BinFilter {
+  readonly status?: BinStatus
+  readonly district?: string
+  readonly stream?: string
+}
+
+export interface VehicleFilter {
+  readonly state?: VehicleState
+  readonly district?: string
+  readonly type?: string
+}
+
+export interface AlertFilter {
+  readonly state?: 'open' | 'resolved'
+  readonly severity?: Alert['severity']
+  readonly type?: Alert['type']
+  /** Alerts opened or updated on this local day; default: open ones plus today's. */
+  readonly day?: string
+}
+
+/**
+ * The operations model: committed facts folded into each local day's state, rebuilt from
+ * InfluxDB at start (design decision 3). Today's views come from memory; other days from
+ * InfluxDB. `day` defaults to today in QINGYUN_TZ.
+ */
+export interface Model {
+  start(): Promise<void>
+  close(): Promise<void>
+  today(): string
+  city(day?: string): Promise<CitySummary>
+  sites(day?: string): Promise<SiteBalance[]>
+  site(siteId: string, day?: string): Promise<SiteBalance | undefined>
+  siteHourly(siteId: string, day?: string): Promise<HourPoint[]>
+  /** Daily balances over [from, to] inclusive, per site (or one site). */
+  history(from: string, to: string, siteId?: string): Promise<DailyRow[]>
+  recyclables(day?: string): Promise<Recyclables>
+  bins(filter?: BinFilter): BinView[]
+  vehicles(filter?: VehicleFilter): VehicleView[]
+  completeness(by: 'device' | 'site', day?: string): Promise<CompletenessRow[]>
+  alerts(filter?: AlertFilter): Alert[]
+  acknowledge(alertId: string, by: string, now?: number): Promise<Alert | undefined>
+  onChange(listener: (change: Change) => void): () => void
+}
