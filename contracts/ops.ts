@@ -137,10 +137,38 @@ export const VehicleView = z.object({
   state: VehicleState,
   /** Zone the vehicle is in now, if any. */
   zoneId: z.string().nullable(),
+  /** In a zone outside the window its type is allowed there, now. */
+  zoneWindowViolation: z.boolean(),
+  /** Over the speed limit of its zone (or the city default), now. */
+  speeding: z.boolean(),
   zoneViolationsToday: z.number().int(),
   speedViolationsToday: z.number().int()
 })
 export type VehicleView = z.infer<typeof VehicleView>
+
+export const DeviceView = z.object({
+  deviceId: z.string(),
+  type: z.string(),
+  /** The site, bin or vehicle it belongs to. */
+  ref: z.string(),
+  enabled: z.boolean(),
+  lastSeenAt: z.number().nullable(),
+  /** No message for longer than the offline threshold of its type. */
+  offline: z.boolean(),
+  batteryPct: z.number().nullable(),
+  rssiDbm: z.number().nullable(),
+  firmware: z.string().nullable()
+})
+export type DeviceView = z.infer<typeof DeviceView>
+
+/** Accepted and rejected objects over a recent window, city-wide and per device. */
+export const RejectionRate = z.object({
+  windowMs: z.number(),
+  accepted: z.number().int(),
+  rejected: z.number().int(),
+  byDevice: z.array(z.object({ deviceId: z.string(), accepted: z.number().int(), rejected: z.number().int() }))
+})
+export type RejectionRate = z.infer<typeof RejectionRate>
 
 export const CompletenessRow = z.object({
   day: Day,

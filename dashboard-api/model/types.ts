@@ -1,4 +1,4 @@
-import type { Alert, BinStatus, BinView, CitySummary, CompletenessRow, DailyRow, HourPoint, Recyclables, SiteBalance, VehicleState, VehicleView } from '../../contracts/ops.ts'
+import type { Alert, BinStatus, BinView, CitySummary, CompletenessRow, DailyRow, DeviceView, HourPoint, Recyclables, RejectionRate, SiteBalance, VehicleState, VehicleView } from '../../contracts/ops.ts'
 
 /** What changed, so the websocket layer knows which channels to push (it re-reads the views). */
 export type Change =
@@ -7,6 +7,7 @@ export type Change =
   | { readonly channel: 'bin'; readonly binId: string }
   | { readonly channel: 'vehicle'; readonly vehicleId: string }
   | { readonly channel: 'alert'; readonly alertId: string }
+  | { readonly channel: 'device'; readonly deviceId: string }
   /** Local midnight passed: every view starts a new day. */
   | { readonly channel: 'day' }
 
@@ -49,6 +50,8 @@ export interface Model {
   bins(filter?: BinFilter): BinView[]
   vehicles(filter?: VehicleFilter): VehicleView[]
   completeness(by: 'device' | 'site', day?: string): Promise<CompletenessRow[]>
+  devices(): DeviceView[]
+  rejectionRate(): RejectionRate
   alerts(filter?: AlertFilter): Alert[]
   acknowledge(alertId: string, by: string, now?: number): Promise<Alert | undefined>
   onChange(listener: (change: Change) => void): () => void
