@@ -1,0 +1,37 @@
+import type { Alert, BinView, DeviceView, RejectionRate, SiteBalance, VehicleView } from '../../contracts/ops.ts'
+import type { AlertFilter } from '../model/types.ts'
+
+/** Thresholds the alert rules use; the model maps the registry's rules onto these. */
+export interface AlertRules {
+  /** Bin fill at or above this is "near full" (needs service). */
+  readonly binNearFullPct: number
+  /** Bin fill at or above this is overflowing. */
+  readonly binOverflowPct: number
+  readonly lowBatteryPct: number
+  /** A spike: at least this many rejected objects in the window … */
+  readonly rejectionSpikeMin: number
+  /** … and at least this share of all objects in the window, 0–1. */
+  readonly rejectionSpikeShare: number
+}
+
+/** A snapshot of the views the rules read, at `now`. */
+export interface AlertInputs {
+  readonly now: number
+  readonly day: string
+  readonly sites: readonly SiteBalance[]
+  readonly bins: readonly BinView[]
+  readonly vehicles: readonly VehicleView[]
+  readonly devices: readonly DeviceView[]
+  readonly rejections: RejectionRate
+}
+
+export interface AlertEngine {
+  /** Load open alerts (and today's resolved ones) from InfluxDB. */
+  start(): Promise<void>
+  /** Open what the rules now say is wrong, resolve what no longer is; persist each
+   *  transition to InfluxDB before it is visible. Returns the ids of alerts that changed. */
+  evaluate(inputs: AlertInputs): Promise<string[]>
+  list(filter?: AlertFilter): Alert[]
+  acknowledge(alertId: string, by: string, now: number): Promise<Alert | undefined>
+  close(): Promise<void>
+}
