@@ -29,6 +29,7 @@ export const ConfigEnv = z.object({
   QINGYUN_MQTT_TLS_KEY: z.string().min(1).optional(),
   QINGYUN_DATA_DIR: z.string().min(1).default('./data'),
   QINGYUN_REGISTRY: z.string().min(1).optional(),
+  QINGYUN_USERS: z.string().min(1).optional(),
   QINGYUN_INFLUX_URL: httpUrl.optional(),
   QINGYUN_INFLUX_DB: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a database name of letters, digits, _ or -').default('qingyun'),
   QINGYUN_INFLUX_TOKEN: z.string().min(1).optional(),
@@ -58,6 +59,8 @@ export interface Config {
   readonly registryPath: string
   /** Whether the registry is the default one in the data dir, seeded from the sample. */
   readonly registryIsDefault: boolean
+  /** Operator accounts (hashed bearer tokens). */
+  readonly usersPath: string
   readonly influx: { readonly url: string | undefined; readonly db: string; readonly auth: InfluxAuth }
   readonly tz: string
   readonly allowAnonymous: boolean
@@ -125,6 +128,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     dataDir,
     registryPath: e.QINGYUN_REGISTRY ? path.resolve(cwd, e.QINGYUN_REGISTRY) : path.join(dataDir, 'registry.json'),
     registryIsDefault: !e.QINGYUN_REGISTRY,
+    usersPath: e.QINGYUN_USERS ? path.resolve(cwd, e.QINGYUN_USERS) : path.join(dataDir, 'users.json'),
     influx: { url: e.QINGYUN_INFLUX_URL, db: e.QINGYUN_INFLUX_DB, auth },
     tz: e.QINGYUN_TZ,
     allowAnonymous: e.QINGYUN_ALLOW_ANONYMOUS,

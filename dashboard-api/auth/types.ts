@@ -1,0 +1,17 @@
+/** Operator roles, least to most privileged (design decision 7). */
+export const ROLES = ['viewer', 'operator', 'admin'] as const
+export type Role = (typeof ROLES)[number]
+
+/** Whether `role` may do what `needed` may. */
+export const allows = (role: Role, needed: Role): boolean => ROLES.indexOf(role) >= ROLES.indexOf(needed)
+
+export interface Operator {
+  readonly name: string
+  readonly role: Role
+}
+
+/** Bearer-token check, shared by REST and the websocket. */
+export interface Authenticator {
+  /** The operator a token belongs to, or undefined (unknown, disabled, malformed). */
+  verify(token: string): Operator | undefined
+}
