@@ -32,6 +32,8 @@ export interface AlertEngine {
    *  transition to InfluxDB before it is visible. Returns the ids of alerts that changed. */
   evaluate(inputs: AlertInputs): Promise<string[]>
   list(filter?: AlertFilter): Alert[]
+  /** One alert in memory (open, or resolved/updated today), by id. */
+  get(alertId: string): Alert | undefined
   acknowledge(alertId: string, by: string, now: number): Promise<Alert | undefined>
   close(): Promise<void>
 }
