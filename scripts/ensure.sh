@@ -11,10 +11,13 @@ ensure_node() {
 }
 
 ensure_npm_deps() {
-  # Install when node_modules is missing or older than the lock file.
+  # Install when node_modules is missing or older than the lock file. `npm install`, not
+  # `npm ci`: vite lists an optional Windows-only package the registry does not serve, which
+  # npm leaves out of the lock file and `npm ci` then refuses; the lock file still pins
+  # every version.
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    echo "qingyun: installing npm dependencies (npm ci)" >&2
-    npm ci --no-audit --no-fund >&2
+    echo "qingyun: installing npm dependencies (npm install)" >&2
+    npm install --no-audit --no-fund >&2
   fi
 }
 
