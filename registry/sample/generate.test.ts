@@ -107,4 +107,19 @@ describe('the Wuxi sample', () => {
       await rm(dir, { recursive: true, force: true })
     }
   })
+  it('has old-town and residential zones inside their districts, with night-only compactor windows, and recyclable targets', () => {
+    const zones = sample.zones ?? []
+    expect(zones.length).toBeGreaterThanOrEqual(3)
+    expect(zones.length).toBeLessThanOrEqual(6)
+    const districtOf: Record<string, string> = { lx: '梁溪', bh: '滨湖', xw: '新吴', jy: '江阴' }
+    for (const z of zones) {
+      const d = districtOf[z.id.split('-')[1]!]!
+      for (const [lon, lat] of z.polygon) expect(pointInAny(lon, lat, WUXI_OUTLINES.get(d as never) ?? []), `${z.id} vertex outside ${d}`).toBe(true)
+      const compactor = z.windows.filter((w) => w.vehicleTypes.includes('compactor'))
+      expect(compactor.length).toBeGreaterThan(0)
+      // Night only: every compactor window spans midnight and ends by 07:00.
+      for (const w of compactor) expect(w.from > w.to && w.to <= '07:00').toBe(true)
+    }
+    expect(Object.keys(sample.targets?.recyclablesMonthlyT ?? {}).length).toBeGreaterThanOrEqual(9)
+  })
 })

@@ -2,7 +2,7 @@
 // the real district outlines. `generateSample` is pure and seeded; wuxi.json is its output for
 // seed 1 and a test keeps the two identical.
 import { fileURLToPath } from 'node:url'
-import type { Bin, BinStream, Device, District, Location, Registry, Site, Vehicle, VehicleType } from '../../contracts/registry.ts'
+import type { Bin, BinStream, Device, District, LonLat, Location, Registry, Site, Targets, Vehicle, VehicleType, Zone, ZoneWindow } from '../../contracts/registry.ts'
 import { writeFileAtomic } from '../atomic.ts'
 import { formatRegistry } from '../load.ts'
 import { distanceToBoundaryM, pointInAny } from './geo.ts'
@@ -124,6 +124,44 @@ function plate(rng: Rng, used: Set<string>): string {
   }
 }
 
+/** A square of ±halfKm around a point, as a closed ring. */
+function square(lon: number, lat: number, halfKm: number): LonLat[] {
+  const dLon = round6(halfKm / KM_PER_DEG_LON)
+  const dLat = round6(halfKm / KM_PER_DEG_LAT)
+  const w = round6(lon - dLon), e = round6(lon + dLon), s = round6(lat - dLat), n = round6(lat + dLat)
+  return [[w, s], [e, s], [e, n], [w, n], [w, s]]
+}
+
+// Old towns and dense housing where collection trucks keep to hours (the plan's 分时段、分区域
+// 准入): compactors and kitchen-waste trucks at night, recyclable and bulky-waste trucks by day;
+// hazardous-waste and transfer trucks are not listed, so they are never allowed in.
+const OLD_TOWN_WINDOWS: readonly ZoneWindow[] = [
+  { vehicleTypes: ['compactor'], from: '22:00', to: '06:00' },
+  { vehicleTypes: ['kitchen'], from: '21:00', to: '05:00' },
+  { vehicleTypes: ['recyclable'], from: '09:00', to: '16:00' },
+  { vehicleTypes: ['bulky'], from: '10:00', to: '15:00' },
+]
+const RESIDENTIAL_WINDOWS: readonly ZoneWindow[] = [
+  { vehicleTypes: ['compactor', 'kitchen'], from: '20:00', to: '07:00' },
+  { vehicleTypes: ['recyclable'], from: '08:00', to: '18:00' },
+  { vehicleTypes: ['bulky', 'hazardous'], from: '09:00', to: '17:00' },
+]
+const SAMPLE_ZONES: readonly Zone[] = [
+  { id: 'z-lx-chongan', name: '梁溪区崇安寺老城区', polygon: square(120.302, 31.58, 0.8), windows: [...OLD_TOWN_WINDOWS], speedLimitKmh: 30 },
+  { id: 'z-lx-qingmingqiao', name: '梁溪区清名桥历史街区', polygon: square(120.305, 31.56, 0.6), windows: [...OLD_TOWN_WINDOWS], speedLimitKmh: 30 },
+  { id: 'z-bh-rongxiang', name: '滨湖区荣巷历史街区', polygon: square(120.23, 31.565, 0.5), windows: [...OLD_TOWN_WINDOWS], speedLimitKmh: 30 },
+  { id: 'z-xw-wangzhuang', name: '新吴区旺庄居住区', polygon: square(120.37, 31.555, 1.0), windows: [...RESIDENTIAL_WINDOWS], speedLimitKmh: 40 },
+  { id: 'z-jy-chengjiang', name: '江阴市澄江老城区', polygon: square(120.285, 31.905, 0.8), windows: [...OLD_TOWN_WINDOWS], speedLimitKmh: 30 },
+]
+
+/** Recovered tonnes per month: roughly the 22 sorting centres' output, paper and plastics first. */
+const SAMPLE_TARGETS: Targets = {
+  recyclablesMonthlyT: {
+    steel: 3200, copper: 120, aluminium: 450, lead: 40, zinc: 30, paper: 9500, plastic: 5200, rubber: 400, glass: 2600,
+    textile: 1300, wood: 1800, 'e-waste': 260, battery: 25,
+  },
+}
+
 export function generateSample({ seed, outlines = WUXI_OUTLINES }: { seed: number; outlines?: Outlines }): Registry {
   const rng = mulberry32(seed)
   const sites: Site[] = []
@@ -192,6 +230,8 @@ export function generateSample({ seed, outlines = WUXI_OUTLINES }: { seed: numbe
     vehicles,
     devices: [...weighbridges, ...fillSensors, ...trackers],
     services: [],
+    targets: SAMPLE_TARGETS,
+    zones: SAMPLE_ZONES.map((z) => ({ ...z, windows: z.windows.map((w) => ({ ...w, vehicleTypes: [...w.vehicleTypes] })) })),
   }
 }
 
