@@ -9,6 +9,7 @@ ensure_npm_deps
 # testcontainers; the outage test always stops and restarts an influxd of its own.
 ensure_influxd
 ensure_mosquitto_clients
+command -v openssl >/dev/null 2>&1 || apt_install openssl  # the TLS test makes a self-signed certificate
 
 echo "== typecheck" >&2
 npx tsc --noEmit -p .

@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 import { promisify } from 'node:util'
 import mqtt from 'mqtt'
 import { pino } from 'pino'
@@ -101,6 +104,39 @@ describe('a conformant MQTT 3.1.1 broker inside the ACL', () => {
     })
     expect(await count(t, 'SELECT count(fill_pct) AS n FROM fill')).toBe(1)
     await expect(run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-u', 'fill-1', '-P', 'wrong', '-q', '1', '-t', 'v1/devices/fill-1/fill', '-m', body])).rejects.toThrow()
+  })
+})
+
+describe('transport and limits', () => {
+  it('serves MQTTS and WSS when a certificate is configured', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'qingyun-tls-'))
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
+    const cert = path.join(dir, 'cert.pem')
+    const key = path.join(dir, 'key.pem')
+    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'])
+    const t = await withSystem({ env: { QINGYUN_MQTT_TLS_CERT: cert, QINGYUN_MQTT_TLS_KEY: key } })
+    const ca = await readFile(cert)
+    const port = t.system.broker.mqttPort
+    const c = await mqtt.connectAsync(`mqtts://127.0.0.1:${port}`, { username: 'wb-1', password: t.tokens['wb-1'], reconnectPeriod: 0, ca })
+    await c.publishAsync('v1/devices/wb-1/status', status({ firmware: 'tls' }), { qos: 1 })
+    await c.endAsync()
+    const w = await mqtt.connectAsync(`wss://127.0.0.1:${t.system.broker.wsPort}`, { username: 'fill-1', password: t.tokens['fill-1'], reconnectPeriod: 0, ca })
+    await w.publishAsync('v1/devices/fill-1/status', status({ firmware: 'wss' }), { qos: 1 })
+    await w.endAsync()
+    expect(await count(t, 'SELECT count(firmware) AS n FROM device_status')).toBe(2)
+  })
+
+  it('closes the connection on a topic deeper than the limit and on a $SYS publish, storing nothing', async () => {
+    const t = await withSystem({ env: { QINGYUN_MAX_TOPIC_LEVELS: '4' } })
+    const wb = await t.device('wb-1')
+    const closed = nextEvent(wb, 'close')
+    wb.publish('v1/devices/wb-1/status/a/b', status(), { qos: 1 })
+    await closed
+    const again = await t.device('wb-1')
+    const closed2 = nextEvent(again, 'close')
+    again.publish('$SYS/broker/fake', status(), { qos: 1 })
+    await closed2
+    expect(await count(t, 'SELECT count(battery_pct) AS n FROM device_status')).toBe(0)
   })
 })
 
