@@ -188,6 +188,10 @@ describe('alert engine on InfluxDB', () => {
     expect(mine(e.list({ state: 'resolved' }))).toEqual([])
     expect(mine(e.list({ day: '2026-06-19' })).sort()).toEqual(['device-low-battery/f6-fs-01', 'device-offline/f6-fs-01'])
     expect(mine(e.list({ day: '2026-06-18' }))).toEqual([])
+    // The same days from InfluxDB.
+    expect(await e.history({ day: '2026-06-19' })).toEqual(e.list({ day: '2026-06-19' }))
+    expect(await e.history({ day: '2026-06-20', type: 'device-offline' })).toEqual(e.list({ type: 'device-offline' }))
+    expect(await e.history({ day: '2026-06-18' })).toEqual([])
     await e.close()
   })
 })

@@ -113,7 +113,10 @@ export function createAlertEngine (deps: AlertEngineDeps): AlertEngine {
     try {
       const at = now()
       const today = localDate(at, tz)
-      const { alerts: stored, invalid } = await loadAlerts(influx, startOfLocalDay(addDays(today, -lookbackDays), tz), startOfLocalDay(today, tz))
+      const { alerts: stored, invalid } = await loadAlerts(influx, {
+        openedFrom: startOfLocalDay(addDays(today, -lookbackDays), tz),
+        changedSince: startOfLocalDay(today, tz)
+      })
       if (invalid > 0) log.warn({ invalid }, 'stored alert points that are not valid alerts were skipped')
       const duplicates: Alert[] = []
       for (const a of stored.sort((x, y) => -newestFirst(x, y))) {
@@ -160,24 +163,35 @@ export function createAlertEngine (deps: AlertEngineDeps): AlertEngine {
     })
   }
 
+  function matches (a: Alert, filter: AlertFilter, from: number, to: number): boolean {
+    const active = a.openedAt < to && (a.resolvedAt === null || a.resolvedAt >= from)
+    const updated = a.updatedAt >= from && a.updatedAt < to
+    return (active || updated) &&
+      (filter.state === undefined || a.state === filter.state) &&
+      (filter.severity === undefined || a.severity === filter.severity) &&
+      (filter.type === undefined || a.type === filter.type)
+  }
+
+  function dayBounds (day: string): { from: number; to: number } {
+    return { from: startOfLocalDay(day, tz), to: startOfLocalDay(addDays(day, 1), tz) }
+  }
+
   /** Default day: today — open alerts plus those resolved or updated today. A day includes the
    *  alerts active during it (opened before its end, not resolved before its start) and those
-   *  updated (e.g. acknowledged) during it. Only alerts in memory are listed. */
+   *  updated (e.g. acknowledged) during it. Only alerts in memory are listed; see history(). */
   function list (filter: AlertFilter = {}): Alert[] {
-    const day = filter.day ?? localDate(now(), tz)
-    const from = startOfLocalDay(day, tz)
-    const to = startOfLocalDay(addDays(day, 1), tz)
-    const out: Alert[] = []
-    for (const a of alerts.values()) {
-      const active = a.openedAt < to && (a.resolvedAt === null || a.resolvedAt >= from)
-      const updated = a.updatedAt >= from && a.updatedAt < to
-      if (!active && !updated) continue
-      if (filter.state !== undefined && a.state !== filter.state) continue
-      if (filter.severity !== undefined && a.severity !== filter.severity) continue
-      if (filter.type !== undefined && a.type !== filter.type) continue
-      out.push(a)
-    }
-    return out.sort(newestFirst)
+    const { from, to } = dayBounds(filter.day ?? localDate(now(), tz))
+    return [...alerts.values()].filter((a) => matches(a, filter, from, to)).sort(newestFirst)
+  }
+
+  async function history (filter: AlertFilter & { readonly day: string }): Promise<Alert[]> {
+    const { from, to } = dayBounds(filter.day)
+    const { alerts: stored } = await loadAlerts(influx, {
+      openedFrom: startOfLocalDay(addDays(filter.day, -lookbackDays), tz),
+      openedBefore: to,
+      changedSince: from
+    })
+    return stored.filter((a) => matches(a, filter, from, to)).sort(newestFirst)
   }
 
   async function close (): Promise<void> {
@@ -187,5 +201,5 @@ export function createAlertEngine (deps: AlertEngineDeps): AlertEngine {
     await last
   }
 
-  return { start, evaluate, list, acknowledge, get: (id) => alerts.get(id), close }
+  return { start, evaluate, list, history, acknowledge, get: (id) => alerts.get(id), close }
 }

@@ -55,7 +55,11 @@ export function openAlert(d: Desired, openedAt: number, idTaken: (id: string) =>
   }
 }
 
-export const resolveAlert = (a: Alert, now: number): Alert => ({ ...a, state: 'resolved', resolvedAt: now, updatedAt: Math.max(a.updatedAt, now) })
+// Clamped so a clock that steps back never resolves an episode before it opened.
+export const resolveAlert = (a: Alert, now: number): Alert => {
+  const at = Math.max(a.openedAt, now)
+  return { ...a, state: 'resolved', resolvedAt: at, updatedAt: Math.max(a.updatedAt, at) }
+}
 
 export function plan(
   open: ReadonlyMap<string, Alert>,

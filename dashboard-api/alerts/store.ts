@@ -80,14 +80,25 @@ export interface LoadResult {
   readonly invalid: number
 }
 
+export interface LoadRange {
+  /** Opened at or after (epoch ms): how far back to look. */
+  readonly openedFrom: number
+  /** Opened before (epoch ms); unbounded when absent. */
+  readonly openedBefore?: number
+  /** Besides the open ones, those resolved or updated at or after this (epoch ms). */
+  readonly changedSince: number
+}
+
 /**
- * Alerts opened since `openedSince` that are open, or were resolved or updated at or after
- * `changedSince` (epoch ms). The field filter runs in InfluxDB, so only those rows travel.
+ * Alerts opened within the range that are open, or were resolved or updated since
+ * `changedSince`. The field filter runs in InfluxDB, so only those rows travel.
  */
-export async function loadAlerts(influx: InfluxClient, openedSince: number, changedSince: number): Promise<LoadResult> {
+export async function loadAlerts(influx: InfluxClient, range: LoadRange): Promise<LoadResult> {
   const select = FIELDS.map((f) => `"${f}"`).join(', ')
-  const q = `SELECT ${select} FROM "${MEASUREMENT}" WHERE time >= ${Math.floor(openedSince)}ms` +
-    ` AND ("state" = 'open' OR "resolved_at" >= ${Math.floor(changedSince)} OR "updated_at" >= ${Math.floor(changedSince)})` +
+  const since = Math.floor(range.changedSince)
+  const before = range.openedBefore === undefined ? '' : ` AND time < ${Math.floor(range.openedBefore)}ms`
+  const q = `SELECT ${select} FROM "${MEASUREMENT}" WHERE time >= ${Math.floor(range.openedFrom)}ms${before}` +
+    ` AND ("state" = 'open' OR "resolved_at" >= ${since} OR "updated_at" >= ${since})` +
     ' GROUP BY "type", "severity", "subject_kind", "subject_id"'
   const [result] = await influx.query(q, { epoch: 'ms' })
   const alerts: Alert[] = []

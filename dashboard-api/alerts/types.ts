@@ -32,6 +32,9 @@ export interface AlertEngine {
    *  transition to InfluxDB before it is visible. Returns the ids of alerts that changed. */
   evaluate(inputs: AlertInputs): Promise<string[]>
   list(filter?: AlertFilter): Alert[]
+  /** Any local day's alerts from InfluxDB (the same day rule as list(); opened within the
+   *  engine's look-back before the day). For days before today, which list() no longer holds. */
+  history(filter: AlertFilter & { readonly day: string }): Promise<Alert[]>
   /** One alert in memory (open, or resolved/updated today), by id. */
   get(alertId: string): Alert | undefined
   acknowledge(alertId: string, by: string, now: number): Promise<Alert | undefined>
