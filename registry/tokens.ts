@@ -11,10 +11,12 @@ import { TOKEN_HASH_PATTERN } from '../contracts/registry.ts'
 
 export { TOKEN_PATTERN } from '../contracts/registry.ts'
 
-/** `qyd_` for devices, `qys_` for services: a leaked token says what it opens. */
-export type TokenPrefix = 'qyd_' | 'qys_'
+/** `qyd_` for devices, `qys_` for services, `qyo_` for operators (dashboard-api bearer
+ *  tokens): a leaked token says what it opens. */
+export type TokenPrefix = 'qyd_' | 'qys_' | 'qyo_'
 export const DEVICE_TOKEN_PREFIX: TokenPrefix = 'qyd_'
 export const SERVICE_TOKEN_PREFIX: TokenPrefix = 'qys_'
+export const OPERATOR_TOKEN_PREFIX: TokenPrefix = 'qyo_'
 
 export function generateToken(prefix: TokenPrefix): string {
   return prefix + randomBytes(32).toString('base64url')

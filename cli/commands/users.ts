@@ -1,0 +1,117 @@
+// `qingyun users ...`: operator accounts of dashboard-api (bearer tokens with a role).
+// A new token is printed once, alone on the last line of stdout (so `| tail -n1` captures it);
+// only its SHA-256 is stored. A running dashboard-api picks up changes by itself.
+// Exit codes: 0 done, 1 the accounts file could not be read or written, 2 bad arguments.
+import { parseArgs } from 'node:util'
+import { ID_PATTERN } from '../../contracts/registry.ts'
+import { UserRole } from '../../contracts/users.ts'
+import { UsersError, addUser, readUsers, revokeUser, writeUsers } from '../../dashboard-api/auth/usersFile.ts'
+import { UsageError } from './devices.ts'
+
+export interface UsersCommandContext {
+  usersPath: string
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream
+  /** For createdAt; defaults to Date.now. */
+  clock?: () => number
+}
+
+const USAGE = `usage:
+  qingyun users add NAME --role viewer|operator|admin   prints the token once, as the last line of stdout
+  qingyun users revoke NAME                             the token stops working (a running server reloads)
+  qingyun users list`
+
+const ROLE_LIST = UserRole.options.join('|')
+
+function line(stream: NodeJS.WritableStream, text: string): void {
+  stream.write(`${text}\n`)
+}
+
+function parse(command: string, args: string[], options: Record<string, { type: 'string' }> = {}) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true })
+  } catch (err) {
+    throw new UsageError(`${command}: ${(err as Error).message}`)
+  }
+}
+
+function oneName(command: string, positionals: string[]): string {
+  if (positionals.length !== 1) throw new UsageError(`${command}: expected exactly one NAME, got ${positionals.length}`)
+  const name = positionals[0]!
+  if (!ID_PATTERN.test(name)) {
+    throw new UsageError(`${command}: NAME ${JSON.stringify(name)} is invalid: use 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit`)
+  }
+  return name
+}
+
+async function add(ctx: UsersCommandContext, args: string[]): Promise<void> {
+  const cmd = 'users add'
+  const { values, positionals } = parse(cmd, args, { role: { type: 'string' } })
+  const name = oneName(cmd, positionals)
+  if (values.role === undefined) throw new UsageError(`${cmd}: --role is required (${ROLE_LIST})`)
+  const role = UserRole.safeParse(values.role)
+  if (!role.success) throw new UsageError(`${cmd}: --role ${JSON.stringify(values.role)} is not one of ${ROLE_LIST}`)
+  const { file } = await readUsers(ctx.usersPath)
+  let added
+  try {
+    added = addUser(file, name, role.data, (ctx.clock ?? Date.now)())
+  } catch (err) {
+    if (err instanceof UsersError && err.code === 'USERS_E_EXISTS') throw new UsageError(`${cmd}: ${err.message}`)
+    throw err
+  }
+  await writeUsers(ctx.usersPath, added.file)
+  line(ctx.stderr, `added ${role.data} ${JSON.stringify(name)}; the token follows, shown only this once: only its hash is stored`)
+  line(ctx.stdout, added.token)
+}
+
+async function revoke(ctx: UsersCommandContext, args: string[]): Promise<void> {
+  const cmd = 'users revoke'
+  const name = oneName(cmd, parse(cmd, args).positionals)
+  const { file } = await readUsers(ctx.usersPath)
+  let next
+  try {
+    next = revokeUser(file, name)
+  } catch (err) {
+    if (err instanceof UsersError && err.code === 'USERS_E_UNKNOWN') throw new UsageError(`${cmd}: ${err.message} in ${ctx.usersPath}`)
+    throw err
+  }
+  await writeUsers(ctx.usersPath, next)
+  line(ctx.stderr, `revoked ${JSON.stringify(name)}: its token no longer works`)
+}
+
+async function list(ctx: UsersCommandContext, args: string[]): Promise<void> {
+  const { positionals } = parse('users list', args)
+  if (positionals.length > 0) throw new UsageError(`users list: unexpected argument ${JSON.stringify(positionals[0])}`)
+  const { file } = await readUsers(ctx.usersPath)
+  const rows = [['NAME', 'ROLE', 'ENABLED', 'CREATED'], ...file.users.map((u) => [u.name, u.role, u.enabled ? 'yes' : 'no', u.createdAt])]
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
+  line(ctx.stdout, rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')).join('\n'))
+}
+
+export async function usersCommand(args: string[], ctx: UsersCommandContext): Promise<number> {
+  const [sub, ...rest] = args
+  try {
+    switch (sub) {
+      case 'add':
+        await add(ctx, rest)
+        break
+      case 'revoke':
+        await revoke(ctx, rest)
+        break
+      case 'list':
+        await list(ctx, rest)
+        break
+      default:
+        throw new UsageError(sub === undefined ? 'users: a subcommand is required' : `users: unknown subcommand ${JSON.stringify(sub)}`)
+    }
+    return 0
+  } catch (err) {
+    if (err instanceof UsageError) {
+      line(ctx.stderr, err.message)
+      line(ctx.stderr, USAGE)
+      return 2
+    }
+    line(ctx.stderr, (err as Error).message)
+    return 1
+  }
+}

@@ -1,0 +1,90 @@
+// Reading and writing the operator accounts file. Validation happens here, where the bytes
+// enter (conventions #2); the store and the CLI work on a typed UsersFile.
+import { mkdir, readFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { UsersFile } from '../../contracts/users.ts'
+import type { User, UserRole } from '../../contracts/users.ts'
+import { writeFileAtomic } from '../../registry/atomic.ts'
+import { OPERATOR_TOKEN_PREFIX, generateToken, hashToken } from '../../registry/tokens.ts'
+
+export type UsersErrorCode = 'USERS_E_INVALID' | 'USERS_E_IO' | 'USERS_E_EXISTS' | 'USERS_E_UNKNOWN'
+
+/** Error catalog of the accounts file; codes are stable, messages are for people. */
+export class UsersError extends Error {
+  constructor(
+    readonly code: UsersErrorCode,
+    message: string,
+    options?: ErrorOptions
+  ) {
+    super(message, options)
+    this.name = 'UsersError'
+  }
+}
+
+export const EMPTY_USERS: UsersFile = { version: 1, users: [] }
+
+export function parseUsers(text: string, source: string): UsersFile {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
+  } catch (err) {
+    throw new UsersError('USERS_E_INVALID', `${source}: not valid JSON: ${(err as Error).message}`, { cause: err })
+  }
+  const parsed = UsersFile.safeParse(raw)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${source}: ${i.path.map(String).join('.') || '(file)'}: ${i.message}`)
+    throw new UsersError('USERS_E_INVALID', problems.join('\n'))
+  }
+  return parsed.data
+}
+
+/** The accounts on disk; a missing file means no accounts yet (nobody can log in). */
+export async function readUsers(path: string): Promise<{ file: UsersFile; text: string | null }> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { file: EMPTY_USERS, text: null }
+    throw new UsersError('USERS_E_IO', `${path}: cannot read the operator accounts: ${(err as Error).message}`, { cause: err })
+  }
+  return { file: parseUsers(text, path), text }
+}
+
+export function formatUsers(file: UsersFile): string {
+  return `${JSON.stringify(file, null, 2)}\n`
+}
+
+/** Validates, then replaces the file atomically with mode 0600 (it decides who may log in). */
+export async function writeUsers(path: string, file: UsersFile): Promise<string> {
+  const parsed = UsersFile.safeParse(file)
+  if (!parsed.success) throw new UsersError('USERS_E_INVALID', `${path}: refusing to write invalid accounts: ${parsed.error.issues[0]?.message}`)
+  const text = formatUsers(parsed.data)
+  try {
+    await mkdir(dirname(path), { recursive: true })
+    await writeFileAtomic(path, text, 0o600)
+  } catch (err) {
+    throw new UsersError('USERS_E_IO', `${path}: cannot write the operator accounts: ${(err as Error).message}`, { cause: err })
+  }
+  return text
+}
+
+/**
+ * A new account (or a revoked one re-issued) with a fresh token. Pure: returns the new file
+ * and the token, which exists nowhere else: only its hash is in the file.
+ */
+export function addUser(file: UsersFile, name: string, role: UserRole, now: number): { file: UsersFile; token: string; user: User } {
+  const existing = file.users.find((u) => u.name === name)
+  if (existing?.enabled) {
+    throw new UsersError('USERS_E_EXISTS', `user ${JSON.stringify(name)} already exists; revoke it first to issue a new token`)
+  }
+  const token = generateToken(OPERATOR_TOKEN_PREFIX)
+  const user: User = { name, role, tokenHash: hashToken(token), enabled: true, createdAt: new Date(now).toISOString() }
+  const users = existing ? file.users.map((u) => (u.name === name ? user : u)) : [...file.users, user]
+  return { file: { ...file, users }, token, user }
+}
+
+/** Disables the account; its token stops working as soon as a running server reloads. */
+export function revokeUser(file: UsersFile, name: string): UsersFile {
+  if (!file.users.some((u) => u.name === name)) throw new UsersError('USERS_E_UNKNOWN', `no user ${JSON.stringify(name)}`)
+  return { ...file, users: file.users.map((u) => (u.name === name ? { ...u, enabled: false } : u)) }
+}

@@ -1,0 +1,178 @@
+// Targets and rules, read and changed by admins (issue 3 item 1). A change goes through
+// applyAdminChange (registry/admin.ts: the next registry or the problems, each naming the field)
+// and is saved with saveRegistry; the registry store then reloads it, so every component sees
+// it. An invalid change saves nothing.
+//
+// PUT replaces the admin-editable settings of a resource (what GET returns can be PUT back);
+// PATCH /admin/rules merges thresholds into the current ones.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import type { Logger } from 'pino'
+import { z } from 'zod'
+import { Material } from '../../contracts/device/weighing.ts'
+import { DEFAULT_CUTOFF, DEFAULT_TOLERANCE_T, HhMm, Id, Rules, Zone, resolveRules } from '../../contracts/registry.ts'
+import type { AdminChange, Registry } from '../../contracts/registry.ts'
+import { applyAdminChange } from '../../registry/admin.ts'
+import { loadRegistry, saveRegistry } from '../../registry/load.ts'
+import type { RegistryStore } from '../../registry/store.ts'
+import { ApiError, type ValidationIssue, validationError } from '../errors.ts'
+import { errors } from './schemas.ts'
+
+export interface AdminRoutesOptions {
+  readonly registry: RegistryStore
+  readonly registryPath: string
+  readonly log: Logger
+}
+
+const RecyclableTargets = z.partialRecord(Material, z.number().positive()).describe('Recovered tonnes per calendar month, per material')
+
+export const TargetsView = z.object({
+  dailyTargetT: z.number().positive().describe('Household waste the city must collect and clear per day, tonnes'),
+  recyclablesMonthlyT: RecyclableTargets
+})
+export type TargetsView = z.infer<typeof TargetsView>
+
+export const SiteSettings = z.object({
+  id: Id,
+  name: z.string(),
+  capacityTpd: z.number().positive(),
+  toleranceT: z.number().nonnegative().nullable().describe(`Stock at or below this counts as cleared; null: the default ${DEFAULT_TOLERANCE_T} t`),
+  cutoff: HhMm.nullable().describe(`Local time by which the site should be cleared; null: the default ${DEFAULT_CUTOFF}`)
+})
+const SiteSettingsBody = z.strictObject({
+  capacityTpd: z.number().positive(),
+  toleranceT: SiteSettings.shape.toleranceT.optional(),
+  cutoff: SiteSettings.shape.cutoff.optional()
+})
+
+const ResolvedRules = z.object({
+  binNeedsServicePct: z.number(),
+  binOverflowPct: z.number(),
+  emptiedDropPct: z.number(),
+  lateAfterMs: z.number(),
+  offlineAfterMs: z.object({ weighbridge: z.number(), 'fill-sensor': z.number(), 'gps-tracker': z.number() }),
+  lowBatteryPct: z.number(),
+  vehicleMovingKmh: z.number(),
+  defaultSpeedLimitKmh: z.number()
+})
+export const RulesView = z.object({
+  rules: Rules.describe('The overrides stored in the registry'),
+  effective: ResolvedRules.describe('The overrides with every default filled in')
+})
+
+const ZoneBody = Zone.omit({ id: true }).describe('The zone; its id is the path parameter')
+const ZoneParams = z.strictObject({ id: Id })
+
+const targetsView = (r: Registry): TargetsView => ({ dailyTargetT: r.city.dailyTargetT, recyclablesMonthlyT: r.targets?.recyclablesMonthlyT ?? {} })
+const rulesView = (r: Registry) => ({ rules: r.rules ?? {}, effective: resolveRules(r.rules) })
+const siteSettings = (r: Registry) =>
+  r.sites.map((s) => ({ id: s.id, name: s.name, capacityTpd: s.capacityTpd, toleranceT: s.toleranceT ?? null, cutoff: s.cutoff ?? null }))
+
+/** `field.sub: message` (registry/admin.ts's problem format) → an issue naming the field. */
+function toIssue(problem: string, strip: string): ValidationIssue {
+  const m = /^([A-Za-z0-9_.[\]-]+): (.*)$/s.exec(problem)
+  if (!m) return { in: 'body', path: '', message: problem }
+  const path = m[1]!.replace(/\[(\d+)\]/g, '.$1').replace(new RegExp(`^${strip.replace('.', '\\.')}`), '')
+  return { in: 'body', path, message: m[2]! }
+}
+
+export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app, { registry, registryPath, log }) => {
+  // Admin changes are read-modify-write on the file: one at a time, and from the file itself,
+  // so an edit made by the CLI a moment ago (not yet reloaded) is not overwritten.
+  let chain: Promise<unknown> = Promise.resolve()
+  function change(operator: string, changes: AdminChange[], strip = ''): Promise<Registry> {
+    const run = chain.then(async () => {
+      let next = await loadRegistry(registryPath)
+      for (const c of changes) {
+        const result = applyAdminChange(next, c)
+        if (!result.ok) throw validationError(result.problems.map((p) => toIssue(p, strip)))
+        next = result.registry
+      }
+      await saveRegistry(registryPath, next)
+      await registry.reload()
+      log.info({ operator, ops: changes.map((c) => c.op) }, 'admin change saved')
+      return next
+    })
+    chain = run.catch(() => undefined)
+    return run
+  }
+  const admin = { minRole: 'admin' } as const
+  const who = (req: { operator: { name: string } | undefined }): string => req.operator?.name ?? 'unknown'
+
+  app.get('/admin/targets', {
+    config: admin,
+    schema: { tags: ['admin'], summary: 'The city\'s daily target and the monthly recyclable targets', response: { 200: TargetsView, ...errors() } }
+  }, async () => targetsView(registry.current()))
+
+  app.put('/admin/targets', {
+    config: admin,
+    schema: { tags: ['admin'], summary: 'Replace the targets', body: TargetsView.strict(), response: { 200: TargetsView, ...errors(400) } }
+  }, async (req) => {
+    const { dailyTargetT, recyclablesMonthlyT } = req.body
+    const next = await change(who(req), [
+      { op: 'set-city-target', dailyTargetT },
+      { op: 'set-recyclable-targets', recyclablesMonthlyT }
+    ])
+    return targetsView(next)
+  })
+
+  app.get('/admin/sites', {
+    config: admin,
+    schema: { tags: ['admin'], summary: 'Capacity, clearance tolerance and cut-off of every site', response: { 200: z.array(SiteSettings), ...errors() } }
+  }, async () => siteSettings(registry.current()))
+
+  app.put('/admin/sites/:id', {
+    config: admin,
+    schema: {
+      tags: ['admin'],
+      summary: 'Replace one site\'s capacity, tolerance and cut-off (absent or null: the default)',
+      params: z.strictObject({ id: Id }),
+      body: SiteSettingsBody,
+      response: { 200: SiteSettings, ...errors(400, 404) }
+    }
+  }, async (req) => {
+    const id = req.params.id
+    if (!registry.site(id) && !(await loadRegistry(registryPath)).sites.some((s) => s.id === id)) throw new ApiError('API_E_NOT_FOUND', `no site ${JSON.stringify(id)}`)
+    const { capacityTpd, toleranceT = null, cutoff = null } = req.body
+    const next = await change(who(req), [{ op: 'set-site', siteId: id, capacityTpd, toleranceT, cutoff }])
+    return siteSettings(next).find((s) => s.id === id)!
+  })
+
+  app.get('/admin/zones', {
+    config: admin,
+    schema: { tags: ['admin'], summary: 'Zones with their vehicle time windows and speed limits', response: { 200: z.array(Zone), ...errors() } }
+  }, async () => registry.current().zones ?? [])
+
+  app.put('/admin/zones/:id', {
+    config: admin,
+    schema: { tags: ['admin'], summary: 'Add a zone, or replace the zone with this id', params: ZoneParams, body: ZoneBody, response: { 200: Zone, ...errors(400) } }
+  }, async (req) => {
+    const zone = { ...req.body, id: req.params.id }
+    await change(who(req), [{ op: 'put-zone', zone }], 'zone.')
+    return zone
+  })
+
+  app.delete('/admin/zones/:id', {
+    config: admin,
+    schema: { tags: ['admin'], summary: 'Delete a zone', params: ZoneParams, response: { 204: z.null().describe('Deleted'), ...errors(400, 404) } }
+  }, async (req, reply) => {
+    const id = req.params.id
+    if (!(await loadRegistry(registryPath)).zones?.some((z) => z.id === id)) throw new ApiError('API_E_NOT_FOUND', `no zone ${JSON.stringify(id)}`)
+    await change(who(req), [{ op: 'delete-zone', zoneId: id }])
+    return reply.code(204).send(null)
+  })
+
+  app.get('/admin/rules', {
+    config: admin,
+    schema: { tags: ['admin'], summary: 'Thresholds of the operations model and alerts', response: { 200: RulesView, ...errors() } }
+  }, async () => rulesView(registry.current()))
+
+  app.put('/admin/rules', {
+    config: admin,
+    schema: { tags: ['admin'], summary: 'Replace the threshold overrides (absent fields: the defaults)', body: Rules, response: { 200: RulesView, ...errors(400) } }
+  }, async (req) => rulesView(await change(who(req), [{ op: 'set-rules', rules: req.body, reset: true }], 'rules.')))
+
+  app.patch('/admin/rules', {
+    config: admin,
+    schema: { tags: ['admin'], summary: 'Merge threshold overrides into the current ones', body: Rules, response: { 200: RulesView, ...errors(400) } }
+  }, async (req) => rulesView(await change(who(req), [{ op: 'set-rules', rules: req.body }], 'rules.')))
+}

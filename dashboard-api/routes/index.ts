@@ -1,0 +1,77 @@
+// The REST API of dashboard-api (issue 3 items 4 and 7): /api/v1/... behind bearer-token auth,
+// one error handler, and an OpenAPI document generated from the route schemas at /docs.
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { FastifyInstance } from 'fastify'
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import type { Logger } from 'pino'
+import type { RegistryStore } from '../../registry/store.ts'
+import { createFailureLimiter, type FailureLimiter } from '../auth/limiter.ts'
+import { SECURITY_SCHEME, authPlugin } from '../auth/plugin.ts'
+import type { Authenticator } from '../auth/types.ts'
+import { errorHandler, notFoundHandler } from '../errors.ts'
+import type { Model } from '../model/types.ts'
+import { adminRoutes } from './admin.ts'
+import { alertRoutes } from './alerts.ts'
+import { historyRoutes } from './history.ts'
+import { readRoutes } from './reads.ts'
+
+export const API_PREFIX = '/api/v1'
+
+export interface ApiDeps {
+  readonly model: Model
+  readonly authenticator: Authenticator
+  /** Where admin changes are saved (the registry store reloads from there). */
+  readonly registryPath: string
+  readonly registry: RegistryStore
+  readonly log: Logger
+  /** Share one with the websocket so both count a client's failures together; default: 10 per minute per IP. */
+  readonly limiter?: FailureLimiter
+  readonly clock?: () => number
+}
+
+/**
+ * Registers the API on the root instance: the error and not-found handlers (the one handler of
+ * the app, conventions #10), /docs and /docs/json, and /api/v1. Call before `listen`/`ready`;
+ * routes registered earlier (/healthz, /readyz) stay public and out of the document.
+ */
+export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const { model, authenticator, registryPath, registry, clock = Date.now } = deps
+  const log = deps.log.child({ component: 'api' })
+  const limiter = deps.limiter ?? createFailureLimiter({ clock })
+
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler(notFoundHandler)
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Qingyun dashboard API',
+        version: '1.0.0',
+        description:
+          'Operations numbers of the city\'s waste collection and transfer (日收日清). Every /api/v1 call needs `Authorization: Bearer <token>` ' +
+          '(`qingyun users add NAME --role viewer|operator|admin`). Errors are `{ error: { code, message, details? } }` with stable codes. ' +
+          'Days are local days (QINGYUN_TZ), YYYY-MM-DD, defaulting to today. Tonnes are rounded to the kilogram.'
+      },
+      components: {
+        securitySchemes: {
+          [SECURITY_SCHEME]: { type: 'http', scheme: 'bearer', description: 'An operator token (qyo_…); roles: viewer < operator < admin' }
+        }
+      }
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  await app.register(async (api) => {
+    api.setValidatorCompiler(validatorCompiler)
+    api.setSerializerCompiler(serializerCompiler)
+    await api.register(authPlugin, { authenticator, limiter })
+    await api.register(readRoutes, { model })
+    await api.register(historyRoutes, { model })
+    await api.register(alertRoutes, { model, clock })
+    await api.register(adminRoutes, { registry, registryPath, log })
+  }, { prefix: API_PREFIX })
+}
