@@ -85,7 +85,28 @@ export const RejectionFact = z.object({
 })
 export type RejectionFact = z.infer<typeof RejectionFact>
 
-export const Fact = z.discriminatedUnion('kind', [WeighingFact, FillFact, PositionFact, StatusFact, RejectionFact])
+/**
+ * A data point whose identity (measurement + tags + time) ingest had already committed
+ * recently: InfluxDB overwrote the point, so this record is what keeps the retransmission
+ * countable after a restart (issue 3, completeness). The data fact itself is committed too.
+ */
+export const DuplicateFact = z.object({
+  kind: z.literal('duplicate'),
+  deviceId: z.string(),
+  /** Event time of the duplicated data point, epoch ms: the day it is counted on. */
+  ts: z.number(),
+  /** Arrival time of the retransmission, epoch ms. */
+  recvMs: z.number(),
+  seq: z.number().int().nonnegative().optional(),
+  /** Kind of the duplicated data point. */
+  dataKind: z.enum(['weighing', 'fill', 'position', 'status']),
+  /** The data point's InfluxDB identity: series key and timestamp (ns). */
+  identity: z.string(),
+  ticketId: z.string().optional()
+})
+export type DuplicateFact = z.infer<typeof DuplicateFact>
+
+export const Fact = z.discriminatedUnion('kind', [WeighingFact, FillFact, PositionFact, StatusFact, RejectionFact, DuplicateFact])
 export type Fact = z.infer<typeof Fact>
 
 export const FactsMessage = z.object({ v: z.literal(1), facts: z.array(Fact) })

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino'
-import type { Fact, RejectionFact } from '../contracts/facts.ts'
+import type { DuplicateFact, Fact, RejectionFact } from '../contracts/facts.ts'
 import type { RejectionNotice } from '../contracts/rejection.ts'
 import { toLine } from '../influx/lineProtocol.ts'
+import { createDuplicateCache, type DuplicateCache } from './duplicates.ts'
 import { toPoint } from './points/index.ts'
 import { processMessage, type Rejected } from './process.ts'
 import type { Sink } from './sink.ts'
@@ -16,6 +17,8 @@ export interface IngestDeps {
   readonly onCommitted: (facts: readonly Fact[], msg: Inbound) => void
   /** Called for every rejection, after its record is durable: tell the device. */
   readonly onRejected: (deviceId: string, notice: RejectionNotice) => void
+  /** Recent point identities, to record retransmissions (default: a 200k-entry LRU). */
+  readonly duplicates?: DuplicateCache
 }
 
 export interface IngestStats {
@@ -24,6 +27,8 @@ export interface IngestStats {
   rejected: Record<string, number>
   /** Rejection records InfluxDB itself refused: should stay 0; logged at error. */
   lostRejectionRecords: number
+  /** Retransmitted data points recorded as `duplicate` points. */
+  duplicates: number
 }
 
 export interface Ingest {
@@ -34,7 +39,20 @@ export interface Ingest {
 
 export function createIngest(deps: IngestDeps): Ingest {
   const { sink, registry, limits, log } = deps
-  const stats: IngestStats = { messages: 0, accepted: 0, rejected: {}, lostRejectionRecords: 0 }
+  const stats: IngestStats = { messages: 0, accepted: 0, rejected: {}, lostRejectionRecords: 0, duplicates: 0 }
+  const duplicateCache = deps.duplicates ?? createDuplicateCache()
+
+  /** Data points committed again (a retransmission): write a `duplicate` record for each. */
+  async function recordDuplicates(msg: Inbound, items: { fact: Fact; line: string }[]): Promise<DuplicateFact[]> {
+    const dups = duplicateCache.committed(items, msg.recvMs)
+    if (dups.length === 0) return dups
+    const result = await sink.write(dups.map((d) => toLine(toPoint(d))))
+    if (result.rejected.length > 0) log.error({ deviceId: msg.deviceId, count: result.rejected.length }, 'duplicate records refused by InfluxDB')
+    const refused = new Set(result.rejected.map((r) => r.index))
+    const durable = dups.filter((_, i) => !refused.has(i))
+    stats.duplicates += durable.length
+    return durable
+  }
 
   async function handle(msg: Inbound): Promise<void> {
     const processed = processMessage(msg, registry, limits)
@@ -53,6 +71,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     const first = await sink.write([...dataLines, ...rejected.map((r) => toLine(toPoint(r.fact)))])
     const refused = new Map(first.rejected.map((r) => [r.index, r.error]))
     const committed = accepted.filter((_, i) => !refused.has(i))
+    const duplicates = await recordDuplicates(msg, accepted.flatMap((fact, i) => (refused.has(i) ? [] : [{ fact, line: dataLines[i]! }])))
     const durable = rejected.filter((_, i) => !refused.has(dataLines.length + i))
     // InfluxDB refused these points for what they are (e.g. a field type conflict): keep a
     // rejection record for each instead, so every object of the message is accounted for.
@@ -76,7 +95,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     stats.accepted += committed.length
     for (const r of rejected) stats.rejected[r.fact.code] = (stats.rejected[r.fact.code] ?? 0) + 1
 
-    const facts: Fact[] = [...committed, ...durable.map((r) => r.fact)]
+    const facts: Fact[] = [...committed, ...durable.map((r) => r.fact), ...duplicates]
     if (facts.length > 0) deps.onCommitted(facts, msg)
     for (const r of rejected) deps.onRejected(msg.deviceId, notice(r, msg))
   }

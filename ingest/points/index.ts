@@ -1,5 +1,6 @@
 import type { Fact } from '../../contracts/facts.ts'
 import type { Point } from '../../influx/point.ts'
+import { duplicatePoint } from './duplicate.ts'
 import { fillPoint } from './fill.ts'
 import { positionPoint } from './position.ts'
 import { rejectionPoint } from './rejection.ts'
@@ -13,7 +14,8 @@ const mappers: PointOf = {
   fill: fillPoint,
   position: positionPoint,
   status: statusPoint,
-  rejection: rejectionPoint
+  rejection: rejectionPoint,
+  duplicate: duplicatePoint
 }
 
 /** Fact → InfluxDB point (schema documented in ingest/SCHEMA.md). */
