@@ -1,0 +1,92 @@
+import websocket from '@fastify/websocket'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { WS_PATH, WsCloseCode } from '../../contracts/ws.ts'
+import type { Authenticator } from '../auth/types.ts'
+import type { Model } from '../model/types.ts'
+import { WsOptions, type WsOptionsInput } from './options.ts'
+import { createOutbox } from './outbox.ts'
+import { createStreamRegistry } from './registry.ts'
+import { createSession, type Session } from './session.ts'
+import { realTimers, type Timers } from './timers.ts'
+
+export { WsOptions, type WsOptionsInput } from './options.ts'
+
+export interface WsDeps {
+  readonly model: Model
+  readonly authenticator: Authenticator
+  readonly log: Logger
+  readonly options?: WsOptionsInput
+  readonly timers?: Timers
+}
+
+export interface WsStats {
+  readonly connections: number
+  readonly streams: number
+  /** Connections closed by the server, by close code. */
+  readonly closedByServer: Readonly<Record<number, number>>
+}
+
+export interface WsHandle {
+  stats(): WsStats
+}
+
+const bearer = (header: string | undefined): string | undefined => {
+  const m = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header)
+  return m ? m[1] : header === undefined ? undefined : ''
+}
+
+/**
+ * The websocket protocol v1 at GET /api/v1/ws (see README.md). Registers @fastify/websocket
+ * when the app does not have it yet; streams close with the app.
+ */
+export async function registerWs(app: FastifyInstance, deps: WsDeps): Promise<WsHandle> {
+  const options = WsOptions.parse(deps.options ?? {})
+  const timers = deps.timers ?? realTimers
+  const log = deps.log.child({ component: 'ws' })
+  if (!app.hasDecorator('websocketServer')) await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
+  const registry = createStreamRegistry({ model: deps.model, timers, log, options })
+  const sessions = new Set<Session>()
+  const closedByServer: Record<number, number> = {}
+
+  app.get(WS_PATH, { websocket: true }, (socket, req) => {
+    let session: Session | undefined = undefined
+    const outbox = createOutbox(socket, options, () => session?.close(WsCloseCode.tooSlow, 'too slow'))
+    session = createSession({
+      conn: {
+        send: (text) => void outbox.push(text),
+        close(code, reason) {
+          closedByServer[code] = (closedByServer[code] ?? 0) + 1
+          outbox.close()
+          socket.close(code, reason)
+        }
+      },
+      authenticator: deps.authenticator,
+      model: deps.model,
+      registry,
+      timers,
+      log: log.child({ remote: req.ip }),
+      options
+    })
+    const s = session
+    sessions.add(s)
+    socket.on('message', (data, isBinary) => s.receive(isBinary ? undefined : data.toString()))
+    socket.on('close', () => {
+      outbox.close()
+      s.closed()
+      sessions.delete(s)
+    })
+    socket.on('error', (err) => log.warn({ err: err.message }, 'websocket error'))
+    // An empty string for a malformed Authorization header: it fails verification (4401).
+    s.start(bearer(req.headers.authorization))
+  })
+
+  app.addHook('onClose', async () => {
+    for (const s of [...sessions]) s.close(WsCloseCode.goingAway, 'server shutting down')
+    registry.close()
+  })
+
+  return {
+    stats: () => ({ connections: sessions.size, streams: registry.size(), closedByServer: { ...closedByServer } })
+  }
+}

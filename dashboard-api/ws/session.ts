@@ -1,0 +1,230 @@
+import type { Logger } from 'pino'
+import type { z } from 'zod'
+import { ClientMessage, WS_PROTOCOL, WsCloseCode, type ErrorMessage, type SubscribeMessage, type WelcomeMessage, type WsErrorCode } from '../../contracts/ws.ts'
+import { allows, type Authenticator, type Operator } from '../auth/types.ts'
+import type { Model } from '../model/types.ts'
+import { channels } from './channels/index.ts'
+import type { StreamRegistry } from './registry.ts'
+import type { Stream, Subscriber } from './stream.ts'
+import type { Timers } from './timers.ts'
+
+/** The connection as the session sees it: text out (through the bounded outbox), and close. */
+export interface Connection {
+  send(text: string): void
+  close(code: number, reason: string): void
+}
+
+export interface SessionOptions {
+  readonly heartbeatMs: number
+  readonly authTimeoutMs: number
+  readonly maxSubscriptions: number
+  readonly flushMs: number
+}
+
+export interface Session {
+  /** The upgrade is done; `headerToken` is the Authorization: Bearer token, if any. */
+  start(headerToken: string | undefined): void
+  /** A frame from the client; `undefined` for a binary frame. */
+  receive(text: string | undefined): void
+  /** The server closes the connection (e.g. too slow); detaches everything at once. */
+  close(code: number, reason: string): void
+  /** The socket closed. */
+  closed(): void
+  state(): 'auth' | 'ready' | 'closed'
+  subscriptions(): number
+}
+
+interface Sub {
+  readonly stream: Stream
+  readonly subscriber: Subscriber
+  attached: boolean
+  cancelled: boolean
+}
+
+/** Why a message is bad, naming the field: "params.siteId: Invalid input: expected string". */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(message)'}: ${i.message}`)
+    .join('; ')
+}
+
+/** Parse one client frame; the error text names the field. */
+export function parseClientMessage(text: string | undefined): { ok: true; msg: ClientMessage } | { ok: false; message: string; id?: string } {
+  if (text === undefined) return { ok: false, message: '(message): binary frames are not accepted; send JSON text' }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    return { ok: false, message: '(message): not valid JSON' }
+  }
+  const parsed = ClientMessage.safeParse(raw)
+  if (parsed.success) return { ok: true, msg: parsed.data }
+  const id = typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id.slice(0, 64) : undefined
+  return { ok: false, message: describeIssues(parsed.error), ...(id ? { id } : {}) }
+}
+
+/**
+ * The protocol state machine of one connection: awaiting auth → ready → closed. Pure apart from
+ * the injected timers; the Fastify/ws shell (index.ts) feeds it frames and carries out sends
+ * and closes.
+ */
+export function createSession(deps: { conn: Connection; authenticator: Authenticator; model: Model; registry: StreamRegistry; timers: Timers; log: Logger; options: SessionOptions }): Session {
+  const { conn, authenticator, registry, timers, options } = deps
+  let log = deps.log
+  let state: 'auth' | 'ready' | 'closed' = 'auth'
+  let token = ''
+  let operator: Operator | undefined
+  let authTimer: unknown
+  let heartbeatTimer: unknown
+  let lastHeardAt = 0
+  const subs = new Map<string, Sub>()
+
+  const send = (msg: object): void => {
+    if (state !== 'closed') conn.send(JSON.stringify(msg))
+  }
+  const error = (code: WsErrorCode, message: string, id?: string): void => send({ type: 'error', code, message, ...(id !== undefined ? { id } : {}) } satisfies ErrorMessage)
+
+  const teardown = (): void => {
+    state = 'closed'
+    if (authTimer !== undefined) timers.clearTimeout(authTimer)
+    if (heartbeatTimer !== undefined) timers.clearTimeout(heartbeatTimer)
+    for (const s of subs.values()) {
+      s.cancelled = true
+      if (s.attached) {
+        s.stream.detach(s.subscriber)
+        registry.release(s.stream)
+      }
+    }
+    subs.clear()
+  }
+  const close = (code: number, reason: string): void => {
+    if (state === 'closed') return
+    teardown()
+    log.info({ code, reason }, 'websocket closed by server')
+    conn.close(code, reason)
+  }
+
+  const heartbeat = (): void => {
+    heartbeatTimer = undefined
+    if (state !== 'ready') return
+    const now = timers.now()
+    if (now - lastHeardAt >= 3 * options.heartbeatMs) {
+      close(WsCloseCode.idle, 'no message from the client for 3 heartbeats')
+      return
+    }
+    send({ type: 'heartbeat', ts: now })
+    heartbeatTimer = timers.setTimeout(heartbeat, options.heartbeatMs)
+  }
+
+  const authenticate = (t: string): void => {
+    const op = authenticator.verify(t)
+    if (!op) {
+      close(WsCloseCode.unauthorized, 'invalid token')
+      return
+    }
+    if (authTimer !== undefined) timers.clearTimeout(authTimer)
+    authTimer = undefined
+    token = t
+    operator = op
+    state = 'ready'
+    log = log.child({ user: op.name })
+    lastHeardAt = timers.now()
+    send({ type: 'welcome', protocol: WS_PROTOCOL, user: op.name, role: op.role, heartbeatMs: options.heartbeatMs, flushMs: options.flushMs } satisfies WelcomeMessage)
+    heartbeatTimer = timers.setTimeout(heartbeat, options.heartbeatMs)
+  }
+
+  const subscribe = async (msg: SubscribeMessage): Promise<void> => {
+    // Every subscription is authorised afresh: a revoked or demoted account stops here.
+    const op = authenticator.verify(token)
+    if (!op) return close(WsCloseCode.unauthorized, 'token no longer valid')
+    if (!allows(op.role, 'viewer')) return error('WS_E_FORBIDDEN', `role ${op.role} may not subscribe`, msg.id)
+    if (subs.has(msg.id)) return error('WS_E_DUPLICATE_ID', `id: subscription "${msg.id}" is already open on this connection`, msg.id)
+    if (subs.size >= options.maxSubscriptions) return error('WS_E_LIMIT', `at most ${options.maxSubscriptions} subscriptions per connection`, msg.id)
+    const params = (msg.params ?? {}) as never
+    const adapter = channels[msg.channel]
+    const stream = registry.acquire(msg.channel, params)
+    if (!stream) return error('WS_E_LIMIT', 'the server has too many streams; try again later', msg.id)
+    const subscriber: Subscriber = { id: msg.id, send: (text) => state !== 'closed' && conn.send(text) }
+    const sub: Sub = { stream, subscriber, attached: false, cancelled: false }
+    subs.set(msg.id, sub)
+    try {
+      if (adapter.exists && !(await (adapter.exists as (m: Model, p: unknown) => Promise<boolean>)(deps.model, params))) {
+        if (!sub.cancelled) {
+          subs.delete(msg.id)
+          error('WS_E_NOT_FOUND', `params: no such ${msg.channel} (${stream.key})`, msg.id)
+        }
+        registry.release(stream)
+        return
+      }
+      if (sub.cancelled) {
+        registry.release(stream)
+        return
+      }
+      const result = await stream.attach(subscriber, msg.resume?.seq)
+      sub.attached = true
+      if (sub.cancelled) {
+        stream.detach(subscriber)
+        registry.release(stream)
+        return
+      }
+      log.debug({ id: msg.id, stream: stream.key, ...result }, 'subscribed')
+    } catch (err) {
+      log.error({ err, id: msg.id, stream: stream.key }, 'subscription failed')
+      registry.release(stream)
+      if (!sub.cancelled) {
+        subs.delete(msg.id)
+        error('WS_E_INTERNAL', 'the view could not be read; subscribe again', msg.id)
+      }
+    }
+  }
+
+  const unsubscribe = (id: string): void => {
+    const s = subs.get(id)
+    if (!s) return error('WS_E_UNKNOWN_ID', `id: no open subscription "${id}"`, id)
+    subs.delete(id)
+    s.cancelled = true
+    if (s.attached) {
+      s.stream.detach(s.subscriber)
+      registry.release(s.stream)
+    }
+  }
+
+  return {
+    start(headerToken) {
+      if (headerToken !== undefined) return authenticate(headerToken)
+      authTimer = timers.setTimeout(() => {
+        if (state === 'auth') close(WsCloseCode.unauthorized, `no auth message within ${Math.round(options.authTimeoutMs / 1000)} s`)
+      }, options.authTimeoutMs)
+    },
+    receive(text) {
+      if (state === 'closed') return
+      const parsed = parseClientMessage(text)
+      if (state === 'auth') {
+        if (!parsed.ok) return error('WS_E_BAD_MESSAGE', parsed.message, parsed.id)
+        if (parsed.msg.type !== 'auth') return close(WsCloseCode.unauthorized, 'authentication required: send {"type":"auth","token":…} first')
+        return authenticate(parsed.msg.token)
+      }
+      lastHeardAt = timers.now()
+      if (!parsed.ok) return error('WS_E_BAD_MESSAGE', parsed.message, parsed.id)
+      const msg = parsed.msg
+      switch (msg.type) {
+        case 'ping':
+          return send({ type: 'pong' })
+        case 'auth':
+          return error('WS_E_BAD_MESSAGE', `type: already authenticated as ${operator?.name}`)
+        case 'subscribe':
+          void subscribe(msg)
+          return
+        case 'unsubscribe':
+          return unsubscribe(msg.id)
+      }
+    },
+    close,
+    closed() {
+      if (state !== 'closed') teardown()
+    },
+    state: () => state,
+    subscriptions: () => subs.size
+  }
+}
