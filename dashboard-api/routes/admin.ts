@@ -67,24 +67,33 @@ const rulesView = (r: Registry) => ({ rules: r.rules ?? {}, effective: resolveRu
 const siteSettings = (r: Registry) =>
   r.sites.map((s) => ({ id: s.id, name: s.name, capacityTpd: s.capacityTpd, toleranceT: s.toleranceT ?? null, cutoff: s.cutoff ?? null }))
 
-/** `field.sub: message` (registry/admin.ts's problem format) → an issue naming the field. */
-function toIssue(problem: string, strip: string): ValidationIssue {
-  const m = /^([A-Za-z0-9_.[\]-]+): (.*)$/s.exec(problem)
-  if (!m) return { in: 'body', path: '', message: problem }
-  const path = m[1]!.replace(/\[(\d+)\]/g, '.$1').replace(new RegExp(`^${strip.replace('.', '\\.')}`), '')
-  return { in: 'body', path, message: m[2]! }
+/**
+ * A problem of registry/admin.ts (`field.sub: message`, or a checkRegistry problem about the
+ * whole entry such as `zones[0] (id "z1"): polygon needs ...` or `rules.a (1) must ...`) → an
+ * issue naming the field of the request body.
+ */
+export function toIssue(problem: string, strip: string, bodyKeys: readonly string[]): ValidationIssue {
+  const rest = problem.replace(/^(zones|sites)\[\d+\] \(id "[^"]*"\): /, '')
+  const dotted = (p: string): string => p.replace(/\[(\d+)\]/g, '.$1').replace(/^\./, '')
+  const strip_ = (p: string): string => (strip && p.startsWith(strip) ? p.slice(strip.length) : p)
+  const field = /^([A-Za-z0-9_.[\]-]+): (.*)$/s.exec(rest)
+  if (field) return { in: 'body', path: strip_(dotted(field[1]!)), message: field[2]! }
+  // No `field:` prefix: a sentence that starts with the field's name.
+  const first = strip_(dotted(rest.split(/[ (]/)[0] ?? ''))
+  const key = first.split('.')[0] ?? ''
+  return { in: 'body', path: bodyKeys.includes(key) ? first : '', message: rest }
 }
 
 export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app, { registry, registryPath, log }) => {
   // Admin changes are read-modify-write on the file: one at a time, and from the file itself,
   // so an edit made by the CLI a moment ago (not yet reloaded) is not overwritten.
   let chain: Promise<unknown> = Promise.resolve()
-  function change(operator: string, changes: AdminChange[], strip = ''): Promise<Registry> {
+  function change(operator: string, body: object, changes: AdminChange[], strip = ''): Promise<Registry> {
     const run = chain.then(async () => {
       let next = await loadRegistry(registryPath)
       for (const c of changes) {
         const result = applyAdminChange(next, c)
-        if (!result.ok) throw validationError(result.problems.map((p) => toIssue(p, strip)))
+        if (!result.ok) throw validationError(result.problems.map((p) => toIssue(p, strip, Object.keys(body))))
         next = result.registry
       }
       await saveRegistry(registryPath, next)
@@ -108,7 +117,7 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app
     schema: { tags: ['admin'], summary: 'Replace the targets', body: TargetsView.strict(), response: { 200: TargetsView, ...errors(400) } }
   }, async (req) => {
     const { dailyTargetT, recyclablesMonthlyT } = req.body
-    const next = await change(who(req), [
+    const next = await change(who(req), req.body, [
       { op: 'set-city-target', dailyTargetT },
       { op: 'set-recyclable-targets', recyclablesMonthlyT }
     ])
@@ -133,7 +142,7 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app
     const id = req.params.id
     if (!registry.site(id) && !(await loadRegistry(registryPath)).sites.some((s) => s.id === id)) throw new ApiError('API_E_NOT_FOUND', `no site ${JSON.stringify(id)}`)
     const { capacityTpd, toleranceT = null, cutoff = null } = req.body
-    const next = await change(who(req), [{ op: 'set-site', siteId: id, capacityTpd, toleranceT, cutoff }])
+    const next = await change(who(req), req.body, [{ op: 'set-site', siteId: id, capacityTpd, toleranceT, cutoff }])
     return siteSettings(next).find((s) => s.id === id)!
   })
 
@@ -147,7 +156,7 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app
     schema: { tags: ['admin'], summary: 'Add a zone, or replace the zone with this id', params: ZoneParams, body: ZoneBody, response: { 200: Zone, ...errors(400) } }
   }, async (req) => {
     const zone = { ...req.body, id: req.params.id }
-    await change(who(req), [{ op: 'put-zone', zone }], 'zone.')
+    await change(who(req), req.body, [{ op: 'put-zone', zone }], 'zone.')
     return zone
   })
 
@@ -157,7 +166,7 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app
   }, async (req, reply) => {
     const id = req.params.id
     if (!(await loadRegistry(registryPath)).zones?.some((z) => z.id === id)) throw new ApiError('API_E_NOT_FOUND', `no zone ${JSON.stringify(id)}`)
-    await change(who(req), [{ op: 'delete-zone', zoneId: id }])
+    await change(who(req), {}, [{ op: 'delete-zone', zoneId: id }])
     return reply.code(204).send(null)
   })
 
@@ -169,10 +178,10 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app
   app.put('/admin/rules', {
     config: admin,
     schema: { tags: ['admin'], summary: 'Replace the threshold overrides (absent fields: the defaults)', body: Rules, response: { 200: RulesView, ...errors(400) } }
-  }, async (req) => rulesView(await change(who(req), [{ op: 'set-rules', rules: req.body, reset: true }], 'rules.')))
+  }, async (req) => rulesView(await change(who(req), req.body, [{ op: 'set-rules', rules: req.body, reset: true }], 'rules.')))
 
   app.patch('/admin/rules', {
     config: admin,
     schema: { tags: ['admin'], summary: 'Merge threshold overrides into the current ones', body: Rules, response: { 200: RulesView, ...errors(400) } }
-  }, async (req) => rulesView(await change(who(req), [{ op: 'set-rules', rules: req.body }], 'rules.')))
+  }, async (req) => rulesView(await change(who(req), req.body, [{ op: 'set-rules', rules: req.body }], 'rules.')))
 }
