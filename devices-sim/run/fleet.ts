@@ -1,0 +1,98 @@
+// One real mqtt.js client per simulated device (username = device id, password = its token),
+// QoS 1, reconnecting on its own. Every publish resolves with its PUBACK latency or rejects;
+// the fleet counts connections, reconnects, and what was in flight when a connection dropped.
+import mqtt, { type MqttClient } from 'mqtt'
+
+export interface FleetOptions {
+  readonly url: string
+  readonly credentials: Readonly<Record<string, string>>
+  /** Concurrent CONNECTs while the fleet comes up. */
+  readonly connectConcurrency?: number
+  readonly reconnectPeriodMs?: number
+  readonly keepaliveS?: number
+  readonly onDrop?: (deviceId: string, inFlight: number) => void
+}
+
+export interface Fleet {
+  readonly ids: readonly string[]
+  connect(onProgress?: (connected: number) => void): Promise<{ connected: number; failed: { id: string; error: string }[] }>
+  publish(deviceId: string, topic: string, payload: string | Buffer): Promise<number>
+  /** Drop the TCP connection of these devices (a reconnect storm); mqtt.js reconnects them. */
+  drop(ids: readonly string[]): void
+  stats(): { connected: number; reconnects: number; inFlight: number }
+  close(): Promise<void>
+}
+
+export function createFleet(o: FleetOptions): Fleet {
+  const ids = Object.keys(o.credentials).sort()
+  const clients = new Map<string, MqttClient>()
+  const inFlight = new Map<string, number>()
+  let reconnects = 0
+
+  function make(id: string): Promise<MqttClient> {
+    return new Promise((resolve, reject) => {
+      const c = mqtt.connect(o.url, {
+        username: id, password: o.credentials[id], clientId: id, clean: true,
+        reconnectPeriod: o.reconnectPeriodMs ?? 1000, connectTimeout: 30_000, keepalive: o.keepaliveS ?? 120
+      })
+      let first = true
+      c.on('connect', () => {
+        if (first) { first = false; resolve(c) }
+      })
+      c.on('reconnect', () => { reconnects++ })
+      c.on('close', () => {
+        const n = inFlight.get(id) ?? 0
+        if (n > 0 && !first) o.onDrop?.(id, n)
+      })
+      c.on('error', (err) => {
+        if (first) { first = false; c.end(true); reject(err) }
+      })
+    })
+  }
+
+  return {
+    ids,
+    async connect(onProgress) {
+      const failed: { id: string; error: string }[] = []
+      let next = 0
+      const lane = async (): Promise<void> => {
+        while (next < ids.length) {
+          const id = ids[next++]!
+          try {
+            clients.set(id, await make(id))
+          } catch (err) {
+            failed.push({ id, error: (err as Error).message })
+          }
+          onProgress?.(clients.size)
+        }
+      }
+      await Promise.all(Array.from({ length: Math.min(ids.length, o.connectConcurrency ?? 100) }, lane))
+      return { connected: clients.size, failed }
+    },
+    async publish(id, topic, payload) {
+      const c = clients.get(id)
+      if (!c) throw new Error(`device ${id} has no connection`)
+      inFlight.set(id, (inFlight.get(id) ?? 0) + 1)
+      const t0 = performance.now()
+      try {
+        await c.publishAsync(topic, payload, { qos: 1 })
+        return performance.now() - t0
+      } finally {
+        inFlight.set(id, inFlight.get(id)! - 1)
+      }
+    },
+    drop(list) {
+      for (const id of list) (clients.get(id) as unknown as { stream?: { destroy(): void } } | undefined)?.stream?.destroy()
+    },
+    stats() {
+      let connected = 0
+      let pending = 0
+      for (const c of clients.values()) if (c.connected) connected++
+      for (const n of inFlight.values()) pending += n
+      return { connected, reconnects, inFlight: pending }
+    },
+    async close() {
+      await Promise.all([...clients.values()].map((c) => c.endAsync(false).catch(() => undefined)))
+    }
+  }
+}

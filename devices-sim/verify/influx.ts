@@ -1,0 +1,60 @@
+// Truth against InfluxDB (InfluxQL over the v1 API): Σ net and ticket counts per site, direction
+// and local day; accepted objects per device, kind and day (duplicates overwrite themselves, so
+// a count is of distinct objects); rejections per device and code within the run's wall window.
+import { Kind } from '../../contracts/device/index.ts'
+import { quoteIdent, rows, type InfluxClient } from '../../influx/client.ts'
+import { addDays, startOfLocalDay } from '../../lib/time.ts'
+import type { Truth } from '../run/truth.ts'
+import { MEASUREMENT, tonnes, truthDays, type Difference, type VerifyReport } from './compare.ts'
+
+const ns = (ms: number): string => `${BigInt(ms) * 1_000_000n}`
+
+export async function verifyInflux(truth: Truth, influx: InfluxClient): Promise<VerifyReport> {
+  const differences: Difference[] = []
+  let checked = 0
+  const diff = (subject: string, day: string, field: string, expected: number | string, actual: number | string): void => {
+    checked++
+    if (String(expected) !== String(actual)) differences.push({ source: 'influx', subject, day, field, expected: String(expected), actual: String(actual) })
+  }
+  const select = async (q: string): Promise<Record<string, unknown>[]> => rows((await influx.query(q, { epoch: 'ms' }))[0])
+  const ids = new Set(truth.devices.map((d) => d.deviceId))
+
+  for (const day of truthDays(truth)) {
+    const range = `time >= ${ns(startOfLocalDay(day, truth.tz))} AND time < ${ns(startOfLocalDay(addDays(day, 1), truth.tz))}`
+    const w = await select(`SELECT sum(net_kg) AS kg, count(net_kg) AS n FROM weighing WHERE ${range} GROUP BY site, direction`)
+    const got = new Map(w.map((r) => [`${String(r.site)}|${String(r.direction)}`, { kg: Number(r.kg), n: Number(r.n) }]))
+    for (const s of truth.sites.filter((x) => x.day === day)) {
+      const i = got.get(`${s.siteId}|in`) ?? { kg: 0, n: 0 }
+      const o = got.get(`${s.siteId}|out`) ?? { kg: 0, n: 0 }
+      diff(s.siteId, day, 'inT', tonnes(s.inKg), tonnes(i.kg))
+      diff(s.siteId, day, 'outT', tonnes(s.outKg), tonnes(o.kg))
+      diff(s.siteId, day, 'ticketsIn', s.ticketsIn, i.n)
+      diff(s.siteId, day, 'ticketsOut', s.ticketsOut, o.n)
+    }
+    for (const kind of Kind.options) {
+      const r = await select(`SELECT count(recv_ms) AS n FROM ${quoteIdent(MEASUREMENT[kind])} WHERE ${range} GROUP BY device`)
+      const byDevice = new Map(r.map((x) => [String(x.device), Number(x.n)]))
+      for (const d of truth.devices) {
+        const expected = d.days[day]?.accepted[kind] ?? 0
+        const actual = byDevice.get(d.deviceId) ?? 0
+        if (expected === 0 && actual === 0) continue
+        diff(d.deviceId, day, `accepted ${kind}`, expected, actual)
+      }
+    }
+  }
+  // Rejections are stamped with the event time when readable, else the arrival time: select
+  // them by arrival (recv_ms) within the run, whatever day they count on.
+  const rej = await select(`SELECT count(error) AS n FROM rejection WHERE recv_ms >= ${truth.startedAt - 5000} AND recv_ms <= ${truth.endedAt + 60_000} GROUP BY device, code`)
+  const got = new Map(rej.filter((r) => ids.has(String(r.device))).map((r) => [`${String(r.device)}|${String(r.code)}`, Number(r.n)]))
+  const expected = new Map<string, number>()
+  for (const d of truth.devices) {
+    for (const dd of Object.values(d.days)) {
+      for (const [code, n] of Object.entries(dd.rejected)) expected.set(`${d.deviceId}|${code}`, (expected.get(`${d.deviceId}|${code}`) ?? 0) + n)
+    }
+  }
+  for (const key of new Set([...expected.keys(), ...got.keys()])) {
+    const [device, code] = key.split('|') as [string, string]
+    diff(device, '*', `rejected ${code}`, expected.get(key) ?? 0, got.get(key) ?? 0)
+  }
+  return { checked, differences, notes: [] }
+}
