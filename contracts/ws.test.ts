@@ -26,7 +26,11 @@ describe('websocket v1 contract', () => {
     const resolve = (ref: string): unknown => ref.slice(2).split('/').reduce<unknown>((o, k) => (o as Json | undefined)?.[k], doc)
     const refs: string[] = []
     const walk = (o: unknown): void => {
-      if (o && typeof o === 'object') for (const [k, v] of Object.entries(o)) k === '$ref' && typeof v === 'string' ? refs.push(v) : walk(v)
+      if (!o || typeof o !== 'object') return
+      for (const [k, v] of Object.entries(o)) {
+        if (k === '$ref' && typeof v === 'string') refs.push(v)
+        else walk(v)
+      }
     }
     walk(doc)
     for (const r of refs) expect(resolve(r), r).toBeDefined()
