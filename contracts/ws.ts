@@ -48,6 +48,8 @@ export const WsCloseCode = {
   tooSlow: 4008,
   /** Nothing received from the client for 3 heartbeat intervals. */
   idle: 4408,
+  /** Too many failed authentications from this address; the reason says when to retry. */
+  rateLimited: 4429,
   /** The server is shutting down (RFC 6455 "going away"). */
   goingAway: 1001
 } as const

@@ -2,6 +2,8 @@ import websocket from '@fastify/websocket'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { WS_PATH, WsCloseCode } from '../../contracts/ws.ts'
+import type { FailureLimiter } from '../auth/limiter.ts'
+import { bearerToken } from '../auth/plugin.ts'
 import type { Authenticator } from '../auth/types.ts'
 import type { Model } from '../model/types.ts'
 import { WsOptions, type WsOptionsInput } from './options.ts'
@@ -15,6 +17,8 @@ export { WsOptions, type WsOptionsInput } from './options.ts'
 export interface WsDeps {
   readonly model: Model
   readonly authenticator: Authenticator
+  /** The REST API's failure limiter, so failed websocket logins count against the same budget. */
+  readonly limiter?: FailureLimiter
   readonly log: Logger
   readonly options?: WsOptionsInput
   readonly timers?: Timers
@@ -31,9 +35,17 @@ export interface WsHandle {
   stats(): WsStats
 }
 
-const bearer = (header: string | undefined): string | undefined => {
-  const m = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header)
-  return m ? m[1] : header === undefined ? undefined : ''
+/** The Bearer token of the upgrade; '' for a header that is not one (it fails: 4401). */
+const bearer = (header: string | undefined): string | undefined => (header === undefined ? undefined : (bearerToken(header) ?? ''))
+
+function gateFor(limiter: FailureLimiter, ip: string) {
+  return {
+    blocked() {
+      const c = limiter.check(ip)
+      return c.blocked ? c.retryAfterS : undefined
+    },
+    failed: () => void limiter.fail(ip)
+  }
 }
 
 /**
@@ -49,7 +61,9 @@ export async function registerWs(app: FastifyInstance, deps: WsDeps): Promise<Ws
   const sessions = new Set<Session>()
   const closedByServer: Record<number, number> = {}
 
-  app.get(WS_PATH, { websocket: true }, (socket, req) => {
+  // config.public: the auth plugin (auth/plugin.ts) must not demand a header on the upgrade —
+  // browsers cannot send one; the protocol authenticates (header or auth message) itself.
+  app.get(WS_PATH, { websocket: true, config: { public: true } }, (socket, req) => {
     let session: Session | undefined = undefined
     const outbox = createOutbox(socket, options, () => session?.close(WsCloseCode.tooSlow, 'too slow'))
     session = createSession({
@@ -62,6 +76,7 @@ export async function registerWs(app: FastifyInstance, deps: WsDeps): Promise<Ws
         }
       },
       authenticator: deps.authenticator,
+      ...(deps.limiter ? { gate: gateFor(deps.limiter, req.ip) } : {}),
       model: deps.model,
       registry,
       timers,

@@ -109,6 +109,26 @@ describe('authentication', () => {
   })
 })
 
+describe('failed-authentication limit', () => {
+  it('counts failures and closes 4429 while the address is blocked', () => {
+    const timers = fakeTimers()
+    const fm = fakeModel()
+    const registry = createStreamRegistry({ model: fm.model, timers, log, options: { flushMs: 250, ringSize: 4, streamIdleMs: 1, maxStreams: 1 } })
+    let failures = 0
+    const gate = { blocked: () => (failures >= 2 ? 30 : undefined), failed: () => void failures++ }
+    const closes: number[] = []
+    const attempt = (token: string) => {
+      const s = createSession({ conn: { send: () => undefined, close: (code) => closes.push(code) }, authenticator, gate, model: fm.model, registry, timers, log, options: { heartbeatMs: 1000, authTimeoutMs: 1000, maxSubscriptions: 1, flushMs: 250 } })
+      s.start(token)
+      return s.state()
+    }
+    expect(attempt('bad')).toBe('closed')
+    expect(attempt('bad')).toBe('closed')
+    expect(attempt('good')).toBe('closed')
+    expect(closes).toEqual([WsCloseCode.unauthorized, WsCloseCode.unauthorized, WsCloseCode.rateLimited])
+  })
+})
+
 describe('heartbeats', () => {
   it('sends a heartbeat every interval and closes a client silent for 3 intervals', async () => {
     const { connect, run } = setup({ heartbeatMs: 1_000 })

@@ -14,6 +14,13 @@ export interface Connection {
   close(code: number, reason: string): void
 }
 
+/** Failed-authentication limits for the client's address (auth/limiter.ts, shared with REST). */
+export interface AuthGate {
+  /** Seconds until the address may try again, or undefined when it may now. */
+  blocked(): number | undefined
+  failed(): void
+}
+
 export interface SessionOptions {
   readonly heartbeatMs: number
   readonly authTimeoutMs: number
@@ -69,7 +76,7 @@ export function parseClientMessage(text: string | undefined): { ok: true; msg: C
  * the injected timers; the Fastify/ws shell (index.ts) feeds it frames and carries out sends
  * and closes.
  */
-export function createSession(deps: { conn: Connection; authenticator: Authenticator; model: Model; registry: StreamRegistry; timers: Timers; log: Logger; options: SessionOptions }): Session {
+export function createSession(deps: { conn: Connection; authenticator: Authenticator; gate?: AuthGate; model: Model; registry: StreamRegistry; timers: Timers; log: Logger; options: SessionOptions }): Session {
   const { conn, authenticator, registry, timers, options } = deps
   let log = deps.log
   let state: 'auth' | 'ready' | 'closed' = 'auth'
@@ -118,8 +125,12 @@ export function createSession(deps: { conn: Connection; authenticator: Authentic
   }
 
   const authenticate = (t: string): void => {
+    const wait = deps.gate?.blocked()
+    if (wait !== undefined) return close(WsCloseCode.rateLimited, `too many failed authentications; retry in ${wait} s`)
     const op = authenticator.verify(t)
     if (!op) {
+      deps.gate?.failed()
+      log.info({ reason: t === '' ? 'malformed-header' : 'unknown-token' }, 'websocket authentication failed')
       close(WsCloseCode.unauthorized, 'invalid token')
       return
     }
@@ -194,7 +205,9 @@ export function createSession(deps: { conn: Connection; authenticator: Authentic
     start(headerToken) {
       if (headerToken !== undefined) return authenticate(headerToken)
       authTimer = timers.setTimeout(() => {
-        if (state === 'auth') close(WsCloseCode.unauthorized, `no auth message within ${Math.round(options.authTimeoutMs / 1000)} s`)
+        if (state !== 'auth') return
+        deps.gate?.failed()
+        close(WsCloseCode.unauthorized, `no auth message within ${Math.round(options.authTimeoutMs / 1000)} s`)
       }, options.authTimeoutMs)
     },
     receive(text) {
