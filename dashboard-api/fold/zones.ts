@@ -1,0 +1,41 @@
+// Zones with access windows per vehicle type and speed limits (issue 3). Point in polygon by
+// even-odd ray casting on lon/lat: zones are a few hundred metres to a few kilometres across,
+// where the planar approximation is far below GPS error.
+import { hhmmMinutes, type LonLat, type Zone } from '../../contracts/registry.ts'
+
+export function pointInRing(lon: number, lat: number, ring: readonly LonLat[]): boolean {
+  let inside = false
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [xi, yi] = ring[i]!
+    const [xj, yj] = ring[j]!
+    if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside
+  }
+  return inside
+}
+
+export function zonesAt(zones: readonly Zone[], lon: number, lat: number): Zone[] {
+  return zones.filter((z) => pointInRing(lon, lat, z.polygon))
+}
+
+/** [from, to) in local minutes; from > to spans midnight. */
+export function inWindow(minute: number, from: string, to: string): boolean {
+  const a = hhmmMinutes(from)
+  const b = hhmmMinutes(to)
+  return a < b ? minute >= a && minute < b : minute >= a || minute < b
+}
+
+/**
+ * Whether a vehicle type may be in the zone at a local minute of the day: an empty `windows`
+ * means no restriction; otherwise only inside a window that lists the type.
+ */
+export function allowedIn(zone: Zone, vehicleType: string, minute: number): boolean {
+  if (zone.windows.length === 0) return true
+  return zone.windows.some((w) => (w.vehicleTypes as readonly string[]).includes(vehicleType) && inWindow(minute, w.from, w.to))
+}
+
+/** The lowest limit of the zones the point is in, else the default. */
+export function speedLimitAt(inZones: readonly Zone[], defaultKmh: number): number {
+  let limit = Infinity
+  for (const z of inZones) if (z.speedLimitKmh !== undefined && z.speedLimitKmh < limit) limit = z.speedLimitKmh
+  return limit === Infinity ? defaultKmh : limit
+}
