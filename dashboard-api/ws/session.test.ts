@@ -259,7 +259,7 @@ describe('streams', () => {
   })
 
   it('refuses duplicate ids, unknown sites and too many subscriptions', async () => {
-    const { connect, fm, run } = setup()
+    const { connect, fm, registry, run } = setup()
     fm.addTonnes('ts-1', 1)
     const a = connect()
     a.session.start('good')
@@ -273,6 +273,7 @@ describe('streams', () => {
     // 'a' counts against the limit (3) until the server finds the site does not exist.
     expect(a.of('error').map((e) => [e.id, e.code])).toEqual([['b', 'WS_E_DUPLICATE_ID'], ['d', 'WS_E_LIMIT'], ['e', 'WS_E_LIMIT'], ['a', 'WS_E_NOT_FOUND']])
     expect(a.of('snapshot').map((s) => s.id).sort()).toEqual(['b', 'c'])
+    expect(registry.size()).toBe(2) // the unknown site left no stream behind
     expect(a.of('snapshot').find((s) => s.id === 'b')).toMatchObject({ channel: 'site', data: { balance: { siteId: 'ts-1', inT: 1 }, hourly: [] } })
   })
 })

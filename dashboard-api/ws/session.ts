@@ -42,7 +42,8 @@ export interface Session {
 }
 
 interface Sub {
-  readonly stream: Stream
+  /** Set once acquired; `attached` once the snapshot (or replay) was sent. */
+  stream?: Stream
   readonly subscriber: Subscriber
   attached: boolean
   cancelled: boolean
@@ -98,7 +99,7 @@ export function createSession(deps: { conn: Connection; authenticator: Authentic
     if (heartbeatTimer !== undefined) timers.clearTimeout(heartbeatTimer)
     for (const s of subs.values()) {
       s.cancelled = true
-      if (s.attached) {
+      if (s.attached && s.stream) {
         s.stream.detach(s.subscriber)
         registry.release(s.stream)
       }
@@ -154,28 +155,31 @@ export function createSession(deps: { conn: Connection; authenticator: Authentic
     if (subs.size >= options.maxSubscriptions) return error('WS_E_LIMIT', `at most ${options.maxSubscriptions} subscriptions per connection`, msg.id)
     const params = (msg.params ?? {}) as never
     const adapter = channels[msg.channel]
-    const stream = registry.acquire(msg.channel, params)
-    if (!stream) return error('WS_E_LIMIT', 'the server has too many streams; try again later', msg.id)
-    const subscriber: Subscriber = { id: msg.id, send: (text) => state !== 'closed' && conn.send(text) }
-    const sub: Sub = { stream, subscriber, attached: false, cancelled: false }
+    // The id is taken (and counts against the limit) from here on; an unsubscribe or a close
+    // while the server is still reading marks it cancelled.
+    const sub: Sub = { subscriber: { id: msg.id, send: (text) => state !== 'closed' && conn.send(text) }, attached: false, cancelled: false }
     subs.set(msg.id, sub)
+    const fail = (code: WsErrorCode, message: string): void => {
+      if (sub.cancelled) return
+      subs.delete(msg.id)
+      error(code, message, msg.id)
+    }
     try {
-      if (adapter.exists && !(await (adapter.exists as (m: Model, p: unknown) => Promise<boolean>)(deps.model, params))) {
-        if (!sub.cancelled) {
-          subs.delete(msg.id)
-          error('WS_E_NOT_FOUND', `params: no such ${msg.channel} (${stream.key})`, msg.id)
-        }
-        registry.release(stream)
-        return
-      }
-      if (sub.cancelled) {
-        registry.release(stream)
-        return
-      }
-      const result = await stream.attach(subscriber, msg.resume?.seq)
+      // Before a stream exists: an unknown site must not leave a stream behind.
+      if (adapter.exists && !(await (adapter.exists as (m: Model, p: unknown) => Promise<boolean>)(deps.model, params))) return fail('WS_E_NOT_FOUND', `params.siteId: no such site "${(params as { siteId?: string }).siteId}"`)
+    } catch (err) {
+      log.error({ err, id: msg.id }, 'subscription check failed')
+      return fail('WS_E_INTERNAL', 'the view could not be read; subscribe again')
+    }
+    if (sub.cancelled) return
+    const stream = registry.acquire(msg.channel, params)
+    if (!stream) return fail('WS_E_LIMIT', 'the server has too many streams; try again later')
+    sub.stream = stream
+    try {
+      const result = await stream.attach(sub.subscriber, msg.resume?.seq)
       sub.attached = true
       if (sub.cancelled) {
-        stream.detach(subscriber)
+        stream.detach(sub.subscriber)
         registry.release(stream)
         return
       }
@@ -183,10 +187,7 @@ export function createSession(deps: { conn: Connection; authenticator: Authentic
     } catch (err) {
       log.error({ err, id: msg.id, stream: stream.key }, 'subscription failed')
       registry.release(stream)
-      if (!sub.cancelled) {
-        subs.delete(msg.id)
-        error('WS_E_INTERNAL', 'the view could not be read; subscribe again', msg.id)
-      }
+      fail('WS_E_INTERNAL', 'the view could not be read; subscribe again')
     }
   }
 
@@ -195,7 +196,7 @@ export function createSession(deps: { conn: Connection; authenticator: Authentic
     if (!s) return error('WS_E_UNKNOWN_ID', `id: no open subscription "${id}"`, id)
     subs.delete(id)
     s.cancelled = true
-    if (s.attached) {
+    if (s.attached && s.stream) {
       s.stream.detach(s.subscriber)
       registry.release(s.stream)
     }
