@@ -1,0 +1,144 @@
+// Days other than today, from InfluxDB (issue 3: "past days and history come from InfluxDB
+// queries"). Day and hour buckets are local: GROUP BY time(…) with tz('<QINGYUN_TZ>').
+import type { Material } from '../../contracts/device/weighing.ts'
+import type { CompletenessRow, DailyRow, HourPoint, Recyclables, SiteBalance } from '../../contracts/ops.ts'
+import type { Registry } from '../../contracts/registry.ts'
+import { quoteString, rows, type InfluxClient } from '../../influx/client.ts'
+import { addDays, localDate, startOfLocalDay } from '../../lib/time.ts'
+import { completenessRows } from '../fold/completeness.ts'
+import { createFoldState, foldFact, type FoldContext } from '../fold/index.ts'
+import { closedProjection, hourPoints, makeBalance, makeRecyclables, type SiteNumbers, type SiteRecyclables } from '../fold/sites.ts'
+import { monthStartOf, openingKg, readFacts, recoveredKg } from './rebuild.ts'
+
+const tzClause = (tz: string): string => `tz(${quoteString(tz)})`
+
+interface DayNumbers {
+  inKg: number
+  outKg: number
+  ticketsIn: number
+  ticketsOut: number
+}
+
+/** In/out kg and tickets per local day and site over [from, to]. */
+async function dailySums(influx: InfluxClient, from: string, to: string, tz: string, siteId?: string): Promise<Map<string, Map<string, DayNumbers>>> {
+  const start = startOfLocalDay(from, tz)
+  const end = startOfLocalDay(addDays(to, 1), tz)
+  const site = siteId === undefined ? '' : ` AND "site" = ${quoteString(siteId)}`
+  const [r] = await influx.query(
+    `SELECT sum("net_kg"), count("net_kg") FROM "weighing" WHERE time >= ${start}ms AND time < ${end}ms${site} GROUP BY time(1d), "site", "direction" fill(none) ${tzClause(tz)}`,
+    { epoch: 'ms' }
+  )
+  const out = new Map<string, Map<string, DayNumbers>>()
+  for (const row of rows(r)) {
+    const day = localDate(Number(row.time), tz)
+    let bySite = out.get(day)
+    if (!bySite) out.set(day, (bySite = new Map()))
+    const s = String(row.site)
+    const n = bySite.get(s) ?? { inKg: 0, outKg: 0, ticketsIn: 0, ticketsOut: 0 }
+    if (row.direction === 'out') {
+      n.outKg += Number(row.sum)
+      n.ticketsOut += Number(row.count)
+    } else {
+      n.inKg += Number(row.sum)
+      n.ticketsIn += Number(row.count)
+    }
+    bySite.set(s, n)
+  }
+  return out
+}
+
+/**
+ * Daily balances over [from, to]: the opening of `from` is one aggregate over everything
+ * before it; each later day opens with the previous day's closing.
+ */
+export async function dailyBalances(influx: InfluxClient, registry: Registry, from: string, to: string, tz: string, siteId?: string): Promise<{ day: string; balances: { n: SiteNumbers; site: Registry['sites'][number] }[] }[]> {
+  const sites = registry.sites.filter((s) => siteId === undefined || s.id === siteId)
+  const [opening, sums] = await Promise.all([openingKg(influx, startOfLocalDay(from, tz)), dailySums(influx, from, to, tz, siteId)])
+  const stock = new Map(sites.map((s) => [s.id, opening.get(s.id) ?? 0]))
+  const out: { day: string; balances: { n: SiteNumbers; site: Registry['sites'][number] }[] }[] = []
+  for (let day = from; day <= to; day = addDays(day, 1)) {
+    const bySite = sums.get(day)
+    out.push({
+      day,
+      balances: sites.map((site) => {
+        const d = bySite?.get(site.id) ?? { inKg: 0, outKg: 0, ticketsIn: 0, ticketsOut: 0 }
+        const openingKg = stock.get(site.id) ?? 0
+        stock.set(site.id, openingKg + d.inKg - d.outKg)
+        return { site, n: { openingKg, ...d, lastTicketAt: null } }
+      })
+    })
+  }
+  return out
+}
+
+export async function historyRows(influx: InfluxClient, registry: Registry, from: string, to: string, tz: string, siteId?: string): Promise<DailyRow[]> {
+  const days = await dailyBalances(influx, registry, from, to, tz, siteId)
+  return days.flatMap(({ day, balances }) =>
+    balances.map(({ site, n }) => {
+      const b = makeBalance(site, day, n, closedProjection(site, n))
+      return { day, siteId: site.id, inT: b.inT, outT: b.outT, openingT: b.openingT, stockT: b.stockT, clearancePct: b.clearancePct, capacityPct: b.capacityPct, cleared: b.cleared }
+    })
+  )
+}
+
+/** A closed (or future) day's balances, with the time of each site's last ticket. */
+export async function sitesOn(influx: InfluxClient, registry: Registry, day: string, tz: string): Promise<SiteBalance[]> {
+  const [[d], [r]] = await Promise.all([
+    dailyBalances(influx, registry, day, day, tz),
+    influx.query(`SELECT last("net_kg") FROM "weighing" WHERE time >= ${startOfLocalDay(day, tz)}ms AND time < ${startOfLocalDay(addDays(day, 1), tz)}ms GROUP BY "site"`, { epoch: 'ms' })
+  ])
+  const last = new Map(rows(r).map((row) => [String(row.site), Number(row.time)]))
+  return (d?.balances ?? []).map(({ site, n }) => {
+    const withLast = { ...n, lastTicketAt: last.get(site.id) ?? null }
+    return makeBalance(site, day, withLast, closedProjection(site, withLast))
+  })
+}
+
+/** In/out per local hour of a day, for one site or the whole city. */
+export async function hourlyOn(influx: InfluxClient, day: string, tz: string, siteId?: string): Promise<HourPoint[]> {
+  const start = startOfLocalDay(day, tz)
+  const site = siteId === undefined ? '' : ` AND "site" = ${quoteString(siteId)}`
+  const [r] = await influx.query(
+    `SELECT sum("net_kg") FROM "weighing" WHERE time >= ${start}ms AND time < ${startOfLocalDay(addDays(day, 1), tz)}ms${site} GROUP BY time(1h), "direction" fill(none) ${tzClause(tz)}`,
+    { epoch: 'ms' }
+  )
+  const inKg = new Array<number>(24).fill(0)
+  const outKg = new Array<number>(24).fill(0)
+  for (const row of rows(r)) {
+    const h = Math.min(23, Math.max(0, Math.floor((Number(row.time) - start) / 3_600_000)))
+    if (row.direction === 'out') outKg[h]! += Number(row.sum)
+    else inKg[h]! += Number(row.sum)
+  }
+  return hourPoints(start, inKg, outKg)
+}
+
+export async function recyclablesOn(influx: InfluxClient, registry: Registry, day: string, tz: string): Promise<Recyclables> {
+  const start = startOfLocalDay(day, tz)
+  const end = startOfLocalDay(addDays(day, 1), tz)
+  const [[r], mtd] = await Promise.all([
+    influx.query(`SELECT sum("net_kg") FROM "weighing" WHERE time >= ${start}ms AND time < ${end}ms AND "stream" = 'recyclable' GROUP BY "site", "site_type", "direction", "material"`, { epoch: 'ms' }),
+    recoveredKg(influx, monthStartOf(day, tz), end)
+  ])
+  const sites = new Map<string, { siteId: string; siteType: 'transfer' | 'sorting'; inKg: number; outKg: number; byMaterialIn: Map<Material, number>; byMaterialOut: Map<Material, number> }>()
+  for (const row of rows(r)) {
+    const id = String(row.site)
+    let s = sites.get(id)
+    if (!s) sites.set(id, (s = { siteId: id, siteType: row.site_type === 'sorting' ? 'sorting' : 'transfer', inKg: 0, outKg: 0, byMaterialIn: new Map(), byMaterialOut: new Map() }))
+    const kg = Number(row.sum)
+    const out = row.direction === 'out'
+    if (out) s.outKg += kg
+    else s.inKg += kg
+    if (row.material) {
+      const m = (out ? s.byMaterialOut : s.byMaterialIn)
+      m.set(String(row.material) as Material, (m.get(String(row.material) as Material) ?? 0) + kg)
+    }
+  }
+  return makeRecyclables(day, registry, [...sites.values()] satisfies SiteRecyclables[], mtd)
+}
+
+/** A day's completeness: the day's stored points folded through the same fold as live data. */
+export async function completenessOn(influx: InfluxClient, registry: Registry, day: string, by: 'device' | 'site', ctx: FoldContext): Promise<CompletenessRow[]> {
+  const state = createFoldState(day, ctx.tz)
+  for (const f of await readFacts(influx, state.start, state.end)) foldFact(state, f, ctx)
+  return completenessRows(state.days.get(day), day, by, registry)
+}

@@ -1,0 +1,314 @@
+// The operations model (issue 3): the day fold over committed facts, rebuilt from InfluxDB at
+// start, rolled over at local midnight, with alerts re-evaluated as things change. The thin
+// shell around the pure fold (conventions #4): it owns the subscription, the timers and the
+// queries; every number comes from dashboard-api/fold.
+import type { Logger } from 'pino'
+import type { Fact } from '../../contracts/facts.ts'
+import type { BinView, CitySummary, VehicleView } from '../../contracts/ops.ts'
+import { resolveRules, type Registry } from '../../contracts/registry.ts'
+import type { InfluxClient } from '../../influx/client.ts'
+import { localDate } from '../../lib/time.ts'
+import type { RegistryStore } from '../../registry/store.ts'
+import type { AlertEngine, AlertRules } from '../alerts/types.ts'
+import type { FactSource } from '../factSource.ts'
+import { binView } from '../fold/bins.ts'
+import { completenessRows } from '../fold/completeness.ts'
+import { deviceView, rejectionRate } from '../fold/devices.ts'
+import { foldFact, rollover, type FoldContext, type FoldState } from '../fold/index.ts'
+import { cityHourlyKg, hourPoints, makeCity, recyclablesToday, siteHourlyToday, siteToday, tonnesPerHour } from '../fold/sites.ts'
+import { vehicleView } from '../fold/vehicles.ts'
+import { completenessOn, historyRows, hourlyOn, recyclablesOn, sitesOn } from './history.ts'
+import { monthStartOf, openingKg, rebuildDay, recoveredKg } from './rebuild.ts'
+import type { Change, Model } from './types.ts'
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+const realTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout)
+}
+
+export interface ModelDeps {
+  readonly facts: FactSource
+  readonly influx: InfluxClient
+  readonly registry: Pick<RegistryStore, 'current' | 'onChange'>
+  /** The model starts it, evaluates it and closes it; absent: no alerts. */
+  readonly alerts?: AlertEngine | undefined
+  readonly tz: string
+  readonly now: () => number
+  readonly log: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>
+  readonly timers?: Timers
+  /** Alerts are evaluated at most this often (and at least this often, for time-driven rules). */
+  readonly alertIntervalMs?: number
+  /** How often to look for local midnight. */
+  readonly tickMs?: number
+}
+
+/** The alert engine's thresholds from the registry's rules. */
+export function alertRules(registry: Registry): AlertRules {
+  const r = resolveRules(registry.rules)
+  return { binNearFullPct: r.binNeedsServicePct, binOverflowPct: r.binOverflowPct, lowBatteryPct: r.lowBatteryPct, rejectionSpikeMin: 20, rejectionSpikeShare: 0.2 }
+}
+
+const contextOf = (registry: Registry, tz: string): FoldContext => ({ tz, rules: resolveRules(registry.rules), zones: registry.zones ?? [] })
+
+export function createModel(deps: ModelDeps): Model {
+  const { influx, tz, now, log } = deps
+  const timers = deps.timers ?? realTimers
+  const alertIntervalMs = deps.alertIntervalMs ?? 2000
+  const tickMs = deps.tickMs ?? 1000
+  const listeners = new Set<(c: Change) => void>()
+  let registry = deps.registry.current()
+  let ctx = contextOf(registry, tz)
+  let index = indexRegistry(registry)
+  let state: FoldState | undefined
+  let buffer: Fact[] | undefined = []
+  let closed = false
+  let tick: unknown
+  let unsubscribeRegistry: (() => void) | undefined
+
+  const emit = (c: Change): void => {
+    for (const l of listeners) {
+      try {
+        l(c)
+      } catch (err) {
+        log.error({ err }, 'model change listener failed')
+      }
+    }
+  }
+
+  // Opening stock and month to date re-read from InfluxDB after a late ticket of an earlier
+  // day or a rollover: authoritative, and idempotent where the fold's own adjustment is not
+  // (after a restart it no longer knows which late tickets it has seen). Serialised; a request
+  // while one runs makes it run once more.
+  let refreshing: Promise<void> | undefined
+  let refreshAgain = false
+  function refreshOpening(): void {
+    if (refreshing) {
+      refreshAgain = true
+      return
+    }
+    refreshing = (async () => {
+      do {
+        refreshAgain = false
+        const s = state
+        if (!s || closed) break
+        const day = s.day
+        try {
+          const [opening, mtd] = await Promise.all([openingKg(influx, s.start), recoveredKg(influx, monthStartOf(day, tz), s.start)])
+          if (state !== s || s.day !== day) {
+            refreshAgain = true
+            continue
+          }
+          s.openingKg.clear()
+          for (const [k, v] of opening) s.openingKg.set(k, v)
+          s.mtdBeforeKg.clear()
+          for (const [k, v] of mtd) s.mtdBeforeKg.set(k, v)
+          for (const site of registry.sites) emit({ channel: 'site', siteId: site.id })
+          emit({ channel: 'city' })
+        } catch (err) {
+          log.warn({ err: (err as Error).message }, 'opening stock refresh failed; keeping the folded value')
+        }
+      } while (refreshAgain && !closed)
+      refreshing = undefined
+    })()
+  }
+
+  function checkRollover(): void {
+    if (!state) return
+    const t = now()
+    if (t < state.end) return
+    const day = localDate(t, tz)
+    rollover(state, day, ctx)
+    log.info({ day }, 'local midnight: new day')
+    emit({ channel: 'day' })
+    refreshOpening()
+    scheduleAlerts()
+  }
+
+  function apply(f: Fact): void {
+    const s = state!
+    const r = foldFact(s, f, ctx)
+    if (r.pastDay) refreshOpening()
+    for (const c of r.changes) {
+      emit(c)
+      if (c.channel === 'device') {
+        const ref = index.deviceRef.get(c.deviceId)
+        if (ref?.binId) emit({ channel: 'bin', binId: ref.binId })
+        if (ref?.vehicleId && f.kind === 'status') emit({ channel: 'vehicle', vehicleId: ref.vehicleId })
+      }
+    }
+    if (r.changes.length > 0) scheduleAlerts()
+  }
+
+  function onFacts(facts: readonly Fact[]): void {
+    if (closed) return
+    if (buffer) {
+      buffer.push(...facts)
+      return
+    }
+    checkRollover()
+    for (const f of facts) apply(f)
+  }
+
+  // Alerts: evaluated at most every alertIntervalMs, soon after a change, and on every tick of
+  // that interval anyway (offline devices and cut-offs change with time alone).
+  let lastEval = -Infinity
+  let evaluating = false
+  let alertTimer: unknown
+  function scheduleAlerts(): void {
+    if (!deps.alerts || closed || alertTimer !== undefined || evaluating) return
+    const wait = Math.max(0, lastEval + alertIntervalMs - now())
+    alertTimer = timers.setTimeout(() => {
+      alertTimer = undefined
+      void evaluateAlerts()
+    }, wait)
+  }
+  async function evaluateAlerts(): Promise<void> {
+    const engine = deps.alerts
+    if (!engine || !state || closed) return
+    evaluating = true
+    lastEval = now()
+    try {
+      const t = now()
+      const changed = await engine.evaluate({ now: t, day: state.day, sites: sitesToday(t), bins: binsNow(), vehicles: vehiclesNow(t), devices: devicesNow(t), rejections: rejectionRate(state, t) })
+      for (const alertId of changed) emit({ channel: 'alert', alertId })
+      if (changed.length > 0) emit({ channel: 'city' })
+    } catch (err) {
+      log.error({ err }, 'alert evaluation failed')
+    } finally {
+      evaluating = false
+      if (!closed) alertTimer = timers.setTimeout(() => {
+        alertTimer = undefined
+        void evaluateAlerts()
+      }, alertIntervalMs)
+    }
+  }
+
+  const sitesToday = (t: number) => registry.sites.map((site) => siteToday(state!, site, t))
+  const batteryOf = (deviceId: string | undefined): number | null => (deviceId === undefined ? null : (state!.devices.get(deviceId)?.battery?.value ?? null))
+  const binsNow = (): BinView[] => registry.bins.map((b) => binView(state!, b, batteryOf(index.binDevice.get(b.id)), ctx.rules))
+  const vehiclesNow = (t: number): VehicleView[] => registry.vehicles.map((v) => vehicleView(state!, v, t, ctx))
+  const devicesNow = (t: number) => registry.devices.map((d) => deviceView(state!, d, t, ctx.rules))
+  const isToday = (day: string | undefined): boolean => {
+    checkRollover()
+    return day === undefined || day === state!.day
+  }
+  const alertCounts = (day: string): CitySummary['alerts'] => {
+    const list = deps.alerts?.list(day === state!.day ? { state: 'open' } : { day }) ?? []
+    return { critical: list.filter((a) => a.severity === 'critical').length, warning: list.filter((a) => a.severity === 'warning').length, info: list.filter((a) => a.severity === 'info').length }
+  }
+
+  function runTick(): void {
+    if (closed) return
+    checkRollover()
+    tick = timers.setTimeout(runTick, tickMs)
+  }
+
+  return {
+    async start() {
+      await deps.facts.subscribe(onFacts)
+      const day = localDate(now(), tz)
+      const rebuilt = await rebuildDay(influx, day, now(), ctx)
+      state = rebuilt.state
+      const pending = buffer ?? []
+      buffer = undefined
+      checkRollover()
+      for (const f of pending) apply(f)
+      log.info({ day, facts: rebuilt.facts, overlap: pending.length }, 'today rebuilt from InfluxDB')
+      unsubscribeRegistry = deps.registry.onChange((next) => {
+        registry = next
+        ctx = contextOf(next, tz)
+        index = indexRegistry(next)
+        emit({ channel: 'city' })
+        for (const s of next.sites) emit({ channel: 'site', siteId: s.id })
+        scheduleAlerts()
+      })
+      if (deps.alerts) await deps.alerts.start()
+      tick = timers.setTimeout(runTick, tickMs)
+      scheduleAlerts()
+    },
+    async close() {
+      closed = true
+      timers.clearTimeout(tick)
+      timers.clearTimeout(alertTimer)
+      unsubscribeRegistry?.()
+      listeners.clear()
+      await deps.facts.close()
+      await refreshing
+      await deps.alerts?.close()
+    },
+    today: () => localDate(now(), tz),
+    async city(day) {
+      if (isToday(day)) {
+        const t = now()
+        const balances = sitesToday(t)
+        const d = state!.days.get(state!.day)
+        let inKg = 0
+        let outKg = 0
+        for (const s of d?.sites.values() ?? []) {
+          inKg += s.inKg
+          outKg += s.outKg
+        }
+        const h = cityHourlyKg(state!)
+        return makeCity(state!.day, registry, balances, { inKg, outKg }, hourPoints(state!.start, h.inKg, h.outKg), tonnesPerHour(state!, t), alertCounts(state!.day))
+      }
+      const [balances, hourly] = await Promise.all([sitesOn(influx, registry, day!, tz), hourlyOn(influx, day!, tz)])
+      const inKg = hourly.reduce((a, p) => a + p.inT * 1000, 0)
+      const outKg = hourly.reduce((a, p) => a + p.outT * 1000, 0)
+      return makeCity(day!, registry, balances, { inKg, outKg }, hourly, 0, alertCounts(day!))
+    },
+    async sites(day) {
+      return isToday(day) ? sitesToday(now()) : sitesOn(influx, registry, day!, tz)
+    },
+    async site(siteId, day) {
+      const site = registry.sites.find((s) => s.id === siteId)
+      if (!site) return undefined
+      if (isToday(day)) return siteToday(state!, site, now())
+      return (await sitesOn(influx, registry, day!, tz)).find((b) => b.siteId === siteId)
+    },
+    async siteHourly(siteId, day) {
+      return isToday(day) ? siteHourlyToday(state!, siteId) : hourlyOn(influx, day!, tz, siteId)
+    },
+    history: (from, to, siteId) => historyRows(influx, registry, from, to, tz, siteId),
+    async recyclables(day) {
+      return isToday(day) ? recyclablesToday(state!, registry) : recyclablesOn(influx, registry, day!, tz)
+    },
+    bins(filter = {}) {
+      checkRollover()
+      return binsNow().filter((b) => (filter.status === undefined || b.status === filter.status) && (filter.district === undefined || b.district === filter.district) && (filter.stream === undefined || b.stream === filter.stream))
+    },
+    vehicles(filter = {}) {
+      checkRollover()
+      return vehiclesNow(now()).filter((v) => (filter.state === undefined || v.state === filter.state) && (filter.district === undefined || v.district === filter.district) && (filter.type === undefined || v.type === filter.type))
+    },
+    async completeness(by, day) {
+      if (isToday(day)) return completenessRows(state!.days.get(state!.day), state!.day, by, registry)
+      return completenessOn(influx, registry, day!, by, ctx)
+    },
+    devices: () => devicesNow(now()),
+    rejectionRate: () => rejectionRate(state!, now()),
+    alerts: (filter) => deps.alerts?.list(filter) ?? [],
+    async acknowledge(alertId, by, at) {
+      const a = await deps.alerts?.acknowledge(alertId, by, at ?? now())
+      if (a) emit({ channel: 'alert', alertId })
+      return a
+    },
+    onChange(listener) {
+      listeners.add(listener)
+      return () => {
+        listeners.delete(listener)
+      }
+    }
+  }
+}
+
+function indexRegistry(r: Registry) {
+  const deviceRef = new Map(r.devices.map((d) => [d.id, d]))
+  const binDevice = new Map<string, string>()
+  for (const d of r.devices) if (d.binId !== undefined && !binDevice.has(d.binId)) binDevice.set(d.binId, d.id)
+  return { deviceRef, binDevice }
+}

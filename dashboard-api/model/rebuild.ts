@@ -1,0 +1,134 @@
+// Today's state from InfluxDB, the source of truth (design decision 3; issue 3 item 3).
+//
+// - Opening stock: Σin − Σout of every ticket before today's local midnight, one aggregate
+//   per site and direction — exact, with no recursion through earlier days.
+// - Month to date: recovered recyclables from the 1st to today's midnight, one aggregate.
+// - Latest before today: last() per bin, vehicle and device (30 days back).
+// - Today: the day's points themselves, folded through the same fold as live facts. InfluxQL
+//   1.x (1.6 here) can neither aggregate one device's seq numbers across measurements (a
+//   subquery over several measurements still answers per measurement) nor compare a field with
+//   the point's time (lateness is recv_ms − time), and the bin and vehicle views need their
+//   readings in event-time order (emptyings, violation episodes), so the rebuild reads today's
+//   points, an hour at a time; every number then equals the live fold's by construction.
+//   The model subscribes before it rebuilds and folds the facts that arrived meanwhile with
+//   the fold's own de-duplication, so the overlap counts once.
+import type { Material } from '../../contracts/device/weighing.ts'
+import type { Fact } from '../../contracts/facts.ts'
+import type { InfluxClient, InfluxResult } from '../../influx/client.ts'
+import { rows } from '../../influx/client.ts'
+import { startOfLocalDay } from '../../lib/time.ts'
+import { binState } from '../fold/fill.ts'
+import { createFoldState, foldFact, type FoldContext, type FoldState } from '../fold/index.ts'
+import { fixFlags, vehicleState } from '../fold/position.ts'
+import { deviceState, newer, seen } from '../fold/state.ts'
+import { noteRecentInbound } from '../fold/weighing.ts'
+import { DATA_MEASUREMENTS, rowToFact, type Measurement } from './rows.ts'
+
+const HOUR_MS = 3_600_000
+const DAY_MS = 86_400_000
+const LOOKBACK_MS = 30 * DAY_MS
+
+async function query(influx: InfluxClient, q: string): Promise<InfluxResult[]> {
+  return influx.query(q, { epoch: 'ms' })
+}
+
+/** Σin − Σout per site of every ticket before `beforeMs`. */
+export async function openingKg(influx: InfluxClient, beforeMs: number): Promise<Map<string, number>> {
+  const [r] = await query(influx, `SELECT sum("net_kg") FROM "weighing" WHERE time < ${beforeMs}ms GROUP BY "site", "direction"`)
+  const out = new Map<string, number>()
+  for (const row of rows(r)) {
+    const kg = Number(row.sum)
+    out.set(String(row.site), (out.get(String(row.site)) ?? 0) + (row.direction === 'out' ? -kg : kg))
+  }
+  return out
+}
+
+/** Recovered recyclables (outbound of sorting centres) per material in [fromMs, toMs). */
+export async function recoveredKg(influx: InfluxClient, fromMs: number, toMs: number): Promise<Map<Material, number>> {
+  const [r] = await query(influx, `SELECT sum("net_kg") FROM "weighing" WHERE time >= ${fromMs}ms AND time < ${toMs}ms AND "stream" = 'recyclable' AND "direction" = 'out' AND "site_type" = 'sorting' GROUP BY "material"`)
+  const out = new Map<Material, number>()
+  for (const row of rows(r)) if (row.material) out.set(String(row.material) as Material, Number(row.sum))
+  return out
+}
+
+export const monthStartOf = (day: string, tz: string): number => startOfLocalDay(`${day.slice(0, 8)}01`, tz)
+
+/**
+ * Every fact stored for event times in [fromMs, toMs): data points and rejections by their
+ * point time, duplicates by the event time of the data they repeat. Read an hour at a time.
+ */
+export async function readFacts(influx: InfluxClient, fromMs: number, toMs: number, measurements: readonly Measurement[] = [...DATA_MEASUREMENTS, 'duplicate']): Promise<Fact[]> {
+  const out: Fact[] = []
+  const plain = measurements.filter((m) => m !== 'duplicate')
+  for (let a = fromMs; a < toMs && plain.length > 0; a += HOUR_MS) {
+    const b = Math.min(toMs, a + HOUR_MS)
+    const results = await query(influx, plain.map((m) => `SELECT * FROM "${m}" WHERE time >= ${a}ms AND time < ${b}ms GROUP BY *`).join('; '))
+    plain.forEach((m, i) => {
+      for (const row of rows(results[i])) out.push(rowToFact[m](row))
+    })
+  }
+  if (measurements.includes('duplicate')) {
+    // A duplicate point is stamped with its arrival; its data's event time may be up to a day
+    // earlier than any arrival we look at here only when the device clock ran ahead.
+    const [r] = await query(influx, `SELECT * FROM "duplicate" WHERE time >= ${fromMs - DAY_MS}ms AND "event_ms" >= ${fromMs} AND "event_ms" < ${toMs} GROUP BY *`)
+    for (const row of rows(r)) out.push(rowToFact.duplicate(row))
+  }
+  return out
+}
+
+/** The latest reading of each bin, vehicle and device before `beforeMs` (last(), 30 days back). */
+export async function latestBefore(influx: InfluxClient, state: FoldState, beforeMs: number, ctx: FoldContext): Promise<void> {
+  const range = `time >= ${beforeMs - LOOKBACK_MS}ms AND time < ${beforeMs}ms`
+  const q = [
+    `SELECT last("fill_pct") FROM "fill" WHERE ${range} GROUP BY "bin"`,
+    `SELECT last("lat") AS "lat", "lon", "speed_kmh", "heading_deg" FROM "position" WHERE ${range} GROUP BY "vehicle", "vehicle_type"`,
+    `SELECT last("recv_ms") FROM "weighing", "fill", "position", "device_status" WHERE ${range} GROUP BY "device"`,
+    `SELECT last("battery_pct") FROM "fill", "device_status" WHERE ${range} GROUP BY "device"`,
+    `SELECT last("rssi_dbm") FROM "device_status" WHERE ${range} GROUP BY "device"`,
+    `SELECT last("firmware") FROM "device_status" WHERE ${range} GROUP BY "device"`
+  ].join('; ')
+  const [bins, vehicles, seenRows, battery, rssi, firmware] = await query(influx, q)
+  for (const r of rows(bins)) {
+    const b = binState(state, String(r.bin))
+    const ts = Number(r.time)
+    if (b.before === null || ts > b.before.ts) b.before = { ts, fillPct: Number(r.last) }
+  }
+  for (const r of rows(vehicles)) {
+    const v = vehicleState(state, String(r.vehicle))
+    const fix = { ts: Number(r.time), lat: Number(r.lat), lon: Number(r.lon), speedKmh: Number(r.speed_kmh), headingDeg: r.heading_deg === null || r.heading_deg === undefined ? null : Number(r.heading_deg), vehicleType: String(r.vehicle_type) }
+    if (v.latest === null || fix.ts >= v.latest.ts) v.latest = fix
+    if (v.beforeTs === null || fix.ts > v.beforeTs) {
+      v.beforeTs = fix.ts
+      v.beforeFlags = fixFlags(fix, ctx)
+    }
+  }
+  for (const r of rows(seenRows)) seen(deviceState(state, String(r.device)), Number(r.time))
+  for (const r of rows(battery)) {
+    const d = deviceState(state, String(r.device))
+    d.battery = newer(d.battery, Number(r.time), Number(r.last))
+  }
+  for (const r of rows(rssi)) {
+    const d = deviceState(state, String(r.device))
+    d.rssi = newer(d.rssi, Number(r.time), Number(r.last))
+  }
+  for (const r of rows(firmware)) {
+    const d = deviceState(state, String(r.device))
+    d.firmware = newer(d.firmware, Number(r.time), String(r.last))
+  }
+}
+
+/** Today's fold state, rebuilt from InfluxDB alone. */
+export async function rebuildDay(influx: InfluxClient, day: string, now: number, ctx: FoldContext): Promise<{ state: FoldState; facts: number }> {
+  const state = createFoldState(day, ctx.tz)
+  const [opening, mtd] = await Promise.all([openingKg(influx, state.start), recoveredKg(influx, monthStartOf(day, ctx.tz), state.start)])
+  for (const [k, v] of opening) state.openingKg.set(k, v)
+  for (const [k, v] of mtd) state.mtdBeforeKg.set(k, v)
+  await latestBefore(influx, state, state.start, ctx)
+  // Tonnes per hour looks back an hour, across midnight.
+  if (now - state.start < HOUR_MS) {
+    for (const f of await readFacts(influx, state.start - HOUR_MS, state.start, ['weighing'])) if (f.kind === 'weighing') noteRecentInbound(state, f)
+  }
+  const facts = await readFacts(influx, state.start, Math.max(state.end, now + HOUR_MS))
+  for (const f of facts) foldFact(state, f, ctx)
+  return { state, facts: facts.length }
+}
