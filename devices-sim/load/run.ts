@@ -27,6 +27,8 @@ export interface LoadReport {
   readonly achievedRate: number
   readonly errors: number
   readonly reconnects: number
+  /** Publishes sent again after a dropped connection (the device's at-least-once). */
+  readonly retries: number
   readonly malformed: number
   readonly duplicates: number
   readonly latencyMs: { p50: number; p95: number; p99: number; max: number }
@@ -69,7 +71,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     maxInFlight: Math.max(1000, Math.ceil((o.rate / lanes) * 10)),
     connectConcurrency: 200
   }))
-  const progress: SliceProgress[] = slices.map(() => ({ phase: 'connecting', connected: 0, sent: 0, acked: 0, errors: 0, reconnects: 0, inFlight: 0, malformed: 0, duplicates: 0, connectFailures: 0 }))
+  const progress: SliceProgress[] = slices.map(() => ({ phase: 'connecting', connected: 0, sent: 0, acked: 0, errors: 0, reconnects: 0, inFlight: 0, malformed: 0, duplicates: 0, connectFailures: 0, retries: 0 }))
   const bar = new cliProgress.SingleBar({
     stream: o.progress ?? process.stderr,
     format: '{phase} |{bar}| {value}/{total} s  conn {conn}  sent {sent}  acked {acked}  {rate} msg/s  in-flight {inflight}  err {err}  reconn {reconn}',
@@ -92,7 +94,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   const results = await Promise.all(slices.map((s, i) => {
     if (o.workers === 0) return runSlice(s, (p) => { progress[i] = p })
     return new Promise<{ progress: SliceProgress; latencies: Float64Array }>((resolve, reject) => {
-      const w = new Worker(new URL('./worker.ts', import.meta.url), { execArgv: ['--import', 'tsx'], workerData: s })
+      const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: s })
       w.on('message', (m: { type: 'progress' | 'done'; progress: SliceProgress; latencies?: Float64Array }) => {
         progress[i] = m.progress
         if (m.type === 'done') resolve({ progress: m.progress, latencies: m.latencies! })
@@ -113,7 +115,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     devices: o.devices.length, workers: o.workers, targetRate: o.rate, durationS: o.durationS,
     connected: total('connected'), connectFailures: total('connectFailures'),
     sent: total('sent'), acked: total('acked'), achievedRate: Math.round(total('acked') / o.durationS),
-    errors: total('errors'), reconnects: total('reconnects'), malformed: total('malformed'), duplicates: total('duplicates'),
+    errors: total('errors'), reconnects: total('reconnects'), retries: total('retries'), malformed: total('malformed'), duplicates: total('duplicates'),
     latencyMs: { p50: q(all, 0.5), p95: q(all, 0.95), p99: q(all, 0.99), max: q(all, 1) },
     elapsedS: Math.round((Date.now() - started) / 100) / 10
   }
@@ -128,7 +130,7 @@ export function formatLoadReport(r: LoadReport): string {
     ['sent / acked', `${r.sent} / ${r.acked}`],
     ['PUBACK latency p50 / p95 / p99 / max', `${r.latencyMs.p50} / ${r.latencyMs.p95} / ${r.latencyMs.p99} / ${r.latencyMs.max} ms`],
     ['errors', String(r.errors)],
-    ['reconnects', String(r.reconnects)],
+    ['reconnects / publishes retried', `${r.reconnects} / ${r.retries}`],
     ['malformed / duplicates sent', `${r.malformed} / ${r.duplicates}`],
     ['wall time (incl. connect + drain)', `${r.elapsedS} s`]
   ]

@@ -24,7 +24,7 @@ export interface SliceOptions {
   readonly connectConcurrency: number
 }
 
-export interface SliceProgress { phase: 'connecting' | 'running' | 'draining' | 'done'; connected: number; sent: number; acked: number; errors: number; reconnects: number; inFlight: number; malformed: number; duplicates: number; connectFailures: number }
+export interface SliceProgress { phase: 'connecting' | 'running' | 'draining' | 'done'; connected: number; sent: number; acked: number; errors: number; reconnects: number; inFlight: number; malformed: number; duplicates: number; connectFailures: number; retries: number }
 
 export async function runSlice(o: SliceOptions, report: (p: SliceProgress) => void): Promise<{ progress: SliceProgress; latencies: Float64Array }> {
   const credentials = Object.fromEntries(o.devices.map((d) => [d.id, d.token]))
@@ -41,7 +41,7 @@ export async function runSlice(o: SliceOptions, report: (p: SliceProgress) => vo
   const total = kinds.reduce((a, [, w]) => a + w, 0)
   const rng = rngFor(o.seed, 'load', o.devices[0]?.id ?? '')
   const seq = new Map<string, number>()
-  const p: SliceProgress = { phase: 'connecting', connected: 0, sent: 0, acked: 0, errors: 0, reconnects: 0, inFlight: 0, malformed: 0, duplicates: 0, connectFailures: 0 }
+  const p: SliceProgress = { phase: 'connecting', connected: 0, sent: 0, acked: 0, errors: 0, reconnects: 0, inFlight: 0, malformed: 0, duplicates: 0, connectFailures: 0, retries: 0 }
   let latencies = new Float64Array(1 << 16)
   let nLat = 0
   const fleet = createFleet({ url: o.url, credentials, connectConcurrency: o.connectConcurrency, keepaliveS: 300 })
@@ -73,7 +73,7 @@ export async function runSlice(o: SliceOptions, report: (p: SliceProgress) => vo
     const send = (id: string, kind: Kind, payload: string, dup: boolean): void => {
       p.sent++
       p.inFlight++
-      fleet.publish(id, deviceTopic(id, kind), payload).then((ms) => {
+      fleet.publish(id, deviceTopic(id, kind), payload, () => { p.retries++ }).then((ms) => {
         p.acked++
         if (nLat === latencies.length) {
           const bigger = new Float64Array(latencies.length * 2)
@@ -100,7 +100,7 @@ export async function runSlice(o: SliceOptions, report: (p: SliceProgress) => vo
           p.malformed++
           p.sent++
           p.inFlight++
-          fleet.publish(id, deviceTopic(id, kind), malformedPayload(kind, new Date().toISOString(), p.malformed, p.malformed % 2 === 0).payload)
+          fleet.publish(id, deviceTopic(id, kind), malformedPayload(kind, new Date().toISOString(), p.malformed, p.malformed % 2 === 0).payload, () => { p.retries++ })
             .then(() => { p.acked++ }, () => { p.errors++ }).finally(() => { p.inFlight-- })
         }
       }

@@ -60,10 +60,7 @@ export function startCity(o: CityRunOptions): CityRun {
   const missing = day.devices.length - simulated.length
   if (missing > 0) log.warn({ missing }, 'devices without a token in the credentials are not simulated')
   const credentials = Object.fromEntries(simulated.map((d) => [d.id, o.credentials[d.id]!]))
-  const fleet = createFleet({
-    url: o.mqttUrl, credentials,
-    onDrop: (id, n) => { truth.device(id).possibleRetransmits += n }
-  })
+  const fleet = createFleet({ url: o.mqttUrl, credentials })
   const standing: Map<string, DeviceFaults> = deviceFaults(simulated, o.faults, o.seed, simStart, simEnd)
   const rng = faultRng(o.seed)
   const pending = new Set<Promise<unknown>>()
@@ -84,7 +81,11 @@ export function startCity(o: CityRunOptions): CityRun {
   function publish(id: string, kind: Kind, payload: string, outcome: Outcome, onAck?: () => void): void {
     truth.sent(id)
     sent++
-    track(fleet.publish(id, deviceTopic(id, kind), payload).then(() => {
+    const retried = (): void => {
+      truth.device(id).possibleRetransmits++
+      truth.fault('retransmits')
+    }
+    track(fleet.publish(id, deviceTopic(id, kind), payload, retried).then(() => {
       acked++
       truth.acked(id, outcome)
       onAck?.()
@@ -206,12 +207,14 @@ export function startCity(o: CityRunOptions): CityRun {
     let base = simStart
     const stormEvery = o.faults.storms > 0 ? (simEnd - simStart) / (o.faults.storms + 1) : Infinity
     let nextStorm = simStart + stormEvery
+    let storms = 0
     for (let d = 0; d < daysToRun && !stopped; d++) {
       for (;;) {
         const simNow = Math.min(base + (Date.now() - wall0) * o.speed, Date.now(), simEnd)
         dispatch(day.until(simNow), simNow)
-        if (simNow >= nextStorm) {
+        if (simNow >= nextStorm && storms < o.faults.storms) {
           nextStorm += stormEvery
+          storms++
           truth.fault('storms')
           log.info('reconnect storm: dropping every connection')
           fleet.drop(fleet.ids)

@@ -10,13 +10,20 @@ export interface FleetOptions {
   readonly connectConcurrency?: number
   readonly reconnectPeriodMs?: number
   readonly keepaliveS?: number
-  readonly onDrop?: (deviceId: string, inFlight: number) => void
+  /** Attempts per message before a publish rejects (a device resends what was not acknowledged). */
+  readonly maxAttempts?: number
 }
 
 export interface Fleet {
   readonly ids: readonly string[]
   connect(onProgress?: (connected: number) => void): Promise<{ connected: number; failed: { id: string; error: string }[] }>
-  publish(deviceId: string, topic: string, payload: string | Buffer): Promise<number>
+  /**
+   * Publish at QoS 1 and resolve with the PUBACK latency (ms, of the attempt that was acked).
+   * When the connection drops before the PUBACK, mqtt.js fails the publish; like a device, the
+   * fleet sends it again once reconnected and calls `onRetry` (the broker may have stored the
+   * first copy: the retry may count as a duplicate).
+   */
+  publish(deviceId: string, topic: string, payload: string | Buffer, onRetry?: () => void): Promise<number>
   /** Drop the TCP connection of these devices (a reconnect storm); mqtt.js reconnects them. */
   drop(ids: readonly string[]): void
   stats(): { connected: number; reconnects: number; inFlight: number }
@@ -28,6 +35,7 @@ export function createFleet(o: FleetOptions): Fleet {
   const clients = new Map<string, MqttClient>()
   const inFlight = new Map<string, number>()
   let reconnects = 0
+  let closing = false
 
   function make(id: string): Promise<MqttClient> {
     return new Promise((resolve, reject) => {
@@ -40,10 +48,6 @@ export function createFleet(o: FleetOptions): Fleet {
         if (first) { first = false; resolve(c) }
       })
       c.on('reconnect', () => { reconnects++ })
-      c.on('close', () => {
-        const n = inFlight.get(id) ?? 0
-        if (n > 0 && !first) o.onDrop?.(id, n)
-      })
       c.on('error', (err) => {
         if (first) { first = false; c.end(true); reject(err) }
       })
@@ -69,14 +73,22 @@ export function createFleet(o: FleetOptions): Fleet {
       await Promise.all(Array.from({ length: Math.min(ids.length, o.connectConcurrency ?? 100) }, lane))
       return { connected: clients.size, failed }
     },
-    async publish(id, topic, payload) {
+    async publish(id, topic, payload, onRetry) {
       const c = clients.get(id)
       if (!c) throw new Error(`device ${id} has no connection`)
       inFlight.set(id, (inFlight.get(id) ?? 0) + 1)
-      const t0 = performance.now()
       try {
-        await c.publishAsync(topic, payload, { qos: 1 })
-        return performance.now() - t0
+        for (let attempt = 1; ; attempt++) {
+          while (!c.connected && !closing) await new Promise((r) => setTimeout(r, 50))
+          const t0 = performance.now()
+          try {
+            await c.publishAsync(topic, payload, { qos: 1 })
+            return performance.now() - t0
+          } catch (err) {
+            if (closing || attempt >= (o.maxAttempts ?? 20)) throw err
+            onRetry?.()
+          }
+        }
       } finally {
         inFlight.set(id, inFlight.get(id)! - 1)
       }
@@ -92,6 +104,7 @@ export function createFleet(o: FleetOptions): Fleet {
       return { connected, reconnects, inFlight: pending }
     },
     async close() {
+      closing = true
       await Promise.all([...clients.values()].map((c) => c.endAsync(false).catch(() => undefined)))
     }
   }

@@ -61,7 +61,10 @@ export async function verifyRest(truth: Truth, target: RestTarget): Promise<Veri
       diff(d.deviceId, day, 'accepted', accepted, row?.accepted ?? 0)
       for (const code of new Set([...Object.keys(dd.rejected), ...Object.keys(row?.rejected ?? {})])) {
         const k = code as keyof typeof dd.rejected
-        diff(d.deviceId, day, `rejected ${code}`, dd.rejected[k] ?? 0, row?.rejected[k] ?? 0)
+        const e = dd.rejected[k] ?? 0
+        const a = row?.rejected[k] ?? 0
+        const s = d.possibleRetransmits
+        diff(d.deviceId, day, `rejected ${code}`, s > 0 ? `${e}..${e + s}` : e, a, a >= e && a <= e + s)
       }
       const dups = row?.duplicates ?? 0
       const slack = d.possibleRetransmits
