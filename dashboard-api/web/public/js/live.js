@@ -10,6 +10,8 @@
 
 export const WS_PATH = '/api/v1/ws'
 const UNAUTHORIZED = 4401
+/** Timeline marks for the benchmark (bench/web.ts reads them with performance.getEntriesByType). */
+const mark = (name) => globalThis.performance?.mark?.(name)
 
 /**
  * @typedef {{ snapshot(data: any): void, delta(data: any): void, error?(msg: any): void }} Handlers
@@ -82,6 +84,7 @@ export function createLive(opts) {
     }
     switch (msg.type) {
       case 'welcome':
+        mark('qy:welcome')
         attempt = 0
         heartbeatMs = msg.heartbeatMs ?? heartbeatMs
         setState('open')
@@ -94,6 +97,7 @@ export function createLive(opts) {
         if (!sub) return
         sub.seq = msg.seq
         stats.snapshots++
+        mark(`qy:snapshot:${sub.channel}`)
         sub.handlers.snapshot(msg.data)
         return
       }
@@ -152,6 +156,7 @@ export function createLive(opts) {
     }
     socket = ws
     ws.onopen = () => {
+      mark('qy:ws-open')
       lastHeard = now()
       ws.send(JSON.stringify({ type: 'auth', token: opts.token }))
     }

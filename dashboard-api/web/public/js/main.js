@@ -1,7 +1,7 @@
 // The shell: sign-in, header (navigation, connection state, language, user), and a hash
 // router that mounts one view at a time. Each view subscribes to what it shows and
 // unsubscribes when it is left, over the one shared connection.
-/* global document, window, sessionStorage, location, fetch */
+/* global document, window, sessionStorage, location, fetch, performance */
 import { checkToken, createApi } from './api.js'
 import { fill, h } from './dom.js'
 import { createI18n, saveLocale, savedLocale } from './i18n.js'
@@ -168,6 +168,7 @@ function route() {
 }
 
 async function boot() {
+  performance.mark('qy:boot')
   try {
     const res = await fetch('/config.json')
     if (res.ok) Object.assign(config, await res.json())

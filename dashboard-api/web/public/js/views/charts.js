@@ -1,18 +1,58 @@
-// ECharts helpers shared by the views (echarts is the global from /vendor/echarts.min.js).
-/* global echarts, window */
+// ECharts helpers shared by the views. ECharts (1 MB, the bulk of the page) is loaded after the
+// shell, in parallel with the websocket's first snapshot, so numbers show before charts do;
+// index.html preloads it so the download starts at once.
+/* global window, document */
 
 export const COLORS = { in: '#2f7fd8', out: '#2fb47d', critical: '#d64545', warning: '#e39a2b', info: '#5b8def', grid: '#2b3a4d', text: '#c9d4e0' }
 
-/** A chart bound to an element; resized with the window; disposed by the returned function. */
+let loading = null
+/** @returns {Promise<any>} the echarts namespace */
+export function whenEcharts() {
+  if (globalThis.echarts) return Promise.resolve(globalThis.echarts)
+  loading ??= new Promise((resolve, reject) => {
+    const s = document.createElement('script')
+    s.src = '/vendor/echarts.min.js'
+    s.onload = () => resolve(globalThis.echarts)
+    s.onerror = () => {
+      loading = null
+      reject(new Error('/vendor/echarts.min.js did not load'))
+    }
+    document.head.append(s)
+  })
+  return loading
+}
+
+/**
+ * A chart bound to an element, created once ECharts is there; `setOption` before that keeps the
+ * latest option (with `replace` semantics of merging kept by ECharts afterwards). Resized with
+ * the window; `dispose` also cancels a chart not yet created.
+ */
 export function createChart(el) {
-  const chart = echarts.init(el, null, { renderer: 'canvas' })
-  const onResize = () => chart.resize()
-  window.addEventListener('resize', onResize)
+  let chart = null
+  let pending = []
+  let disposed = false
+  const onResize = () => chart?.resize()
+  const ready = whenEcharts().then((echarts) => {
+    if (disposed) return null
+    chart = echarts.init(el, null, { renderer: 'canvas' })
+    window.addEventListener('resize', onResize)
+    for (const o of pending) chart.setOption(o)
+    pending = []
+    return chart
+  })
   return {
-    chart,
+    ready,
+    get chart() {
+      return chart
+    },
+    setOption(option) {
+      if (chart) chart.setOption(option)
+      else pending.push(option)
+    },
     dispose() {
+      disposed = true
       window.removeEventListener('resize', onResize)
-      chart.dispose()
+      chart?.dispose()
     }
   }
 }
@@ -38,7 +78,7 @@ export function hourlyOption(i18n, hourly) {
     yAxis: { type: 'value', name: unit, splitLine: { lineStyle: { color: COLORS.grid } }, axisLabel: { formatter: (v) => i18n.num(v) } },
     series: [
       { id: 'in', name: i18n.t('chart.in'), type: 'bar', data: hours.map((x) => byHour.get(x)?.inT ?? 0), itemStyle: { color: COLORS.in } },
-      { id: 'out', name: i18n.t('chart.out'), type: 'line', smooth: true, data: hours.map((x) => byHour.get(x)?.outT ?? 0), itemStyle: { color: COLORS.out } }
+      { id: 'out', name: i18n.t('chart.out'), type: 'line', data: hours.map((x) => byHour.get(x)?.outT ?? 0), itemStyle: { color: COLORS.out } }
     ]
   }
 }

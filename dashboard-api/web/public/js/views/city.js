@@ -33,6 +33,7 @@ export function mountCity({ i18n, live }, el) {
     const c = summary
     if (!c) return
     fill(v.collected, `${i18n.num(c.inT)} ${t('unit.t')}`)
+    globalThis.performance?.mark?.('qy:city-numbers')
     fill(v.target, `${t('city.target', { t: i18n.int(c.targetT) })} · ${t('city.ofTarget', { p: i18n.pct(c.targetPct) })}`)
     v.bar.style.width = `${Math.min(100, c.targetPct ?? 0)}%`
     fill(v.out, i18n.num(c.outT))
@@ -45,7 +46,7 @@ export function mountCity({ i18n, live }, el) {
     const parts = [['cleared', st.cleared], ['on-track', st.onTrack], ['at-risk', st.atRisk], ['will-not-clear', st.willNotClear]]
     fill(statusEl, parts.map(([k, n]) => h(`span.status-chip.status-${k}`, null, `${t(`status.${k}`)} ${i18n.int(n)}`)),
       st.overCapacity > 0 ? h('span.status-chip.status-will-not-clear', null, `${t('sites.overCapacity')} ${i18n.int(st.overCapacity)}`) : null)
-    chart.chart.setOption(hourlyOption(i18n, c.hourly))
+    chart.setOption(hourlyOption(i18n, c.hourly))
   })
 
   const stop = live.subscribe('city', undefined, {

@@ -43,7 +43,7 @@ export function mountSite({ i18n, live }, el, siteId) {
     fill(tickets, b.ticketsIn + b.ticketsOut === 0
       ? h('p', null, t('site.noTickets'))
       : [h('p.big', null, t('site.ticketsInOut', { in: i18n.int(b.ticketsIn), out: i18n.int(b.ticketsOut) })), h('p', null, t('site.lastTicket', { time: i18n.time(b.lastTicketAt) }))])
-    chart.chart.setOption(hourlyOption(i18n, data.hourly))
+    chart.setOption(hourlyOption(i18n, data.hourly))
   })
 
   const stop = live.subscribe('site', { siteId }, {
