@@ -4,6 +4,8 @@ import { devicesCommand, servicesCommand } from './commands/devices.ts'
 import { registryCommand } from './commands/registry.ts'
 import { seedRegistry } from '../registry/seed.ts'
 import { schemaCommand } from './commands/schema.ts'
+import { simCommand } from './commands/sim.ts'
+import { usersCommand } from './commands/users.ts'
 import { startCommand } from './commands/start.ts'
 import { SAMPLE_REGISTRY } from './system.ts'
 import path from 'node:path'
@@ -21,6 +23,11 @@ commands:
   devices revoke ID             disable a device and forget its token (a running broker drops it)
   devices list                  list devices
   services add ID | revoke ID   service accounts that may read internal topics (facts)
+  users add NAME --role viewer|operator|admin
+                                an operator account for dashboard-api; prints its bearer token once,
+                                as the last line of stdout
+  users revoke NAME | users list
+  sim city|verify|load|provision  the device simulator (qingyun sim help)
   registry sample --seed N --out FILE | registry check [FILE]
   help                          this text
 
@@ -45,6 +52,10 @@ export async function main(argv: string[], ctx: CommandContext = { env: process.
         const run = command === 'devices' ? devicesCommand : servicesCommand
         return await run(rest, { registryPath: config.registryPath, stdout: ctx.stdout, stderr: ctx.stderr })
       }
+      case 'users':
+        return await usersCommand(rest, { usersPath: parseConfig(ctx.env).usersPath, stdout: ctx.stdout, stderr: ctx.stderr })
+      case 'sim':
+        return await simCommand(rest, ctx)
       case 'registry':
         return await registryCommand(rest, { registryPath: parseConfig(ctx.env).registryPath, stdout: ctx.stdout, stderr: ctx.stderr })
       case undefined:

@@ -4,9 +4,12 @@ import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { startBroker, type Broker } from '../broker/server.ts'
+import { createAlertEngine } from '../dashboard-api/alerts/engine.ts'
 import { buildApp } from '../dashboard-api/app.ts'
+import { createUserStore, type UserStore } from '../dashboard-api/auth/users.ts'
 import { inProcessFacts } from '../dashboard-api/factSource.ts'
-import { createLive, type Live } from '../dashboard-api/live.ts'
+import { alertRules, createModel } from '../dashboard-api/model/model.ts'
+import type { Model } from '../dashboard-api/model/types.ts'
 import { createInfluxClient, type InfluxClient } from '../influx/client.ts'
 import { startLocalInfluxd } from '../influx/local.ts'
 import { createIngest, type Ingest } from '../ingest/ingest.ts'
@@ -21,7 +24,8 @@ export interface System {
   readonly broker: Broker
   readonly ingest: Ingest
   readonly influx: InfluxClient
-  readonly live: Live
+  readonly model: Model
+  readonly users: UserStore
   readonly http: FastifyInstance
   readonly httpPort: number
   /** Where the simulator finds the seeded devices' tokens, when the registry was seeded. */
@@ -94,17 +98,29 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       log.warn('QINGYUN_ALLOW_ANONYMOUS=true: devices may connect WITHOUT A TOKEN. Development only; never in production.')
     }
 
-    const live = createLive({ facts: inProcessFacts(broker), influx, tz: config.tz, now, log: log.child({ component: 'live' }) })
-    stops.push(() => live.close())
-    await live.start()
+    const alerts = createAlertEngine({ influx, sink: writer, log: log.child({ component: 'alerts' }), tz: config.tz, rules: alertRules(registry.current()), now })
+    const model = createModel({ facts: inProcessFacts(broker), influx, registry, alerts, tz: config.tz, now, log: log.child({ component: 'model' }) })
+    stops.push(() => model.close())
+    await model.start()
+    const users = await createUserStore({ path: config.usersPath, log: log.child({ component: 'users' }) })
+    stops.push(() => users.close())
 
-    const http = await buildApp({ live, readiness: { influx: () => influx.ping(), broker: () => !broker.aedes.closed }, log })
+    const http = await buildApp({
+      model,
+      authenticator: users,
+      registry,
+      registryPath: config.registryPath,
+      readiness: { influx: () => influx.ping(), broker: () => !broker.aedes.closed },
+      tz: config.tz,
+      log,
+      clock: now
+    })
     stops.push(() => http.close())
     await http.listen({ host: config.bindHost, port: config.httpPort })
     const address = http.server.address()
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort
 
-    return { broker, ingest, influx, live, http, httpPort, credentialsPath, stop }
+    return { broker, ingest, influx, model, users, http, httpPort, credentialsPath, stop }
   } catch (err) {
     await stop()
     throw err

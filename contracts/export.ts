@@ -14,7 +14,6 @@ import {
   PingMessage,
   PongMessage,
   ResumedMessage,
-  ServerMessage,
   ServerMessageV1,
   SnapshotMessage,
   SubscribeMessage,
@@ -58,7 +57,6 @@ export function contractDocuments(): Record<string, Json> {
   }
   docs['rejection-notice.schema.json'] = jsonSchema(RejectionNotice, 'Qingyun rejection notice', 'Published to v1/devices/{deviceId}/errors when a message or an object of a batch is rejected.')
   docs['facts.schema.json'] = jsonSchema(FactsMessage, 'Qingyun committed facts', 'Internal: $qingyun/v1/facts/{deviceId}, service accounts only.')
-  docs['ws-server-message.schema.json'] = jsonSchema(ServerMessage, 'Qingyun dashboard websocket message (server to client)')
   docs['ws-v1-client-message.schema.json'] = jsonSchema(ClientMessage, `Qingyun operations websocket ${WS_PROTOCOL}: client to server`)
   docs['ws-v1-server-message.schema.json'] = jsonSchema(ServerMessageV1, `Qingyun operations websocket ${WS_PROTOCOL}: server to client`)
   docs['registry.schema.json'] = registryJsonSchema()
@@ -120,13 +118,6 @@ function asyncApi(): Json {
     messages: { facts: { $ref: '#/components/messages/facts' } }
   }
   operations.send_facts = { action: 'send', channel: { $ref: '#/channels/facts' }, bindings: { mqtt: { qos: 1, bindingVersion: '0.2.0' } } }
-  messages.wsServer = {
-    name: 'wsServer',
-    contentType: 'application/json',
-    payload: z.toJSONSchema(ServerMessage, { target: 'draft-2020-12', io: 'output' })
-  }
-  channels.dashboardSites = { address: '/ws', servers: [{ $ref: '#/servers/dashboard' }], messages: { wsServer: { $ref: '#/components/messages/wsServer' } } }
-  operations.send_dashboard = { action: 'send', channel: { $ref: '#/channels/dashboardSites' }, summary: 'First cut (deprecated by operationsV1): a snapshot of today\'s per-site tonnes, then per-site updates.' }
   const ops = operationsWebsocket()
   Object.assign(channels, ops.channels)
   Object.assign(operations, ops.operations)

@@ -153,8 +153,11 @@ describe('REST API on a real system', () => {
     const city = CitySummary.parse(await json(await api.get('/api/v1/city', api.tokens.viewer)))
     expect(city).toMatchObject({ day, inT: 14.52, outT: 9, targetT: 5300 })
     // The retransmission shows as a duplicate in the completeness report, not as tonnes.
-    const completeness = await json<{ key: string; accepted: number; duplicates: number; missing: number }[]>(await api.get(`/api/v1/completeness?date=${day}&by=device`, api.tokens.viewer))
-    expect(completeness.find((r) => r.key === 'wb-1')).toMatchObject({ accepted: 3, duplicates: 1, missing: 0 })
+    // (The duplicate's fact is folded after the ticket's own, so wait for it too.)
+    await vi.waitFor(async () => {
+      const completeness = await json<{ key: string; accepted: number; duplicates: number; missing: number }[]>(await api.get(`/api/v1/completeness?date=${day}&by=device`, api.tokens.viewer))
+      expect(completeness.find((r) => r.key === 'wb-1')).toMatchObject({ accepted: 3, duplicates: 1, missing: 0 })
+    }, { timeout: 15_000, interval: 100 })
     const hourly = await json<{ inT: number; outT: number }[]>(await api.get('/api/v1/sites/ts-1/hourly', api.tokens.viewer))
     expect(hourly.reduce((s, h) => s + h.inT, 0)).toBeCloseTo(14.52, 3)
     expect(hourly.reduce((s, h) => s + h.outT, 0)).toBeCloseTo(9, 3)

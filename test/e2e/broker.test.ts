@@ -6,11 +6,11 @@ import { promisify } from 'node:util'
 import mqtt from 'mqtt'
 import { pino } from 'pino'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import WebSocket from 'ws'
 import { devicesCommand } from '../../cli/commands/devices.ts'
 import { buildApp } from '../../dashboard-api/app.ts'
 import { mqttFacts } from '../../dashboard-api/factSource.ts'
-import { createLive } from '../../dashboard-api/live.ts'
+import { createModel } from '../../dashboard-api/model/model.ts'
+import { createRegistryStore } from '../../registry/store.ts'
 import { rows } from '../../influx/client.ts'
 import { nextEvent, nextMessage } from '../harness/mqtt.ts'
 import { withSystem, type TestSystem } from '../harness/system.ts'
@@ -174,24 +174,26 @@ describe('dashboard-api in another process', () => {
     const ticket = (id: string, netKg: number) => JSON.stringify({ ts: Date.now() - 30_000, ticketId: id, direction: 'in', stream: 'residual', grossKg: netKg + 10_000, tareKg: 10_000, netKg, plate: '苏B12345' })
     await wb.publishAsync('v1/devices/wb-1/weighing', ticket('R-1', 5000), { qos: 1 })
 
+    // A second dashboard-api, as another process would build it: facts over MQTT as a
+    // service account, state rebuilt from InfluxDB.
     const log = pino({ level: 'silent' })
     const facts = mqttFacts({ url: t.mqttUrl, serviceId: 'svc-dash', token: t.tokens['svc-dash']!, log })
-    const live = createLive({ facts, influx: t.db.client, tz: 'Asia/Shanghai', now: Date.now, log })
-    await live.start()
-    const app = await buildApp({ live, readiness: { influx: () => t.db.client.ping(), broker: () => facts.connected() }, log })
+    const registry = await createRegistryStore({ path: t.registryPath, log })
+    const model = createModel({ facts, influx: t.db.client, registry, tz: 'Asia/Shanghai', now: Date.now, log })
+    await model.start()
+    const app = await buildApp({ model, authenticator: t.system.users, registry, registryPath: t.registryPath, readiness: { influx: () => t.db.client.ping(), broker: () => facts.connected() }, tz: 'Asia/Shanghai', log })
     onTestFinished(async () => {
       await app.close()
-      await live.close()
+      await model.close()
+      await registry.close()
     })
     await app.listen({ host: '127.0.0.1', port: 0 })
-    const address = app.server.address() as { port: number }
-    const ws = new WebSocket(`ws://127.0.0.1:${address.port}/ws`)
-    onTestFinished(() => ws.close())
-    const next = (): Promise<Record<string, unknown>> => new Promise((resolve) => ws.once('message', (d) => resolve(JSON.parse(d.toString()))))
-    expect(await next()).toMatchObject({ type: 'snapshot', sites: [{ siteId: 'ts-1', inT: 5 }] })
-    const update = next()
+    const { port } = app.server.address() as { port: number }
+    const token = await t.token('viewer')
+    const balance = async () => (await (await fetch(`http://127.0.0.1:${port}/api/v1/sites/ts-1/balance`, { headers: { authorization: `Bearer ${token}` } })).json()) as { inT: number }
+    expect(await balance()).toMatchObject({ inT: 5 })
     await wb.publishAsync('v1/devices/wb-1/weighing', ticket('R-2', 2500), { qos: 1 })
-    expect(await update).toMatchObject({ type: 'site', siteId: 'ts-1', inT: 7.5 })
-    expect((await fetch(`http://127.0.0.1:${address.port}/readyz`)).status).toBe(200)
+    await expect.poll(balance).toMatchObject({ inT: 7.5 })
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200)
   })
 })

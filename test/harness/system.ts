@@ -5,6 +5,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { pino } from 'pino'
 import { onTestFinished } from 'vitest'
 import type { Registry } from '../../contracts/registry.ts'
+import type { Role } from '../../dashboard-api/auth/types.ts'
 import { startSystem, type System } from '../../cli/system.ts'
 import { parseConfig } from '../../lib/config.ts'
 import { saveRegistry } from '../../registry/load.ts'
@@ -23,6 +24,10 @@ export interface TestSystem {
   readonly httpUrl: string
   /** A connected mqtt.js client for a device of the registry, ended after the test. */
   device(id: string, opts?: IClientOptions): Promise<MqttClient>
+  /** A fresh operator account's bearer token. */
+  token(role: Role): Promise<string>
+  /** fetch() on dashboard-api with a bearer token; JSON body parsed. */
+  api<T = unknown>(pathAndQuery: string, token: string, init?: RequestInit): Promise<{ status: number; body: T }>
   stop(): Promise<void>
 }
 
@@ -53,6 +58,7 @@ export async function startTestSystem(opts: { env?: Record<string, string>; infl
   const log = pino({ level: process.env.QINGYUN_TEST_LOG_LEVEL ?? 'silent' })
   const system = await startSystem(parseConfig(env), log)
   const clients: MqttClient[] = []
+  let accounts = 0
   const mqttUrl = `mqtt://127.0.0.1:${system.broker.mqttPort}`
   const t: TestSystem = {
     system,
@@ -68,6 +74,12 @@ export async function startTestSystem(opts: { env?: Record<string, string>; infl
       const c = await mqtt.connectAsync(mqttUrl, { username: id, password: tokens[id], clientId: `${id}-${clients.length}`, reconnectPeriod: 0, ...extra })
       clients.push(c)
       return c
+    },
+    token: (role) => system.users.add(`test-${role}-${++accounts}`, role),
+    async api(pathAndQuery, token, init = {}) {
+      const res = await fetch(`http://127.0.0.1:${system.httpPort}${pathAndQuery}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) } })
+      const text = await res.text()
+      return { status: res.status, body: (text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as never }
     },
     async stop() {
       await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)))

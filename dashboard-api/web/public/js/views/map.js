@@ -206,6 +206,7 @@ export function mountMap({ i18n, live, api }, el) {
     wrap.dataset.bins = String(bins.items.size)
     wrap.dataset.trucks = String(vehicles.items.size)
     wrap.dataset.violations = String(violations)
+    wrap.dataset.painted = String(k)
     stats.renders++
     stats.renderMs += performance.now() - t0
   })
