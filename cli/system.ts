@@ -15,7 +15,7 @@ import { startLocalInfluxd } from '../influx/local.ts'
 import { createIngest, type Ingest } from '../ingest/ingest.ts'
 import { createWriter } from '../ingest/writer.ts'
 import type { Config } from '../lib/config.ts'
-import { createRegistryStore } from '../registry/store.ts'
+import { createRegistryStore, type RegistryStore } from '../registry/store.ts'
 import { seedRegistry } from '../registry/seed.ts'
 
 export const SAMPLE_REGISTRY = fileURLToPath(new URL('../registry/sample/wuxi.json', import.meta.url))
@@ -24,6 +24,7 @@ export interface System {
   readonly broker: Broker
   readonly ingest: Ingest
   readonly influx: InfluxClient
+  readonly registry: RegistryStore
   readonly model: Model
   readonly users: UserStore
   readonly http: FastifyInstance
@@ -120,7 +121,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     const address = http.server.address()
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort
 
-    return { broker, ingest, influx, model, users, http, httpPort, credentialsPath, stop }
+    return { broker, ingest, influx, registry, model, users, http, httpPort, credentialsPath, stop }
   } catch (err) {
     await stop()
     throw err
