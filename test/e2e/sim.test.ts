@@ -14,6 +14,8 @@ import { startCity } from '../../devices-sim/run/city.ts'
 import { FaultOptions } from '../../devices-sim/run/faults.ts'
 import type { Truth } from '../../devices-sim/run/truth.ts'
 import { verifyInflux } from '../../devices-sim/verify/influx.ts'
+import { verifyRest } from '../../devices-sim/verify/rest.ts'
+import { EMPTY_USERS, addUser, writeUsers } from '../../dashboard-api/auth/usersFile.ts'
 import { createTestDatabase, type TestDatabase } from '../harness/influxdb.ts'
 
 // A short accelerated day of a small city (3 sites, 30 bins, 6 trucks of 梁溪) over real MQTT
@@ -27,16 +29,20 @@ describe('sim city day → verify', () => {
   let db: TestDatabase
   let dir: string
   let truth: Truth
+  let operatorToken: string
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'qingyun-sim-'))
     const { registry, credentials } = issueDeviceTokens(subsetRegistry(await loadRegistry(SAMPLE_PATH)))
     await saveRegistry(path.join(dir, 'registry.json'), registry)
+    const users = addUser(EMPTY_USERS, 'sim-verify', 'operator', Date.now())
+    operatorToken = users.token
+    await writeUsers(path.join(dir, 'users.json'), users.file)
     db = await createTestDatabase('sim')
     const auth = db.auth
     system = await startSystem(parseConfig({
       QINGYUN_BIND_HOST: '127.0.0.1', QINGYUN_MQTT_PORT: '0', QINGYUN_MQTT_WS_PORT: '0', QINGYUN_HTTP_PORT: '0',
-      QINGYUN_DATA_DIR: dir, QINGYUN_REGISTRY: path.join(dir, 'registry.json'), QINGYUN_INFLUX_URL: db.url, QINGYUN_INFLUX_DB: db.db,
+      QINGYUN_DATA_DIR: dir, QINGYUN_REGISTRY: path.join(dir, 'registry.json'), QINGYUN_USERS: path.join(dir, 'users.json'), QINGYUN_INFLUX_URL: db.url, QINGYUN_INFLUX_DB: db.db,
       ...(auth && 'token' in auth ? { QINGYUN_INFLUX_TOKEN: auth.token } : {}),
       ...(auth && 'username' in auth ? { QINGYUN_INFLUX_USERNAME: auth.username, QINGYUN_INFLUX_PASSWORD: auth.password } : {})
     }), log)
@@ -83,5 +89,11 @@ describe('sim city day → verify', () => {
     expect(report.checked).toBeGreaterThan(50)
     const codes = new Set(truth.devices.flatMap((d) => Object.values(d.days).flatMap((x) => Object.keys(x.rejected))))
     expect([...codes].sort()).toEqual(['INGEST_E_JSON', 'INGEST_E_SCHEMA', 'INGEST_E_TS_RANGE'])
+  })
+
+  it('finds no difference against the REST API: site balances and the completeness report per device', async () => {
+    const report = await verifyRest(truth, { api: `http://127.0.0.1:${system.httpPort}`, token: operatorToken })
+    expect(report.differences).toEqual([])
+    expect(report.checked).toBeGreaterThan(50)
   })
 })
