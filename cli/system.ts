@@ -99,7 +99,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       log.warn('QINGYUN_ALLOW_ANONYMOUS=true: devices may connect WITHOUT A TOKEN. Development only; never in production.')
     }
 
-    const alerts = createAlertEngine({ influx, sink: writer, log: log.child({ component: 'alerts' }), tz: config.tz, rules: alertRules(registry.current()), now })
+    const alerts = createAlertEngine({ influx, sink: writer, log: log.child({ component: 'alerts' }), tz: config.tz, rules: () => alertRules(registry.current()), now })
     const model = createModel({ facts: inProcessFacts(broker), influx, registry, alerts, tz: config.tz, now, log: log.child({ component: 'model' }) })
     stops.push(() => model.close())
     await model.start()

@@ -22,7 +22,8 @@ export interface AlertEngineDeps {
   readonly sink: Sink
   readonly log: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>
   readonly tz: string
-  readonly rules: AlertRules
+  /** The thresholds, read at each evaluation so admin changes to the registry's rules apply at once. */
+  readonly rules: AlertRules | (() => AlertRules)
   readonly now: () => number
   /** When an open alert whose condition is gone resolves; see lifecycle.ts. */
   readonly hysteresis?: Hysteresis
@@ -42,7 +43,8 @@ export class AlertEngineError extends Error {
 const newestFirst = (a: Alert, b: Alert): number => b.openedAt - a.openedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 export function createAlertEngine (deps: AlertEngineDeps): AlertEngine {
-  const { influx, sink, log, tz, rules, now } = deps
+  const { influx, sink, log, tz, now } = deps
+  const rules = typeof deps.rules === 'function' ? deps.rules : () => deps.rules as AlertRules
   const hysteresis = deps.hysteresis ?? DEFAULT_HYSTERESIS
   const lookbackDays = deps.lookbackDays ?? 30
 
@@ -140,7 +142,7 @@ export function createAlertEngine (deps: AlertEngineDeps): AlertEngine {
     return exclusive(async () => {
       if (state !== 'started') throw new AlertEngineError('API_E_ALERTS_NOT_STARTED', 'evaluate() before start() finished')
       prune(inputs.now)
-      const p = plan(open, clear, desiredAlerts(inputs, rules, tz), inputs.now, hysteresis, (id) => alerts.has(id))
+      const p = plan(open, clear, desiredAlerts(inputs, rules(), tz), inputs.now, hysteresis, (id) => alerts.has(id))
       const stored = await persist([...p.resolved, ...p.opened])
       for (const a of stored) apply(a)
       clear = p.clear
