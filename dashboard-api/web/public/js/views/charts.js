@@ -1,7 +1,7 @@
 // ECharts helpers shared by the views. ECharts (1 MB, the bulk of the page) is loaded after the
 // shell, in parallel with the websocket's first snapshot, so numbers show before charts do;
 // index.html preloads it so the download starts at once.
-/* global window, document */
+/* global window, document, setTimeout */
 
 export const COLORS = { in: '#2f7fd8', out: '#2fb47d', critical: '#d64545', warning: '#e39a2b', info: '#5b8def', grid: '#2b3a4d', text: '#c9d4e0' }
 
@@ -23,31 +23,38 @@ export function whenEcharts() {
 }
 
 /**
- * A chart bound to an element, created once ECharts is there; `setOption` before that keeps the
- * latest option (with `replace` semantics of merging kept by ECharts afterwards). Resized with
- * the window; `dispose` also cancels a chart not yet created.
+ * A chart bound to an element, created once ECharts is there. ECharts is first asked for by
+ * the first setOption (or `ready`), i.e. after the view painted its numbers: executing 1 MB of
+ * script blocks the page for a few hundred ms on a slow machine, and the numbers matter more.
+ * Until then the latest options are kept. Resized with the window; `dispose` also cancels a
+ * chart not yet created.
  */
 export function createChart(el) {
   let chart = null
   let pending = []
   let disposed = false
+  let ready = null
   const onResize = () => chart?.resize()
-  const ready = whenEcharts().then((echarts) => {
+  const start = () => (ready ??= whenEcharts().then((echarts) => {
     if (disposed) return null
     chart = echarts.init(el, null, { renderer: 'canvas' })
     window.addEventListener('resize', onResize)
     for (const o of pending) chart.setOption(o)
     pending = []
     return chart
-  })
+  }))
   return {
-    ready,
+    get ready() {
+      return start()
+    },
     get chart() {
       return chart
     },
     setOption(option) {
-      if (chart) chart.setOption(option)
-      else pending.push(option)
+      if (chart) return chart.setOption(option)
+      pending.push(option)
+      // After this frame's paint, so the numbers set with this option show first.
+      setTimeout(start, 0)
     },
     dispose() {
       disposed = true
