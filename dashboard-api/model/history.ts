@@ -8,7 +8,7 @@ import { addDays, localDate, startOfLocalDay } from '../../lib/time.ts'
 import { completenessRows } from '../fold/completeness.ts'
 import { createFoldState, foldFact, type FoldContext } from '../fold/index.ts'
 import { closedProjection, hourPoints, makeBalance, makeRecyclables, type SiteNumbers, type SiteRecyclables } from '../fold/sites.ts'
-import { monthStartOf, openingKg, readFacts, recoveredKg } from './rebuild.ts'
+import { monthStartOf, openingKg, readFactChunks, recoveredKg } from './rebuild.ts'
 
 const tzClause = (tz: string): string => `tz(${quoteString(tz)})`
 
@@ -139,6 +139,6 @@ export async function recyclablesOn(influx: InfluxClient, registry: Registry, da
 /** A day's completeness: the day's stored points folded through the same fold as live data. */
 export async function completenessOn(influx: InfluxClient, registry: Registry, day: string, by: 'device' | 'site', ctx: FoldContext): Promise<CompletenessRow[]> {
   const state = createFoldState(day, ctx.tz)
-  for (const f of await readFacts(influx, state.start, state.end)) foldFact(state, f, ctx)
+  for await (const chunk of readFactChunks(influx, state.start, state.end)) for (const f of chunk) foldFact(state, f, ctx)
   return completenessRows(state.days.get(day), day, by, registry)
 }

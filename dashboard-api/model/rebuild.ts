@@ -57,23 +57,32 @@ export const monthStartOf = (day: string, tz: string): number => startOfLocalDay
  * Every fact stored for event times in [fromMs, toMs): data points and rejections by their
  * point time, duplicates by the event time of the data they repeat. Read an hour at a time.
  */
-export async function readFacts(influx: InfluxClient, fromMs: number, toMs: number, measurements: readonly Measurement[] = [...DATA_MEASUREMENTS, 'duplicate']): Promise<Fact[]> {
-  const out: Fact[] = []
+/**
+ * The stored facts of [fromMs, toMs), an hour of points per chunk. The next hour is already being queried while the caller folds this one, and
+ * a busy day (1.5 M points) is never held in memory at once.
+ */
+export async function* readFactChunks(influx: InfluxClient, fromMs: number, toMs: number, measurements: readonly Measurement[] = [...DATA_MEASUREMENTS, 'duplicate']): AsyncGenerator<Fact[]> {
   const plain = measurements.filter((m) => m !== 'duplicate')
-  for (let a = fromMs; a < toMs && plain.length > 0; a += HOUR_MS) {
+  const hour = (a: number): Promise<Fact[]> => {
     const b = Math.min(toMs, a + HOUR_MS)
-    const results = await query(influx, plain.map((m) => `SELECT * FROM "${m}" WHERE time >= ${a}ms AND time < ${b}ms GROUP BY *`).join('; '))
-    plain.forEach((m, i) => {
-      for (const row of rows(results[i])) out.push(rowToFact[m](row))
-    })
+    return query(influx, plain.map((m) => `SELECT * FROM "${m}" WHERE time >= ${a}ms AND time < ${b}ms GROUP BY *`).join('; ')).then((results) =>
+      plain.flatMap((m, i) => rows(results[i]).map((row) => rowToFact[m](row)))
+    )
+  }
+  let next = fromMs < toMs && plain.length > 0 ? hour(fromMs) : undefined
+  for (let a = fromMs; next; a += HOUR_MS) {
+    const current = next
+    // Start the next query before the caller folds this chunk (InfluxDB works on the other core).
+    next = a + HOUR_MS < toMs ? hour(a + HOUR_MS) : undefined
+    next?.catch(() => undefined)
+    yield await current
   }
   if (measurements.includes('duplicate')) {
     // A duplicate point is stamped with its arrival; its data's event time may be up to a day
     // earlier than any arrival we look at here only when the device clock ran ahead.
     const [r] = await query(influx, `SELECT * FROM "duplicate" WHERE time >= ${fromMs - DAY_MS}ms AND "event_ms" >= ${fromMs} AND "event_ms" < ${toMs} GROUP BY *`)
-    for (const row of rows(r)) out.push(rowToFact.duplicate(row))
+    yield rows(r).map((row) => rowToFact.duplicate(row))
   }
-  return out
 }
 
 /** The latest reading of each bin, vehicle and device before `beforeMs` (last(), 30 days back). */
@@ -126,9 +135,12 @@ export async function rebuildDay(influx: InfluxClient, day: string, now: number,
   await latestBefore(influx, state, state.start, ctx)
   // Tonnes per hour looks back an hour, across midnight.
   if (now - state.start < HOUR_MS) {
-    for (const f of await readFacts(influx, state.start - HOUR_MS, state.start, ['weighing'])) if (f.kind === 'weighing') noteRecentInbound(state, f)
+    for await (const chunk of readFactChunks(influx, state.start - HOUR_MS, state.start, ['weighing'])) for (const f of chunk) if (f.kind === 'weighing') noteRecentInbound(state, f)
   }
-  const facts = await readFacts(influx, state.start, Math.max(state.end, now + HOUR_MS))
-  for (const f of facts) foldFact(state, f, ctx)
-  return { state, facts: facts.length }
+  let facts = 0
+  for await (const chunk of readFactChunks(influx, state.start, Math.max(state.end, now + HOUR_MS))) {
+    for (const f of chunk) foldFact(state, f, ctx)
+    facts += chunk.length
+  }
+  return { state, facts }
 }
