@@ -55,11 +55,9 @@ export const monthStartOf = (day: string, tz: string): number => startOfLocalDay
 
 /**
  * Every fact stored for event times in [fromMs, toMs): data points and rejections by their
- * point time, duplicates by the event time of the data they repeat. Read an hour at a time.
- */
-/**
- * The stored facts of [fromMs, toMs), an hour of points per chunk. The next hour is already being queried while the caller folds this one, and
- * a busy day (1.5 M points) is never held in memory at once.
+ * point time, duplicates by the event time of the data they repeat. Yields an hour of points
+ * at a time and queries the next hour while the caller folds this one, so a busy day (1.5 M
+ * points) is never held in memory at once.
  */
 export async function* readFactChunks(influx: InfluxClient, fromMs: number, toMs: number, measurements: readonly Measurement[] = [...DATA_MEASUREMENTS, 'duplicate']): AsyncGenerator<Fact[]> {
   const plain = measurements.filter((m) => m !== 'duplicate')
