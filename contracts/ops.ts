@@ -76,6 +76,21 @@ export const CitySummary = z.object({
 })
 export type CitySummary = z.infer<typeof CitySummary>
 
+/** One weighbridge ticket as stored. */
+export const Ticket = z.object({
+  ts: z.number(),
+  deviceId: z.string(),
+  ticketId: z.string(),
+  direction: z.enum(['in', 'out']),
+  stream: z.string(),
+  material: z.string().nullable(),
+  grossKg: z.number(),
+  tareKg: z.number(),
+  netKg: z.number(),
+  plate: z.string()
+})
+export type Ticket = z.infer<typeof Ticket>
+
 export const DailyRow = z.object({
   day: Day,
   siteId: z.string(),

@@ -10,6 +10,10 @@ ensure_npm_deps
 ensure_influxd
 ensure_mosquitto_clients
 command -v openssl >/dev/null 2>&1 || apt_install openssl  # the TLS test makes a self-signed certificate
+# The page is tested in Debian's chromium (never a downloaded browser), with a CJK font so the
+# Chinese interface renders in screenshots.
+[ -x /usr/bin/chromium ] || apt_install chromium
+fc-list 2>/dev/null | grep -qi 'wqy\|noto sans cjk' || apt_install fonts-wqy-microhei
 
 echo "== typecheck" >&2
 npx tsc --noEmit -p .

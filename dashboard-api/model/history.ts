@@ -1,7 +1,7 @@
 // Days other than today, from InfluxDB (issue 3: "past days and history come from InfluxDB
 // queries"). Day and hour buckets are local: GROUP BY time(…) with tz('<QINGYUN_TZ>').
 import type { Material } from '../../contracts/device/weighing.ts'
-import type { CompletenessRow, DailyRow, HourPoint, Recyclables, SiteBalance } from '../../contracts/ops.ts'
+import type { CompletenessRow, DailyRow, HourPoint, Recyclables, SiteBalance, Ticket } from '../../contracts/ops.ts'
 import type { Registry } from '../../contracts/registry.ts'
 import { quoteString, rows, type InfluxClient } from '../../influx/client.ts'
 import { addDays, localDate, startOfLocalDay } from '../../lib/time.ts'
@@ -141,4 +141,29 @@ export async function completenessOn(influx: InfluxClient, registry: Registry, d
   const state = createFoldState(day, ctx.tz)
   for await (const chunk of readFactChunks(influx, state.start, state.end)) for (const f of chunk) foldFact(state, f, ctx)
   return completenessRows(state.days.get(day), day, by, registry)
+}
+
+/** A site's tickets on a local day, newest first (tickets are few: a busy station has a few hundred a day). */
+export async function ticketsOn(influx: InfluxClient, day: string, tz: string, siteId: string, limit: number): Promise<Ticket[]> {
+  const start = startOfLocalDay(day, tz)
+  const end = startOfLocalDay(addDays(day, 1), tz)
+  const [r] = await influx.query(
+    `SELECT "ticket_id", "gross_kg", "tare_kg", "net_kg", "plate" FROM "weighing" WHERE "site" = ${quoteString(siteId)} AND time >= ${start}ms AND time < ${end}ms GROUP BY "device", "direction", "stream", "material" ORDER BY time DESC LIMIT ${limit}`,
+    { epoch: 'ms' }
+  )
+  return rows(r)
+    .map((row) => ({
+      ts: Number(row.time),
+      deviceId: String(row.device),
+      ticketId: String(row.ticket_id),
+      direction: row.direction === 'out' ? ('out' as const) : ('in' as const),
+      stream: String(row.stream),
+      material: row.material ? String(row.material) : null,
+      grossKg: Number(row.gross_kg),
+      tareKg: Number(row.tare_kg),
+      netKg: Number(row.net_kg),
+      plate: String(row.plate)
+    }))
+    .sort((a, b) => b.ts - a.ts)
+    .slice(0, limit)
 }

@@ -17,7 +17,7 @@ import { deviceView, rejectionRate } from '../fold/devices.ts'
 import { foldFact, rollover, type FoldContext, type FoldState } from '../fold/index.ts'
 import { cityHourlyKg, hourPoints, makeCity, recyclablesToday, siteHourlyToday, siteToday, tonnesPerHour } from '../fold/sites.ts'
 import { vehicleView } from '../fold/vehicles.ts'
-import { completenessOn, historyRows, hourlyOn, recyclablesOn, sitesOn } from './history.ts'
+import { completenessOn, historyRows, hourlyOn, recyclablesOn, sitesOn, ticketsOn } from './history.ts'
 import { monthStartOf, openingKg, rebuildDay, recoveredKg } from './rebuild.ts'
 import type { Change, Model } from './types.ts'
 
@@ -269,6 +269,9 @@ export function createModel(deps: ModelDeps): Model {
       if (!site) return undefined
       if (isToday(day)) return siteToday(state!, site, now())
       return (await sitesOn(influx, registry, day!, tz)).find((b) => b.siteId === siteId)
+    },
+    async tickets(siteId, day, limit = 500) {
+      return ticketsOn(influx, day ?? localDate(now(), tz), tz, siteId, limit)
     },
     async siteHourly(siteId, day) {
       return isToday(day) ? siteHourlyToday(state!, siteId) : hourlyOn(influx, day!, tz, siteId)

@@ -1,4 +1,4 @@
-import type { Alert, BinStatus, BinView, CitySummary, CompletenessRow, DailyRow, DeviceView, HourPoint, Recyclables, RejectionRate, SiteBalance, VehicleState, VehicleView } from '../../contracts/ops.ts'
+import type { Ticket, Alert, BinStatus, BinView, CitySummary, CompletenessRow, DailyRow, DeviceView, HourPoint, Recyclables, RejectionRate, SiteBalance, VehicleState, VehicleView } from '../../contracts/ops.ts'
 
 /** What changed, so the websocket layer knows which channels to push (it re-reads the views). */
 export type Change =
@@ -44,6 +44,8 @@ export interface Model {
   sites(day?: string): Promise<SiteBalance[]>
   site(siteId: string, day?: string): Promise<SiteBalance | undefined>
   siteHourly(siteId: string, day?: string): Promise<HourPoint[]>
+  /** A site's tickets of a day, newest first, at most `limit`; read from InfluxDB, the record. */
+  tickets(siteId: string, day?: string, limit?: number): Promise<Ticket[]>
   /** Daily balances over [from, to] inclusive, per site (or one site). */
   history(from: string, to: string, siteId?: string): Promise<DailyRow[]>
   recyclables(day?: string): Promise<Recyclables>

@@ -69,7 +69,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
     api.setValidatorCompiler(validatorCompiler)
     api.setSerializerCompiler(serializerCompiler)
     await api.register(authPlugin, { authenticator, limiter })
-    await api.register(readRoutes, { model })
+    await api.register(readRoutes, { model, zones: () => registry.current().zones ?? [] })
     await api.register(historyRoutes, { model })
     await api.register(alertRoutes, { model, clock })
     await api.register(adminRoutes, { registry, registryPath, log })

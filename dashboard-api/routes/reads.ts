@@ -1,19 +1,21 @@
 // Read-only views of the operations model (issue 3 item 4): viewer role and up.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { BinStatus, BinView, CitySummary, CompletenessRow, DeviceView, HourPoint, Recyclables, SiteBalance, VehicleState, VehicleView } from '../../contracts/ops.ts'
-import { BinStream, District, SiteType, VehicleType } from '../../contracts/registry.ts'
+import { BinStatus, BinView, CitySummary, CompletenessRow, DeviceView, HourPoint, Recyclables, SiteBalance, Ticket, VehicleState, VehicleView } from '../../contracts/ops.ts'
+import { BinStream, District, SiteType, VehicleType, Zone } from '../../contracts/registry.ts'
 import { ApiError } from '../errors.ts'
 import type { Model } from '../model/types.ts'
 import { DateQuery, Day, IdParams, errors } from './schemas.ts'
 
 export interface ReadRoutesOptions {
   readonly model: Model
+  /** The registry's zones now (the map draws them for every operator). */
+  readonly zones: () => readonly Zone[]
 }
 
 const viewer = { minRole: 'viewer' } as const
 
-export const readRoutes: FastifyPluginAsyncZod<ReadRoutesOptions> = async (app, { model }) => {
+export const readRoutes: FastifyPluginAsyncZod<ReadRoutesOptions> = async (app, { model, zones }) => {
   const unknownSite = (id: string): ApiError => new ApiError('API_E_NOT_FOUND', `no site ${JSON.stringify(id)}`)
 
   app.get('/city', {
@@ -52,6 +54,26 @@ export const readRoutes: FastifyPluginAsyncZod<ReadRoutesOptions> = async (app, 
     if (!(await model.site(req.params.id, day))) throw unknownSite(req.params.id)
     return model.siteHourly(req.params.id, day)
   })
+
+  app.get('/sites/:id/tickets', {
+    config: viewer,
+    schema: {
+      tags: ['sites'],
+      summary: 'One site\'s weighing tickets on a day, newest first (at most `limit`, default 500)',
+      params: IdParams,
+      querystring: z.strictObject({ date: Day.optional(), limit: z.coerce.number().int().min(1).max(5000).optional() }),
+      response: { 200: z.array(Ticket), ...errors(400, 404, 503) }
+    }
+  }, async (req) => {
+    const day = req.query.date ?? model.today()
+    if (!(await model.site(req.params.id, day))) throw unknownSite(req.params.id)
+    return model.tickets(req.params.id, day, req.query.limit ?? 500)
+  })
+
+  app.get('/zones', {
+    config: viewer,
+    schema: { tags: ['zones'], summary: 'Zones with vehicle time windows and speed limits (WGS-84 polygons)', response: { 200: z.array(Zone), ...errors(400) } }
+  }, async () => [...zones()])
 
   app.get('/recyclables', {
     config: viewer,

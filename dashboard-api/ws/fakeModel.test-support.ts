@@ -40,6 +40,7 @@ export function fakeModel() {
     sites: async () => (reads.sites++, [...inT.keys()].sort().map(balance)),
     site: async (id) => (inT.has(id) ? balance(id) : undefined),
     siteHourly: async () => [],
+    tickets: notImplemented,
     history: notImplemented,
     recyclables: notImplemented,
     bins: (f: BinFilter = {}) => {

@@ -162,6 +162,12 @@ describe('committed facts and the dashboard', () => {
     await expect.poll(async () => (await t.api<{ inT: number; outT: number }>('/api/v1/sites/ts-1/balance', token)).body).toMatchObject({ inT: 8.12, outT: 10 })
     expect((await t.api('/api/v1/sites/sc-1/balance', token)).body).toMatchObject({ inT: 8.12, outT: 0 })
     expect((await t.api('/api/v1/sites/ts-1/balance', 'qyo_wrong')).status).toBe(401)
+    // The tickets behind the numbers, newest first, each once.
+    const tickets = (await t.api<{ ticketId: string; direction: string; netKg: number; plate: string }[]>('/api/v1/sites/ts-1/tickets', token)).body
+    expect(tickets.map((k) => k.ticketId).sort()).toEqual(['WS-0', 'WS-1'])
+    expect(tickets.find((k) => k.ticketId === 'WS-1')).toMatchObject({ direction: 'out', netKg: 10_000, plate: '苏B12345' })
+    expect((await t.api('/api/v1/sites/nope/tickets', token)).status).toBe(404)
+    expect((await t.api('/api/v1/zones', token)).body).toEqual([])
   })
 
   it('answers /healthz and /readyz', async () => {

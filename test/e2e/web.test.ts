@@ -150,6 +150,10 @@ describe('the operations web page in chromium', () => {
     await page.locator(`${ts1} a`).click()
     await text(page, '#site-name', exact('梁溪区测试转运站'))
     await contains(page, '#site-tickets', '进场 2 单 · 出场 1 单')
+    // Each ticket, newest first, from GET /api/v1/sites/{id}/tickets.
+    await count(page, '#site-ticket-list tbody tr', 3)
+    await contains(page, '#site-ticket-list', 'T-web-3')
+    await contains(page, '#site-ticket-list', '出场')
     await page.locator('#site-chart canvas').first().waitFor(WAIT)
     await shot(page, '04-site-zh')
 

@@ -1,22 +1,40 @@
-// One site: its balance, hourly chart and today's weighing tickets, live from the `site`
-// channel. The API has no route that lists tickets, so the page shows what it offers: counts
-// in and out and the time of the last ticket.
+// One site: its balance and hourly chart, live from the `site` channel, and today's weighing
+// tickets from GET /api/v1/sites/{id}/tickets, re-read when the ticket counts change.
 import { fill, frameThrottle, h } from '../dom.js'
 import { createChart, hourlyOption } from './charts.js'
 
-export function mountSite({ i18n, live }, el, siteId) {
+export function mountSite({ i18n, live, api }, el, siteId) {
   const { t } = i18n
   const title = h('h2#site-name', null, siteId)
   const meta = h('div.muted#site-meta')
   const kpis = h('div.kpis#site-kpis')
   const chartEl = h('div.chart#site-chart')
   const tickets = h('div#site-tickets')
+  const ticketRows = h('div.table-wrap#site-ticket-list')
+  let ticketCount = -1
+  let listed = []
+  const loadTickets = async () => {
+    try {
+      listed = await api.get(`/sites/${encodeURIComponent(siteId)}/tickets`, { limit: 50 })
+    } catch {
+      listed = []
+    }
+    fill(ticketRows, listed.length === 0 ? null : h('table.data', null,
+      h('thead', null, h('tr', null, ...['site.ticketTime', 'site.direction', 'site.stream', 'site.net', 'site.plate', 'site.ticketId'].map((k) => h('th', null, t(k))))),
+      h('tbody', null, ...listed.map((k) => h('tr', null,
+        h('td', null, i18n.time(k.ts)),
+        h('td', null, t(`site.dir.${k.direction}`)),
+        h('td', null, k.material ? `${t(`stream.${k.stream}`)} · ${k.material}` : t(`stream.${k.stream}`)),
+        h('td.num', null, i18n.num(k.netKg / 1000)),
+        h('td', null, k.plate),
+        h('td', null, k.ticketId))))))
+  }
   fill(el,
     h('a.back', { href: '#/sites' }, t('site.back')),
     h('div.toolbar', null, title, meta),
     kpis,
     h('div.panel', null, h('h2', null, t('site.hourly')), chartEl),
-    h('div.panel', null, h('h2', null, t('site.tickets')), tickets, h('p.muted.note', null, t('site.ticketsNote'))))
+    h('div.panel', null, h('h2', null, t('site.tickets')), tickets, ticketRows, h('p.muted.note', null, t('site.ticketsNote'))))
   const chart = createChart(chartEl)
   let data = null
 
@@ -44,6 +62,10 @@ export function mountSite({ i18n, live }, el, siteId) {
       ? h('p', null, t('site.noTickets'))
       : [h('p.big', null, t('site.ticketsInOut', { in: i18n.int(b.ticketsIn), out: i18n.int(b.ticketsOut) })), h('p', null, t('site.lastTicket', { time: i18n.time(b.lastTicketAt) }))])
     chart.setOption(hourlyOption(i18n, data.hourly))
+    if (b.ticketsIn + b.ticketsOut !== ticketCount) {
+      ticketCount = b.ticketsIn + b.ticketsOut
+      void loadTickets()
+    }
   })
 
   const stop = live.subscribe('site', { siteId }, {
