@@ -138,11 +138,20 @@ describe('projection', () => {
     // 60 t out in the last two hours: 30 t/h × 8 h = 240 t more, capped at what the site will have had (354.828 t).
     expect(projectSite({ ...base, outTickets: [[L('10:30'), 30_000], [L('11:30'), 30_000], [L('09:00'), 90_000]] }))
       .toEqual({ status: 'on-track', projectedInT: 344.828, projectedOutT: 354.828, projectedStockT: 0, overCapacity: false })
-    // 10 t in the last two hours: 5 t/h × 8 h → 190 t out, 164.828 t left: more than a tenth of 354.828 t.
+    // 10 t in the last two hours: 5 t/h × 8 h → 190 t out, 164.828 t left at the cut-off. Still
+    // 10 + 344.828 − 150 − 1 = 203.828 t to ship in 8 h: 25.5 t/h, within the feasible 400 t / 10 h
+    // = 40 t/h → at risk, not lost.
     expect(projectSite({ ...base, outTickets: [[L('11:00'), 10_000]] }))
-      .toEqual({ status: 'will-not-clear', projectedInT: 344.828, projectedOutT: 190, projectedStockT: 164.828, overCapacity: false })
-    // 25 t/h → 350 t out, 4.828 t left: within a tenth → at risk.
+      .toEqual({ status: 'at-risk', projectedInT: 344.828, projectedOutT: 190, projectedStockT: 164.828, overCapacity: false })
+    // 25 t/h → 350 t out, 4.828 t left: at risk.
     expect(projectSite({ ...base, outTickets: [[L('11:00'), 50_000]] }).status).toBe('at-risk')
+    // At 18:00 the profile expects 85 %: 200 t → 235.294 t; 5 t/h × 2 h → 160 t out; 94.294 t to
+    // ship in 2 h needs 47.1 t/h > 40 t/h feasible → will not clear.
+    expect(projectSite({ ...base, now: L('18:00'), outTickets: [[L('17:00'), 10_000]] }))
+      .toEqual({ status: 'will-not-clear', projectedInT: 235.294, projectedOutT: 160, projectedStockT: 85.294, overCapacity: false })
+    // A few night tickets do not extrapolate past capacity: 12 t by 02:30 (share floored at 15 %) → 80 t.
+    expect(projectSite({ ...base, openingKg: 0, inKg: 12_000, outKg: 0, now: L('02:30'), outTickets: [] }))
+      .toMatchObject({ status: 'at-risk', projectedInT: 80, overCapacity: false })
     // Over capacity: 260 t by noon projects 448 t against 400 t/day.
     expect(projectSite({ ...base, inKg: 260_000, outTickets: [] }).overCapacity).toBe(true)
     // After the cut-off only the stock counts.

@@ -4,26 +4,30 @@
 // - Inbound: today's inbound so far divided by the share of a day's inbound that normally
 //   has arrived by now, from a fixed hourly arrival profile of Wuxi-style collection (night
 //   runs in old towns, a morning peak, a quieter afternoon; DAY_PROFILE_PCT). That is the
-//   day's elapsed share weighted by when waste actually arrives. The share is floored at 5 %
-//   so the first hours after midnight do not extrapolate a handful of tickets into a
-//   thousand tonnes, and the projection is never below what already came in.
+//   day's elapsed share weighted by when waste actually arrives. The share is floored at 15 %
+//   (reached about 06:30) so a few night tickets do not extrapolate into a day far above
+//   capacity, and the projection is never below what already came in.
 // - Outbound: what has gone out, plus the recent outbound rate (the last two hours, or the
 //   time since midnight when shorter) kept up until the site's cut-off; never more than the
 //   site will have had in total.
 // - Status before the cut-off: on-track when the projected stock at the cut-off is within
-//   tolerance; at-risk when it exceeds tolerance by at most a tenth of the day's projected
-//   load (opening + inbound) — more trucks out in time would still clear it; will-not-clear
-//   beyond that. From the cut-off on (and for closed days), only the actual stock counts:
-//   cleared when within tolerance, otherwise will-not-clear.
+//   tolerance at the current outbound rate; at-risk when it is not, but what is left to ship
+//   (opening + projected inbound − outbound so far − tolerance) could still go out by the
+//   cut-off at a feasible rate — a site can ship its design capacity in FEASIBLE_HOURS of
+//   outbound work; will-not-clear when even that rate would not empty it in time. (Stations
+//   ship mostly in the afternoon, so a morning without outbound is at-risk, not a lost day.)
+//   From the cut-off on (and for closed days), only the actual stock counts: cleared when
+//   within tolerance, otherwise will-not-clear.
 // - overCapacity: projected inbound above the design capacity (t/day).
 import type { SiteProjection } from '../../contracts/ops.ts'
 
 /** Share (%) of a day's inbound tonnes arriving in each local hour. Sums to 100. */
 export const DAY_PROFILE_PCT: readonly number[] = [1, 1, 1, 1, 2, 5, 8, 9, 9, 8, 7, 6, 4, 4, 5, 5, 5, 4, 3, 3, 3, 3, 2, 1]
 const HOUR_MS = 3_600_000
-const MIN_SHARE = 0.05
+const MIN_SHARE = 0.15
 const OUT_RATE_WINDOW_MS = 2 * HOUR_MS
-const AT_RISK_SHARE = 0.1
+/** Hours of outbound work in which a site can ship its design capacity (t/day). */
+export const FEASIBLE_HOURS = 10
 
 /** Cumulative share (0–1) of the day's inbound expected by `elapsedMs` after local midnight. */
 export function profileShare(elapsedMs: number): number {
@@ -74,7 +78,9 @@ export function projectSite(p: ProjectionInput): SiteProjection {
   const rate = windowMs > 0 ? recentOut / windowMs : 0
   const projOut = Math.min(p.outKg + rate * (p.cutoffMs - p.now), Math.max(p.outKg, p.openingKg + projIn))
   const projStock = p.openingKg + projIn - projOut
-  const status = projStock <= tolKg ? 'on-track' : projStock - tolKg <= AT_RISK_SHARE * (p.openingKg + projIn) ? 'at-risk' : 'will-not-clear'
+  const toShipKg = p.openingKg + projIn - p.outKg - tolKg
+  const feasibleKg = ((p.capacityTpd * 1000) / FEASIBLE_HOURS) * ((p.cutoffMs - p.now) / HOUR_MS)
+  const status = projStock <= tolKg ? 'on-track' : toShipKg <= feasibleKg ? 'at-risk' : 'will-not-clear'
   return {
     status,
     projectedInT: t3(projIn),
