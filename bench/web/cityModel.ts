@@ -6,6 +6,7 @@ import type { Alert, BinView, CitySummary, HourPoint, SiteBalance, VehicleView }
 import type { Registry } from '../../contracts/registry.ts'
 import { localDate } from '../../lib/time.ts'
 import type { Change, Model } from '../../dashboard-api/model/types.ts'
+import { mulberry32 } from '../../registry/sample/prng.ts'
 
 export interface CityModel extends Model {
   /** One step of the city: vehicles move, some bins fill, a few tickets arrive. */
@@ -14,20 +15,9 @@ export interface CityModel extends Model {
   changes(): number
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export function createCityModel(registry: Registry, opts: { tz?: string; bins?: number; vehicles?: number; seed?: number; binsPerStep?: number; ticketsPerStep?: number } = {}): CityModel {
   const tz = opts.tz ?? 'Asia/Shanghai'
-  const rnd = prng(opts.seed ?? 1)
+  const rnd = mulberry32(opts.seed ?? 1)
   const listeners = new Set<(c: Change) => void>()
   let changes = 0
   const emit = (c: Change): void => {

@@ -1,17 +1,10 @@
 // Zones with access windows per vehicle type and speed limits (issue 3). Point in polygon by
 // even-odd ray casting on lon/lat: zones are a few hundred metres to a few kilometres across,
 // where the planar approximation is far below GPS error.
-import { hhmmMinutes, type LonLat, type Zone } from '../../contracts/registry.ts'
+import { hhmmMinutes, type Zone } from '../../contracts/registry.ts'
+import { pointInRing } from '../../lib/geo.ts'
 
-export function pointInRing(lon: number, lat: number, ring: readonly LonLat[]): boolean {
-  let inside = false
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i]!
-    const [xj, yj] = ring[j]!
-    if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside
-  }
-  return inside
-}
+export { pointInRing }
 
 export function zonesAt(zones: readonly Zone[], lon: number, lat: number): Zone[] {
   return zones.filter((z) => pointInRing(lon, lat, z.polygon))

@@ -7,6 +7,10 @@ export type Polygon = Ring[] // outer ring first, then holes
 
 export interface BBox { minLon: number; minLat: number; maxLon: number; maxLat: number }
 
+import { pointInRing } from '../../lib/geo.ts'
+
+export { pointInRing }
+
 const METRES_PER_DEG_LAT = 110_574
 
 export function bboxOf(polygons: readonly Polygon[]): BBox {
@@ -20,17 +24,6 @@ export function bboxOf(polygons: readonly Polygon[]): BBox {
     }
   }
   return { minLon, minLat, maxLon, maxLat }
-}
-
-/** Even-odd ray casting; a point exactly on an edge may fall either way. */
-export function pointInRing(lon: number, lat: number, ring: Ring): boolean {
-  let inside = false
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i]!
-    const [xj, yj] = ring[j]!
-    if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside
-  }
-  return inside
 }
 
 export function pointInPolygon(lon: number, lat: number, polygon: Polygon): boolean {
