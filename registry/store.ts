@@ -4,14 +4,12 @@
 // once it is replaced by rename, which is how saveRegistry and most editors write) plus an
 // mtime/size/inode poll, because fs.watch is unreliable on network and container-mounted file
 // systems. Both only schedule a debounced, serialised re-read; unchanged content is ignored.
-import { watch } from 'node:fs'
-import type { FSWatcher, Stats } from 'node:fs'
-import { readFile, stat } from 'node:fs/promises'
-import { basename, dirname } from 'node:path'
+import { readFile } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import type { Bin, Device, Registry, ServiceAccount, Site, Vehicle } from '../contracts/registry.ts'
 import { RegistryError, RegistryIoError } from './errors.ts'
 import { parseRegistry } from './load.ts'
+import { watchFile } from '../lib/watchFile.ts'
 
 export type RegistryListener = (next: Registry, prev: Registry) => void
 
@@ -64,8 +62,6 @@ function indexRegistry(registry: Registry): Indexed {
   }
 }
 
-const statKey = (s: Stats) => `${s.ino}:${s.size}:${s.mtimeMs}`
-
 function counts(r: Registry) {
   return { sites: r.sites.length, bins: r.bins.length, vehicles: r.vehicles.length, devices: r.devices.length, services: r.services.length }
 }
@@ -74,7 +70,6 @@ export async function createRegistryStore(options: RegistryStoreOptions): Promis
   const { path, pollMs = 1000, debounceMs = 50, watch: useWatch = true } = options
   const log = options.log.child({ component: 'registry', path })
 
-  let lastStat = await stat(path).then(statKey, () => 'missing')
   let appliedText = await readFile(path, 'utf8').catch((err: Error) => {
     throw new RegistryIoError(`${path}: cannot read the registry: ${err.message}`, { cause: err })
   })
@@ -86,14 +81,13 @@ export async function createRegistryStore(options: RegistryStoreOptions): Promis
 
   const listeners = new Set<RegistryListener>()
   let closed = false
-  let debounce: NodeJS.Timeout | undefined
   let chain: Promise<unknown> = Promise.resolve()
 
   async function reloadNow(): Promise<boolean> {
     if (closed) return false
     let text: string
     try {
-      lastStat = await stat(path).then(statKey, () => 'missing')
+      await files.seen()
       text = await readFile(path, 'utf8')
     } catch (err) {
       if (seenText !== null) log.error({ err }, 'registry unreadable; keeping the previous registry')
@@ -134,39 +128,8 @@ export async function createRegistryStore(options: RegistryStoreOptions): Promis
     return run
   }
 
-  function schedule(): void {
-    if (closed) return
-    clearTimeout(debounce)
-    debounce = setTimeout(() => void enqueue(), debounceMs)
-    debounce.unref()
-  }
-
-  let watcher: FSWatcher | undefined
-  const file = basename(path)
-  if (useWatch) {
-    try {
-      watcher = watch(dirname(path), { persistent: false }, (_event, name) => {
-        if (name === null || name === file) schedule()
-      })
-      watcher.on('error', (err) => {
-        log.warn({ err }, 'registry directory watch failed; relying on polling')
-        watcher?.close()
-        watcher = undefined
-      })
-    } catch (err) {
-      log.warn({ err }, 'registry directory watch unavailable; relying on polling')
-    }
-  }
-
-  const poll = setInterval(() => {
-    void stat(path).then(statKey, () => 'missing').then((key) => {
-      if (key !== lastStat) {
-        lastStat = key
-        schedule()
-      }
-    })
-  }, pollMs)
-  poll.unref()
+  // reloadNow notes the file as seen through `files`; it first runs after this line.
+  const files = await watchFile({ path, log, pollMs, debounceMs, useWatch, onChange: () => void enqueue() })
 
   return {
     current: () => state.registry,
@@ -184,9 +147,7 @@ export async function createRegistryStore(options: RegistryStoreOptions): Promis
     reload: enqueue,
     async close() {
       closed = true
-      clearTimeout(debounce)
-      clearInterval(poll)
-      watcher?.close()
+      files.close()
       listeners.clear()
       await chain
     },

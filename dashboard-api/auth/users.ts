@@ -10,11 +10,8 @@
 // Change detection follows registry/store.ts: fs.watch on the directory (the file is replaced
 // by rename) plus an mtime/size/inode poll for file systems where watch misses changes.
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { watch } from 'node:fs'
-import type { FSWatcher, Stats } from 'node:fs'
-import { stat } from 'node:fs/promises'
-import { basename, dirname } from 'node:path'
 import type { Logger } from 'pino'
+import { watchFile } from '../../lib/watchFile.ts'
 import { OPERATOR_TOKEN_PATTERN } from '../../contracts/users.ts'
 import type { UserRole, UsersFile } from '../../contracts/users.ts'
 import type { Authenticator, Operator, Role } from './types.ts'
@@ -67,14 +64,11 @@ function index(file: UsersFile): Entry[] {
     .map((u) => ({ operator: { name: u.name, role: u.role }, digest: Buffer.from(u.tokenHash.slice('sha256:'.length), 'hex') }))
 }
 
-const statKey = (s: Stats): string => `${s.ino}:${s.size}:${s.mtimeMs}`
-
 /** Loads the accounts (a missing file: none); an invalid file at start throws a UsersError. */
 export async function createUserStore(options: UserStoreOptions): Promise<UserStore> {
   const { path, clock = Date.now, pollMs = 1000, debounceMs = 50, watch: live = true } = options
   const log = options.log.child({ component: 'users', path })
 
-  let lastStat = await stat(path).then(statKey, () => 'missing')
   const initial = await readUsers(path)
   let file = initial.file
   let entries = index(file)
@@ -83,7 +77,6 @@ export async function createUserStore(options: UserStoreOptions): Promise<UserSt
   log.info({ users: file.users.length, enabled: entries.length }, initial.text === null ? 'no operator accounts file; nobody can use the API until `qingyun users add`' : 'operator accounts loaded')
 
   let closed = false
-  let debounce: NodeJS.Timeout | undefined
   // Reloads and writes run one at a time, so a write never interleaves with a re-read.
   let chain: Promise<unknown> = Promise.resolve()
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -103,7 +96,7 @@ export async function createUserStore(options: UserStoreOptions): Promise<UserSt
     if (closed) return false
     let loaded: Awaited<ReturnType<typeof readUsers>>
     try {
-      lastStat = await stat(path).then(statKey, () => 'missing')
+      await files?.seen()
       loaded = await readUsers(path)
     } catch (err) {
       const text = err instanceof UsersError ? err.message : String(err)
@@ -117,39 +110,8 @@ export async function createUserStore(options: UserStoreOptions): Promise<UserSt
     return true
   }
 
-  function schedule(): void {
-    if (closed) return
-    clearTimeout(debounce)
-    debounce = setTimeout(() => void serial(reloadNow), debounceMs)
-    debounce.unref()
-  }
-
-  let watcher: FSWatcher | undefined
-  let poll: NodeJS.Timeout | undefined
-  if (live) {
-    const name = basename(path)
-    try {
-      watcher = watch(dirname(path), { persistent: false }, (_event, changed) => {
-        if (changed === null || changed === name) schedule()
-      })
-      watcher.on('error', () => {
-        watcher?.close()
-        watcher = undefined
-      })
-    } catch (err) {
-      // E.g. the data directory does not exist yet: the poll notices when the file appears.
-      log.debug({ err }, 'accounts directory watch unavailable; relying on polling')
-    }
-    poll = setInterval(() => {
-      void stat(path).then(statKey, () => 'missing').then((key) => {
-        if (key !== lastStat) {
-          lastStat = key
-          schedule()
-        }
-      })
-    }, pollMs)
-    poll.unref()
-  }
+  // A one-shot process (the CLI) does not watch.
+  const files = live ? await watchFile({ path, log, pollMs, debounceMs, useWatch: true, onChange: () => void serial(reloadNow) }) : undefined
 
   /** Read-modify-write on the current file, so a change made by another process is kept. */
   const change = <T>(fn: (current: UsersFile) => { next: UsersFile; result: T }): Promise<T> =>
@@ -157,7 +119,7 @@ export async function createUserStore(options: UserStoreOptions): Promise<UserSt
       const { file: current } = await readUsers(path)
       const { next, result } = fn(current)
       const text = await writeUsers(path, next)
-      lastStat = await stat(path).then(statKey, () => 'missing')
+      await files?.seen()
       apply(next, text)
       return result
     })
@@ -189,9 +151,7 @@ export async function createUserStore(options: UserStoreOptions): Promise<UserSt
     reload: () => serial(reloadNow),
     async close() {
       closed = true
-      clearTimeout(debounce)
-      clearInterval(poll)
-      watcher?.close()
+      files?.close()
       await chain
     }
   }
