@@ -34,6 +34,8 @@ export function createFleet(o: FleetOptions): Fleet {
   const ids = Object.keys(o.credentials).sort()
   const clients = new Map<string, MqttClient>()
   const inFlight = new Map<string, number>()
+  /** Publishes awaiting their PUBACK, per device; told when the connection drops under them. */
+  const awaiting = new Map<string, Set<{ dropped: boolean; onRetry: (() => void) | undefined }>>()
   let reconnects = 0
   let closing = false
 
@@ -48,6 +50,15 @@ export function createFleet(o: FleetOptions): Fleet {
         if (first) { first = false; resolve(c) }
       })
       c.on('reconnect', () => { reconnects++ })
+      // mqtt.js keeps unacknowledged QoS 1 publishes and sends them again after reconnecting,
+      // without failing them: every publish in flight when any connection drops (a storm, a
+      // keepalive timeout on a loaded machine) may reach the broker twice.
+      c.on('close', () => {
+        for (const entry of awaiting.get(id) ?? []) {
+          entry.dropped = true
+          entry.onRetry?.()
+        }
+      })
       c.on('error', (err) => {
         if (first) { first = false; c.end(true); reject(err) }
       })
@@ -77,20 +88,26 @@ export function createFleet(o: FleetOptions): Fleet {
       const c = clients.get(id)
       if (!c) throw new Error(`device ${id} has no connection`)
       inFlight.set(id, (inFlight.get(id) ?? 0) + 1)
+      const entry = { dropped: false, onRetry }
+      const mine = awaiting.get(id) ?? new Set()
+      awaiting.set(id, mine.add(entry))
       try {
         for (let attempt = 1; ; attempt++) {
           while (!c.connected && !closing) await new Promise((r) => setTimeout(r, 50))
           const t0 = performance.now()
+          entry.dropped = false
           try {
             await c.publishAsync(topic, payload, { qos: 1 })
             return performance.now() - t0
           } catch (err) {
             if (closing || attempt >= (o.maxAttempts ?? 20)) throw err
-            onRetry?.()
+            // A drop under this attempt was counted by the close handler already.
+            if (!entry.dropped) onRetry?.()
           }
         }
       } finally {
         inFlight.set(id, inFlight.get(id)! - 1)
+        mine.delete(entry)
       }
     },
     drop(list) {
