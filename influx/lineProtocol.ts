@@ -18,6 +18,9 @@ interface NameSyntax {
 const MEASUREMENT: NameSyntax = { special: /[, ]/g, unwritable: /\\($|[, ])/ }
 const KEY: NameSyntax = { special: /[,= ]/g, unwritable: /\\($|[,= ])/ }
 const NEWLINES = /[\r\n]/g
+/** Any character escapeName would change or check (a superset for both syntaxes). */
+const NAME_NEEDS_WORK = /[,= \\\r\n]/
+const STRING_NEEDS_WORK = /[\\"\r\n]/
 
 /**
  * Escapes a measurement, tag key, tag value or field key.
@@ -28,6 +31,8 @@ const NEWLINES = /[\r\n]/g
  * stray input; it never happens for well-formed registry values.
  */
 function escapeName(raw: string, syntax: NameSyntax, what: string): string {
+  // Fast path: registry ids, kinds and field names almost never need escaping.
+  if (!NAME_NEEDS_WORK.test(raw)) return raw
   const s = raw.replace(NEWLINES, ' ')
   if (syntax.unwritable.test(s)) {
     throw new LineProtocolError(`${what} ${JSON.stringify(raw)} has a backslash at its end or before a delimiter; line protocol cannot represent it`)
@@ -44,6 +49,7 @@ function escapeName(raw: string, syntax: NameSyntax, what: string): string {
  * reads back with a literal backslash-n — visible, never a broken write.
  */
 function escapeString(s: string): string {
+  if (!STRING_NEEDS_WORK.test(s)) return s
   return s.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, '\\n').replace(/\r/g, '\\r')
 }
 
