@@ -53,6 +53,16 @@ describe('qingyun CLI', () => {
     expect(c.err()).toContain('QINGYUN_MQTT_PORT="eighteen"')
   })
 
+  it('reports a catalogued error as one line naming the file, without a stack trace', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'qingyun-empty-'))
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
+    const c = ctx({ QINGYUN_DATA_DIR: dir })
+    expect(await main(['sim', 'provision', '--devices', '10', '--out-credentials', path.join(dir, 'c.json')], c.ctx)).toBe(1)
+    expect(c.err()).toContain(`${dir}/registry.json: cannot read the registry`)
+    expect(c.err()).toContain('(REGISTRY_E_IO)')
+    expect(c.err()).not.toMatch(/\n\s+at /)
+  })
+
   it('rejects an unknown command with the usage text', async () => {
     const c = ctx()
     expect(await main(['frobnicate'], c.ctx)).toBe(2)

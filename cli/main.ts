@@ -73,7 +73,11 @@ export async function main(argv: string[], ctx: CommandContext = { env: process.
       ctx.stderr.write(`qingyun: ${err.message}\n`)
       return 2
     }
-    ctx.stderr.write(`qingyun: ${(err as Error).stack ?? String(err)}\n`)
+    // Errors from our catalogs (REGISTRY_E_…, INFLUX_E_…) say what was wrong and where; a
+    // stack trace would only bury that. Anything else is a bug: show the stack.
+    const code = (err as { code?: unknown }).code
+    const known = typeof code === 'string' && /^[A-Z]+_E_[A-Z_]+$/.test(code)
+    ctx.stderr.write(`qingyun: ${known ? `${(err as Error).message} (${code})` : ((err as Error).stack ?? String(err))}\n`)
     return 1
   }
 }
