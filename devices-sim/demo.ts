@@ -28,5 +28,5 @@ export async function startDemo(o: DemoOptions): Promise<{ stop(): Promise<void>
     days: Number.POSITIVE_INFINITY, faults: FaultOptions.parse({}), log: o.log, tickMs: 250
   })
   run.done.catch((err: unknown) => o.log.error({ err }, 'demo simulator stopped'))
-  return { async stop() { await run.stop().catch(() => undefined) } }
+  return { async stop() { await run.stop(5000).catch(() => undefined) } }
 }

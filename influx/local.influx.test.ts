@@ -1,5 +1,6 @@
 // startLocalInfluxd with the real influxd (Debian's 1.6.7), plus stand-in executables for the
 // failures a healthy influxd will not produce on cue (exits at once, never answers, ignores TERM).
+import { execFileSync } from 'node:child_process'
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
@@ -41,6 +42,10 @@ describe('startLocalInfluxd', () => {
       expect(conf).toMatch(/^bind-address = "127\.0\.0\.1:\d+"$/m)
       expect(conf).not.toContain(':8088"')
       expect(alive(server.pid)).toBe(true)
+      // Its own process group: a Ctrl-C to ours must not stop it before the last flush.
+      const pgid = (pid: number): string => execFileSync('ps', ['-o', 'pgid=', '-p', String(pid)], { encoding: 'utf8' }).trim()
+      expect(pgid(server.pid)).toBe(String(server.pid))
+      expect(pgid(server.pid)).not.toBe(pgid(process.pid))
     } finally {
       await server.stop()
     }

@@ -142,7 +142,9 @@ async function startOnce (
   await writeFile(configPath, influxdConfig({ dataDir: o.dataDir, httpBind: hostPort(o.host, httpPort), rpcBind: hostPort('127.0.0.1', rpcPort) }))
   const url = `http://${hostPort(o.host, httpPort)}`
 
-  const child = spawn(exe, ['-config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] })
+  // Its own process group: Ctrl-C in a terminal (or `timeout`) signals the whole foreground
+  // group, and influxd must outlive the writer's last flush; stop() ends it, last.
+  const child = spawn(exe, ['-config', configPath], { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   const tail: string[] = []
   const onOutput = (chunk: Buffer): void => {
     for (const line of chunk.toString('utf8').split('\n')) {

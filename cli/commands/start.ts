@@ -75,6 +75,15 @@ export async function startCommand(args: string[], ctx: CommandContext): Promise
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
   })
+  // A second Ctrl-C, or a stop that takes too long, ends the process at once; everything
+  // acknowledged is already in InfluxDB, so nothing acknowledged is lost either way.
+  const force = (why: string) => (): void => {
+    log.error({ why }, 'stopping at once')
+    process.exit(1)
+  }
+  process.once('SIGINT', force('second signal'))
+  process.once('SIGTERM', force('second signal'))
+  setTimeout(force('stop took longer than 30 s'), 30_000).unref()
   log.info('stopping')
   await demo?.stop()
   await system.stop()

@@ -37,8 +37,12 @@ export interface CityProgress { simNow: number; simEnd: number; sent: number; ac
 export interface CityRun {
   /** Resolves with the ground truth once the span is simulated and every publish is settled. */
   readonly done: Promise<Truth>
-  /** Stop early; settles in-flight publishes, resolves with the truth so far. */
-  stop(): Promise<Truth>
+  /**
+   * Stop early; settles in-flight publishes, resolves with the truth so far. With `graceMs`,
+   * publishes still unacknowledged after that long are failed (the broker holds acks while
+   * InfluxDB is away, and a demo must still stop).
+   */
+  stop(graceMs?: number): Promise<Truth>
 }
 
 const HOUR = 3_600_000
@@ -242,10 +246,16 @@ export function startCity(o: CityRunOptions): CityRun {
 
   return {
     done,
-    async stop() {
+    async stop(graceMs) {
       stopped = true
       resolveStop()
-      return done
+      if (graceMs === undefined) return done
+      const timer = setTimeout(() => void fleet.close({ force: true }), graceMs)
+      try {
+        return await done
+      } finally {
+        clearTimeout(timer)
+      }
     }
   }
 }

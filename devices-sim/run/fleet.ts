@@ -27,7 +27,8 @@ export interface Fleet {
   /** Drop the TCP connection of these devices (a reconnect storm); mqtt.js reconnects them. */
   drop(ids: readonly string[]): void
   stats(): { connected: number; reconnects: number; inFlight: number }
-  close(): Promise<void>
+  /** End every connection; `force` fails what is still in flight instead of waiting for it. */
+  close(opts?: { force?: boolean }): Promise<void>
 }
 
 export function createFleet(o: FleetOptions): Fleet {
@@ -120,9 +121,9 @@ export function createFleet(o: FleetOptions): Fleet {
       for (const n of inFlight.values()) pending += n
       return { connected, reconnects, inFlight: pending }
     },
-    async close() {
+    async close(opts = {}) {
       closing = true
-      await Promise.all([...clients.values()].map((c) => c.endAsync(false).catch(() => undefined)))
+      await Promise.all([...clients.values()].map((c) => c.endAsync(opts.force ?? false).catch(() => undefined)))
     }
   }
 }
