@@ -1,6 +1,6 @@
 // startLocalInfluxd with the real influxd (Debian's 1.6.7), plus stand-in executables for the
 // failures a healthy influxd will not produce on cue (exits at once, never answers, ignores TERM).
-import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
@@ -43,7 +43,8 @@ describe('startLocalInfluxd', () => {
       expect(conf).not.toContain(':8088"')
       expect(alive(server.pid)).toBe(true)
       // Its own process group: a Ctrl-C to ours must not stop it before the last flush.
-      const pgid = (pid: number): string => execFileSync('ps', ['-o', 'pgid=', '-p', String(pid)], { encoding: 'utf8' }).trim()
+      // /proc/PID/stat: "pid (comm) state ppid pgrp …"; comm may hold spaces, so split after ')'.
+      const pgid = (pid: number): string => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]!
       expect(pgid(server.pid)).toBe(String(server.pid))
       expect(pgid(server.pid)).not.toBe(pgid(process.pid))
     } finally {
