@@ -102,7 +102,6 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     const alerts = createAlertEngine({ influx, sink: writer, log: log.child({ component: 'alerts' }), tz: config.tz, rules: () => alertRules(registry.current()), now })
     const model = createModel({ facts: inProcessFacts(broker), influx, registry, alerts, tz: config.tz, now, log: log.child({ component: 'model' }) })
     stops.push(() => model.close())
-    await model.start()
     const users = await createUserStore({ path: config.usersPath, log: log.child({ component: 'users' }) })
     stops.push(() => users.close())
 
@@ -117,7 +116,10 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       clock: now
     })
     stops.push(() => http.close())
+    // Listen first: /healthz answers and /readyz says "not ready" while today is rebuilt
+    // (up to half a minute for a busy day), instead of refusing connections.
     await http.listen({ host: config.bindHost, port: config.httpPort })
+    await model.start()
     const address = http.server.address()
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort
 

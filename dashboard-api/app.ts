@@ -29,7 +29,7 @@ export interface AppDeps {
 }
 
 const Health = z.object({ status: z.literal('ok') })
-const Ready = z.object({ status: z.enum(['ready', 'not-ready']), checks: z.object({ influx: z.boolean(), broker: z.boolean() }) })
+const Ready = z.object({ status: z.enum(['ready', 'not-ready']), checks: z.object({ influx: z.boolean(), broker: z.boolean(), model: z.boolean() }) })
 
 /**
  * The Fastify app without `listen` (conventions: buildApp apart from listen): public health
@@ -45,8 +45,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   r.get('/healthz', { schema: { hide: true, response: { 200: Health } } }, async () => ({ status: 'ok' as const }))
   r.get('/readyz', { schema: { hide: true, response: { 200: Ready, 503: Ready } } }, async (_req, reply) => {
-    const checks = { influx: await deps.readiness.influx(), broker: deps.readiness.broker() }
-    const ok = checks.influx && checks.broker
+    const checks = { influx: await deps.readiness.influx(), broker: deps.readiness.broker(), model: deps.model.ready() }
+    const ok = checks.influx && checks.broker && checks.model
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not-ready', checks })
   })
 

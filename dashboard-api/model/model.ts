@@ -241,6 +241,7 @@ export function createModel(deps: ModelDeps): Model {
       await refreshing
       await deps.alerts?.close()
     },
+    ready: () => state !== undefined,
     today: () => localDate(now(), tz),
     async city(day) {
       if (isToday(day)) {

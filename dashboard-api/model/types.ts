@@ -39,6 +39,8 @@ export interface AlertFilter {
 export interface Model {
   start(): Promise<void>
   close(): Promise<void>
+  /** True once start() has rebuilt today from InfluxDB; views must not be read before. */
+  ready(): boolean
   today(): string
   city(day?: string): Promise<CitySummary>
   sites(day?: string): Promise<SiteBalance[]>

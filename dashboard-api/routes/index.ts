@@ -9,7 +9,7 @@ import type { RegistryStore } from '../../registry/store.ts'
 import { createFailureLimiter, type FailureLimiter } from '../auth/limiter.ts'
 import { SECURITY_SCHEME, authPlugin } from '../auth/plugin.ts'
 import type { Authenticator } from '../auth/types.ts'
-import { errorHandler, notFoundHandler } from '../errors.ts'
+import { ApiError, errorHandler, notFoundHandler } from '../errors.ts'
 import type { Model } from '../model/types.ts'
 import { adminRoutes } from './admin.ts'
 import { alertRoutes } from './alerts.ts'
@@ -68,6 +68,11 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
   await app.register(async (api) => {
     api.setValidatorCompiler(validatorCompiler)
     api.setSerializerCompiler(serializerCompiler)
+    // Until the model has rebuilt today from InfluxDB (up to half a minute for a busy day),
+    // answer 503 with Retry-After rather than numbers that are not there yet.
+    api.addHook('onRequest', async () => {
+      if (!model.ready()) throw new ApiError('API_E_UNAVAILABLE', 'dashboard-api is rebuilding today from InfluxDB; retry shortly', { headers: { 'retry-after': '5' } })
+    })
     await api.register(authPlugin, { authenticator, limiter })
     await api.register(readRoutes, { model, zones: () => registry.current().zones ?? [] })
     await api.register(historyRoutes, { model })

@@ -35,6 +35,7 @@ export function fakeModel() {
   const model: Model = {
     start: async () => undefined,
     close: async () => undefined,
+    ready: () => true,
     today: () => '2025-01-01',
     city: async () => (reads.city++, city()),
     sites: async () => (reads.sites++, [...inT.keys()].sort().map(balance)),

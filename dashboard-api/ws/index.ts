@@ -64,6 +64,11 @@ export async function registerWs(app: FastifyInstance, deps: WsDeps): Promise<Ws
   // config.public: the auth plugin (auth/plugin.ts) must not demand a header on the upgrade —
   // browsers cannot send one; the protocol authenticates (header or auth message) itself.
   app.get(WS_PATH, { websocket: true, config: { public: true } }, (socket, req) => {
+    // 1013 "try again later" while the model rebuilds today (clients reconnect with backoff).
+    if (!deps.model.ready()) {
+      socket.close(1013, 'starting: rebuilding today from InfluxDB')
+      return
+    }
     let session: Session | undefined = undefined
     const outbox = createOutbox(socket, options, () => session?.close(WsCloseCode.tooSlow, 'too slow'))
     session = createSession({

@@ -1,5 +1,12 @@
 import mqtt from 'mqtt'
-import { describe, expect, it } from 'vitest'
+import { once } from 'node:events'
+import { pino } from 'pino'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import WebSocket from 'ws'
+import { buildApp } from '../../dashboard-api/app.ts'
+import { inProcessFacts } from '../../dashboard-api/factSource.ts'
+import { createModel } from '../../dashboard-api/model/model.ts'
+import { createRegistryStore } from '../../registry/store.ts'
 import { rows } from '../../influx/client.ts'
 import { nextEvent, nextMessage } from '../harness/mqtt.ts'
 import { withSystem, type TestSystem } from '../harness/system.ts'
@@ -175,7 +182,39 @@ describe('committed facts and the dashboard', () => {
     expect(await (await fetch(`${t.httpUrl}/healthz`)).json()).toEqual({ status: 'ok' })
     const ready = await fetch(`${t.httpUrl}/readyz`)
     expect(ready.status).toBe(200)
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { influx: true, broker: true } })
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { influx: true, broker: true, model: true } })
+  })
+
+  it('listens while today is rebuilt: /readyz not ready, the API 503 with Retry-After, the websocket 1013', async () => {
+    const t = await withSystem()
+    const log = pino({ level: 'silent' })
+    const registry = await createRegistryStore({ path: t.registryPath, log })
+    const model = createModel({ facts: inProcessFacts(t.system.broker), influx: t.db.client, registry, tz: 'Asia/Shanghai', now: Date.now, log })
+    const app = await buildApp({ model, authenticator: t.system.users, registry, registryPath: t.registryPath, readiness: { influx: () => t.db.client.ping(), broker: () => true }, tz: 'Asia/Shanghai', log })
+    onTestFinished(async () => {
+      await app.close()
+      await model.close()
+      await registry.close()
+    })
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+    const token = await t.token('viewer')
+
+    expect((await fetch(`${base}/healthz`)).status).toBe(200)
+    const notReady = await fetch(`${base}/readyz`)
+    expect(notReady.status).toBe(503)
+    expect(await notReady.json()).toMatchObject({ status: 'not-ready', checks: { model: false } })
+    const early = await fetch(`${base}/api/v1/city`, { headers: { authorization: `Bearer ${token}` } })
+    expect(early.status).toBe(503)
+    expect(early.headers.get('retry-after')).toBe('5')
+    expect(await early.json()).toMatchObject({ error: { code: 'API_E_UNAVAILABLE' } })
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/api/v1/ws`)
+    const [code] = (await once(ws, 'close')) as [number]
+    expect(code).toBe(1013)
+
+    await model.start()
+    expect((await fetch(`${base}/readyz`)).status).toBe(200)
+    expect((await fetch(`${base}/api/v1/city`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200)
   })
 
   it('delivers facts to a service account over MQTT, and only to it', async () => {
