@@ -10,6 +10,7 @@ import { createRegistryStore } from '../../registry/store.ts'
 import { rows } from '../../influx/client.ts'
 import { nextEvent, nextMessage } from '../harness/mqtt.ts'
 import { withSystem, type TestSystem } from '../harness/system.ts'
+import { ticket } from '../fixtures/messages.ts'
 
 // The spine on real parts: mqtt.js → Aedes → ingest → real InfluxDB, and back out through the
 // errors topic, the facts namespace and the dashboard websocket.
@@ -21,17 +22,6 @@ async function select(t: TestSystem, q: string): Promise<Record<string, unknown>
   return rows(result)
 }
 
-const ticket = (id: string, extra: Record<string, unknown> = {}) => ({
-  ts: nowIso(-60_000),
-  ticketId: id,
-  direction: 'in',
-  stream: 'residual',
-  grossKg: 18_240,
-  tareKg: 10_120,
-  netKg: 8_120,
-  plate: '苏B12345',
-  ...extra
-})
 
 describe('device → broker → InfluxDB', () => {
   it('stores a valid message of each kind with the right tags, fields and time', async () => {

@@ -14,6 +14,7 @@ import { registerWs, type WsHandle, type WsOptionsInput } from '../../dashboard-
 import { rows } from '../../influx/client.ts'
 import { createRegistryStore } from '../../registry/store.ts'
 import { withSystem, type TestSystem } from '../harness/system.ts'
+import { ticket } from '../fixtures/messages.ts'
 
 // The websocket protocol v1 on real parts: mqtt.js → Aedes → ingest → InfluxDB → committed facts
 // → the real Model → registerWs on a real Fastify → real `ws` clients. No timed assertions: each
@@ -21,17 +22,6 @@ import { withSystem, type TestSystem } from '../harness/system.ts'
 
 const log = pino({ level: process.env.QINGYUN_TEST_LOG_LEVEL ?? 'silent' })
 
-const ticket = (id: string, extra: Record<string, unknown> = {}) => ({
-  ts: new Date(Date.now() - 60_000).toISOString(),
-  ticketId: id,
-  direction: 'in',
-  stream: 'residual',
-  grossKg: 18_240,
-  tareKg: 10_120,
-  netKg: 8_120,
-  plate: '苏B12345',
-  ...extra
-})
 
 async function buildModel(t: TestSystem): Promise<Model> {
   const registry = await createRegistryStore({ path: t.registryPath, log })
