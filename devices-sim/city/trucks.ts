@@ -10,10 +10,11 @@ import { HOUR, MINUTE, type Emptying, type Segment, type Ticket, type TruckPlan 
 /** Which bins a truck type empties; bulky and transfer trucks serve none. */
 const BIN_STREAM: Partial<Record<VehicleType, Bin['stream']>> = { compactor: 'residual', kitchen: 'kitchen', recyclable: 'recyclable', hazardous: 'hazardous' }
 export const TICKET_STREAM: Record<VehicleType, Stream> = { compactor: 'residual', kitchen: 'kitchen', recyclable: 'recyclable', hazardous: 'hazardous', bulky: 'bulky', transfer: 'residual' }
-/** Trip start windows (local hours) per truck type: residual before the morning rush and after the evening peak builds. */
+/** Trip start windows (local hours) per truck type: kitchen waste at night and twice by day, residual before the morning rush and after the evening peak builds. */
 const TRIPS: Record<VehicleType, readonly (readonly [number, number])[]> = {
   compactor: [[5.5, 6.5], [15.5, 16.5]],
-  kitchen: [[8, 9], [14, 15]],
+  // Night runs in the old towns (the sample's zones allow kitchen trucks only at night).
+  kitchen: [[1, 2], [8, 9], [14, 15]],
   recyclable: [[9, 11]],
   hazardous: [[13, 14]],
   bulky: [[10, 12]],
