@@ -119,7 +119,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     // Listen first: /healthz answers and /readyz says "not ready" while today is rebuilt
     // (up to half a minute for a busy day), instead of refusing connections.
     await http.listen({ host: config.bindHost, port: config.httpPort })
-    await model.start()
+    await startModel(model, log, stops)
     const address = http.server.address()
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort
 
@@ -128,6 +128,35 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     await stop()
     throw err
   }
+}
+
+/**
+ * Rebuild today; when InfluxDB cannot answer yet, keep the node up (the broker holds acks,
+ * /readyz says not ready) and retry in the background until it can.
+ */
+async function startModel(model: Model, log: Logger, stops: Array<() => unknown>): Promise<void> {
+  try {
+    await model.start()
+    return
+  } catch (err) {
+    log.error({ err: (err as Error).message }, "today's rebuild from InfluxDB failed; dashboard-api stays not ready and retries")
+  }
+  let stopped = false
+  stops.push(() => {
+    stopped = true
+  })
+  void (async () => {
+    for (let delay = 1000; !stopped && !model.ready(); delay = Math.min(delay * 2, 30_000)) {
+      await new Promise((r) => setTimeout(r, delay).unref())
+      if (stopped) return
+      try {
+        await model.start()
+        log.info("today rebuilt from InfluxDB after a retry; dashboard-api ready")
+      } catch (err) {
+        log.warn({ err: (err as Error).message, retryInMs: Math.min(delay * 2, 30_000) }, "today's rebuild failed again")
+      }
+    }
+  })()
 }
 
 /** The database must exist before writes land; an InfluxDB that is down at start is retried. */

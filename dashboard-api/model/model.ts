@@ -66,6 +66,7 @@ export function createModel(deps: ModelDeps): Model {
   let index = indexRegistry(registry)
   let state: FoldState | undefined
   let buffer: Fact[] | undefined = []
+  let subscribed = false
   let closed = false
   let tick: unknown
   let unsubscribeRegistry: (() => void) | undefined
@@ -210,9 +211,16 @@ export function createModel(deps: ModelDeps): Model {
 
   return {
     async start() {
-      await deps.facts.subscribe(onFacts)
+      // May be called again after a failure (cli/system.ts retries while InfluxDB is away):
+      // nothing is kept until every read from InfluxDB has succeeded; facts arriving meanwhile
+      // wait in the buffer.
+      if (!subscribed) {
+        await deps.facts.subscribe(onFacts)
+        subscribed = true
+      }
       const day = localDate(now(), tz)
       const rebuilt = await rebuildDay(influx, day, now(), ctx)
+      if (deps.alerts) await deps.alerts.start()
       state = rebuilt.state
       const pending = buffer ?? []
       buffer = undefined
@@ -227,7 +235,6 @@ export function createModel(deps: ModelDeps): Model {
         for (const s of next.sites) emit({ channel: 'site', siteId: s.id })
         scheduleAlerts()
       })
-      if (deps.alerts) await deps.alerts.start()
       tick = timers.setTimeout(runTick, tickMs)
       scheduleAlerts()
     },

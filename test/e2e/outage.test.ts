@@ -66,6 +66,23 @@ describe('InfluxDB outages', () => {
     expect(proxy.requests.filter((r) => r.path.startsWith('/write')).map((r) => r.fault)).toContain('delay')
   })
 
+  it('stays up, acking and not ready while InfluxDB cannot answer queries at start, then becomes ready', async () => {
+    const db = await createTestDatabase('rebuild')
+    onTestFinished(() => db.drop())
+    const proxy = await startFaultProxy(db.url)
+    onTestFinished(() => proxy.close())
+    // Writes go through; every query (CREATE DATABASE, today's rebuild) gets 503 for a while.
+    proxy.inject({ kind: 'status', status: 503, body: 'warming up' }, { times: 6, pathPrefix: '/query' })
+    const t = await withSystem({ db, influxUrl: proxy.url })
+    const token = await t.token('viewer')
+    const wb = await t.device('wb-1')
+    await wb.publishAsync('v1/devices/wb-1/weighing', ticket('REBUILD-1', Date.now() - 1000), { qos: 1 })
+    await expect.poll(async () => (await fetch(`${t.httpUrl}/readyz`)).status, { timeout: 30_000, interval: 200 }).toBe(200)
+    expect(proxy.requests.filter((r) => r.path.startsWith('/query') && r.fault === 'status').length).toBe(6)
+    const balance = async () => (await t.api<{ inT: number }>('/api/v1/sites/ts-1/balance', token)).body
+    await expect.poll(balance).toMatchObject({ inT: 3 })
+  }, 60_000)
+
   it('retries through 503s and a lost response without losing or duplicating a message', async () => {
     const db = await createTestDatabase('faults')
     onTestFinished(() => db.drop())
