@@ -3,19 +3,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { main } from './main.ts'
+import { captureStreams } from '../test/fixtures/streams.ts'
 
 function ctx(env: Record<string, string> = {}) {
-  let out = ''
-  let err = ''
-  return {
-    ctx: {
-      env,
-      stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream,
-      stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream
-    },
-    out: () => out,
-    err: () => err
-  }
+  const io = captureStreams()
+  return { ctx: { env, stdout: io.stdout, stderr: io.stderr }, out: io.out, err: io.err }
 }
 
 describe('qingyun CLI', () => {

@@ -1,21 +1,13 @@
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { PassThrough } from 'node:stream'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Registry } from '../../contracts/registry.ts'
 import { verifyToken } from '../../registry/tokens.ts'
 import { devicesCommand, servicesCommand } from './devices.ts'
+import { captureStreams } from '../../test/fixtures/streams.ts'
 
-function capture() {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (c: Buffer) => (out += c.toString('utf8')))
-  stderr.on('data', (c: Buffer) => (err += c.toString('utf8')))
-  return { stdout, stderr, out: () => out, err: () => err }
-}
+const capture = captureStreams
 
 describe('devices and services commands', () => {
   let dir: string

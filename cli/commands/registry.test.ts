@@ -1,5 +1,4 @@
 import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { PassThrough } from 'node:stream'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -8,6 +7,7 @@ import { Registry } from '../../contracts/registry.ts'
 import { SAMPLE_PATH } from '../../registry/sample/generate.ts'
 import { verifyToken } from '../../registry/tokens.ts'
 import { readCredentials, registryCommand, seedRegistry } from './registry.ts'
+import { captureStreams } from '../../test/fixtures/streams.ts'
 
 const fixture = new URL('../../registry/testdata/tiny.json', import.meta.url)
 const fixturePath = fileURLToPath(fixture)
@@ -22,14 +22,9 @@ describe('registry command', () => {
   })
 
   async function run(...args: string[]) {
-    const stdout = new PassThrough()
-    const stderr = new PassThrough()
-    let out = ''
-    let err = ''
-    stdout.on('data', (c: Buffer) => (out += c.toString('utf8')))
-    stderr.on('data', (c: Buffer) => (err += c.toString('utf8')))
-    const code = await registryCommand(args, { registryPath: join(dir, 'registry.json'), stdout, stderr })
-    return { code, out, err }
+    const io = captureStreams()
+    const code = await registryCommand(args, { registryPath: join(dir, 'registry.json'), stdout: io.stdout, stderr: io.stderr })
+    return { code, out: io.out(), err: io.err() }
   }
 
   it('sample --seed 1 --out FILE writes the shipped sample', async () => {

@@ -1,12 +1,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { PassThrough } from 'node:stream'
 import { pino } from 'pino'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { OPERATOR_TOKEN_PATTERN } from '../../contracts/users.ts'
 import { createUserStore } from '../../dashboard-api/auth/users.ts'
 import { usersCommand } from './users.ts'
+import { captureStreams } from '../../test/fixtures/streams.ts'
 
 let dir: string
 let usersPath: string
@@ -18,14 +18,9 @@ beforeEach(async () => {
 afterEach(() => rm(dir, { recursive: true, force: true }))
 
 async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: Buffer[] = []
-  const err: Buffer[] = []
-  stdout.on('data', (b: Buffer) => out.push(b))
-  stderr.on('data', (b: Buffer) => err.push(b))
-  const code = await usersCommand(args, { usersPath, stdout, stderr })
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }
+  const io = captureStreams()
+  const code = await usersCommand(args, { usersPath, stdout: io.stdout, stderr: io.stderr })
+  return { code, stdout: io.out(), stderr: io.err() }
 }
 
 describe('qingyun users', () => {

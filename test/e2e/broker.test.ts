@@ -14,6 +14,7 @@ import { createRegistryStore } from '../../registry/store.ts'
 import { rows } from '../../influx/client.ts'
 import { nextEvent, nextMessage } from '../harness/mqtt.ts'
 import { withSystem, type TestSystem } from '../harness/system.ts'
+import { captureStreams } from '../fixtures/streams.ts'
 
 const run = promisify(execFile)
 
@@ -22,11 +23,6 @@ const count = async (t: TestSystem, q: string): Promise<number> => {
   return Number(rows(r)[0]?.n ?? 0)
 }
 
-function capture(): { stream: NodeJS.WritableStream; text: () => string } {
-  let text = ''
-  const stream = { write: (s: string) => ((text += s), true) } as unknown as NodeJS.WritableStream
-  return { stream, text: () => text }
-}
 
 const status = (extra: Record<string, unknown> = {}) => JSON.stringify({ ts: Date.now() - 1000, batteryPct: 50, ...extra })
 
@@ -144,15 +140,15 @@ describe('registry changes on a running broker', () => {
   it('drops a revoked device at once and lets a newly added one in', async () => {
     const t = await withSystem()
     const wb = await t.device('wb-1')
-    const out = capture()
+    const out = captureStreams()
     const closed = nextEvent(wb, 'close')
-    expect(await devicesCommand(['revoke', 'wb-1'], { registryPath: t.registryPath, stdout: out.stream, stderr: capture().stream })).toBe(0)
+    expect(await devicesCommand(['revoke', 'wb-1'], { registryPath: t.registryPath, stdout: out.stdout, stderr: out.stderr })).toBe(0)
     await closed
     await expect(mqtt.connectAsync(t.mqttUrl, { username: 'wb-1', password: t.tokens['wb-1'], reconnectPeriod: 0 })).rejects.toMatchObject({ code: 4 })
 
-    const added = capture()
-    expect(await devicesCommand(['add', 'wb-3', '--type', 'weighbridge', '--site', 'sc-1'], { registryPath: t.registryPath, stdout: added.stream, stderr: capture().stream })).toBe(0)
-    const token = added.text().trim().split('\n').at(-1)!
+    const added = captureStreams()
+    expect(await devicesCommand(['add', 'wb-3', '--type', 'weighbridge', '--site', 'sc-1'], { registryPath: t.registryPath, stdout: added.stdout, stderr: added.stderr })).toBe(0)
+    const token = added.out().trim().split('\n').at(-1)!
     let client: mqtt.MqttClient | undefined
     for (let i = 0; i < 50 && !client; i++) {
       client = await mqtt.connectAsync(t.mqttUrl, { username: 'wb-3', password: token, reconnectPeriod: 0 }).catch(async () => {
