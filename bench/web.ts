@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import Fastify from 'fastify'
+import Fastify, { type FastifyBaseLogger } from 'fastify'
 import { pino } from 'pino'
 import { chromium, type Page } from 'playwright-core'
 import { SAMPLE_REGISTRY } from '../cli/system.ts'
@@ -50,7 +50,7 @@ const token = await users.add('bench', 'operator')
 const model = createCityModel(registryData)
 for (let i = 0; i < 40; i++) model.step()
 
-const app = Fastify({ loggerInstance: log })
+const app = Fastify({ loggerInstance: log as FastifyBaseLogger })
 await registerApi(app, { model, authenticator: users, registryPath, registry, log })
 await registerWs(app, { model, authenticator: users, log })
 await registerWeb(app, { tz: registryData.city.tz })

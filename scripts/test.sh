@@ -17,12 +17,19 @@ fc-list 2>/dev/null | grep -qi 'wqy\|noto sans cjk' || apt_install fonts-wqy-mic
 
 echo "== typecheck" >&2
 npx tsc --noEmit -p .
+npx tsc --noEmit -p bench
 echo "== lint" >&2
 npx eslint .
 echo "== tests" >&2
 mkdir -p test-output
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-output/vitest.json "$@" || status=$?
+# Every benchmark once in smoke mode (seconds; nothing judged but that it runs), so none rots.
+# Skipped when arguments select particular tests.
+if [ $# -eq 0 ]; then
+  echo "== benchmarks (smoke)" >&2
+  node --import tsx bench/smoke.ts || status=$?
+fi
 # A plain closing line that any CI can read.
 node -e '
   const r = JSON.parse(require("fs").readFileSync("test-output/vitest.json", "utf8"));

@@ -100,6 +100,7 @@ export function createCityModel(registry: Registry, opts: { tz?: string; bins?: 
 
   return {
     start: async () => undefined,
+    ready: () => true,
     close: async () => undefined,
     today,
     city: async () => city(),
@@ -107,6 +108,7 @@ export function createCityModel(registry: Registry, opts: { tz?: string; bins?: 
     site: async (id) => balance(id),
     siteHourly: async (id) => hourlyOf(sites.has(id) ? [sites.get(id)!.hourly] : []),
     history: async () => [],
+    tickets: async () => [],
     recyclables: async (day) => ({ day: day ?? today(), byMaterial: [], sortingYield: [], monthToDate: [] }),
     bins: (f = {}) => [...bins.values()].filter((b) => (!f.status || b.status === f.status) && (!f.district || b.district === f.district) && (!f.stream || b.stream === f.stream)),
     vehicles: (f = {}) => [...vehicles.values()].filter((v) => (!f.state || v.state === f.state) && (!f.district || v.district === f.district) && (!f.type || v.type === f.type)).map(({ target: _t, ...v }) => v),

@@ -1,0 +1,42 @@
+// Every benchmark once, in a short smoke mode (seconds, no figures judged), so that a broken
+// one fails the build instead of rotting (docs/conventions.md #14). `npm run bench:smoke`;
+// scripts/test.sh runs it after the tests. A new bench/*.ts must be listed here: an unlisted
+// one fails this script.
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const SMOKE: Record<string, string[]> = {
+  'run.ts': ['--devices', '5', '--seconds', '1', '--window', '2'],
+  'rebuild.ts': ['--trackers-hours', '0.1', '--gps-interval', '600', '--fill-interval', '21600'],
+  'web.ts': ['--seconds', '1']
+}
+const NOT_BENCHMARKS = new Set(['smoke.ts'])
+
+const found = readdirSync(here).filter((f) => f.endsWith('.ts') && !NOT_BENCHMARKS.has(f))
+const unlisted = found.filter((f) => !(f in SMOKE))
+if (unlisted.length > 0) {
+  console.error(`bench/smoke.ts: no smoke arguments for ${unlisted.join(', ')}; add them to SMOKE`)
+  process.exit(1)
+}
+const out = mkdtempSync(path.join(os.tmpdir(), 'qingyun-bench-smoke-'))
+let failed = 0
+try {
+  for (const file of found) {
+    const t0 = Date.now()
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, file), ...SMOKE[file]!, '--out', out], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 180_000
+    })
+    const ok = r.status === 0
+    if (!ok) failed++
+    const why = r.error ? ` (${r.error.message})` : r.signal ? ` (signal ${r.signal})` : ''
+    console.log(`bench smoke: ${file.padEnd(12)} ${ok ? 'ok' : `FAILED, exit ${r.status}${why}`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+  }
+} finally {
+  rmSync(out, { recursive: true, force: true })
+}
+process.exit(failed === 0 ? 0 : 1)
