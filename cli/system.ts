@@ -13,7 +13,12 @@ import type { Model } from '../dashboard-api/model/types.ts'
 import { createInfluxClient, type InfluxClient } from '../influx/client.ts'
 import { startLocalInfluxd } from '../influx/local.ts'
 import { createIngest, type Ingest } from '../ingest/ingest.ts'
-import { createWriter } from '../ingest/writer.ts'
+import { createWriter, type Writer } from '../ingest/writer.ts'
+import type { Sink } from '../ingest/sink.ts'
+import { startForwarder, type Forwarder } from '../store/forwarder.ts'
+import { refusalLine } from '../store/refusal.ts'
+import { openSpool, type Spool } from '../store/spool.ts'
+import { createSpoolSink } from '../store/spoolSink.ts'
 import type { Config } from '../lib/config.ts'
 import { createRegistryStore, type RegistryStore } from '../registry/store.ts'
 import { seedRegistry } from '../registry/seed.ts'
@@ -24,6 +29,8 @@ export interface System {
   readonly broker: Broker
   readonly ingest: Ingest
   readonly influx: InfluxClient
+  /** Where every message is durable before its PUBACK, and the forwarder that drains it into InfluxDB. */
+  readonly store: { readonly spool: Spool; readonly forwarder: Forwarder; readonly writer: Writer; readonly sink: Sink }
   readonly registry: RegistryStore
   readonly model: Model
   readonly users: UserStore
@@ -77,7 +84,32 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       maxBatchLines: config.writer.maxBatchLines,
       maxInFlight: config.writer.maxInFlight
     })
-    stops.push(() => writer.close())
+    // PUBACK means durable in the spool (docs/architecture.md, decision 1); the forwarder
+    // carries the spool to InfluxDB behind the acks.
+    const spoolLog = log.child({ component: 'spool' })
+    const spool = await openSpool({ dir: config.spool.dir, maxBytes: config.spool.maxBytes, log: spoolLog })
+    stops.push(() => spool.close())
+    const recovered = spool.stats()
+    spoolLog.info({ dir: config.spool.dir, unforwardedRecords: recovered.unforwardedRecords, segments: recovered.segments, recovery: recovered.recovery }, 'spool open')
+    const sink = createSpoolSink({ spool, now })
+    const forwarder = startForwarder({
+      spool,
+      writer,
+      appendClock: sink.appendClock,
+      log: log.child({ component: 'forwarder' }),
+      now,
+      onRefused: (line, error) => {
+        log.error({ line: line.slice(0, 300), error }, 'InfluxDB refused an acknowledged line; recorded as a rejection')
+        void writer.write([refusalLine(line, error, now())]).catch(() => undefined)
+      }
+    })
+    // Stopping: the forwarder ends with the batch in flight (the writer's close bounds it);
+    // whatever is left stays in the spool for the next start.
+    stops.push(async () => {
+      const closing = forwarder.close()
+      await writer.close()
+      await closing
+    })
 
     // The broker hands messages to ingest, and ingest publishes through the broker.
     const late: { ingest?: Ingest } = {}
@@ -87,7 +119,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     )
     stops.push(() => broker.close())
     const ingest = createIngest({
-      sink: writer,
+      sink,
       registry,
       limits: config.limits,
       log: log.child({ component: 'ingest' }),
@@ -99,7 +131,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       log.warn('QINGYUN_ALLOW_ANONYMOUS=true: devices may connect WITHOUT A TOKEN. Development only; never in production.')
     }
 
-    const alerts = createAlertEngine({ influx, sink: writer, log: log.child({ component: 'alerts' }), tz: config.tz, rules: () => alertRules(registry.current()), now })
+    const alerts = createAlertEngine({ influx, sink, log: log.child({ component: 'alerts' }), tz: config.tz, rules: () => alertRules(registry.current()), now })
     const model = createModel({ facts: inProcessFacts(broker), influx, registry, alerts, tz: config.tz, now, log: log.child({ component: 'model' }) })
     stops.push(() => model.close())
     const users = await createUserStore({ path: config.usersPath, log: log.child({ component: 'users' }) })
@@ -119,24 +151,41 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     // Listen first: /healthz answers and /readyz says "not ready" while today is rebuilt
     // (up to half a minute for a busy day), instead of refusing connections.
     await http.listen({ host: config.bindHost, port: config.httpPort })
-    await startModel(model, log, stops)
+    // Today's rebuild reads InfluxDB: let it hold what the spool kept from before this start.
+    const replayTo = recovered.appendedSeq
+    await startModel(async () => {
+      await withTimeout(forwarder.forwardedTo(replayTo), REPLAY_WAIT_MS, 'the spool kept messages from before this start that are not in InfluxDB yet')
+      await model.start()
+    }, model, log, stops)
     const address = http.server.address()
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort
 
-    return { broker, ingest, influx, registry, model, users, http, httpPort, credentialsPath, stop }
+    return { broker, ingest, influx, store: { spool, forwarder, writer, sink }, registry, model, users, http, httpPort, credentialsPath, stop }
   } catch (err) {
     await stop()
     throw err
   }
 }
 
+/** How long today's rebuild waits for the spool's backlog to reach InfluxDB before it retries. */
+const REPLAY_WAIT_MS = 15_000
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} (waited ${ms} ms)`)), ms)
+    timer.unref()
+  })
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
+}
+
 /**
  * Rebuild today; when InfluxDB cannot answer yet, keep the node up (the broker holds acks,
  * /readyz says not ready) and retry in the background until it can.
  */
-async function startModel(model: Model, log: Logger, stops: Array<() => unknown>): Promise<void> {
+async function startModel(start: () => Promise<void>, model: Model, log: Logger, stops: Array<() => unknown>): Promise<void> {
   try {
-    await model.start()
+    await start()
     return
   } catch (err) {
     log.error({ err: (err as Error).message }, "today's rebuild from InfluxDB failed; dashboard-api stays not ready and retries")
@@ -150,7 +199,7 @@ async function startModel(model: Model, log: Logger, stops: Array<() => unknown>
       await new Promise((r) => setTimeout(r, delay).unref())
       if (stopped) return
       try {
-        await model.start()
+        await start()
         log.info("today rebuilt from InfluxDB after a retry; dashboard-api ready")
       } catch (err) {
         log.warn({ err: (err as Error).message, retryInMs: Math.min(delay * 2, 30_000) }, "today's rebuild failed again")

@@ -107,6 +107,7 @@ async function json<T = unknown>(res: Response): Promise<T> {
 /** Σ net of today's tickets at a site, straight from InfluxDB (an independent recomputation). */
 async function influxTonnes(t: TestSystem, siteId: string, direction: 'in' | 'out', day: string): Promise<number> {
   const from = startOfLocalDay(day, TZ)
+  await t.forwarded() // acknowledged means durable in the spool; InfluxDB follows
   const [result] = await t.db.client.query(
     `SELECT sum(net_kg) FROM weighing WHERE site = '${siteId}' AND direction = '${direction}' AND time >= ${from}ms AND time < ${from + 86_400_000}ms`,
     { epoch: 'ms' }

@@ -19,6 +19,7 @@ import { captureStreams } from '../fixtures/streams.ts'
 const run = promisify(execFile)
 
 const count = async (t: TestSystem, q: string): Promise<number> => {
+  await t.forwarded() // acknowledged means durable in the spool; InfluxDB follows
   const [r] = await t.db.client.query(q)
   return Number(rows(r)[0]?.n ?? 0)
 }

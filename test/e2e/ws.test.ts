@@ -112,6 +112,7 @@ function apply(state: SiteState, m: Msg): void {
 const numbers = (b: SiteBalance | undefined) => b && { siteId: b.siteId, day: b.day, inT: b.inT, outT: b.outT, openingT: b.openingT, stockT: b.stockT, ticketsIn: b.ticketsIn, ticketsOut: b.ticketsOut, clearancePct: b.clearancePct, capacityPct: b.capacityPct }
 
 async function influxInT(t: TestSystem, site: string): Promise<number> {
+  await t.forwarded() // acknowledged means durable in the spool; InfluxDB follows
   const [result] = await t.db.client.query(`SELECT sum(net_kg) FROM weighing WHERE site = '${site}' AND direction = 'in'`, { epoch: 'ms' })
   return Math.round(Number(rows(result)[0]?.sum ?? 0)) / 1000
 }

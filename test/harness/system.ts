@@ -26,6 +26,8 @@ export interface TestSystem {
   device(id: string, opts?: IClientOptions): Promise<MqttClient>
   /** A fresh operator account's bearer token. */
   token(role: Role): Promise<string>
+  /** Resolves once everything acknowledged so far has been forwarded from the spool to InfluxDB. */
+  forwarded(): Promise<void>
   /** fetch() on dashboard-api with a bearer token; JSON body parsed. */
   api<T = unknown>(pathAndQuery: string, token: string, init?: RequestInit): Promise<{ status: number; body: T }>
   stop(): Promise<void>
@@ -75,6 +77,7 @@ export async function startTestSystem(opts: { env?: Record<string, string>; infl
       clients.push(c)
       return c
     },
+    forwarded: () => system.store.forwarder.forwardedTo(system.store.spool.stats().appendedSeq),
     token: (role) => system.users.add(`test-${role}-${++accounts}`, role),
     async api(pathAndQuery, token, init = {}) {
       const res = await fetch(`http://127.0.0.1:${system.httpPort}${pathAndQuery}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) } })

@@ -1,0 +1,146 @@
+// The forwarder: tails the spool and writes its records to InfluxDB through the group-commit
+// writer, then moves the spool's durable cursor past them. It runs off the ack path: devices
+// were acknowledged when their lines became durable in the spool (docs/architecture.md,
+// decision 1), so an InfluxDB outage delays history, not devices.
+//
+// Idempotent by construction: a batch is committed only after InfluxDB took it, so a crash in
+// between replays it, and a point written twice overwrites itself (docs/architecture.md,
+// decision 4). Transport trouble is the writer's to retry (forever, with backoff); a line
+// InfluxDB refuses for what it is (HTTP 400 isolated to the line) is reported to `onRefused`
+// and passed over, so one bad line never wedges the backlog behind it.
+import type { Sink } from '../ingest/sink.ts'
+import type { AppendClock } from './spoolSink.ts'
+import type { Spool } from './spool.ts'
+
+export interface ForwarderLog {
+  info(o: object, msg: string): void
+  warn(o: object, msg: string): void
+  error(o: object, msg: string): void
+}
+
+export interface ForwarderDeps {
+  readonly spool: Pick<Spool, 'read' | 'commit' | 'waitFor' | 'stats'>
+  /** The group-commit writer in front of InfluxDB. */
+  readonly writer: Sink
+  readonly log: ForwarderLog
+  readonly appendClock?: AppendClock
+  /** Records per InfluxDB write (the writer may merge concurrent ones). */
+  readonly batchRecords?: number
+  /** Bytes per read from the spool. */
+  readonly batchBytes?: number
+  /** InfluxDB refused `line` for what it is. The device was acknowledged long ago: record it. */
+  readonly onRefused?: (line: string, error: string) => void
+  readonly now?: () => number
+}
+
+export interface ForwarderStats {
+  /** Everything up to this spool seq is in InfluxDB. */
+  readonly forwardedSeq: number
+  readonly forwardedRecords: number
+  readonly refusedLines: number
+  readonly batches: number
+  /** Records durable in the spool and not yet in InfluxDB. */
+  readonly lagRecords: number
+  /** Age of the oldest record not yet in InfluxDB (0 when caught up). */
+  readonly lagMs: number
+  /** Store lag of the last batch: durable in the spool → in InfluxDB. */
+  readonly lastBatchLagMs: number | null
+}
+
+export interface Forwarder {
+  /** Resolves once every record up to `seq` is in InfluxDB (or the forwarder is closed). */
+  forwardedTo(seq: number): Promise<void>
+  stats(): ForwarderStats
+  /** Stops after the batch in flight; what is left stays in the spool for the next start. */
+  close(): Promise<void>
+}
+
+export function startForwarder(deps: ForwarderDeps): Forwarder {
+  const { spool, writer, log } = deps
+  const now = deps.now ?? Date.now
+  const batchRecords = deps.batchRecords ?? 5000
+  const batchBytes = deps.batchBytes ?? 4 * 1024 * 1024
+  let forwardedSeq = spool.stats().committedSeq
+  let forwardedRecords = 0
+  let refusedLines = 0
+  let batches = 0
+  let lastBatchLagMs: number | null = null
+  let closed = false
+  const waiters: Array<{ seq: number; go: () => void }> = []
+  let wake: () => void = () => undefined
+  const stopped = new Promise<void>((resolve) => (wake = resolve))
+
+  const settle = (): void => {
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      if (closed || waiters[i]!.seq <= forwardedSeq) waiters.splice(i, 1)[0]!.go()
+    }
+  }
+
+  async function loop(): Promise<void> {
+    let from = forwardedSeq + 1
+    while (!closed) {
+      try {
+        const durable = spool.waitFor(from)
+        durable.catch(() => undefined) // may reject after `stopped` won the race: not unhandled
+        await Promise.race([durable, stopped])
+      } catch {
+        break // the spool closed
+      }
+      if (closed) break
+      const { records, next } = await spool.read(from, { maxRecords: batchRecords, maxBytes: batchBytes })
+      if (records.length > 0) {
+        const lines = records.map((r) => r.data.toString('utf8'))
+        const { rejected } = await writer.write(lines)
+        for (const r of rejected) {
+          refusedLines++
+          deps.onRefused?.(lines[r.index]!, r.error)
+        }
+        forwardedRecords += records.length
+        batches++
+        const appended = deps.appendClock?.oldestAfter(from - 1)
+        if (appended !== undefined) lastBatchLagMs = Math.max(0, now() - appended)
+      }
+      // `next` is past anything the spool skipped as damaged, too (it reported that itself).
+      if (next - 1 > forwardedSeq) {
+        await spool.commit(next - 1)
+        forwardedSeq = next - 1
+        deps.appendClock?.forget(forwardedSeq)
+        settle()
+      }
+      from = next
+    }
+  }
+
+  const running = loop().catch((err: unknown) => {
+    if (closed) return
+    // Only the spool's own I/O can end up here (the writer retries forever): nothing acked is
+    // lost — it stays in the spool — but nothing moves to InfluxDB until the node restarts.
+    log.error({ err }, 'forwarder stopped: spool read or commit failed; restart the node')
+  })
+
+  return {
+    forwardedTo(seq) {
+      if (seq <= forwardedSeq || closed) return Promise.resolve()
+      return new Promise((go) => waiters.push({ seq, go }))
+    },
+    stats() {
+      const s = spool.stats()
+      const oldest = deps.appendClock?.oldestAfter(forwardedSeq)
+      return {
+        forwardedSeq,
+        forwardedRecords,
+        refusedLines,
+        batches,
+        lagRecords: Math.max(0, s.appendedSeq - forwardedSeq),
+        lagMs: s.appendedSeq > forwardedSeq && oldest !== undefined ? Math.max(0, now() - oldest) : 0,
+        lastBatchLagMs
+      }
+    },
+    async close() {
+      closed = true
+      wake()
+      settle()
+      await running
+    }
+  }
+}
