@@ -19,6 +19,7 @@ import { startForwarder, type Forwarder } from '../store/forwarder.ts'
 import { refusalLine } from '../store/refusal.ts'
 import { openSpool, type Spool } from '../store/spool.ts'
 import { createSpoolSink } from '../store/spoolSink.ts'
+import { createLatency } from '../store/stats.ts'
 import type { Config } from '../lib/config.ts'
 import { createRegistryStore, type RegistryStore } from '../registry/store.ts'
 import { seedRegistry } from '../registry/seed.ts'
@@ -118,7 +119,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       { accounts: registry, ingest: () => late.ingest!, log: log.child({ component: 'broker' }), clock: now }
     )
     stops.push(() => broker.close())
-    const ingest = createIngest({
+    const ingestCore = createIngest({
       sink,
       registry,
       limits: config.limits,
@@ -126,6 +127,19 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       onCommitted: (facts, msg) => broker.publishFacts(msg.deviceId, facts),
       onRejected: (deviceId, notice) => broker.notifyDevice(deviceId, notice)
     })
+    // The time a PUBLISH waits for its PUBACK is the time ingest takes to make it durable.
+    const puback = createLatency()
+    const ingest: Ingest = {
+      stats: ingestCore.stats,
+      async handle(msg) {
+        const t0 = performance.now()
+        try {
+          await ingestCore.handle(msg)
+        } finally {
+          puback.add(performance.now() - t0)
+        }
+      }
+    }
     late.ingest = ingest
     if (config.allowAnonymous) {
       log.warn('QINGYUN_ALLOW_ANONYMOUS=true: devices may connect WITHOUT A TOKEN. Development only; never in production.')
@@ -142,7 +156,12 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       authenticator: users,
       registry,
       registryPath: config.registryPath,
-      readiness: { influx: () => influx.ping(), broker: () => !broker.aedes.closed },
+      readiness: {
+        influx: () => influx.ping(),
+        broker: () => !broker.aedes.closed,
+        spool: () => !spool.stats().full,
+        details: () => ({ spool: spoolDetails(spool), forwarder: forwarder.stats(), puback: puback.snapshot() })
+      },
       tz: config.tz,
       log,
       clock: now
@@ -164,6 +183,21 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
   } catch (err) {
     await stop()
     throw err
+  }
+}
+
+function spoolDetails(spool: Spool): Record<string, unknown> {
+  const s = spool.stats()
+  return {
+    full: s.full,
+    bytesOnDisk: s.bytesOnDisk,
+    unforwardedBytes: s.unforwardedBytes,
+    unforwardedRecords: s.unforwardedRecords,
+    segments: s.segments,
+    waitingAppends: s.waitingAppends,
+    writeErrors: s.writeErrors,
+    lastWriteError: s.lastWriteError,
+    fsync: s.fsync
   }
 }
 

@@ -14,6 +14,10 @@ import { registerWs, type WsOptionsInput } from './ws/index.ts'
 export interface Readiness {
   influx(): Promise<boolean>
   broker(): boolean
+  /** The spool has room: devices are being acknowledged. Absent: always. */
+  spool?(): boolean
+  /** Figures for operators (spool, forwarder, PUBACK latency), shown beside the checks. */
+  details?(): Record<string, unknown>
 }
 
 export interface AppDeps {
@@ -29,7 +33,11 @@ export interface AppDeps {
 }
 
 const Health = z.object({ status: z.literal('ok') })
-const Ready = z.object({ status: z.enum(['ready', 'not-ready']), checks: z.object({ influx: z.boolean(), broker: z.boolean(), model: z.boolean() }) })
+const Ready = z.object({
+  status: z.enum(['ready', 'not-ready']),
+  checks: z.object({ influx: z.boolean(), broker: z.boolean(), model: z.boolean(), spool: z.boolean() }),
+  details: z.record(z.string(), z.unknown()).optional()
+})
 
 /**
  * The Fastify app without `listen` (conventions: buildApp apart from listen): public health
@@ -45,9 +53,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   r.get('/healthz', { schema: { hide: true, response: { 200: Health } } }, async () => ({ status: 'ok' as const }))
   r.get('/readyz', { schema: { hide: true, response: { 200: Ready, 503: Ready } } }, async (_req, reply) => {
-    const checks = { influx: await deps.readiness.influx(), broker: deps.readiness.broker(), model: deps.model.ready() }
-    const ok = checks.influx && checks.broker && checks.model
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not-ready', checks })
+    const checks = { influx: await deps.readiness.influx(), broker: deps.readiness.broker(), model: deps.model.ready(), spool: deps.readiness.spool?.() ?? true }
+    const ok = checks.influx && checks.broker && checks.model && checks.spool
+    const details = deps.readiness.details?.()
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not-ready', checks, ...(details ? { details } : {}) })
   })
 
   // One failed-auth budget per client address for REST and the websocket together.
