@@ -176,7 +176,11 @@ describe('committed facts and the dashboard', () => {
     expect(await (await fetch(`${t.httpUrl}/healthz`)).json()).toEqual({ status: 'ok' })
     const ready = await fetch(`${t.httpUrl}/readyz`)
     expect(ready.status).toBe(200)
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { influx: true, broker: true, model: true } })
+    expect(await ready.json()).toMatchObject({
+      status: 'ready',
+      checks: { influx: true, broker: true, model: true, spool: true },
+      details: { spool: { full: false, segments: 1 }, forwarder: { lagRecords: 0 }, puback: { count: 0 } }
+    })
   })
 
   it('listens while today is rebuilt: /readyz not ready, the API 503 with Retry-After, the websocket 1013', async () => {
