@@ -61,11 +61,24 @@ async function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-export async function crashRun(o: CrashRunOptions): Promise<CrashReport> {
-  const random = o.random ?? Math.random
-  const log = o.log ?? (() => undefined)
-  const t0 = Date.now()
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'qingyun-crash-'))
+export interface NodeProcess {
+  readonly dataDir: string
+  readonly mqttPort: number
+  readonly httpPort: number
+  /** Tokens of the load devices wb-c0 … wb-c{n-1}, weighbridges at ts-1. */
+  readonly tokens: readonly string[]
+  start(): Promise<void>
+  kill(signal?: NodeJS.Signals): Promise<void>
+  /** /readyz details (spool, forwarder, PUBACK latency). */
+  details(): Promise<Record<string, unknown>>
+  /** SIGTERM (then SIGKILL after 10 s) and remove the data directory. */
+  dispose(): Promise<void>
+}
+
+/** `qingyun start` as a child process with `devices` load weighbridges, fixed free ports and a
+ *  data directory of its own, on the given InfluxDB. */
+export async function prepareNode(o: { influxUrl: string; influxAuth: InfluxAuth | null; db: string; devices: number; env?: Record<string, string> }): Promise<NodeProcess> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'qingyun-node-'))
   const { registry: base } = testRegistry()
   const tokens: string[] = []
   const registry: Registry = {
@@ -83,7 +96,7 @@ export async function crashRun(o: CrashRunOptions): Promise<CrashReport> {
   const [mqttPort, httpPort] = [await freePort(), await freePort()]
   const auth = o.influxAuth
   const env: Record<string, string> = {
-    ...process.env as Record<string, string>,
+    ...(process.env as Record<string, string>),
     QINGYUN_BIND_HOST: '127.0.0.1',
     QINGYUN_MQTT_PORT: String(mqttPort),
     QINGYUN_MQTT_WS_PORT: '0',
@@ -94,28 +107,59 @@ export async function crashRun(o: CrashRunOptions): Promise<CrashReport> {
     QINGYUN_INFLUX_DB: o.db,
     QINGYUN_LOG_LEVEL: 'warn',
     ...(auth && 'token' in auth ? { QINGYUN_INFLUX_TOKEN: auth.token } : {}),
-    ...(auth && 'username' in auth ? { QINGYUN_INFLUX_USERNAME: auth.username, QINGYUN_INFLUX_PASSWORD: auth.password } : {})
+    ...(auth && 'username' in auth ? { QINGYUN_INFLUX_USERNAME: auth.username, QINGYUN_INFLUX_PASSWORD: auth.password } : {}),
+    ...o.env
   }
-
   let node: ChildProcess | undefined
-  const start = async (): Promise<void> => {
-    node = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    node.stderr!.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000)
-    })
-    for (let i = 0; i < 300; i++) {
-      if (node.exitCode !== null) throw new Error(`qingyun start exited ${node.exitCode}: ${stderr}`)
-      try {
-        if ((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).ok) return
-      } catch {
-        // not listening yet
-      }
-      await sleep(100)
-    }
-    throw new Error(`qingyun start did not answer /healthz in 30 s: ${stderr}`)
+  const exited = (): Promise<unknown> => (node && node.exitCode === null && node.signalCode === null ? new Promise((r) => node!.once('exit', r)) : Promise.resolve())
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
+    if (!node || node.exitCode !== null || node.signalCode !== null) return
+    const done = exited()
+    node.kill(signal)
+    await done
   }
+  return {
+    dataDir,
+    mqttPort,
+    httpPort,
+    tokens,
+    async start() {
+      node = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+      let stderr = ''
+      node.stderr!.on('data', (d: Buffer) => {
+        stderr = (stderr + d.toString()).slice(-4000)
+      })
+      for (let i = 0; i < 300; i++) {
+        if (node.exitCode !== null) throw new Error(`qingyun start exited ${node.exitCode}: ${stderr}`)
+        try {
+          if ((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).ok) return
+        } catch {
+          // not listening yet
+        }
+        await sleep(100)
+      }
+      throw new Error(`qingyun start did not answer /healthz in 30 s: ${stderr}`)
+    },
+    kill,
+    async details() {
+      const res = await fetch(`http://127.0.0.1:${httpPort}/readyz`)
+      return ((await res.json()) as { details?: Record<string, unknown> }).details ?? {}
+    },
+    async dispose() {
+      await Promise.race([kill('SIGTERM'), sleep(10_000)])
+      await kill('SIGKILL')
+      await rm(dataDir, { recursive: true, force: true })
+    }
+  }
+}
 
+export async function crashRun(o: CrashRunOptions): Promise<CrashReport> {
+  const random = o.random ?? Math.random
+  const log = o.log ?? (() => undefined)
+  const t0 = Date.now()
+  const node = await prepareNode({ influxUrl: o.influxUrl, influxAuth: o.influxAuth, db: o.db, devices: o.devices })
+  const { tokens, mqttPort } = node
+  const auth = o.influxAuth
   const sent = new Set<string>()
   const acked = new Set<string>()
   let stopping = false
@@ -124,7 +168,7 @@ export async function crashRun(o: CrashRunOptions): Promise<CrashReport> {
   const clients: MqttClient[] = []
   const lanes: Promise<void>[] = []
   try {
-    await start()
+    await node.start()
     for (let d = 0; d < o.devices; d++) {
       const c = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, {
         username: `wb-c${d}`,
@@ -162,9 +206,8 @@ export async function crashRun(o: CrashRunOptions): Promise<CrashReport> {
       const up = o.upMs[0] + random() * (o.upMs[1] - o.upMs[0])
       await sleep(up)
       log(`kill -9 #${k + 1} after ${Math.round(up)} ms: ${acked.size} acked of ${sent.size} sent`)
-      node!.kill('SIGKILL')
-      await new Promise((r) => node!.once('exit', r))
-      await start()
+      await node.kill('SIGKILL')
+      await node.start()
     }
     await sleep(o.upMs[0])
     stopping = true
@@ -189,11 +232,6 @@ export async function crashRun(o: CrashRunOptions): Promise<CrashReport> {
   } finally {
     stopping = true
     for (const c of clients) c.end(true)
-    if (node && node.exitCode === null) {
-      node.kill('SIGTERM')
-      await Promise.race([new Promise((r) => node!.once('exit', r)), sleep(10_000)])
-      if (node.exitCode === null) node.kill('SIGKILL')
-    }
-    await rm(dataDir, { recursive: true, force: true })
+    await node.dispose()
   }
 }

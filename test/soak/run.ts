@@ -1,0 +1,219 @@
+// The long fault runs (`npm run soak`): a printed report and JSON in bench-output/soak.json.
+// The suite runs short versions of each (test/e2e/crash.test.ts, outage.test.ts, the spool's
+// own tests); these take minutes.
+//
+//   npm run soak                                  # all, defaults below
+//   npm run soak -- --only crash --kills 10
+//   npm run soak -- --only outage --outage-s 600 --rate 2000
+//   npm run soak -- --only flush --messages 10000
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import mqtt from 'mqtt'
+import { pino } from 'pino'
+import { createInfluxClient, rows } from '../../influx/client.ts'
+import { startLocalInfluxd, type LocalInfluxd } from '../../influx/local.ts'
+import { crashRun, prepareNode, type NodeProcess } from '../harness/crash.ts'
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    kills: { type: 'string', default: '10' },
+    'outage-s': { type: 'string', default: '600' },
+    rate: { type: 'string', default: '2000' },
+    devices: { type: 'string', default: '200' },
+    messages: { type: 'string', default: '10000' },
+    out: { type: 'string', default: 'bench-output' }
+  }
+})
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const log = pino({ level: 'warn' })
+const report: Record<string, unknown> = {}
+const lines: string[] = []
+const say = (s: string): void => {
+  lines.push(s)
+  console.log(s)
+}
+const q = (sorted: number[], p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : NaN)
+
+async function withInflux<T>(fn: (influxd: { url: string; restart(): Promise<void>; stop(): Promise<void> }) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'qingyun-soak-influx-'))
+  let server: LocalInfluxd = await startLocalInfluxd({ dataDir: dir, log })
+  const port = Number(new URL(server.url).port)
+  try {
+    return await fn({
+      url: server.url,
+      stop: () => server.stop(),
+      restart: async () => {
+        server = await startLocalInfluxd({ dataDir: dir, log, port })
+      }
+    })
+  } finally {
+    await server.stop().catch(() => undefined)
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+async function storedTickets(url: string, db: string, prefix: string): Promise<Map<string, number>> {
+  const influx = createInfluxClient({ url, db, timeoutMs: 120_000 })
+  const [r] = await influx.query(`SELECT ticket_id, net_kg FROM weighing WHERE ticket_id =~ /^${prefix}/`, { epoch: 'ms' })
+  const m = new Map<string, number>()
+  for (const row of rows(r)) m.set(String(row.ticket_id), (m.get(String(row.ticket_id)) ?? 0) + 1)
+  return m
+}
+
+async function waitForwarded(node: NodeProcess, timeoutMs: number): Promise<number> {
+  const t0 = Date.now()
+  while (Date.now() - t0 < timeoutMs) {
+    const d = (await node.details().catch(() => ({}))) as { forwarder?: { lagRecords?: number } }
+    if (d.forwarder?.lagRecords === 0) return Date.now() - t0
+    await sleep(200)
+  }
+  throw new Error(`the spool was not forwarded within ${timeoutMs} ms`)
+}
+
+async function crash(): Promise<void> {
+  await withInflux(async (influxd) => {
+    const db = 'soak_crash'
+    await createInfluxClient({ url: influxd.url, db }).ensureDatabase()
+    const r = await crashRun({ influxUrl: influxd.url, influxAuth: null, db, devices: 20, window: 4, kills: Number(values.kills), upMs: [3000, 15_000], rate: Number(values.rate), log: say })
+    report.crash = r
+    say(`crash: ${r.kills} × kill -9 under load: ${r.sent} sent, ${r.acked} acked, ${r.stored} stored; acked but lost ${r.lostAcked}, stored twice ${r.duplicated}, never sent ${r.unknown} (${r.seconds.toFixed(0)} s)`)
+  })
+}
+
+/** `devices` clients publish `rate` msg/s in total; returns what was acked and the latencies. */
+function generator(node: NodeProcess, devices: number, rate: number, prefix: string) {
+  const acked = new Set<string>()
+  const sent = new Set<string>()
+  const latencies: number[] = []
+  let errors = 0
+  let stopping = false
+  let n = 0
+  const clients = Array.from({ length: devices }, (_, d) => {
+    const c = mqtt.connect(`mqtt://127.0.0.1:${node.mqttPort}`, { username: `wb-c${d}`, password: node.tokens[d]!, clientId: `soak-${d}`, reconnectPeriod: 500, keepalive: 30 })
+    c.on('error', () => undefined)
+    return c
+  })
+  const t0 = Date.now()
+  const base = Date.now() - 120_000
+  const loop = (async () => {
+    const tickMs = 50
+    for (let tick = 0; !stopping; tick++) {
+      const due = Math.floor(((Date.now() - t0) / 1000) * rate) - n
+      for (let i = 0; i < due; i++) {
+        const d = n % devices
+        const id = `${prefix}${n++}`
+        sent.add(id)
+        const body = JSON.stringify({ ts: base + (n % 100_000), ticketId: id, direction: 'in', stream: 'residual', grossKg: 12000, tareKg: 8000, netKg: 4000, plate: '苏B12345' })
+        const s = performance.now()
+        clients[d]!.publishAsync(`v1/devices/wb-c${d}/weighing`, body, { qos: 1 }).then(
+          () => {
+            acked.add(id)
+            latencies.push(performance.now() - s)
+          },
+          () => void errors++
+        )
+      }
+      await sleep(tickMs)
+    }
+  })()
+  return {
+    acked,
+    sent,
+    latencies,
+    errors: () => errors,
+    async stop() {
+      stopping = true
+      await loop
+      const until = Date.now() + 30_000
+      while (acked.size + errors < sent.size && Date.now() < until) await sleep(100)
+      await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)))
+    }
+  }
+}
+
+async function outage(): Promise<void> {
+  const seconds = Number(values['outage-s'])
+  const rate = Number(values.rate)
+  const devices = Number(values.devices)
+  await withInflux(async (influxd) => {
+    const db = 'soak_outage'
+    await createInfluxClient({ url: influxd.url, db }).ensureDatabase()
+    const node = await prepareNode({ influxUrl: influxd.url, influxAuth: null, db, devices })
+    try {
+      await node.start()
+      const gen = generator(node, devices, rate, 'O-')
+      await sleep(5000)
+      const before = gen.acked.size
+      await influxd.stop()
+      const tDown = Date.now()
+      say(`outage: InfluxDB stopped for ${seconds} s under ${rate} msg/s from ${devices} devices`)
+      const ackedAtDown = gen.latencies.length
+      await sleep(seconds * 1000)
+      const duringLat = gen.latencies.slice(ackedAtDown).sort((a, b) => a - b)
+      const ackedDuring = gen.acked.size - before
+      await gen.stop()
+      const backlog = ((await node.details()) as { forwarder?: { lagRecords?: number } }).forwarder?.lagRecords ?? NaN
+      await influxd.restart()
+      const drainMs = await waitForwarded(node, 30 * 60_000)
+      const stored = await storedTickets(influxd.url, db, 'O-')
+      const lost = [...gen.acked].filter((id) => !stored.has(id)).length
+      const twice = [...stored.values()].filter((v) => v > 1).length
+      const r = {
+        outageS: (Date.now() - tDown - drainMs) / 1000,
+        rate,
+        ackedDuringOutage: ackedDuring,
+        ackRateDuringOutage: Math.round(ackedDuring / seconds),
+        pubackP50Ms: +q(duringLat, 0.5).toFixed(1),
+        pubackP99Ms: +q(duringLat, 0.99).toFixed(1),
+        backlogRecords: backlog,
+        drainS: drainMs / 1000,
+        drainRecordsPerS: Math.round(backlog / (drainMs / 1000)),
+        sent: gen.sent.size,
+        acked: gen.acked.size,
+        errors: gen.errors(),
+        lostAcked: lost,
+        storedTwice: twice
+      }
+      report.outage = r
+      say(`outage: ${r.ackedDuringOutage} acked while InfluxDB was down (${r.ackRateDuringOutage} msg/s, PUBACK p50 ${r.pubackP50Ms} ms, p99 ${r.pubackP99Ms} ms); backlog ${r.backlogRecords} records drained in ${r.drainS} s (${r.drainRecordsPerS} records/s); acked but lost ${lost}, stored twice ${twice}`)
+    } finally {
+      await node.dispose()
+    }
+  })
+}
+
+async function flush(): Promise<void> {
+  const messages = Number(values.messages)
+  await withInflux(async (influxd) => {
+    const db = 'soak_flush'
+    await createInfluxClient({ url: influxd.url, db }).ensureDatabase()
+    const node = await prepareNode({ influxUrl: influxd.url, influxAuth: null, db, devices: 1 })
+    try {
+      await node.start()
+      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${node.mqttPort}`, { username: 'wb-c0', password: node.tokens[0]!, clientId: 'flush', reconnectPeriod: 0 })
+      const base = Date.now() - 600_000
+      // A device that buffered `messages` readings while offline sends them all, one per PUBLISH.
+      const t0 = performance.now()
+      await Promise.all(Array.from({ length: messages }, (_, i) =>
+        c.publishAsync('v1/devices/wb-c0/weighing', JSON.stringify({ ts: base + i, ticketId: `F-${i}`, direction: 'in', stream: 'residual', grossKg: 12000, tareKg: 8000, netKg: 4000, plate: '苏B12345' }), { qos: 1 })))
+      const s = (performance.now() - t0) / 1000
+      await c.endAsync()
+      await waitForwarded(node, 120_000)
+      const stored = await storedTickets(influxd.url, db, 'F-')
+      report.flush = { messages, seconds: +s.toFixed(2), ackedPerS: Math.round(messages / s), stored: stored.size }
+      say(`flush: one device, ${messages} buffered messages one per PUBLISH: all acked in ${s.toFixed(2)} s (${Math.round(messages / s)} msg/s); ${stored.size} in InfluxDB`)
+    } finally {
+      await node.dispose()
+    }
+  })
+}
+
+const runs: Record<string, () => Promise<void>> = { flush, crash, outage }
+for (const [name, run] of Object.entries(runs)) if (!values.only || values.only === name) await run()
+await mkdir(values.out!, { recursive: true })
+const file = path.join(values.out!, 'soak.json')
+await writeFile(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, args: values, report, lines }, null, 2) + '\n')
+console.log(`\nwrote ${file}`)
