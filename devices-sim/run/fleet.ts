@@ -12,7 +12,15 @@ export interface FleetOptions {
   readonly keepaliveS?: number
   /** Attempts per message before a publish rejects (a device resends what was not acknowledged). */
   readonly maxAttempts?: number
+  /**
+   * QoS 1 publishes a device keeps in flight at once; more wait in its buffer until a PUBACK
+   * frees a slot, as a real device's outbox does. It also bounds what one dropped connection
+   * can send twice, and so the retransmission allowance verify has to grant.
+   */
+  readonly window?: number
 }
+
+export const DEFAULT_WINDOW = 8
 
 export interface Fleet {
   readonly ids: readonly string[]
@@ -39,6 +47,25 @@ export function createFleet(o: FleetOptions): Fleet {
   const awaiting = new Map<string, Set<{ dropped: boolean; onRetry: (() => void) | undefined }>>()
   let reconnects = 0
   let closing = false
+  const window = Math.max(1, o.window ?? DEFAULT_WINDOW)
+  /** Per device: publishes waiting for a slot in its window. */
+  const waiting = new Map<string, Array<() => void>>()
+  const acquire = async (id: string): Promise<void> => {
+    if ((inFlight.get(id) ?? 0) < window) {
+      inFlight.set(id, (inFlight.get(id) ?? 0) + 1)
+      return
+    }
+    await new Promise<void>((go) => {
+      const q = waiting.get(id) ?? []
+      waiting.set(id, q)
+      q.push(go)
+    })
+  }
+  const release = (id: string): void => {
+    const next = waiting.get(id)?.shift()
+    if (next) next() // the slot passes straight to the next waiting publish
+    else inFlight.set(id, inFlight.get(id)! - 1)
+  }
 
   function make(id: string): Promise<MqttClient> {
     return new Promise((resolve, reject) => {
@@ -88,7 +115,7 @@ export function createFleet(o: FleetOptions): Fleet {
     async publish(id, topic, payload, onRetry) {
       const c = clients.get(id)
       if (!c) throw new Error(`device ${id} has no connection`)
-      inFlight.set(id, (inFlight.get(id) ?? 0) + 1)
+      await acquire(id)
       const entry = { dropped: false, onRetry }
       const mine = awaiting.get(id) ?? new Set()
       awaiting.set(id, mine.add(entry))
@@ -107,8 +134,8 @@ export function createFleet(o: FleetOptions): Fleet {
           }
         }
       } finally {
-        inFlight.set(id, inFlight.get(id)! - 1)
         mine.delete(entry)
+        release(id)
       }
     },
     drop(list) {

@@ -63,5 +63,11 @@ export async function verifyInflux(truth: Truth, influx: InfluxClient): Promise<
     checked++
     if (a < e || a > e + s) differences.push({ source: 'influx', subject: device, day: '*', field: `rejected ${code}`, expected: s > 0 ? `${e}..${e + s}` : String(e), actual: String(a) })
   }
-  return { checked, differences, notes: [] }
+  const allowance = truth.devices.reduce((n, d) => n + d.possibleRetransmits, 0)
+  const devicesWithAllowance = truth.devices.filter((d) => d.possibleRetransmits > 0).length
+  return {
+    checked,
+    differences,
+    notes: [`retransmission allowance used: ${allowance} possible retransmits over ${devicesWithAllowance} devices (publishes in flight when a connection dropped)`]
+  }
 }
