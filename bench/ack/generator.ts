@@ -37,7 +37,12 @@ async function connectAll(spec: RoundSpec): Promise<MqttClient[]> {
 async function runRound(spec: RoundSpec, seqs: number[]): Promise<RoundResult> {
   const clients = await connectAll(spec)
   let clientErrors = 0
-  for (const c of clients) c.on('error', () => clientErrors++)
+  let ending = false
+  for (const c of clients) {
+    c.on('error', () => clientErrors++)
+    // A connection the server closes mid-round ends that client's lanes: counted as an error.
+    c.on('close', () => void (ending || clientErrors++))
+  }
   const topics = spec.credentials.map((c) => `v1/devices/${c.username}/fill`)
   // seq increases per device across rounds, as the contract asks of a device.
   for (let i = seqs.length; i < clients.length; i++) seqs.push(0)
@@ -126,6 +131,7 @@ async function runRound(spec: RoundSpec, seqs: number[]): Promise<RoundResult> {
   await Promise.race([Promise.allSettled([...inFlight]), sleep(DRAIN_MS)])
   const lagResult = lag ? await lag.finish(spec.storeLag!.maxWaitMs) : null
   for (const t of cpuTimers) clearTimeout(t)
+  ending = true
   await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)))
 
   const cpuPct = ((cpu.user + cpu.system) / 1000 / (spec.seconds * 1000)) * 100
