@@ -12,7 +12,8 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const SMOKE: Record<string, string[]> = {
   'run.ts': ['--devices', '5', '--seconds', '1', '--window', '2'],
   'rebuild.ts': ['--trackers-hours', '0.1', '--gps-interval', '600', '--fill-interval', '21600'],
-  'web.ts': ['--seconds', '1']
+  'web.ts': ['--seconds', '1'],
+  'ack.ts': ['--smoke']
 }
 const NOT_BENCHMARKS = new Set(['smoke.ts'])
 

@@ -46,3 +46,10 @@ ensure_influxd() {
 ensure_mosquitto_clients() {
   command -v mosquitto_pub >/dev/null 2>&1 || apt_install mosquitto-clients
 }
+
+ensure_mosquitto() {
+  # The broker itself (bench:ack compares against it); Debian installs it in /usr/sbin, which
+  # some PATHs lack.
+  command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || apt_install mosquitto
+  command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || die "mosquitto still missing after installing it"
+}
