@@ -2,17 +2,22 @@ import type { Logger } from 'pino'
 import { writeCursor } from './cursor.ts'
 import { SpoolError } from './errors.ts'
 import { encodeHeader, HEADER_BYTES } from './frame.ts'
-import { joinPath, nodeFs, syncDir, type SpoolFile, type SpoolFs } from './fsio.ts'
+import { nodeFs, syncDir, type SpoolFs } from './fsio.ts'
 import { createReader, type ReadOptions, type ReadResult } from './reader.ts'
 import { recover, type RecoveryReport } from './recover.ts'
-import { bytesAfter, newSegment, noteRecord, segmentName, type Segment } from './segment.ts'
+import { bytesAfter } from './segment.ts'
+import { openSegmentWriter } from './writer.ts'
 import { createLatency, type LatencyStats } from './stats.ts'
 
 export interface SpoolOptions {
   readonly dir: string
   /** Unforwarded bytes (frames) the spool may hold; at the limit `append` waits. */
   readonly maxBytes: number
-  /** Roll to a new segment file past this size. */
+  /**
+   * Roll to a new segment file past this size. Space comes back a whole forwarded segment at a
+   * time, so the default is an eighth of maxBytes (1–64 MiB): the disk holds at most about
+   * maxBytes + segmentBytes.
+   */
   readonly segmentBytes?: number
   /** Largest single record; bounds what a reader trusts from a frame's length field. */
   readonly maxRecordBytes?: number
@@ -60,13 +65,11 @@ interface Pending {
   readonly reject: (e: Error) => void
 }
 
-const MAX_IOV = 1024
-
 export async function openSpool(o: SpoolOptions): Promise<Spool> {
   const fs = o.fs ?? nodeFs
   const now = o.now ?? (() => performance.now())
   const log = o.log
-  const segmentBytes = o.segmentBytes ?? 64 * 1024 * 1024
+  const segmentBytes = o.segmentBytes ?? Math.min(64 * 1024 * 1024, Math.max(1024 * 1024, Math.floor(o.maxBytes / 8)))
   const maxRecordBytes = Math.min(o.maxRecordBytes ?? 16 * 1024 * 1024, o.maxBytes - HEADER_BYTES)
   const retry = o.retryMs ?? { min: 50, max: 5000 }
   const rec = await recover(fs, o.dir, maxRecordBytes)
@@ -74,27 +77,12 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
   let cursor = rec.cursor
   let durableSeq = rec.lastSeq
   let nextSeq = durableSeq + 1
-  let last = segments[segments.length - 1]
-  if (last && last.records === 0 && last.base !== nextSeq) {
-    await fs.unlink(last.file)
-    segments.pop()
-    last = undefined
-  }
-  let wfh: SpoolFile
-  let active: Segment
-  if (last && (last.records > 0 || last.base === nextSeq)) {
-    active = last
-    wfh = await fs.open(active.file, 'r+')
-  } else {
-    active = newSegment(nextSeq, joinPath(o.dir, segmentName(nextSeq)))
-    wfh = await fs.open(active.file, 'w')
-    await syncDir(fs, o.dir)
-    segments.push(active)
-  }
   if (rec.report.cut.length || rec.report.lost.length || rec.report.cursorDamaged) {
     log?.warn({ recovery: rec.report }, 'spool recovered with damage')
   }
   const latency = createLatency()
+  const writer = await openSegmentWriter({ fs, dir: o.dir, segments, nextSeq, segmentBytes, now, log,
+    onFsync: (ms) => latency.add(ms) })
   const reader = createReader({ fs, segments, maxRecordBytes })
   let unforwarded = segments.reduce((n, s) => n + bytesAfter(s, cursor), 0)
   let pendingBytes = 0
@@ -126,51 +114,9 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
     refreshFull()
   }
 
-  const rotate = async (base: number): Promise<void> => {
-    const seg = newSegment(base, joinPath(o.dir, segmentName(base)))
-    const fh = await fs.open(seg.file, 'w')
-    try {
-      await syncDir(fs, o.dir)
-    } catch (err) {
-      await fh.close()
-      throw err
-    }
-    await wfh.close().catch(() => undefined) // already fsynced with its last batch
-    wfh = fh
-    active = seg
-    segments.push(seg)
-  }
-
   const writeBatch = async (batch: Pending[]): Promise<void> => {
+    await writer.write(batch.flatMap((p) => p.bufs), batch.flatMap((p) => p.sizes), batch[0]!.first)
     const bytes = batch.reduce((n, p) => n + p.bytes, 0)
-    if (active.size > 0 && active.size + bytes > segmentBytes) await rotate(batch[0]!.first)
-    const bufs = batch.flatMap((p) => p.bufs)
-    const start = active.size
-    try {
-      let pos = start
-      for (let i = 0; i < bufs.length; i += MAX_IOV) {
-        const part = bufs.slice(i, i + MAX_IOV)
-        const want = part.reduce((n, b) => n + b.length, 0)
-        const { bytesWritten } = await wfh.writev(part, pos)
-        if (bytesWritten !== want) throw Object.assign(new Error('short write'), { code: 'EIO' })
-        pos += want
-      }
-      const t0 = now()
-      await wfh.datasync()
-      latency.add(now() - t0)
-    } catch (err) {
-      // Leave the file as it was before this batch: the retry rewrites it whole, and after a
-      // failed fsync the kernel may have dropped the dirty pages, so they must be written again.
-      await wfh.truncate(start).catch((e: unknown) => log?.error({ err: e }, 'spool truncate after failed write'))
-      throw err
-    }
-    let off = start
-    for (const p of batch) {
-      for (let i = 0; i < p.sizes.length; i++) {
-        noteRecord(active, p.first + i, off, p.sizes[i]!)
-        off += p.sizes[i]!
-      }
-    }
     durableSeq = batch[batch.length - 1]!.last
     pendingBytes -= bytes
     unforwarded += bytes
@@ -317,7 +263,7 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
     wakeRetry?.()
     await flushing
     await committing?.catch(() => undefined)
-    await wfh.close()
+    await writer.close()
   }
 
   return { append, commit, read: reader.read, waitFor, stats, close }
