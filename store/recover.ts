@@ -97,7 +97,8 @@ export async function recover(fs: SpoolFs, dir: string, maxPayload: number): Pro
     } finally {
       await fh.close()
     }
-    if (seg.lastSeq >= base) lastSeq = Math.max(lastSeq, seg.lastSeq)
+    // A segment's name is the seq of its first record: seqs below it were used even if lost.
+    lastSeq = Math.max(lastSeq, seg.lastSeq)
     records += seg.records
     segments.push(seg)
   }

@@ -66,6 +66,7 @@ interface Pending {
 }
 
 export async function openSpool(o: SpoolOptions): Promise<Spool> {
+  if (!Number.isSafeInteger(o.maxBytes) || o.maxBytes <= HEADER_BYTES) throw new RangeError('spool maxBytes is too small')
   const fs = o.fs ?? nodeFs
   const now = o.now ?? (() => performance.now())
   const log = o.log
@@ -99,10 +100,10 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
   const closedError = (): SpoolError => new SpoolError('SPOOL_E_CLOSED', 'spool is closed')
 
   const refreshFull = (): void => {
-    const now = spaceWaiters.length > 0 || unforwarded + pendingBytes >= o.maxBytes
-    if (now === full) return
-    full = now
-    log?.[now ? 'warn' : 'info']({ full, unforwardedBytes: unforwarded, maxBytes: o.maxBytes }, 'spool full changed')
+    const isFull = spaceWaiters.length > 0 || unforwarded + pendingBytes >= o.maxBytes
+    if (isFull === full) return
+    full = isFull
+    log?.[full ? 'warn' : 'info']({ full, unforwardedBytes: unforwarded, maxBytes: o.maxBytes }, 'spool full changed')
     o.onFull?.(full)
   }
   const admit = (): void => {
