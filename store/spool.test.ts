@@ -204,4 +204,30 @@ describe('spool: write errors', () => {
     await spool.close()
     expect(texts(await readAll((await open({ fs: undefined })).read, 1))).toEqual(['one'])
   })
+
+  it('close with a write still failing rejects the unacked appends instead of hanging or acking them', async () => {
+    const fs = hookedFs((op, file) => (op === 'datasync' && file.endsWith('.seg') ? { fail: 'EIO' } : undefined))
+    const { spool } = await setup({ fs, retryMs: { min: 5, max: 5 } })
+    const p = spool.append([rec('never durable')])
+    while (spool.stats().writeErrors < 1) await new Promise((r) => setTimeout(r, 1))
+    const rejected = expect(p).rejects.toMatchObject({ code: 'SPOOL_E_WRITE' })
+    await spool.close()
+    await rejected
+  })
+})
+
+describe('spool: close', () => {
+  it('flushes queued appends, and rejects callers waiting for room or for records', async () => {
+    const { spool, open } = await setup({ maxBytes: 3 * (HEADER_BYTES + 10) })
+    await spool.append([Buffer.alloc(10), Buffer.alloc(10)])
+    const queued = spool.append([Buffer.alloc(10)])
+    const waiting = expect(spool.append([Buffer.alloc(10)])).rejects.toMatchObject({ code: 'SPOOL_E_CLOSED' })
+    const tail = expect(spool.waitFor(10)).rejects.toMatchObject({ code: 'SPOOL_E_CLOSED' })
+    await spool.close()
+    expect(await queued).toEqual({ first: 3, last: 3 })
+    await waiting
+    await tail
+    await expect(spool.append([rec('late')])).rejects.toMatchObject({ code: 'SPOOL_E_CLOSED' })
+    expect((await readAll((await open()).read, 1)).map((r) => r.seq)).toEqual([1, 2, 3])
+  })
 })
