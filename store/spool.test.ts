@@ -1,3 +1,4 @@
+import { unlinkSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -107,6 +108,20 @@ describe('spool: cursor and segments', () => {
     await spool.close()
     const again = await open({ fs: undefined })
     expect((await readAll(again.read, 1)).map((r) => r.seq)).toEqual([2, 3, 4])
+  })
+
+  it('a reader whose segment is deleted under it (a concurrent commit) moves on to the next one', async () => {
+    let armed = false
+    const fs = hookedFs((op, file) => {
+      if (armed && op === 'open' && path.basename(file) === `${'1'.padStart(20, '0')}.seg`) {
+        armed = false
+        unlinkSync(file)
+      }
+    })
+    const { spool } = await setup({ segmentBytes: 100, fs })
+    for (let i = 1; i <= 3; i++) await spool.append([rec('x'.repeat(40))])
+    armed = true
+    expect((await spool.read(1)).records.map((r) => r.seq)).toEqual([2, 3])
   })
 
   it('refuses to commit past the last durable record', async () => {
