@@ -60,8 +60,8 @@ async function run(recordBytes: number, appenders: number): Promise<Result> {
     fsyncs: fsync.count,
     fsyncsPerSec: Math.round(fsync.count / secs),
     recordsPerFsync: Number((appends / Math.max(1, fsync.count)).toFixed(1)),
-    fsyncP50Ms: fsync.p50Ms,
-    fsyncP99Ms: fsync.p99Ms
+    fsyncP50Ms: Number(fsync.p50Ms.toFixed(3)),
+    fsyncP99Ms: Number(fsync.p99Ms.toFixed(3))
   }
 }
 

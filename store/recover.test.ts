@@ -47,7 +47,7 @@ describe('spool recovery', () => {
     const file = path.join(dir, seg!)
     await appendFile(file, Buffer.concat([Buffer.from([0x51, 0x59, 0x53, 0x50, 0, 0, 0, 10]), Buffer.alloc(9)]))
     const again = await open()
-    expect(again.stats().recovery.cut).toEqual([{ segment: seg, offset: 5 * FRAME, bytes: 17, afterSeq: 5 }])
+    expect(again.recovery.cut).toEqual([{ segment: seg, offset: 5 * FRAME, bytes: 17, afterSeq: 5 }])
     expect((await stat(file)).size).toBe(5 * FRAME)
     expect((await readAll(again.read, 1)).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5])
     expect(await again.append([tenBytes(6)])).toEqual({ first: 6, last: 6 })

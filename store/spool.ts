@@ -52,6 +52,8 @@ export interface Spool {
   /** Resolves once a record with seq ≥ `seq` is durable (for a forwarder tailing the spool). */
   waitFor(seq: number): Promise<void>
   stats(): SpoolStats
+  /** What opening found and repaired (also in `stats().recovery`). */
+  readonly recovery: RecoveryReport
   close(): Promise<void>
 }
 
@@ -267,5 +269,5 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
     await writer.close()
   }
 
-  return { append, commit, read: reader.read, waitFor, stats, close }
+  return { append, commit, read: reader.read, waitFor, stats, recovery: rec.report, close }
 }
