@@ -7,14 +7,14 @@ import { openSpool, type Spool } from './spool.ts'
 import { readAll, tempDir } from './testing.ts'
 
 type Op =
-  | { t: 'append'; records: Uint8Array[] }
+  | { t: 'append'; records: Uint8Array[]; concurrent: boolean }
   | { t: 'commit'; frac: number }
   | { t: 'reopen' }
   | { t: 'truncate'; frac: number }
   | { t: 'flip'; seg: number; frac: number }
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ t: fc.constant('append' as const), records: fc.array(fc.uint8Array({ maxLength: 120 }), { minLength: 1, maxLength: 5 }) }) },
+  { weight: 5, arbitrary: fc.record({ t: fc.constant('append' as const), records: fc.array(fc.uint8Array({ maxLength: 120 }), { minLength: 1, maxLength: 5 }), concurrent: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('commit' as const), frac: fc.double({ min: 0, max: 1, noNaN: true }) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('reopen' as const) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('truncate' as const), frac: fc.double({ min: 0, max: 1, noNaN: true }) }) },
@@ -82,11 +82,14 @@ describe('spool property: acknowledged, uncommitted records survive reopen and d
         for (const o of ops) {
           if (o.t === 'append') {
             const records = o.records.map((r) => Buffer.from(r))
-            const { first } = await spool.append(records)
-            records.forEach((r, i) => {
-              model.set(first + i, r)
-              ghosts.delete(first + i)
-            })
+            // one append of them all, or one per record at once (sharing group commits)
+            const acks = o.concurrent
+              ? await Promise.all(records.map((r) => spool.append([r]).then(({ first }) => [[first, r]] as const)))
+              : [await spool.append(records).then(({ first }) => records.map((r, i) => [first + i, r] as const))]
+            for (const [seq, r] of acks.flat()) {
+              model.set(seq, r)
+              ghosts.delete(seq)
+            }
           } else if (o.t === 'commit') {
             const { committedSeq, appendedSeq } = spool.stats()
             const upto = committedSeq + Math.floor(o.frac * (appendedSeq - committedSeq))
