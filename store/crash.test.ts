@@ -14,7 +14,8 @@ interface Ack { first: number; last: number; w: number; n: number }
 
 /** Run the child until it has printed `acksBeforeKill` acks, then SIGKILL it; return what it printed. */
 function runAndKill(dir: string, acksBeforeKill: number): Promise<{ acks: Ack[]; commits: number[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'testdata/crash-child.ts'), dir], {
+  const script = path.join(import.meta.dirname, 'testdata/crash-child.ts')
+  const child = spawn(process.execPath, ['--import', 'tsx', script, dir], {
     cwd: path.join(import.meta.dirname, '..'),
     stdio: ['ignore', 'pipe', 'inherit']
   })
@@ -57,7 +58,8 @@ describe('spool crash safety (SIGKILL of a real process)', () => {
         let checked = 0
         for (const a of acks) {
           for (let s = Math.max(a.first, committedSeq + 1); s <= a.last; s++) {
-            expect(bySeq.get(s)?.equals(recordData(a.w, a.n, s - a.first)), `acked seq ${s} (round ${round})`).toBe(true)
+            const want = recordData(a.w, a.n, s - a.first)
+            expect(bySeq.get(s)?.equals(want), `acked seq ${s} (round ${round})`).toBe(true)
             checked++
           }
         }

@@ -65,7 +65,7 @@ describe('spool recovery', () => {
     expect((await readAll(again.read, 1)).map((r) => r.seq)).toEqual([1, 2, 3, 4])
   })
 
-  it('damage in the middle of a segment loses only the damaged record, is reported, and reads go on past it', async () => {
+  it('damage in the middle of a segment loses only the damaged record, reported; reads go on past it', async () => {
     const { dir, open } = await spoolDir()
     const s = await open()
     await s.append(Array.from({ length: 10 }, (_, i) => tenBytes(i + 1)))
@@ -83,7 +83,7 @@ describe('spool recovery', () => {
     expect(await again.append([tenBytes(11)])).toEqual({ first: 11, last: 11 })
   })
 
-  it('damage at the end of an older segment is reported as lost up to the next segment and never stalls a reader', async () => {
+  it('damage at the end of an older segment is lost up to the next segment and never stalls a reader', async () => {
     const { dir, open } = await spoolDir()
     const s = await open(2 * FRAME)
     for (let i = 1; i <= 4; i++) await s.append([tenBytes(i)]) // segments [1,2] [3,4]

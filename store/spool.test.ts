@@ -11,7 +11,8 @@ const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c()
 })
-async function setup(opts: Partial<SpoolOptions> = {}): Promise<{ dir: string; spool: Spool; open: (o?: Partial<SpoolOptions>) => Promise<Spool> }> {
+type Open = (o?: Partial<SpoolOptions>) => Promise<Spool>
+async function setup(opts: Partial<SpoolOptions> = {}): Promise<{ dir: string; spool: Spool; open: Open }> {
   const { dir, cleanup } = await tempDir()
   const opened: Spool[] = []
   cleanups.push(async () => {
@@ -28,7 +29,10 @@ async function setup(opts: Partial<SpoolOptions> = {}): Promise<{ dir: string; s
 const rec = (s: string): Buffer => Buffer.from(s)
 const texts = (rs: ReadonlyArray<{ data: Buffer }>): string[] => rs.map((r) => r.data.toString())
 const state = async <T>(p: Promise<T>): Promise<'pending' | 'settled'> =>
-  Promise.race([p.then(() => 'settled' as const, () => 'settled' as const), new Promise<'pending'>((r) => setImmediate(() => r('pending')))])
+  Promise.race([
+    p.then(() => 'settled' as const, () => 'settled' as const),
+    new Promise<'pending'>((r) => setImmediate(() => r('pending')))
+  ])
 
 describe('spool: append, read, reopen', () => {
   it('numbers records from 1, reads them back in order, and again after reopening', async () => {
@@ -72,10 +76,11 @@ describe('spool: append, read, reopen', () => {
 })
 
 describe('spool: cursor and segments', () => {
-  it('rotates segments named by their first seq and deletes forwarded ones only after the cursor is durable', async () => {
+  it('rotates segments named by first seq; deletes forwarded ones only after the cursor is durable', async () => {
     const ops: string[] = []
     const fs = hookedFs((op, file) => {
-      if (op === 'rename' || op === 'unlink' || (op === 'sync' && !path.extname(file))) ops.push(`${op}:${path.basename(file)}`)
+      const dirSync = op === 'sync' && !path.extname(file)
+      if (op === 'rename' || op === 'unlink' || dirSync) ops.push(`${op}:${path.basename(file)}`)
     })
     const { dir, spool, open } = await setup({ segmentBytes: 100, fs })
     for (let i = 1; i <= 6; i++) await spool.append([rec('x'.repeat(40))]) // 60-byte frames: one per segment
@@ -148,7 +153,8 @@ describe('spool: bounded', () => {
 
   it('at maxBytes append waits (never drops), reports full, and resumes when commit frees space', async () => {
     const fullEvents: boolean[] = []
-    const { spool } = await setup({ maxBytes: frame(100) * 3, segmentBytes: frame(100), onFull: (f) => fullEvents.push(f) })
+    const onFull = (f: boolean): number => fullEvents.push(f)
+    const { spool } = await setup({ maxBytes: frame(100) * 3, segmentBytes: frame(100), onFull })
     for (let i = 0; i < 3; i++) await spool.append([Buffer.alloc(100, i)])
     const blocked = spool.append([Buffer.alloc(100, 9)])
     expect(await state(blocked)).toBe('pending')
@@ -165,7 +171,8 @@ describe('spool: bounded', () => {
 
   it('an append larger than the whole spool is refused at once instead of waiting forever', async () => {
     const { spool } = await setup({ maxBytes: 1000 })
-    await expect(spool.append([Buffer.alloc(600), Buffer.alloc(600)])).rejects.toMatchObject({ code: 'SPOOL_E_TOO_LARGE' })
+    const tooBig = spool.append([Buffer.alloc(600), Buffer.alloc(600)])
+    await expect(tooBig).rejects.toMatchObject({ code: 'SPOOL_E_TOO_LARGE' })
     await expect(spool.append([Buffer.alloc(2000)])).rejects.toBeInstanceOf(SpoolError)
     expect(await spool.append([Buffer.alloc(900)])).toEqual({ first: 1, last: 1 })
   })

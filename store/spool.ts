@@ -68,7 +68,9 @@ interface Pending {
 }
 
 export async function openSpool(o: SpoolOptions): Promise<Spool> {
-  if (!Number.isSafeInteger(o.maxBytes) || o.maxBytes <= HEADER_BYTES) throw new RangeError('spool maxBytes is too small')
+  if (!Number.isSafeInteger(o.maxBytes) || o.maxBytes <= HEADER_BYTES) {
+    throw new RangeError('spool maxBytes must be an integer above the frame header size')
+  }
   const fs = o.fs ?? nodeFs
   const now = o.now ?? (() => performance.now())
   const log = o.log

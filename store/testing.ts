@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { nodeFs, type SpoolFile, type SpoolFs } from './fsio.ts'
+import type { ReadResult } from './reader.ts'
 
 export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'qingyun-spool-'))
@@ -73,7 +74,7 @@ export function hookedFs(
 
 /** Read every record from `from` on, following `next` until nothing more comes. */
 export async function readAll(
-  read: (from: number, o?: { maxRecords?: number }) => Promise<{ records: ReadonlyArray<{ seq: number; data: Buffer }>; next: number }>,
+  read: (from: number, o?: { maxRecords?: number }) => Promise<ReadResult>,
   from: number
 ): Promise<Array<{ seq: number; data: Buffer }>> {
   const out: Array<{ seq: number; data: Buffer }> = []
