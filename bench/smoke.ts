@@ -13,6 +13,7 @@ const SMOKE: Record<string, string[]> = {
   'run.ts': ['--devices', '5', '--seconds', '1', '--window', '2'],
   'rebuild.ts': ['--trackers-hours', '0.1', '--gps-interval', '600', '--fill-interval', '21600'],
   'web.ts': ['--seconds', '1'],
+  'spool.ts': ['--seconds', '0.2'],
   'ack.ts': ['--smoke']
 }
 const NOT_BENCHMARKS = new Set(['smoke.ts'])
