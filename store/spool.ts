@@ -87,7 +87,7 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
   }
   const latency = createLatency()
   const writer = await openSegmentWriter({ fs, dir: o.dir, segments, nextSeq, segmentBytes, now, log,
-    onFsync: (ms) => latency.add(ms) })
+    forwarded: () => cursor, onFsync: (ms) => latency.add(ms) })
   const reader = createReader({ fs, segments, maxRecordBytes })
   let unforwarded = segments.reduce((n, s) => n + bytesAfter(s, cursor), 0)
   let pendingBytes = 0
@@ -143,6 +143,8 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
         writeErrors++
         lastWriteError = (err as NodeJS.ErrnoException).code ?? String(err)
         log?.error({ err, code: 'SPOOL_E_WRITE', records: batch.length, retryMs: backoff }, 'spool write failed')
+        // A full disk may be freed by deleting segments that are already forwarded.
+        await sweep().catch(() => undefined)
         if (closed) {
           const e = new SpoolError('SPOOL_E_WRITE', 'spool closed while its write was failing', { cause: err })
           for (const p of [...batch, ...queue.splice(0)]) p.reject(e)
@@ -198,6 +200,28 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
 
   let cursorTarget = cursor
   let committing: Promise<void> | undefined
+  // Deletes the segments wholly at or below the durable cursor (never the active one).
+  // Serialised: commits and the write-retry path both call it.
+  let sweeping: Promise<void> | undefined
+  const sweepOnce = async (): Promise<void> => {
+    let deleted = false
+    try {
+      while (segments.length > 1 && segments[1]!.base - 1 <= cursor) {
+        const seg = segments[0]!
+        try {
+          await fs.unlink(seg.file)
+        } catch (err) {
+          log?.warn({ err, file: seg.file }, 'spool segment delete failed')
+          break
+        }
+        segments.shift()
+        deleted = true
+      }
+    } finally {
+      if (deleted) await syncDir(fs, o.dir)
+    }
+  }
+  const sweep = (): Promise<void> => (sweeping ??= sweepOnce().finally(() => (sweeping = undefined)))
   const commitLoop = async (): Promise<void> => {
     try {
       while (cursor < cursorTarget) {
@@ -206,19 +230,7 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
         cursor = v
         // Only now, with the cursor durable, may data files go: a crash in between must find
         // a cursor that covers every deleted record.
-        let deleted = false
-        while (segments.length > 1 && segments[1]!.base - 1 <= cursor) {
-          const seg = segments[0]!
-          try {
-            await fs.unlink(seg.file)
-          } catch (err) {
-            log?.warn({ err, file: seg.file }, 'spool segment delete failed')
-            break
-          }
-          segments.shift()
-          deleted = true
-        }
-        if (deleted) await syncDir(fs, o.dir)
+        await sweep()
         unforwarded = segments.reduce((n, s) => n + bytesAfter(s, cursor), 0)
         admit()
       }

@@ -12,7 +12,15 @@ describe('spool: a forwarder tailing it while appenders push against the bound',
     const { dir, cleanup } = await tempDir()
     cleanups.push(cleanup)
     const fullChanges: boolean[] = []
-    const spool = await openSpool({ dir, maxBytes: 4096, segmentBytes: 1024, onFull: (f) => fullChanges.push(f) })
+    let becameFull: () => void = () => undefined
+    const filled = new Promise<void>((resolve) => (becameFull = resolve))
+    const spool = await openSpool({
+      dir, maxBytes: 4096, segmentBytes: 1024,
+      onFull: (f) => {
+        fullChanges.push(f)
+        if (f) becameFull()
+      }
+    })
     const total = 2000
     const appenders = Array.from({ length: 20 }, async (_, w) => {
       for (let i = w; i < total; i += 20) await spool.append([Buffer.from(`record-${i}`)])
@@ -20,6 +28,7 @@ describe('spool: a forwarder tailing it while appenders push against the bound',
     const seen: number[] = []
     const bodies = new Set<string>()
     const forwarder = (async () => {
+      await filled // the forwarder starts once appenders wait on the bound
       let next = 1
       while (seen.length < total) {
         const { records, next: after } = await spool.read(next, { maxRecords: 37 })

@@ -3,6 +3,7 @@ import { joinPath, syncDir, type SpoolFile, type SpoolFs } from './fsio.ts'
 import { newSegment, noteRecord, segmentName, type Segment } from './segment.ts'
 
 const MAX_IOV = 1024
+const ROLL_FORWARDED_BYTES = 1024 * 1024
 
 export interface SegmentWriterDeps {
   readonly fs: SpoolFs
@@ -11,6 +12,8 @@ export interface SegmentWriterDeps {
   readonly segments: Segment[]
   readonly nextSeq: number
   readonly segmentBytes: number
+  /** The durable forwarding cursor: a segment wholly at or below it may roll early (see write). */
+  readonly forwarded?: () => number
   readonly now: () => number
   readonly onFsync: (ms: number) => void
   readonly log?: Logger
@@ -58,7 +61,11 @@ export async function openSegmentWriter(d: SegmentWriterDeps): Promise<SegmentWr
 
   const write = async (bufs: Buffer[], sizes: number[], first: number): Promise<void> => {
     const bytes = sizes.reduce((n, s) => n + s, 0)
-    if (active.size > 0 && active.size + bytes > d.segmentBytes) {
+    // Roll when the segment is full, and also once it holds at least ROLL_FORWARDED_BYTES that are
+    // all forwarded: only whole segments can be deleted, so without this a disk that fills up
+    // (ENOSPC) with a forwarded active segment could never get its space back.
+    const forwardedAll = d.forwarded !== undefined && active.records > 0 && d.forwarded() >= active.lastSeq
+    if (active.size > 0 && (active.size + bytes > d.segmentBytes || (forwardedAll && active.size >= Math.min(d.segmentBytes, ROLL_FORWARDED_BYTES)))) {
       const next = await create(first)
       await wfh.close().catch(() => undefined) // already fsynced with its last batch
       ;({ seg: active, fh: wfh } = next)
