@@ -18,7 +18,8 @@ async function cli(t: TestSystem, args: string[], env: Record<string, string> = 
   const r = await exec(process.execPath, ['bin/qingyun.mjs', ...args], {
     cwd: root,
     env: { ...process.env, QINGYUN_REGISTRY: t.registryPath, QINGYUN_DATA_DIR: t.dataDir, ...env },
-    timeout: 60_000
+    // Generous: on a loaded machine a tsx start alone can take several seconds.
+    timeout: 150_000
   }).then(
     (ok) => ({ code: 0, out: ok.stdout, err: ok.stderr }),
     (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? -1, out: e.stdout ?? '', err: e.stderr ?? '' })
@@ -47,12 +48,12 @@ describe('registry changes from many processes', () => {
   it('keeps every change when CLI processes race admin PUTs on a running node', async () => {
     const t = await withSystem()
     const admin = await t.token('admin')
-    const N = 6
+    const N = 5
     let cliRunning = true
     const cliRuns = Promise.all(Array.from({ length: N }, (_, i) => cli(t, ['devices', 'add', `race-wb-${i}`, '--type', 'weighbridge', '--site', 'ts-1']))).finally(() => {
       cliRunning = false
     })
-    // Admin changes keep coming, four streams of them, for as long as the CLI processes run.
+    // Admin changes keep coming, three streams of them, for as long as the CLI processes run.
     const zones: string[] = []
     const statuses: number[] = []
     const putter = async (): Promise<void> => {
@@ -64,7 +65,7 @@ describe('registry changes from many processes', () => {
         statuses.push((await t.api(`/api/v1/admin/zones/${id}`, admin, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status)
       }
     }
-    const [runs] = await Promise.all([cliRuns, putter(), putter(), putter(), putter()])
+    const [runs] = await Promise.all([cliRuns, putter(), putter(), putter()])
 
     for (const r of runs) expect(r, r.err).toMatchObject({ code: 0 })
     expect(statuses.every((s) => s === 200)).toBe(true)
@@ -74,7 +75,7 @@ describe('registry changes from many processes', () => {
     await expect(access(lockPathOf(t.registryPath))).rejects.toMatchObject({ code: 'ENOENT' })
     // The running node's hot reload saw the CLI's devices too.
     await vi.waitFor(() => expect(t.system.registry.device(`race-wb-${N - 1}`)).toBeDefined(), { timeout: 10_000, interval: 50 })
-  }, 120_000)
+  }, 300_000)
 
   it('recovers a lock whose holder was killed, and names a live holder after the bounded wait', async () => {
     const t = await withSystem({ env: { QINGYUN_REGISTRY_LOCK_WAIT_MS: '300' } })
