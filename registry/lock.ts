@@ -8,9 +8,14 @@
 // longer runs, or runs a different process (the pid was reused: its start time differs); on any
 // host a lock older than `staleMs` is taken to be abandoned (a holder on another host, or one
 // that hung). Waiting is bounded by `waitMs`, then REGISTRY_E_LOCKED names the holder.
+//
+// Fairness: waiters poll, so a process that edits back to back (an admin client scripting many
+// PUTs) would take the lock again before a waiting CLI ever saw it free. A waiter therefore
+// touches `registry.json.lock.want` on every poll, and a newcomer that finds a fresh `want`
+// steps back for a few polls first; the waiter that gets the lock removes it.
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { open, readFile, stat, unlink } from 'node:fs/promises'
+import { open, readFile, stat, unlink, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
 import { type LockHolder, RegistryIoError, RegistryLockedError } from './errors.ts'
@@ -34,6 +39,18 @@ export interface HeldLock {
 }
 
 export const lockPathOf = (registryPath: string): string => `${registryPath}.lock`
+
+/** A waiter's poll interval is at most this; a newcomer steps back this long, up to YIELD_ROUNDS times. */
+const MAX_POLL_MS = 25
+const YIELD_MS = 40
+const YIELD_ROUNDS = 5
+/** A `want` file untouched for this long has no waiter behind it any more. */
+const WANT_FRESH_MS = 500
+
+async function waiterPresent(wantPath: string): Promise<boolean> {
+  const st = await stat(wantPath).catch(() => undefined)
+  return st !== undefined && Date.now() - st.mtimeMs < WANT_FRESH_MS
+}
 
 /** Field 22 of /proc/PID/stat: the start time in clock ticks since boot; null where there is no procfs. */
 export function processStartTime(pid: number): string | null {
@@ -93,7 +110,10 @@ export async function acquireLock(lockPath: string, opts: LockOptions = {}): Pro
   const { waitMs = DEFAULT_LOCK_WAIT_MS, staleMs = DEFAULT_LOCK_STALE_MS, log } = opts
   const host = hostname()
   const started = Date.now()
+  const wantPath = `${lockPath}.want`
+  for (let round = 0; round < YIELD_ROUNDS && (await waiterPresent(wantPath)); round++) await sleep(YIELD_MS)
   let pause = 5
+  let waiting = false
   let last: Seen | undefined
   for (;;) {
     const holder: LockHolder = {
@@ -110,6 +130,7 @@ export async function acquireLock(lockPath: string, opts: LockOptions = {}): Pro
       } finally {
         await fh.close()
       }
+      if (waiting) await unlink(wantPath).catch(() => undefined)
       return held(lockPath, holder, log)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
@@ -132,9 +153,14 @@ export async function acquireLock(lockPath: string, opts: LockOptions = {}): Pro
       continue
     }
     const waited = Date.now() - started
-    if (waited >= waitMs) throw new RegistryLockedError(lockPath, last.holder, waited)
+    if (waited >= waitMs) {
+      if (waiting) await unlink(wantPath).catch(() => undefined)
+      throw new RegistryLockedError(lockPath, last.holder, waited)
+    }
+    waiting = true
+    await writeFile(wantPath, '', { mode: 0o600 }).catch(() => undefined)
     await sleep(Math.min(pause, waitMs - waited) * (0.5 + Math.random()))
-    pause = Math.min(pause * 2, 100)
+    pause = Math.min(pause * 2, MAX_POLL_MS)
   }
 }
 
