@@ -2,12 +2,17 @@
 // tests race real `qingyun devices add` processes against admin PUTs on a running node, kill a
 // lock holder with SIGKILL, and check that problems come back as data through REST and the CLI.
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { access, readFile } from 'node:fs/promises'
+import { access, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
+import { main } from '../../cli/main.ts'
+import { verifyToken } from '../../registry/tokens.ts'
 import { loadRegistry } from '../../registry/load.ts'
 import { lockPathOf } from '../../registry/lock.ts'
+import { captureStreams } from '../fixtures/streams.ts'
 import { type TestSystem, withSystem } from '../harness/system.ts'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -138,5 +143,33 @@ describe('registry changes from many processes', () => {
       'devices[5].siteId: site "nope" does not exist (id "wb-1")'
     ])
     expect(await readFile(t.registryPath, 'utf8')).toBe(before)
+  }, 60_000)
+
+  it('sim provision takes the lock too: refused while a live process holds it, done once it is gone', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'qingyun-provision-'))
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
+    const registryPath = join(dir, 'registry.json')
+    await copyFile(new URL('../../registry/testdata/tiny.json', import.meta.url), registryPath)
+    const provision = async () => {
+      const io = captureStreams()
+      const env = { QINGYUN_REGISTRY: registryPath, QINGYUN_REGISTRY_LOCK_WAIT_MS: '300', QINGYUN_LOG_LEVEL: 'silent' }
+      const code = await main(['sim', 'provision', '--devices', '12', '--out-credentials', join(dir, 'load.json')], { env, stdout: io.stdout, stderr: io.stderr })
+      return { code, err: io.err() }
+    }
+    const holder = await lockHolder(registryPath)
+    const refused = await provision()
+    expect(refused.code).toBe(1)
+    expect(refused.err).toContain(`locked by pid ${holder.pid}`)
+    expect((await loadRegistry(registryPath)).devices).toHaveLength(3)
+
+    const exited = new Promise((resolve) => holder.once('exit', resolve))
+    holder.kill('SIGKILL')
+    await exited
+    expect(await provision()).toMatchObject({ code: 0 })
+    const registry = await loadRegistry(registryPath)
+    const credentials = JSON.parse(await readFile(join(dir, 'load.json'), 'utf8')) as Record<string, string>
+    const load = registry.devices.filter((d) => d.id.startsWith('load-'))
+    expect(load).toHaveLength(12)
+    for (const d of load) expect(verifyToken(d.tokenHash, credentials[d.id]!)).toBe(true)
   }, 60_000)
 })
