@@ -69,7 +69,9 @@ export function checkRegistry(registry: Registry): RegistryProblem[] {
   const uniqueIds = (collection: string, entries: readonly { id: string }[], seen = new Map<string, string>()) => {
     entries.forEach((e, i) => {
       const first = seen.get(e.id)
-      if (first !== undefined) problem(`${collection}[${i}].id`, `duplicate id ${JSON.stringify(e.id)}, already used by ${first}`)
+      if (first !== undefined) {
+        problem(`${collection}[${i}].id`, `duplicate id ${JSON.stringify(e.id)}, already used by ${first}`)
+      }
       else seen.set(e.id, `${collection}[${i}]`)
     })
     return seen
@@ -98,11 +100,15 @@ export function checkRegistry(registry: Registry): RegistryProblem[] {
     const expected = REF_FIELD_BY_DEVICE_TYPE[d.type]
     const present = REF_FIELDS.filter((f) => d[f] !== undefined)
     for (const f of present) {
-      if (f !== expected) problem(`${at}.${f}`, `a ${d.type} refers to a ${targets[expected].noun} (${expected}), not ${f}${id}`)
+      if (f !== expected) {
+        problem(`${at}.${f}`, `a ${d.type} refers to a ${targets[expected].noun} (${expected}), not ${f}${id}`)
+      }
     }
     const ref = d[expected]
     if (ref === undefined) problem(`${at}.${expected}`, `${expected} is required for a ${d.type}${id}`)
-    else if (!targets[expected].ids.has(ref)) problem(`${at}.${expected}`, `${targets[expected].noun} ${JSON.stringify(ref)} does not exist${id}`)
+    else if (!targets[expected].ids.has(ref)) {
+      problem(`${at}.${expected}`, `${targets[expected].noun} ${JSON.stringify(ref)} does not exist${id}`)
+    }
   })
 
   uniqueIds('zones', registry.zones ?? [])
@@ -110,13 +116,16 @@ export function checkRegistry(registry: Registry): RegistryProblem[] {
     const distinct = new Set(z.polygon.map(([lon, lat]) => `${lon},${lat}`))
     if (distinct.size < 3) problem(`zones[${i}].polygon`, `needs at least three distinct points${entryId(z.id)}`)
     z.windows.forEach((w, j) => {
-      if (w.from === w.to) problem(`zones[${i}].windows[${j}]`, `from and to are both ${w.from}; a window must not be empty${entryId(z.id)}`)
+      if (w.from === w.to) {
+        problem(`zones[${i}].windows[${j}]`, `from and to are both ${w.from}; a window must not be empty${entryId(z.id)}`)
+      }
     })
   })
 
   const r = resolveRules(registry.rules)
   if (r.binNeedsServicePct > r.binOverflowPct) {
-    problem('rules.binNeedsServicePct', `binNeedsServicePct (${r.binNeedsServicePct}) must not exceed binOverflowPct (${r.binOverflowPct})`)
+    const message = `binNeedsServicePct (${r.binNeedsServicePct}) must not exceed binOverflowPct (${r.binOverflowPct})`
+    problem('rules.binNeedsServicePct', message)
   }
   return problems
 }

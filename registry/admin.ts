@@ -75,7 +75,9 @@ function apply(registry: Registry, c: AdminChange): Registry | RegistryProblem {
     }
     case 'delete-zone': {
       const zones = registry.zones ?? []
-      if (!zones.some((z) => z.id === c.zoneId)) return { path: 'zoneId', message: `no zone ${JSON.stringify(c.zoneId)}` }
+      if (!zones.some((z) => z.id === c.zoneId)) {
+        return { path: 'zoneId', message: `no zone ${JSON.stringify(c.zoneId)}` }
+      }
       return { ...registry, zones: zones.filter((z) => z.id !== c.zoneId) }
     }
     case 'set-rules': {

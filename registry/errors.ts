@@ -18,7 +18,8 @@ export class RegistryError extends Error {
 
   constructor(problems: readonly RegistryProblem[], options: ErrorOptions & { source?: string } = {}) {
     const lines = problems.map((p) => formatProblem(p, options.source))
-    super(lines.length === 1 ? lines[0] : `invalid registry (${lines.length} problems):\n  ${lines.join('\n  ')}`, options)
+    const message = lines.length === 1 ? lines[0] : `invalid registry (${lines.length} problems):\n  ${lines.join('\n  ')}`
+    super(message, options)
     this.name = 'RegistryError'
     this.problems = problems
     this.source = options.source
@@ -55,7 +56,8 @@ export class RegistryLockedError extends Error {
     const who = holder
       ? `pid ${holder.pid} on ${holder.hostname} since ${holder.acquiredAt}`
       : 'a process that has not written its name yet'
-    super(`${lockPath}: the registry is locked by ${who}; gave up after ${waitedMs} ms (remove the lock file only if that process is gone)`)
+    super(`${lockPath}: the registry is locked by ${who}; gave up after ${waitedMs} ms` +
+      ' (remove the lock file only if that process is gone)')
     this.name = 'RegistryLockedError'
   }
 }

@@ -13,6 +13,11 @@
 // PUTs) would take the lock again before a waiting CLI ever saw it free. A waiter therefore
 // touches `registry.json.lock.want` on every poll, and a newcomer that finds a fresh `want`
 // steps back for a few polls first; the waiter that gets the lock removes it.
+//
+// Not proper-lockfile: it judges staleness by mtime alone (kept fresh by a timer in the holder),
+// so a holder that crashed blocks everyone until the stale bound, and a holder whose event loop
+// is busy (validating a 100,000-device provision) loses its lock; nor does it record who holds
+// it, which REGISTRY_E_LOCKED should name. The whole protocol is the ~150 lines below.
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { open, readFile, stat, unlink, writeFile } from 'node:fs/promises'
@@ -134,7 +139,8 @@ export async function acquireLock(lockPath: string, opts: LockOptions = {}): Pro
       return held(lockPath, holder, log)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new RegistryIoError(`${lockPath}: cannot create the registry lock: ${(err as Error).message}`, { cause: err })
+        const message = `${lockPath}: cannot create the registry lock: ${(err as Error).message}`
+        throw new RegistryIoError(message, { cause: err })
       }
     }
     const seen = await inspect(lockPath)
@@ -171,7 +177,9 @@ function held(lockPath: string, holder: LockHolder, log: Pick<Logger, 'warn'> | 
     holder,
     async assertHeld() {
       if (!(await mine())) {
-        throw new RegistryIoError(`${lockPath}: the registry lock was taken over (held longer than the stale bound?); nothing written`)
+        throw new RegistryIoError(
+          `${lockPath}: the registry lock was taken over (held longer than the stale bound?); nothing written`
+        )
       }
     },
     async release() {

@@ -27,7 +27,8 @@ function issueToProblem(issue: z.core.$ZodIssue, raw: unknown): RegistryProblem 
 
 function capped(problems: RegistryProblem[]): RegistryProblem[] {
   if (problems.length <= MAX_PROBLEMS) return problems
-  return [...problems.slice(0, MAX_PROBLEMS), { path: '', message: `... and ${problems.length - MAX_PROBLEMS} more problems` }]
+  const more = { path: '', message: `... and ${problems.length - MAX_PROBLEMS} more problems` }
+  return [...problems.slice(0, MAX_PROBLEMS), more]
 }
 
 /** All problems of an already-parsed value; empty when valid. */

@@ -79,7 +79,8 @@ async function run(ctx: CommandContext, usage: string, body: () => Promise<void>
       return 2
     }
     if (err instanceof RegistryError) {
-      line(ctx.stderr, err.source === undefined ? 'the registry refused the change:' : `${err.source}: invalid registry:`)
+      const head = err.source === undefined ? 'the registry refused the change:' : `${err.source}: invalid registry:`
+      line(ctx.stderr, head)
       for (const p of err.problems) line(ctx.stderr, formatProblem(p))
       return 1
     }
@@ -116,7 +117,8 @@ async function addService(ctx: CommandContext, args: string[]): Promise<void> {
   const cmd = 'services add'
   const id = oneId(cmd, parse(cmd, args).positionals)
   const token = generateToken(SERVICE_TOKEN_PREFIX)
-  await editRegistry(ctx.registryPath, (r) => ({ ...r, services: [...r.services, { id, tokenHash: hashToken(token), enabled: true }] }), ctx.lock)
+  const service = { id, tokenHash: hashToken(token), enabled: true }
+  await editRegistry(ctx.registryPath, (r) => ({ ...r, services: [...r.services, service] }), ctx.lock)
   line(ctx.stderr, `added service account ${JSON.stringify(id)}; its token follows, shown only this once: only its hash is stored`)
   line(ctx.stdout, token)
 }
@@ -136,7 +138,8 @@ async function setCredential(ctx: CommandContext, collection: Collection, action
   await editRegistry(ctx.registryPath, (registry): Registry | { problems: RegistryProblem[] } => {
     const entries: readonly { id: string }[] = registry[collection]
     if (!entries.some((e) => e.id === id)) {
-      return { problems: [{ path: collection, message: `no ${collection === 'devices' ? 'device' : 'service account'} with ID ${JSON.stringify(id)}` }] }
+      const noun = collection === 'devices' ? 'device' : 'service account'
+      return { problems: [{ path: collection, message: `no ${noun} with ID ${JSON.stringify(id)}` }] }
     }
     return collection === 'devices'
       ? { ...registry, devices: registry.devices.map(update) }

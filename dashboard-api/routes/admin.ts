@@ -77,7 +77,9 @@ const siteSettings = (r: Registry) =>
  */
 export function toIssue(problem: RegistryProblem, strip: string, bodyKeys: readonly string[]): ValidationIssue {
   const { path, message } = problem
-  const rel = strip === '' ? path : path === strip ? '' : path.startsWith(`${strip}.`) ? path.slice(strip.length + 1) : undefined
+  const rel = strip === '' ? path
+    : path === strip ? ''
+      : path.startsWith(`${strip}.`) ? path.slice(strip.length + 1) : undefined
   const dotted = rel?.replace(/\[(\d+)\]/g, '.$1').replace(/^\./, '')
   if (dotted !== undefined && bodyKeys.includes(dotted.split('.')[0]!)) return { in: 'body', path: dotted, message }
   return { in: 'body', path: '', message: path ? `${path}: ${message}` : message }
@@ -85,7 +87,9 @@ export function toIssue(problem: RegistryProblem, strip: string, bodyKeys: reado
 
 export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app, { registry, log }) => {
   /** `missing` answers 404 when what the route changes is not in the registry (read under the lock). */
-  async function change(operator: string, body: object, changes: AdminChange[], strip = '', missing?: (r: Registry) => ApiError | undefined): Promise<Registry> {
+  async function change(
+    operator: string, body: object, changes: AdminChange[], strip = '', missing?: (r: Registry) => ApiError | undefined
+  ): Promise<Registry> {
     try {
       const { registry: next } = await registry.edit((current) => {
         const notFound = missing?.(current)
@@ -149,7 +153,8 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app
     const id = req.params.id
     const { capacityTpd, toleranceT = null, cutoff = null } = req.body
     const next = await change(who(req), req.body, [{ op: 'set-site', siteId: id, capacityTpd, toleranceT, cutoff }], '',
-      (r) => (r.sites.some((s) => s.id === id) ? undefined : new ApiError('API_E_NOT_FOUND', `no site ${JSON.stringify(id)}`)))
+      (r) => (r.sites.some((s) => s.id === id) ? undefined : new ApiError('API_E_NOT_FOUND', `no site ${JSON.stringify(id)}`))
+    )
     return siteSettings(next).find((s) => s.id === id)!
   })
 
@@ -173,7 +178,8 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app
   }, async (req, reply) => {
     const id = req.params.id
     await change(who(req), {}, [{ op: 'delete-zone', zoneId: id }], '',
-      (r) => (r.zones?.some((z) => z.id === id) ? undefined : new ApiError('API_E_NOT_FOUND', `no zone ${JSON.stringify(id)}`)))
+      (r) => (r.zones?.some((z) => z.id === id) ? undefined : new ApiError('API_E_NOT_FOUND', `no zone ${JSON.stringify(id)}`))
+    )
     return reply.code(204).send(null)
   })
 
