@@ -4,7 +4,7 @@
 // cross-checks), write it atomically, release. A change made by another process a moment ago is
 // therefore never overwritten, and an invalid registry is never written. Running nodes pick the
 // new file up by their hot reload (store.ts).
-import { mkdir, readFile } from 'node:fs/promises'
+import { access, mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Registry, RegistryProblem } from '../contracts/registry.ts'
 import { writeFileAtomic } from './atomic.ts'
@@ -33,6 +33,16 @@ async function readIfExists(path: string): Promise<Registry | undefined> {
     throw new RegistryIoError(`${path}: cannot read the registry: ${(err as Error).message}`, { cause: err })
   }
   return parseRegistry(text, path)
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path)
+    return true
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
+    throw new RegistryIoError(`${path}: cannot check the registry: ${(err as Error).message}`, { cause: err })
+  }
 }
 
 /**
@@ -75,7 +85,7 @@ export async function editRegistry(path: string, edit: RegistryEdit, lock?: Lock
 export async function createRegistry(path: string, make: () => Promise<Registry>, lock?: LockOptions): Promise<boolean> {
   await mkdir(dirname(path), { recursive: true })
   return withLock(lockPathOf(path), async (held) => {
-    if ((await readFile(path).catch(() => undefined)) !== undefined) return false
+    if (await exists(path)) return false
     await commit(path, held, await make())
     return true
   }, lock)

@@ -153,7 +153,11 @@ export async function acquireLock(lockPath: string, opts: LockOptions = {}): Pro
       // this stat and the unlink; assertHeld before every write catches a lock lost in it.)
       const again = await stat(lockPath).catch(() => undefined)
       if (again && again.ino === seen.ino && again.mtimeMs === seen.mtimeMs) {
-        await unlink(lockPath).catch(() => undefined)
+        await unlink(lockPath).catch((err: NodeJS.ErrnoException) => {
+          // Gone already is fine (another waiter removed it); anything else would spin here.
+          if (err.code === 'ENOENT') return
+          throw new RegistryIoError(`${lockPath}: cannot remove a stale registry lock: ${err.message}`, { cause: err })
+        })
         log?.warn({ lockPath, holder: seen.holder, reason }, 'stale registry lock removed')
       }
       continue
