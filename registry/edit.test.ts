@@ -87,6 +87,19 @@ describe('editRegistry', () => {
     expect(await ids()).not.toContain('blocked')
   })
 
+  it('keeps a lock its live holder holds longer than the stale bound (the holder refreshes it)', async () => {
+    const opts = { staleMs: 200, waitMs: 5_000 }
+    const slow = editRegistry(path, async (r) => {
+      await new Promise((resolve) => setTimeout(resolve, 800))
+      return addDevice('slow')(r)
+    }, opts)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const waiting = editRegistry(path, addDevice('waiting'), opts)
+    await expect(slow).resolves.toMatchObject({ changed: true })
+    await expect(waiting).resolves.toMatchObject({ changed: true })
+    expect(await ids()).toEqual(expect.arrayContaining(['slow', 'waiting']))
+  })
+
   it('refuses to write when its lock was taken over meanwhile', async () => {
     const before = await readFile(path, 'utf8')
     const err = await editRegistry(path, async (r) => {

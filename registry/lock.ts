@@ -6,8 +6,10 @@
 //
 // A lock whose holder is gone is recovered: on the same host a holder is gone when its pid no
 // longer runs, or runs a different process (the pid was reused: its start time differs); on any
-// host a lock older than `staleMs` is taken to be abandoned (a holder on another host, or one
-// that hung). Waiting is bounded by `waitMs`, then REGISTRY_E_LOCKED names the holder.
+// host a lock not refreshed for `staleMs` is taken to be abandoned (a holder on another host, or
+// one that hung): a live holder touches its lock every staleMs/4, so a long change (provisioning
+// 100,000 load devices) keeps it. Waiting is bounded by `waitMs`, then REGISTRY_E_LOCKED names
+// the holder.
 //
 // Fairness: waiters poll, so a process that edits back to back (an admin client scripting many
 // PUTs) would take the lock again before a waiting CLI ever saw it free. A waiter therefore
@@ -20,7 +22,7 @@
 // it, which REGISTRY_E_LOCKED should name. The whole protocol is the ~150 lines below.
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { open, readFile, stat, unlink, writeFile } from 'node:fs/promises'
+import { open, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
 import { type LockHolder, RegistryIoError, RegistryLockedError } from './errors.ts'
@@ -136,7 +138,7 @@ export async function acquireLock(lockPath: string, opts: LockOptions = {}): Pro
         await fh.close()
       }
       if (waiting) await unlink(wantPath).catch(() => undefined)
-      return held(lockPath, holder, log)
+      return held(lockPath, holder, staleMs, log)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
         const message = `${lockPath}: cannot create the registry lock: ${(err as Error).message}`
@@ -174,9 +176,15 @@ export async function acquireLock(lockPath: string, opts: LockOptions = {}): Pro
   }
 }
 
-function held(lockPath: string, holder: LockHolder, log: Pick<Logger, 'warn'> | undefined): HeldLock {
-  const mine = async (): Promise<boolean> => (await inspect(lockPath))?.holder?.nonce === holder.nonce
+function held(lockPath: string, holder: LockHolder, staleMs: number, log: Pick<Logger, 'warn'> | undefined): HeldLock {
+  const mine = async (): Promise<boolean> => (await inspect(lockPath).catch(() => undefined))?.holder?.nonce === holder.nonce
   let released = false
+  const heartbeat = setInterval(() => {
+    void mine().then(async (ok) => {
+      if (ok && !released) await utimes(lockPath, new Date(), new Date())
+    }).catch(() => undefined)
+  }, Math.max(1, Math.floor(staleMs / 4)))
+  heartbeat.unref()
   return {
     holder,
     async assertHeld() {
@@ -189,6 +197,7 @@ function held(lockPath: string, holder: LockHolder, log: Pick<Logger, 'warn'> | 
     async release() {
       if (released) return
       released = true
+      clearInterval(heartbeat)
       if (await mine()) await unlink(lockPath).catch(() => undefined)
       else log?.warn({ lockPath, holder }, 'registry lock was taken over before release')
     }
