@@ -82,7 +82,9 @@ export async function editRegistry(path: string, edit: RegistryEdit, lock?: Lock
  * Creates the registry from `make()` unless the file exists (checked under the lock, so two
  * first starts cannot both seed). Resolves whether it created the file.
  */
-export async function createRegistry(path: string, make: () => Promise<Registry>, lock?: LockOptions): Promise<boolean> {
+export async function createRegistry(
+  path: string, make: () => Promise<Registry>, lock?: LockOptions
+): Promise<boolean> {
   await mkdir(dirname(path), { recursive: true })
   return withLock(lockPathOf(path), async (held) => {
     if (await exists(path)) return false

@@ -18,7 +18,9 @@ export class RegistryError extends Error {
 
   constructor(problems: readonly RegistryProblem[], options: ErrorOptions & { source?: string } = {}) {
     const lines = problems.map((p) => formatProblem(p, options.source))
-    const message = lines.length === 1 ? lines[0] : `invalid registry (${lines.length} problems):\n  ${lines.join('\n  ')}`
+    const message = lines.length === 1
+      ? lines[0]
+      : `invalid registry (${lines.length} problems):\n  ${lines.join('\n  ')}`
     super(message, options)
     this.name = 'RegistryError'
     this.problems = problems

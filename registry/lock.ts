@@ -177,7 +177,8 @@ export async function acquireLock(lockPath: string, opts: LockOptions = {}): Pro
 }
 
 function held(lockPath: string, holder: LockHolder, staleMs: number, log: Pick<Logger, 'warn'> | undefined): HeldLock {
-  const mine = async (): Promise<boolean> => (await inspect(lockPath).catch(() => undefined))?.holder?.nonce === holder.nonce
+  const mine = async (): Promise<boolean> =>
+    (await inspect(lockPath).catch(() => undefined))?.holder?.nonce === holder.nonce
   let released = false
   const heartbeat = setInterval(() => {
     void mine().then(async (ok) => {
@@ -205,7 +206,9 @@ function held(lockPath: string, holder: LockHolder, staleMs: number, log: Pick<L
 }
 
 /** Runs `fn` holding the lock; releases it however `fn` ends. */
-export async function withLock<T>(lockPath: string, fn: (lock: HeldLock) => Promise<T>, opts?: LockOptions): Promise<T> {
+export async function withLock<T>(
+  lockPath: string, fn: (lock: HeldLock) => Promise<T>, opts?: LockOptions
+): Promise<T> {
   const lock = await acquireLock(lockPath, opts)
   try {
     return await fn(lock)

@@ -45,7 +45,8 @@ export function parseRegistry(text: string, source: string): Registry {
   try {
     raw = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
   } catch (err) {
-    throw new RegistryError([{ path: '', message: `not valid JSON: ${(err as Error).message}` }], { source, cause: err })
+    const problem = { path: '', message: `not valid JSON: ${(err as Error).message}` }
+    throw new RegistryError([problem], { source, cause: err })
   }
   const { registry, problems } = validateRegistry(raw)
   if (!registry) throw new RegistryError(problems, { source })
