@@ -65,10 +65,13 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
 
     const credentialsPath = path.join(config.dataDir, 'device-credentials.json')
     if (config.registryIsDefault) {
-      const seeded = await seedRegistry({ samplePath: SAMPLE_REGISTRY, registryPath: config.registryPath, credentialsPath })
+      const lock = { ...config.registryLock, log }
+      const seeded = await seedRegistry({ samplePath: SAMPLE_REGISTRY, registryPath: config.registryPath, credentialsPath, lock })
       if (seeded) log.info({ registry: config.registryPath, credentials: credentialsPath }, 'registry seeded from the synthetic Wuxi sample; device tokens written for the simulator')
     }
-    const registry = await createRegistryStore({ path: config.registryPath, log: log.child({ component: 'registry' }) })
+    const registry = await createRegistryStore({
+      path: config.registryPath, log: log.child({ component: 'registry' }), lock: config.registryLock
+    })
     stops.push(() => registry.close())
 
     const writer = createWriter({

@@ -44,6 +44,8 @@ export const ConfigEnv = z.object({
   QINGYUN_TS_MAX_AGE_MS: positiveInt.default(30 * 86_400_000),
   QINGYUN_WRITER_MAX_BATCH_LINES: positiveInt.default(5000),
   QINGYUN_WRITER_MAX_IN_FLIGHT: positiveInt.max(64).default(2),
+  QINGYUN_REGISTRY_LOCK_WAIT_MS: positiveInt.max(600_000).default(10_000),
+  QINGYUN_REGISTRY_LOCK_STALE_MS: positiveInt.max(3_600_000).default(60_000),
   QINGYUN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
 })
 
@@ -74,6 +76,8 @@ export interface Config {
     readonly tsMaxAgeMs: number
   }
   readonly writer: { readonly maxBatchLines: number; readonly maxInFlight: number }
+  /** The registry lock (registry/lock.ts): how long a change waits for it, when a held one is abandoned. */
+  readonly registryLock: { readonly waitMs: number; readonly staleMs: number }
   readonly logLevel: z.infer<typeof ConfigEnv>['QINGYUN_LOG_LEVEL']
 }
 
@@ -141,6 +145,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       tsMaxAgeMs: e.QINGYUN_TS_MAX_AGE_MS
     },
     writer: { maxBatchLines: e.QINGYUN_WRITER_MAX_BATCH_LINES, maxInFlight: e.QINGYUN_WRITER_MAX_IN_FLIGHT },
+    registryLock: { waitMs: e.QINGYUN_REGISTRY_LOCK_WAIT_MS, staleMs: e.QINGYUN_REGISTRY_LOCK_STALE_MS },
     logLevel: e.QINGYUN_LOG_LEVEL
   }
 }

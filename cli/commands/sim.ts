@@ -11,7 +11,8 @@ import { parseConfig } from '../../lib/config.ts'
 import { createLogger } from '../../lib/log.ts'
 import { addDays, localDate } from '../../lib/time.ts'
 import { writeFileAtomic } from '../../registry/atomic.ts'
-import { loadRegistry, saveRegistry } from '../../registry/load.ts'
+import { editRegistry } from '../../registry/edit.ts'
+import { loadRegistry } from '../../registry/load.ts'
 import { readCredentials } from '../../registry/seed.ts'
 import { DEFAULT_MIX, parseMix, typeOfLoadDevice } from '../../devices-sim/load/mix.ts'
 import { provisionLoad } from '../../devices-sim/load/provision.ts'
@@ -146,10 +147,17 @@ async function provision(args: string[], ctx: CommandContext): Promise<number> {
   const n = num('provision', 'devices', v.devices, NaN, z.coerce.number().int().positive().max(99_999))
   if (Number.isNaN(n)) throw new UsageError('sim provision: --devices N is required')
   if (!v['out-credentials']) throw new UsageError('sim provision: --out-credentials FILE is required')
-  const registryPath = v.registry ?? parseConfig(ctx.env).registryPath
-  const { registry, credentials } = provisionLoad(await loadRegistry(registryPath), n, parseMix(v.mix ?? DEFAULT_MIX))
-  await writeFileAtomic(v['out-credentials'], `${JSON.stringify(credentials)}\n`, 0o600)
-  await saveRegistry(registryPath, registry)
+  const config = parseConfig(ctx.env)
+  const registryPath = v.registry ?? config.registryPath
+  const mix = parseMix(v.mix ?? DEFAULT_MIX)
+  const out = v['out-credentials']
+  // Under the registry lock, on the file as it is now (registry/edit.ts). The tokens are written
+  // before the registry, as at first start: a crash in between leaves the old load devices.
+  await editRegistry(registryPath, async (current) => {
+    const { registry, credentials } = provisionLoad(current, n, mix)
+    await writeFileAtomic(out, `${JSON.stringify(credentials)}\n`, 0o600)
+    return registry
+  }, { ...config.registryLock, log: createLogger(config.logLevel, ctx.stderr) })
   ctx.stderr.write(`provisioned ${n} load devices (load-wb-…, load-fill-…, load-gps-…) in ${registryPath}; tokens in ${v['out-credentials']} (mode 0600). A running broker reloads the registry by itself.\n`)
   return 0
 }
