@@ -11,6 +11,8 @@ export interface InfluxdCredentials {
 }
 
 export const INFLUXD_USERNAME = 'qingyun'
+/** In QINGYUN_DATA_DIR; `qingyun sim verify` reads it too. */
+export const INFLUXD_CREDENTIALS_FILE = 'influxd-credentials.json'
 
 /** Reads the credentials file, creating it (mode 0600, a random 192-bit password) the first time. */
 export async function loadOrCreateCredentials(path: string): Promise<InfluxdCredentials> {
