@@ -7,6 +7,7 @@
 // usage: node supervisor.mjs KILL_AFTER_MS INFLUXD ARGS…
 // fd 3 (a pipe from the node) receives one line, "pid N", once influxd is spawned.
 // Exits with influxd's exit code (128 + signal number when a signal ended it).
+/* global process, setTimeout */
 import { spawn } from 'node:child_process'
 import { closeSync, writeSync } from 'node:fs'
 import { constants } from 'node:os'

@@ -5,11 +5,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import path from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { alive, lockHolder, makeDataDir, processesOn, REPO, spawnNode, until } from '../harness/node.ts'
+import { alive, lockHolder, makeDataDir, nodesOn, processesOn, REPO, spawnNode, until } from '../harness/node.ts'
 
 const influxdOn = (dataDir: string): number[] => processesOn(dataDir, /^[^\0]*\/influxd\0/)
-const influxUrlOf = (dataDir: string): string =>
-  (JSON.parse(readFileSync(path.join(dataDir, 'influxdb/influxd.pid.json'), 'utf8')) as { url: string }).url
+const influxUrlOf = (err: string): string => /InfluxDB\s+(http:\S+)/.exec(err)![1]!
 const httpUrlOf = (err: string): string => /operations page\s+(http:\S+?)\/?\n/.exec(err)![1]!
 
 async function blockPort (): Promise<{ server: Server; port: number }> {
@@ -78,7 +77,7 @@ describe('qingyun start, the process', { timeout: 120_000 }, () => {
     const dataDir = await makeDataDir()
     const node = spawnNode(dataDir)
     await node.ready()
-    const influxUrl = influxUrlOf(dataDir)
+    const influxUrl = influxUrlOf(node.err())
     process.kill(-node.child.pid!, 'SIGINT')
     await expectCleanStop(node, 0)
     // The writer's last flush went to a live influxd: no write error was logged while stopping.
@@ -95,7 +94,7 @@ describe('qingyun start, the process', { timeout: 120_000 }, () => {
     expect(statSync(credFile).mode & 0o777).toBe(0o600)
     expect(statSync(dataDir).mode & 0o777).toBe(0o700)
     const { username, password } = JSON.parse(readFileSync(credFile, 'utf8')) as { username: string; password: string }
-    const url = `${influxUrlOf(dataDir)}/query?q=${encodeURIComponent('SHOW DATABASES')}`
+    const url = `${influxUrlOf(node.err())}/query?q=${encodeURIComponent('SHOW DATABASES')}`
     expect((await fetch(url)).status).toBe(401)
     const ok = await fetch(url, { headers: { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` } })
     expect(ok.status).toBe(200)
@@ -112,10 +111,11 @@ describe('qingyun start, the process', { timeout: 120_000 }, () => {
       const dataDir = await makeDataDir()
       const launcher = spawnNode(dataDir, { command, args: [...args] })
       await launcher.ready()
-      const node = lockHolder(dataDir)
+      const [node, ...more] = nodesOn(dataDir)
+      expect(more).toEqual([])
       expect(node).not.toBe(launcher.child.pid)
       process.kill(launcher.child.pid!, 'SIGTERM')
-      await until('the node itself to exit', () => !alive(node), 40_000)
+      await until('the node itself to exit', () => !alive(node!), 40_000)
       expect(launcher.out()).toContain('"msg":"stopping"')
       await until('influxd and its supervisor gone', () => processesOn(dataDir).length === 0)
       expect(existsSync(path.join(dataDir, 'qingyun.lock'))).toBe(false)

@@ -51,6 +51,8 @@ export async function until(what: string, cond: () => boolean, ms = 20_000): Pro
 export async function makeDataDir(): Promise<string> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'qingyun-proc-'))
   onTestFinished(async () => {
+    // A node a failing test left behind (e.g. orphaned by its launcher) must not outlive the run.
+    for (const pid of nodesOn(dataDir)) process.kill(pid, 'SIGKILL')
     await until('no influxd left on the test data dir', () => processesOn(dataDir).length === 0).catch(() => {
       for (const pid of processesOn(dataDir)) process.kill(pid, 'SIGKILL')
     })
@@ -116,4 +118,17 @@ export function spawnNode(dataDir: string, o: { env?: Record<string, string>; co
 /** The pid of the node holding dataDir's lock (`qingyun start` itself, not a launcher). */
 export function lockHolder(dataDir: string): number {
   return (JSON.parse(readFileSync(path.join(dataDir, 'qingyun.lock'), 'utf8')) as { pid: number }).pid
+}
+
+/** `qingyun start` node processes on dataDir, found from /proc (argv and environment). */
+export function nodesOn(dataDir: string): number[] {
+  const out: number[] = []
+  for (const e of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const argv = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0')
+      if (!/(^|\/)node$/.test(argv[0] ?? '') || !/qingyun(\.mjs)?$/.test(argv[1] ?? '') || argv[2] !== 'start') continue
+      if (readFileSync(`/proc/${e}/environ`, 'utf8').split('\0').includes(`QINGYUN_DATA_DIR=${dataDir}`) && alive(Number(e))) out.push(Number(e))
+    } catch { /* gone */ }
+  }
+  return out
 }
