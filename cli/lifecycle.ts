@@ -32,8 +32,8 @@ export async function lockDataDir(dataDir: string): Promise<NodeLock | { held: s
     if (!(err instanceof LockHeldError)) throw err
     const h = err.holder
     return {
-      held: `another qingyun start (pid ${String(h.pid)}, running since ${String(h.since)}) is using the data directory ` +
-        `${dataDir}; stop it first, or set QINGYUN_DATA_DIR to another directory (lock: ${file})`
+      held: `another qingyun start (pid ${String(h.pid)}, running since ${String(h.since)}) is using the data ` +
+        `directory ${dataDir}; stop it first, or set QINGYUN_DATA_DIR to another directory (lock: ${file})`
     }
   }
   return {
@@ -54,7 +54,10 @@ export async function lockDataDir(dataDir: string): Promise<NodeLock | { held: s
  * is taken stops the start with a message naming its variable, before influxd is spawned. A
  * port taken in the short moment after this check fails the listen itself (portInUseMessage).
  */
-export async function checkPorts(host: string, ports: ReadonlyArray<readonly [variable: string, port: number]>): Promise<string | undefined> {
+export async function checkPorts(
+  host: string,
+  ports: ReadonlyArray<readonly [variable: string, port: number]>
+): Promise<string | undefined> {
   for (const [variable, port] of ports) {
     if (port === 0) continue
     const err = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
@@ -76,7 +79,11 @@ function portMessage(variable: string, port: number, host: string, code: string 
 }
 
 /** For a listen error thrown while starting: the message naming its variable, when it is one. */
-export function portInUseMessage(err: unknown, host: string, ports: ReadonlyArray<readonly [string, number]>): string | undefined {
+export function portInUseMessage(
+  err: unknown,
+  host: string,
+  ports: ReadonlyArray<readonly [string, number]>
+): string | undefined {
   const e = err as NodeJS.ErrnoException & { port?: number }
   if (e?.syscall !== 'listen' || typeof e.port !== 'number') return undefined
   const hit = ports.find(([, p]) => p === e.port)
@@ -88,7 +95,11 @@ export function portInUseMessage(err: unknown, host: string, ports: ReadonlyArra
  * that shell, which dies of it without passing it on, and the node is left running as an orphan.
  * Under npm (npm_command set) the node therefore treats the end of its parent as a SIGTERM.
  */
-export function watchParent(env: Readonly<Record<string, string | undefined>>, onGone: () => void, everyMs = 500): () => void {
+export function watchParent(
+  env: Readonly<Record<string, string | undefined>>,
+  onGone: () => void,
+  everyMs = 500
+): () => void {
   if (env.npm_command === undefined) return () => {}
   const parent = process.ppid
   const timer = setInterval(() => {

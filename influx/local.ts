@@ -125,7 +125,9 @@ bind-address = ${s(o.rpcBind)}
 const TAIL_LINES = 40
 
 export async function startLocalInfluxd (opts: LocalInfluxdOptions): Promise<LocalInfluxd> {
-  const { dataDir, log, influxdPath = 'influxd', host = '127.0.0.1', port = 0, startTimeoutMs = 20_000, killAfterMs = 5_000, auth } = opts
+  const {
+    dataDir, log, influxdPath = 'influxd', host = '127.0.0.1', port = 0, startTimeoutMs = 20_000, killAfterMs = 5_000, auth
+  } = opts
   const exe = findInfluxd(influxdPath)
   if (exe === undefined) {
     throw new InfluxdNotFoundError(`influxd not found (looked for ${JSON.stringify(influxdPath)} on PATH). ${INFLUXD_INSTALL_HINT}`)
@@ -159,7 +161,8 @@ async function startOnce (
   const rpcPort = await freePort('127.0.0.1')
   const configPath = join(o.dataDir, 'influxdb.conf')
   const httpBind = hostPort(o.host, httpPort)
-  await writeFile(configPath, influxdConfig({ dataDir: o.dataDir, httpBind, rpcBind: hostPort('127.0.0.1', rpcPort), auth: o.auth !== undefined }))
+  const rpcBind = hostPort('127.0.0.1', rpcPort)
+  await writeFile(configPath, influxdConfig({ dataDir: o.dataDir, httpBind, rpcBind, auth: o.auth !== undefined }))
   const url = `http://${hostPort(o.host, httpPort)}`
 
   // Its own process group: Ctrl-C in a terminal (or `timeout`) signals the whole foreground
@@ -251,7 +254,12 @@ async function startOnce (
   }
   const pid = influxdPid as number
   await writePidfile(o.dataDir, {
-    pid, startTime: processStartTime(pid), url, configPath, supervisorPid: child.pid, startedAt: new Date().toISOString()
+    pid,
+    startTime: processStartTime(pid),
+    url,
+    configPath,
+    supervisorPid: child.pid,
+    startedAt: new Date().toISOString()
   })
   o.log.debug({ pid, supervisorPid: child.pid, url }, 'influxd started')
   return { url, pid, stop }

@@ -71,7 +71,8 @@ describe('an influxd left behind', () => {
     // A separate node process starts influxd and is then killed -9, like a node in production.
     const starter = spawn(process.execPath, ['--import', 'tsx', '-e', `
       import('${new URL('./local.ts', import.meta.url).pathname}').then(async ({ startLocalInfluxd }) => {
-        const s = await startLocalInfluxd({ dataDir: ${JSON.stringify(dataDir)}, log: { debug() {}, info() {}, warn() {}, error() {} } })
+        const log = { debug() {}, info() {}, warn() {}, error() {} }
+        const s = await startLocalInfluxd({ dataDir: ${JSON.stringify(dataDir)}, log })
         process.stdout.write('pid ' + s.pid + '\\n')
         setInterval(() => {}, 1000)
       })`], { stdio: ['ignore', 'pipe', 'inherit'] })
@@ -94,7 +95,8 @@ describe('an influxd left behind', () => {
     await mkdir(dataDir, { recursive: true })
     for (const startTime of ['1', processStartTime(bystander.pid!)]) {
       // Wrong start time: a recycled pid. Right start time but not influxd: not ours to stop.
-      await writeFile(join(dataDir, PIDFILE), JSON.stringify({ pid: bystander.pid, startTime, url: 'http://127.0.0.1:1' }))
+      const stale = { pid: bystander.pid, startTime, url: 'http://127.0.0.1:1' }
+      await writeFile(join(dataDir, PIDFILE), JSON.stringify(stale))
       const s = await startLocalInfluxd({ dataDir, log })
       await s.stop()
       expect(alive(bystander.pid!)).toBe(true)
@@ -110,7 +112,8 @@ describe('auth on the embedded influxd', () => {
     expect((await stat(credPath)).mode & 0o777).toBe(0o600)
     expect(credentials.password.length).toBeGreaterThanOrEqual(32)
     expect(await loadOrCreateCredentials(credPath)).toEqual(credentials)
-    const q = (url: string, auth?: string): Promise<Response> => fetch(`${url}/query?q=SHOW%20DATABASES`, auth ? { headers: { Authorization: `Basic ${Buffer.from(auth).toString('base64')}` } } : {})
+    const q = (url: string, auth?: string): Promise<Response> => fetch(`${url}/query?q=SHOW%20DATABASES`,
+      auth ? { headers: { Authorization: `Basic ${Buffer.from(auth).toString('base64')}` } } : {})
     for (let run = 0; run < 2; run++) {
       const s = await startLocalInfluxd({ dataDir, log, auth: { credentials, path: credPath } })
       try {

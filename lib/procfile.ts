@@ -78,7 +78,10 @@ export interface HeldLock {
  * same few microseconds (between one's read and its remove) could both succeed; a start that
  * finds a live holder, the case this guards, is always refused.
  */
-export async function acquireLockFile(path: string, content: ProcessIdentity & Record<string, unknown>): Promise<HeldLock> {
+export async function acquireLockFile(
+  path: string,
+  content: ProcessIdentity & Record<string, unknown>
+): Promise<HeldLock> {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fh = await open(path, 'wx', 0o600)

@@ -65,7 +65,8 @@ describe('qingyun start, the process', { timeout: 120_000 }, () => {
       const dataDir = await makeDataDir()
       const { port } = await blockPort()
       const node = spawnNode(dataDir, { env: { [variable]: String(port) } })
-      const code = await Promise.race([node.exited, new Promise((resolve) => setTimeout(() => resolve('still running after 60 s'), 60_000))])
+      const hung = new Promise((resolve) => setTimeout(() => resolve('still running after 60 s'), 60_000).unref())
+      const code = await Promise.race([node.exited, hung])
       expect(code).toBe(1)
       expect(node.err()).toContain(`${variable}=${port}: port ${port} on 127.0.0.1 is already in use`)
       expect(processesOn(dataDir)).toEqual([])
@@ -96,7 +97,8 @@ describe('qingyun start, the process', { timeout: 120_000 }, () => {
     const { username, password } = JSON.parse(readFileSync(credFile, 'utf8')) as { username: string; password: string }
     const url = `${influxUrlOf(node.err())}/query?q=${encodeURIComponent('SHOW DATABASES')}`
     expect((await fetch(url)).status).toBe(401)
-    const ok = await fetch(url, { headers: { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` } })
+    const basic = Buffer.from(`${username}:${password}`).toString('base64')
+    const ok = await fetch(url, { headers: { Authorization: `Basic ${basic}` } })
     expect(ok.status).toBe(200)
     expect(await ok.text()).toContain('qingyun')
     process.kill(node.child.pid!, 'SIGTERM')
@@ -105,7 +107,8 @@ describe('qingyun start, the process', { timeout: 120_000 }, () => {
 
   for (const [how, command, args] of [
     ['npx qingyun start', 'npx', ['--no-install', 'qingyun', 'start']],
-    ['an npm script (npm exec -c, as npm start runs scripts/start.sh)', 'npm', ['exec', '-c', 'node bin/qingyun.mjs start']]
+    ['an npm script (npm exec -c, as npm start runs scripts/start.sh)', 'npm',
+      ['exec', '-c', 'node bin/qingyun.mjs start']]
   ] as const) {
     it(`SIGTERM to ${how} stops the node cleanly`, async () => {
       const dataDir = await makeDataDir()
@@ -122,7 +125,7 @@ describe('qingyun start, the process', { timeout: 120_000 }, () => {
     })
   }
 
-  it('an unhandled rejection is logged and counted and the node keeps serving; an uncaught exception stops it cleanly, exit 1', async () => {
+  it('an unhandled rejection is logged and counted, the node serves on; an uncaught exception stops it, exit 1', async () => {
     const dataDir = await makeDataDir()
     const preload = path.join(REPO, 'test/fixtures/faults-preload.mjs')
     const node = spawnNode(dataDir, { env: { NODE_OPTIONS: `--import ${preload}` } })

@@ -64,7 +64,9 @@ export async function makeDataDir(): Promise<string> {
 
 /** Environment for a node on dataDir; npm_* variables removed (they switch on the parent watch). */
 export function nodeEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_') && !k.startsWith('QINGYUN_')))
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('npm_') && !k.startsWith('QINGYUN_'))
+  )
   return {
     ...env,
     QINGYUN_DATA_DIR: dataDir,
@@ -79,7 +81,10 @@ export function nodeEnv(dataDir: string, extra: Record<string, string> = {}): No
 }
 
 /** Spawns `command args` (default: node bin/qingyun.mjs start) in its own process group. */
-export function spawnNode(dataDir: string, o: { env?: Record<string, string>; command?: string; args?: string[] } = {}): NodeProcess {
+export function spawnNode(
+  dataDir: string,
+  o: { env?: Record<string, string>; command?: string; args?: string[] } = {}
+): NodeProcess {
   const child = spawn(o.command ?? process.execPath, o.args ?? [BIN, 'start'], {
     cwd: REPO,
     env: nodeEnv(dataDir, o.env),
@@ -127,7 +132,8 @@ export function nodesOn(dataDir: string): number[] {
     try {
       const argv = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0')
       if (!/(^|\/)node$/.test(argv[0] ?? '') || !/qingyun(\.mjs)?$/.test(argv[1] ?? '') || argv[2] !== 'start') continue
-      if (readFileSync(`/proc/${e}/environ`, 'utf8').split('\0').includes(`QINGYUN_DATA_DIR=${dataDir}`) && alive(Number(e))) out.push(Number(e))
+      const environ = readFileSync(`/proc/${e}/environ`, 'utf8').split('\0')
+      if (environ.includes(`QINGYUN_DATA_DIR=${dataDir}`) && alive(Number(e))) out.push(Number(e))
     } catch { /* gone */ }
   }
   return out
