@@ -12,6 +12,7 @@ import { alertRules, createModel } from '../dashboard-api/model/model.ts'
 import type { Model } from '../dashboard-api/model/types.ts'
 import { createInfluxClient, type InfluxClient } from '../influx/client.ts'
 import { startLocalInfluxd } from '../influx/local.ts'
+import { INFLUXD_CREDENTIALS_FILE, loadOrCreateCredentials } from '../influx/localAuth.ts'
 import { createIngest, type Ingest } from '../ingest/ingest.ts'
 import { createWriter } from '../ingest/writer.ts'
 import type { Config } from '../lib/config.ts'
@@ -31,6 +32,8 @@ export interface System {
   readonly httpPort: number
   /** Where the simulator finds the seeded devices' tokens, when the registry was seeded. */
   readonly credentialsPath: string
+  /** The embedded influxd's username/password file (mode 0600); undefined with QINGYUN_INFLUX_URL. */
+  readonly influxCredentialsPath: string | undefined
   stop(): Promise<void>
 }
 
@@ -51,16 +54,27 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     }
   }
   try {
-    await mkdir(config.dataDir, { recursive: true })
+    // Tokens, credentials and the embedded InfluxDB's files: for the owner only.
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
 
     let influxUrl = config.influx.url
+    let influxAuth = config.influx.auth
+    let influxCredentialsPath: string | undefined
     if (!influxUrl) {
-      const local = await startLocalInfluxd({ dataDir: path.join(config.dataDir, 'influxdb'), log: log.child({ component: 'influxd' }) })
+      // Loopback is shared with every local user: the embedded influxd requires a login too.
+      influxCredentialsPath = path.join(config.dataDir, INFLUXD_CREDENTIALS_FILE)
+      const credentials = await loadOrCreateCredentials(influxCredentialsPath)
+      const local = await startLocalInfluxd({
+        dataDir: path.join(config.dataDir, 'influxdb'),
+        log: log.child({ component: 'influxd' }),
+        auth: { credentials, path: influxCredentialsPath }
+      })
       stops.push(() => local.stop())
       influxUrl = local.url
-      log.info({ url: influxUrl }, 'embedded InfluxDB started (set QINGYUN_INFLUX_URL to use your own)')
+      influxAuth = credentials
+      log.info({ url: influxUrl, pid: local.pid, credentials: influxCredentialsPath }, 'embedded InfluxDB started (set QINGYUN_INFLUX_URL to use your own)')
     }
-    const influx = createInfluxClient({ url: influxUrl, db: config.influx.db, ...(config.influx.auth ? { auth: config.influx.auth } : {}), log: log.child({ component: 'influx' }) })
+    const influx = createInfluxClient({ url: influxUrl, db: config.influx.db, ...(influxAuth ? { auth: influxAuth } : {}), log: log.child({ component: 'influx' }) })
     await ensureDatabaseInBackground(influx, log, stops)
 
     const credentialsPath = path.join(config.dataDir, 'device-credentials.json')
@@ -126,7 +140,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     const address = http.server.address()
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort
 
-    return { broker, ingest, influx, registry, model, users, http, httpPort, credentialsPath, stop }
+    return { broker, ingest, influx, registry, model, users, http, httpPort, credentialsPath, influxCredentialsPath, stop }
   } catch (err) {
     await stop()
     throw err

@@ -7,6 +7,7 @@ import cliProgress from 'cli-progress'
 import { z } from 'zod'
 import { ID_PATTERN } from '../../contracts/registry.ts'
 import { createInfluxClient } from '../../influx/client.ts'
+import { INFLUXD_CREDENTIALS_FILE, readCredentials as readInfluxdCredentials } from '../../influx/localAuth.ts'
 import { parseConfig } from '../../lib/config.ts'
 import { createLogger } from '../../lib/log.ts'
 import { addDays, localDate } from '../../lib/time.ts'
@@ -31,6 +32,9 @@ const USAGE = `usage:
                    [--fill-interval 300] [--gps-interval 15]
                    [--malformed 0.01] [--duplicates 0.01] [--out-of-order 0.01] [--late 0.05] [--skew 0.02] [--storms 1]
   qingyun sim verify --truth FILE [--api URL --token T] [--influx-url URL --influx-db DB]
+                     [--influx-token T | --influx-username U --influx-password P]
+                     (default credentials: QINGYUN_INFLUX_*, else the embedded InfluxDB's
+                     $QINGYUN_DATA_DIR/influxd-credentials.json)
   qingyun sim provision --devices N --out-credentials FILE [--mix ${DEFAULT_MIX}] [--registry FILE]
   qingyun sim load --devices N --rate MSG_PER_S --duration S [--mix ${DEFAULT_MIX}] [--workers K]
                    [--json FILE] [--credentials FILE] [--mqtt URL] [--malformed x] [--duplicates x] [--storms n]`
@@ -112,7 +116,9 @@ async function city(args: string[], ctx: CommandContext): Promise<number> {
 }
 
 async function verify(args: string[], ctx: CommandContext): Promise<number> {
-  const v = parse('verify', args, { truth: str, api: str, token: str, 'influx-url': str, 'influx-db': str, 'influx-token': str })
+  const v = parse('verify', args, {
+    truth: str, api: str, token: str, 'influx-url': str, 'influx-db': str, 'influx-token': str, 'influx-username': str, 'influx-password': str
+  })
   if (!v.truth) throw new UsageError('sim verify: --truth FILE is required')
   if (!v.api && !v['influx-url']) throw new UsageError('sim verify: give --api URL --token T, or --influx-url URL --influx-db DB, or both')
   if (v.api && !v.token) throw new UsageError('sim verify: --api needs --token (an operator bearer token)')
@@ -121,7 +127,13 @@ async function verify(args: string[], ctx: CommandContext): Promise<number> {
   let checked = 0
   if (v['influx-url']) {
     const config = parseConfig(ctx.env)
-    const auth = v['influx-token'] ? { token: v['influx-token'] } : config.influx.auth
+    if (Boolean(v['influx-username']) !== Boolean(v['influx-password'])) throw new UsageError('sim verify: give --influx-username and --influx-password together')
+    const auth = v['influx-token']
+      ? { token: v['influx-token'] }
+      : v['influx-username'] && v['influx-password']
+        ? { username: v['influx-username'], password: v['influx-password'] }
+        // The embedded InfluxDB (no QINGYUN_INFLUX_URL) requires the login `qingyun start` made.
+        : config.influx.auth ?? (config.influx.url ? undefined : await readInfluxdCredentials(path.join(config.dataDir, INFLUXD_CREDENTIALS_FILE)))
     const client = createInfluxClient({ url: v['influx-url'], db: v['influx-db'] ?? config.influx.db, ...(auth ? { auth } : {}) })
     const r = await verifyInflux(truth, client)
     diffs.push(...r.differences)
