@@ -30,10 +30,11 @@ export function createNoticeLimiter(opts: { burst: number; perSecond: number; ma
       refill(b, nowMs)
       if (b.tokens >= opts.burst && b.suppressed === 0) buckets.delete(id)
     }
-    // Still at the bound (a flood from more devices than the bound): forget the oldest,
-    // which at worst lets one more burst of notices through for them.
+    // Still near the bound (a flood from more devices than the bound): forget the oldest,
+    // which at worst lets one more burst of notices through for them. Down to 90 % so the
+    // sweep runs once per tenth of the bound, not once per new device.
     for (const id of buckets.keys()) {
-      if (buckets.size < opts.maxDevices) break
+      if (buckets.size < opts.maxDevices * 0.9) break
       buckets.delete(id)
     }
   }
