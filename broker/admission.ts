@@ -47,7 +47,7 @@ export function createAdmission(limits: AdmissionLimits, log: Logger): Admission
     return w
   }
   const summarise = (key: string, w: Window): void => {
-    if (w.throttled > 0) log.warn({ key, failures: w.failures, refusedUnchecked: w.throttled, windowMs: limits.authFailWindowMs }, 'authentication failures throttled')
+    if (w.failures > 1 || w.throttled > 0) log.warn({ key, failures: w.failures, refusedUnchecked: w.throttled, windowMs: limits.authFailWindowMs }, 'authentication failures in the last window')
   }
   const fail = (key: string, nowMs: number): Window => {
     let w = windowOf(key, nowMs)
