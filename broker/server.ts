@@ -20,6 +20,7 @@ import { createAdmission } from './admission.ts'
 import { createConnections, type Connection, type ConnectionCounters } from './connections.ts'
 import { createLocalFacts } from './localFacts.ts'
 import { createNoticeLimiter } from './notices.ts'
+import { boundOfflineQueues } from './offlineQueues.ts'
 
 export interface BrokerOptions {
   readonly host: string
@@ -50,6 +51,7 @@ export interface BrokerStats extends ConnectionCounters {
   connectionsRefusedByUsername: number
   noticesSuppressed: number
   factsListenerErrors: number
+  persistentSessionsEnded: number
 }
 
 export interface Broker {
@@ -104,6 +106,10 @@ export async function startBroker(opts: BrokerOptions, deps: BrokerDeps): Promis
     // Not reached: the guard never reports a full socket for longer than one tick.
     drainTimeout: 30_000
   })
+
+  // A persistent session's queue gets the same bounds as a connected client; half the bytes,
+  // so that on reconnect the whole queue fits with room to spare.
+  const offline = boundOfflineQueues(aedes, { maxCount: opts.mqtt.maxInflight, maxBytes: Math.floor(opts.mqtt.maxOutgoingBytes / 2) }, log)
 
   aedes.preConnect = (client, packet, done) => {
     const conn = (client.conn as Duplex & { [CONNECTION]?: Connection })[CONNECTION]
@@ -282,7 +288,8 @@ export async function startBroker(opts: BrokerOptions, deps: BrokerDeps): Promis
         authThrottled: a.throttledAttempts,
         connectionsRefusedByAddress: a.refusedByAddress,
         noticesSuppressed: notices.stats().suppressed,
-        factsListenerErrors: localFacts.stats().listenerErrors
+        factsListenerErrors: localFacts.stats().listenerErrors,
+        persistentSessionsEnded: offline.ended()
       }
     },
     async close() {

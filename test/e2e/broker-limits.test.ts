@@ -2,6 +2,7 @@ import mqtt from 'mqtt'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import mqttPacket, { type Packet } from 'mqtt-packet'
 import { connectPacket, rawConnect, rawSession } from '../harness/rawMqtt.ts'
+import { nextEvent } from '../harness/mqtt.ts'
 import { withSystem } from '../harness/system.ts'
 
 // Per-client resources are bounded (README "Limits and protections"): what a client that
@@ -101,6 +102,21 @@ describe('deliveries and notices', () => {
     for (let i = 0; i < 20; i++) await wb.publishAsync('v1/devices/wb-1/status', good(), { qos: 1 })
     await expect.poll(() => got).toBe(20)
     expect(svc.connected).toBe(true)
+  })
+
+  it('ends a persistent session whose queue for an absent client passes the in-flight bound: it comes back to sessionPresent 0', async () => {
+    const t = await withSystem({ env: { QINGYUN_MQTT_MAX_INFLIGHT: '5' } })
+    const opts = { username: 'svc-dash', password: t.tokens['svc-dash'], clientId: 'away', clean: false, reconnectPeriod: 0 }
+    const first = await mqtt.connectAsync(t.mqttUrl, opts)
+    await first.subscribeAsync('$qingyun/v1/facts/#', { qos: 1 })
+    await first.endAsync()
+    const wb = await t.device('wb-1')
+    for (let i = 0; i < 8; i++) await wb.publishAsync('v1/devices/wb-1/status', good(), { qos: 1 })
+    await expect.poll(() => t.system.broker.stats().persistentSessionsEnded).toBe(1)
+    const again = mqtt.connect(t.mqttUrl, opts)
+    onTestFinished(() => again.endAsync(true))
+    const [connack] = await nextEvent<[{ sessionPresent: boolean }]>(again, 'connect')
+    expect(connack.sessionPresent).toBe(false)
   })
 
   it('sends a device at most QINGYUN_NOTICE_BURST rejection notices at once, and counts the rest', async () => {
