@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import net from 'node:net'
-import type { AddressInfo } from 'node:net'
 import tls from 'node:tls'
 import type { Duplex } from 'node:stream'
 import { Aedes } from 'aedes'
@@ -20,6 +19,7 @@ import { createAdmission } from './admission.ts'
 import { createConnections, type Connection, type ConnectionCounters } from './connections.ts'
 import { createLocalFacts } from './localFacts.ts'
 import { createNoticeLimiter } from './notices.ts'
+import { closeServer, listen } from './listen.ts'
 import { boundOfflineQueues } from './offlineQueues.ts'
 
 export interface BrokerOptions {
@@ -304,21 +304,3 @@ export async function startBroker(opts: BrokerOptions, deps: BrokerDeps): Promis
 
 /** Where a connection's guard is kept on the stream aedes handles. */
 const CONNECTION = Symbol('qingyun.connection')
-
-function listen(server: net.Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => {
-      server.off('error', reject)
-      resolve((server.address() as AddressInfo).port)
-    })
-  })
-}
-
-function closeServer(server: net.Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve())
-    // close() waits for open connections; aedes.close() ends the MQTT ones.
-    ;(server as http.Server).closeAllConnections?.()
-  })
-}
