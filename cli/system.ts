@@ -99,7 +99,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     // The broker hands messages to ingest, and ingest publishes through the broker.
     const late: { ingest?: Ingest } = {}
     const broker = await startBroker(
-      { host: config.bindHost, mqttPort: config.mqttPort, wsPort: config.mqttWsPort, tls: config.tls, allowAnonymous: config.allowAnonymous, limits: config.limits },
+      { host: config.bindHost, mqttPort: config.mqttPort, wsPort: config.mqttWsPort, tls: config.tls, allowAnonymous: config.allowAnonymous, limits: config.limits, mqtt: config.mqtt },
       { accounts: registry, ingest: () => late.ingest!, log: log.child({ component: 'broker' }), clock: now }
     )
     stops.push(() => broker.close())

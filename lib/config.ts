@@ -42,6 +42,15 @@ export const ConfigEnv = z.object({
   QINGYUN_MAX_CLIENT_ID_LENGTH: positiveInt.max(65535).default(128),
   QINGYUN_TS_MAX_FUTURE_MS: positiveInt.default(10 * 60_000),
   QINGYUN_TS_MAX_AGE_MS: positiveInt.default(30 * 86_400_000),
+  QINGYUN_MQTT_MAX_OUTGOING_BYTES: positiveInt.max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
+  QINGYUN_MQTT_MAX_INFLIGHT: positiveInt.max(65535).default(1000),
+  QINGYUN_MQTT_MAX_CONNECTIONS_PER_USERNAME: positiveInt.max(10_000).default(4),
+  QINGYUN_MQTT_MAX_CONNECTIONS_PER_ADDRESS: positiveInt.default(20_000),
+  QINGYUN_MQTT_IDLE_TIMEOUT_MS: positiveInt.default(10 * 60_000),
+  QINGYUN_MQTT_AUTH_FAIL_LIMIT: positiveInt.default(10),
+  QINGYUN_MQTT_AUTH_FAIL_WINDOW_MS: positiveInt.default(60_000),
+  QINGYUN_NOTICE_BURST: positiveInt.max(100_000).default(20),
+  QINGYUN_NOTICE_RATE_PER_S: z.coerce.number().positive().max(100_000).default(1),
   QINGYUN_WRITER_MAX_BATCH_LINES: positiveInt.default(5000),
   QINGYUN_WRITER_MAX_IN_FLIGHT: positiveInt.max(64).default(2),
   QINGYUN_REGISTRY_LOCK_WAIT_MS: positiveInt.max(600_000).default(10_000),
@@ -75,10 +84,27 @@ export interface Config {
     readonly tsMaxFutureMs: number
     readonly tsMaxAgeMs: number
   }
+  /** Per MQTT client and per source (README "Limits and protections"). */
+  readonly mqtt: MqttLimits
   readonly writer: { readonly maxBatchLines: number; readonly maxInFlight: number }
   /** The registry lock (registry/lock.ts): how long a change waits for it, when a held one is abandoned. */
   readonly registryLock: { readonly waitMs: number; readonly staleMs: number }
   readonly logLevel: z.infer<typeof ConfigEnv>['QINGYUN_LOG_LEVEL']
+}
+
+export interface MqttLimits {
+  /** Bytes buffered for one client that it has not read; over it, the client is cut off. */
+  readonly maxOutgoingBytes: number
+  /** QoS 1/2 deliveries to one client not yet acknowledged; over it, the client is cut off. */
+  readonly maxInflight: number
+  readonly maxConnectionsPerUsername: number
+  readonly maxConnectionsPerAddress: number
+  /** A keepalive-0 connection with no inbound packet for this long is closed. */
+  readonly idleTimeoutMs: number
+  readonly authFailLimit: number
+  readonly authFailWindowMs: number
+  readonly noticeBurst: number
+  readonly noticeRatePerS: number
 }
 
 export class ConfigError extends Error {
@@ -143,6 +169,17 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       maxClientIdLength: e.QINGYUN_MAX_CLIENT_ID_LENGTH,
       tsMaxFutureMs: e.QINGYUN_TS_MAX_FUTURE_MS,
       tsMaxAgeMs: e.QINGYUN_TS_MAX_AGE_MS
+    },
+    mqtt: {
+      maxOutgoingBytes: e.QINGYUN_MQTT_MAX_OUTGOING_BYTES,
+      maxInflight: e.QINGYUN_MQTT_MAX_INFLIGHT,
+      maxConnectionsPerUsername: e.QINGYUN_MQTT_MAX_CONNECTIONS_PER_USERNAME,
+      maxConnectionsPerAddress: e.QINGYUN_MQTT_MAX_CONNECTIONS_PER_ADDRESS,
+      idleTimeoutMs: e.QINGYUN_MQTT_IDLE_TIMEOUT_MS,
+      authFailLimit: e.QINGYUN_MQTT_AUTH_FAIL_LIMIT,
+      authFailWindowMs: e.QINGYUN_MQTT_AUTH_FAIL_WINDOW_MS,
+      noticeBurst: e.QINGYUN_NOTICE_BURST,
+      noticeRatePerS: e.QINGYUN_NOTICE_RATE_PER_S
     },
     writer: { maxBatchLines: e.QINGYUN_WRITER_MAX_BATCH_LINES, maxInFlight: e.QINGYUN_WRITER_MAX_IN_FLIGHT },
     registryLock: { waitMs: e.QINGYUN_REGISTRY_LOCK_WAIT_MS, staleMs: e.QINGYUN_REGISTRY_LOCK_STALE_MS },
