@@ -8,6 +8,13 @@
 // lines around it may be written twice, which is harmless: a point's identity (measurement + tags +
 // time) makes a rewrite overwrite itself (design.md decision 4).
 //
+// An outage is probed by one batch at a time (half-open, as a circuit breaker does): the first batch
+// to fail backs off and retries; every other batch, and every batch formed meanwhile, waits for that
+// probe instead of sleeping out a backoff of its own. The first answer from InfluxDB — from the probe
+// or from a write already in flight — ends the outage, wakes the probe if it is still backing off,
+// and sends everyone at once. Without this, two batches sleeping up to maxMs each held every ack for
+// seconds after InfluxDB was back, and a frozen InfluxDB got a copy of each batch per timeout.
+//
 // No timers of its own: every wait goes through the injected `sleep` (conventions.md #4/#5).
 import { setTimeout as sleepTimer } from 'node:timers/promises'
 import type { Logger } from 'pino'
@@ -76,6 +83,14 @@ interface Req {
   readonly reject: (e: Error) => void
 }
 
+/** The batch that probes InfluxDB during an outage, and how the others learn it is over. */
+interface Outage {
+  readonly prober: object
+  readonly over: Promise<void>
+  readonly wake: AbortController
+  readonly end: () => void
+}
+
 interface Item {
   readonly line: string
   readonly req: Req
@@ -128,6 +143,20 @@ export function createWriter (opts: WriterOptions): Writer {
   const aborted = new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }))
   const counters = { batches: 0, requests: 0, lines: 0, retries: 0, rejectedLines: 0 }
   let lastError: WriterStats['lastError']
+  let outage: Outage | undefined
+
+  function startOutage (prober: object): Outage {
+    let end!: () => void
+    const over = new Promise<void>((resolve) => { end = resolve })
+    const wake = new AbortController()
+    return { prober, over, wake, end: () => { wake.abort(); end() } }
+  }
+
+  /** InfluxDB answered (stored, or refused a line for what it is): whoever waits goes now. */
+  function answered (): void {
+    outage?.end()
+    outage = undefined
+  }
 
   function done (item: Item, rejection?: string): void {
     const { req } = item
@@ -152,22 +181,37 @@ export function createWriter (opts: WriterOptions): Writer {
   }
 
   async function retryLater (
-    attempt: number, lines: number,
+    me: object, attempt: number, lines: number,
     failure: { reason: FailureReason; message: string; status?: number; code?: string; retryAfterMs?: number }
   ): Promise<void> {
-    const delayMs = backoffMs(attempt, failure.retryAfterMs)
+    outage ??= startOutage(me)
+    const current = outage
+    const probing = current.prober === me
+    const delayMs = probing ? backoffMs(attempt, failure.retryAfterMs) : undefined
     counters.retries++
     const { retryAfterMs, ...err } = failure
     lastError = err
-    const fields = { ...err, retryAfterMs, attempt: attempt + 1, delayMs, lines }
+    const fields = probing
+      ? { ...err, retryAfterMs, attempt: attempt + 1, delayMs, lines }
+      : { ...err, retryAfterMs, attempt: attempt + 1, lines, waitingForProbe: true }
     if (failure.reason === 'config' || failure.reason === 'unexpected') log.error(fields, 'influx write failed; retrying')
     else log.warn(fields, 'influx write failed; retrying')
-    await Promise.race([sleep(delayMs, abort.signal), aborted])
+    if (delayMs === undefined) {
+      await Promise.race([current.over, aborted])
+      return
+    }
+    // The probe's backoff ends early when another write gets an answer meanwhile (or on close) —
+    // unless the server said when to come back (Retry-After): never sooner than it asked.
+    if (failure.retryAfterMs !== undefined) await Promise.race([sleep(delayMs, abort.signal), aborted])
+    else await Promise.race([sleep(delayMs, current.wake.signal), aborted, current.over])
   }
 
   /** Writes `items` until each is stored or rejected; returns early only when closed. */
   async function deliver (items: Item[]): Promise<void> {
     const body = items.map((i) => i.line).join('\n')
+    const me = {}
+    // During an outage only the probe talks to InfluxDB; otherwise the write goes out synchronously.
+    if (outage !== undefined) await Promise.race([outage.over, aborted])
     for (let attempt = 0; !abort.signal.aborted; attempt++) {
       counters.requests++
       let res: WriteResponse
@@ -176,16 +220,18 @@ export function createWriter (opts: WriterOptions): Writer {
       } catch (err) {
         const e = err as { message?: unknown; code?: unknown }
         const failure = { reason: 'network' as const, message: String(e?.message ?? err) }
-        await retryLater(attempt, items.length, typeof e?.code === 'string' ? { ...failure, code: e.code } : failure)
+        await retryLater(me, attempt, items.length, typeof e?.code === 'string' ? { ...failure, code: e.code } : failure)
         continue
       }
       if (res.status >= 200 && res.status < 300) {
+        answered()
         for (const item of items) done(item)
         return
       }
       // 400 (and 2.x's 422): something in the batch is bad. 413: the batch is too large. Either
       // way halve it; a single line that is still refused is refused for what it is.
       if (res.status === 400 || res.status === 422 || res.status === 413) {
+        answered()
         const [first] = items
         if (items.length === 1 && first !== undefined) {
           const error = errorText(res.status, res.body)
@@ -201,7 +247,7 @@ export function createWriter (opts: WriterOptions): Writer {
       }
       const reason = classify(res.status)
       const failure = { reason, status: res.status, message: errorText(res.status, res.body) }
-      await retryLater(attempt, items.length, res.retryAfterMs === undefined ? failure : { ...failure, retryAfterMs: res.retryAfterMs })
+      await retryLater(me, attempt, items.length, res.retryAfterMs === undefined ? failure : { ...failure, retryAfterMs: res.retryAfterMs })
     }
   }
 
@@ -259,6 +305,7 @@ export function createWriter (opts: WriterOptions): Writer {
         }
       }
       abort.abort()
+      answered() // ends the probe's backoff timer; everyone sees `aborted` and stops
       pending = []
       const err = new WriterClosedError('writer closed before the lines were written')
       for (const req of live) req.reject(err)
