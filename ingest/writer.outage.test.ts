@@ -3,7 +3,8 @@
 // on a real node (`--mode down`).
 import { describe, expect, it } from 'vitest'
 import { createWriter, WriterClosedError, type WriteResponse } from './writer.ts'
-import { captureLog, flush, lines, manualClient, manualSleep, ok, scriptedClient } from './writerTestKit.ts'
+import { InfluxNetworkError, InfluxTimeoutError } from '../influx/errors.ts'
+import { captureLog, flush, instantSleep as instantSleepKit, lines, manualClient, manualSleep, ok, scriptedClient } from './writerTestKit.ts'
 
 describe('outages: one probe, then everyone', () => {
   const unavailable: WriteResponse = { status: 503, body: '{"error":"unavailable"}' }
@@ -112,5 +113,62 @@ describe('outages: one probe, then everyone', () => {
     await expect(a).rejects.toThrow(WriterClosedError)
     await expect(b).rejects.toThrow(WriterClosedError)
     expect(w.stats()).toMatchObject({ inFlight: 0 })
+  })
+})
+
+describe('outages where InfluxDB does not answer at all', () => {
+  it('the probe asks /ping, at most every probeMs, and resends the batch only once InfluxDB answers', async () => {
+    let up = false
+    const pings: boolean[] = []
+    const client = {
+      ...scriptedClient(() => (up ? ok : new InfluxNetworkError('influx write failed: fetch failed (ECONNREFUSED)'))),
+      ping: async () => { pings.push(up); return up }
+    }
+    const s = manualSleep()
+    const w = createWriter({ client, log: captureLog().log, sleep: s.sleep, random: () => 0.999, retry: { initialMs: 100, maxMs: 10_000, probeMs: 1000 } })
+    let acked = false
+    const p = w.write(lines(3)).then(() => { acked = true })
+    for (let i = 0; i < 7; i++) {
+      await flush()
+      s.waits[i]!.end()
+    }
+    await flush()
+    expect(client.calls).toHaveLength(1) // the batch was not sent again while nothing answered
+    expect(pings).toEqual([false, false, false, false, false, false, false])
+    expect(s.waits.map((x) => x.ms)).toEqual([99, 199, 399, 799, 999, 999, 999, 999])
+    expect(acked).toBe(false)
+    up = true
+    s.waits[7]!.end()
+    await p
+    expect(client.calls).toHaveLength(2)
+    expect(w.stats()).toMatchObject({ lines: 3, requests: 2, probes: 8, inFlight: 0 })
+  })
+
+  it('a timeout is not probed with /ping: the batch waits out its backoff (InfluxDB may be busy with it)', async () => {
+    const pings: number[] = []
+    let calls = 0
+    const client = {
+      write: async (): Promise<WriteResponse> => {
+        if (calls++ === 0) throw new InfluxTimeoutError('influx write timed out after 10000 ms')
+        return ok
+      },
+      ping: async () => { pings.push(1); return true }
+    }
+    const s = instantSleepKit()
+    const w = createWriter({ client, log: captureLog().log, sleep: s.sleep, random: () => 0.5 })
+    await expect(w.write(lines(1))).resolves.toEqual({ rejected: [] })
+    expect(pings).toHaveLength(0)
+    expect(s.waits).toEqual([50])
+  })
+
+  it('an HTTP error is an answer: no ping, the batch itself is retried with the full backoff', async () => {
+    const pings: number[] = []
+    const answers: WriteResponse[] = [{ status: 503, body: '' }, { status: 503, body: '' }, ok]
+    const client = { ...scriptedClient((_l, i) => answers[i]!), ping: async () => { pings.push(1); return true } }
+    const s = instantSleepKit()
+    const w = createWriter({ client, log: captureLog().log, sleep: s.sleep, random: () => 0.5, retry: { probeMs: 1 } })
+    await expect(w.write(lines(1))).resolves.toEqual({ rejected: [] })
+    expect(pings).toHaveLength(0)
+    expect(s.waits).toEqual([50, 100])
   })
 })

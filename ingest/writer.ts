@@ -29,6 +29,8 @@ export interface WriteResponse {
 /** What the writer needs of influx/client.ts: throws only when no HTTP answer arrived. */
 export interface WriteClient {
   write(body: string): Promise<WriteResponse>
+  /** GET /ping: true when InfluxDB answers. When given, an outage without answers is probed with it. */
+  ping?(): Promise<boolean>
 }
 
 export type WriterLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>
@@ -38,7 +40,9 @@ export interface WriterOptions {
   readonly log: WriterLog
   readonly maxBatchLines?: number
   readonly maxInFlight?: number
-  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number }
+  /** probeMs caps the interval between pings while InfluxDB does not answer at all (default 1 s):
+   *  a ping is a few bytes, so it may come far more often than a resent batch. */
+  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number; readonly probeMs?: number }
   /** close() waits this long for accepted lines to be written before giving up on them. */
   readonly closeTimeoutMs?: number
   /** Waits `ms`; may end early when `signal` aborts (close). Defaults to a real timer. */
@@ -58,6 +62,8 @@ export interface WriterStats {
   readonly lines: number
   /** Failed writes that were (or are being) retried after a backoff. */
   readonly retries: number
+  /** Pings sent while InfluxDB did not answer. */
+  readonly probes: number
   readonly rejectedLines: number
   readonly inFlight: number
   readonly pendingLines: number
@@ -132,6 +138,7 @@ export function createWriter (opts: WriterOptions): Writer {
   } = opts
   const initialMs = opts.retry?.initialMs ?? 100
   const maxMs = opts.retry?.maxMs ?? 10_000
+  const probeMs = opts.retry?.probeMs ?? 1000
   if (!(maxBatchLines >= 1) || !(maxInFlight >= 1)) throw new RangeError('maxBatchLines and maxInFlight must be ≥ 1')
 
   let pending: Item[] = []
@@ -141,7 +148,7 @@ export function createWriter (opts: WriterOptions): Writer {
   let closing: Promise<void> | undefined
   const abort = new AbortController()
   const aborted = new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }))
-  const counters = { batches: 0, requests: 0, lines: 0, retries: 0, rejectedLines: 0 }
+  const counters = { batches: 0, requests: 0, lines: 0, retries: 0, probes: 0, rejectedLines: 0 }
   let lastError: WriterStats['lastError']
   let outage: Outage | undefined
 
@@ -200,10 +207,31 @@ export function createWriter (opts: WriterOptions): Writer {
       await Promise.race([current.over, aborted])
       return
     }
+    // Refused or reset: nothing is listening, and /ping says when something is again. A timeout is
+    // not probed this way: a busy InfluxDB answers /ping at once while it still chews on the write,
+    // so the batch waits out its backoff rather than coming back sooner.
+    if (failure.reason === 'network' && failure.code !== 'INFLUX_E_TIMEOUT' && client.ping !== undefined) {
+      return await pingUntilAnswered(current, attempt)
+    }
     // The probe's backoff ends early when another write gets an answer meanwhile (or on close) —
     // unless the server said when to come back (Retry-After): never sooner than it asked.
     if (failure.retryAfterMs !== undefined) await Promise.race([sleep(delayMs, abort.signal), aborted])
     else await Promise.race([sleep(delayMs, current.wake.signal), aborted, current.over])
+  }
+
+  /** No HTTP answer at all (refused, reset): ask /ping until InfluxDB answers, rather
+   *  than resending the batch; full jitter capped at probeMs. */
+  async function pingUntilAnswered (current: Outage, attempt: number): Promise<void> {
+    const ping = client.ping!.bind(client)
+    for (let n = attempt; !abort.signal.aborted && outage === current; n++) {
+      const ms = Math.floor(random() * Math.min(probeMs, initialMs * 2 ** n))
+      await Promise.race([sleep(ms, current.wake.signal), aborted, current.over])
+      if (abort.signal.aborted || outage !== current) return
+      counters.probes++
+      const up = await Promise.race([ping(), current.over.then(() => true), aborted.then(() => false)])
+      if (up) return
+      log.debug({ probe: n + 1 }, 'influx ping unanswered')
+    }
   }
 
   /** Writes `items` until each is stored or rejected; returns early only when closed. */
