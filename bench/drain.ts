@@ -11,7 +11,7 @@
 // after `--warmup` s InfluxDB freezes for `--freeze` s (SIGSTOP of influxd; `--mode proxy`: the
 // proxy holds every request; `--mode down`: the proxy drops every connection), then is released;
 // the load goes on and the table shows acks/s until every message sent before the release is acked
-// (or `--max-drain` s pass).
+// (or `--max-drain` s pass). `--drop-at S` cuts every device's connection S s into the freeze.
 // Part "single": one device with `--single` messages queued: (a) a raw socket writing every PUBLISH
 // in one go, (b) mqtt.js publishing them while offline (its outgoing store), then connecting.
 //
@@ -47,6 +47,9 @@ const { values: a } = parseArgs({
     'max-drain': { type: 'string', default: '90' },
     mode: { type: 'string', default: 'sigstop' },
     keepalive: { type: 'string', default: '60' },
+    // Seconds into the freeze at which every device's TCP connection is cut (a cellular flap);
+    // mqtt.js reconnects and sends its unacknowledged messages again. Off by default.
+    'drop-at': { type: 'string' },
     single: { type: 'string', default: '10000' },
     'single-timeout': { type: 'string', default: '40' },
     bucket: { type: 'string', default: '5' },
@@ -137,6 +140,9 @@ async function drain (node: Node): Promise<Record<string, unknown>> {
   let next = 0
   let frozen = false
   let released = false
+  const dropAt = a['drop-at'] === undefined ? undefined : freezeAt + Number(a['drop-at']) * 1000
+  let dropped = false
+  let releaseAckedBase = 0
   const tick = setInterval(() => {
     const now = Date.now()
     if (!frozen && now >= freezeAt) {
@@ -145,8 +151,13 @@ async function drain (node: Node): Promise<Record<string, unknown>> {
       else if (a.mode === 'down') node.proxy.down()
       else process.kill(node.influxPid, 'SIGSTOP')
     }
+    if (dropAt !== undefined && !dropped && now >= dropAt) {
+      dropped = true
+      for (const c of clients) c.stream.destroy()
+    }
     if (frozen && !released && now >= releaseAt) {
       released = true
+      releaseAckedBase = preReleaseAcked
       if (a.mode === 'proxy' || a.mode === 'down') node.proxy.release()
       else process.kill(node.influxPid, 'SIGCONT')
     }
@@ -168,6 +179,8 @@ async function drain (node: Node): Promise<Record<string, unknown>> {
   }, 20)
   while (Date.now() < deadline && !(released && preReleaseAcked === preRelease)) await sleep(200)
   if (released && preReleaseAcked === preRelease) drainedAt ??= Date.now()
+  const drainedInS = ((drainedAt ?? Date.now()) - releaseAt) / 1000
+  const drainRate = Math.round((preReleaseAcked - releaseAckedBase) / drainedInS)
   clearInterval(tick)
   // Let the post-release tail settle briefly, then cut the clients.
   const tailDeadline = Date.now() + 5000
@@ -197,7 +210,7 @@ async function drain (node: Node): Promise<Record<string, unknown>> {
     devices, rate, freezeS: num('freeze'), mode: a.mode, keepaliveS: num('keepalive'),
     firstStoredAfterReleaseMs: firstStored === undefined ? undefined : firstStored.end! - releaseAt,
     outageWrites: outage.length, outageLinesSent: outage.reduce((t, e) => t + e.lines, 0),
-    backlogAtRelease, drainS, drainRate: drainS === undefined ? undefined : +(backlogAtRelease / drainS).toFixed(0),
+    backlogAtRelease, drainS, drainRate,
     undrained: preRelease - preReleaseAcked, sent, acked, ...events,
     keepaliveTimeouts: node.probe.keepaliveTimeouts, clientDisconnects: node.probe.clientDisconnects, rows
   }
@@ -233,7 +246,7 @@ async function singleRaw (node: Node, n: number): Promise<Record<string, unknown
     messages: n, acked: acks, seconds: +s.toFixed(2), ackPerS: Math.round(acks / s), chunks: chunks.length,
     packetsPerChunk: chunks.length === 0 ? 0 : Math.round(packets / chunks.length),
     maxPacketsPerChunk: Math.max(0, ...chunks.map((c) => c.packets)),
-    ackLatencyP50Ms: ackMs[Math.floor(ackMs.length / 2)] ?? NaN, ackLatencyP99Ms: ackMs[Math.floor(ackMs.length * 0.99)] ?? NaN
+    ackLatencyP50Ms: Math.round(ackMs[Math.floor(ackMs.length / 2)] ?? NaN), ackLatencyP99Ms: Math.round(ackMs[Math.floor(ackMs.length * 0.99)] ?? NaN)
   }
 }
 
@@ -252,7 +265,7 @@ async function singleMqttjs (node: Node, n: number): Promise<Record<string, unkn
   const s = ((acks === n ? lastAckAt : Date.now()) - t0) / 1000
   return {
     messages: n, acked: acks, seconds: +s.toFixed(2), ackPerS: Math.round(acks / s),
-    ackLatencyP50Ms: ackMs[Math.floor(ackMs.length / 2)] ?? NaN, ackLatencyP99Ms: ackMs[Math.floor(ackMs.length * 0.99)] ?? NaN
+    ackLatencyP50Ms: Math.round(ackMs[Math.floor(ackMs.length / 2)] ?? NaN), ackLatencyP99Ms: Math.round(ackMs[Math.floor(ackMs.length * 0.99)] ?? NaN)
   }
 }
 
