@@ -14,6 +14,8 @@
 // (or `--max-drain` s pass). `--drop-at S` cuts every device's connection S s into the freeze.
 // Part "single": one device with `--single` messages queued: (a) a raw socket writing every PUBLISH
 // in one go, (b) mqtt.js publishing them while offline (its outgoing store), then connecting.
+// Part "tcp" (bench/pubackSplit.ts): mqtt.js store replay against a minimal acker, PUBACK written
+// in one or two writes, with and without TCP_NODELAY — no broker, no InfluxDB.
 //
 // What it records besides acks: each InfluxDB write (lines, latency, status) at the proxy, the
 // writer's retry log lines (delayMs), aedes' packets per parsed chunk and the authorizePublish
@@ -35,6 +37,7 @@ import { parseConfig } from '../lib/config.ts'
 import { saveRegistry } from '../registry/load.ts'
 import { generateToken, hashToken } from '../registry/tokens.ts'
 import { testRegistry } from '../test/fixtures/registry.ts'
+import { pubackSplit } from './pubackSplit.ts'
 import { instrumentBroker, startRecordingProxy, summarise, type Probe } from './drainProbe.ts'
 
 const { values: a } = parseArgs({
@@ -270,15 +273,24 @@ async function singleMqttjs (node: Node, n: number): Promise<Record<string, unkn
 }
 
 const out: Record<string, unknown> = { at: new Date().toISOString(), node: process.version, cpus: os.cpus().length, args: a }
-const node = await startNode(num('devices'))
+if (!a.only || a.only === 'tcp') {
+  const rows = []
+  for (const split of [false, true]) {
+    for (const noDelay of [false, true]) rows.push(await pubackSplit({ messages: 300, delayMs: 5, split, noDelay, timeoutMs: 20_000 }))
+  }
+  out.tcp = rows
+  console.log('\nmqtt.js store replay (one message per PUBACK) against a minimal acker answering after 5 ms')
+  console.table(rows)
+}
+const node = a.only === 'tcp' ? undefined : await startNode(num('devices'))
 try {
-  if (!a.only || a.only === 'single') {
+  if (node !== undefined && (!a.only || a.only === 'single')) {
     out.singleRaw = await singleRaw(node, num('single'))
     out.singleMqttjs = await singleMqttjs(node, num('single'))
     console.log('\none device, queued messages')
     console.table({ 'raw socket, all PUBLISH in one write': out.singleRaw, 'mqtt.js offline store, then connect': out.singleMqttjs })
   }
-  if (!a.only || a.only === 'drain') {
+  if (node !== undefined && (!a.only || a.only === 'drain')) {
     node.proxy.log.length = 0
     const d = await drain(node)
     out.drain = d
@@ -288,7 +300,7 @@ try {
     console.table(head)
   }
 } finally {
-  await node.stop()
+  await node?.stop()
 }
 await mkdir(a.out!, { recursive: true })
 const file = path.join(a.out!, 'drain.json')
