@@ -9,8 +9,9 @@
 // time) makes a rewrite overwrite itself (design.md decision 4).
 //
 // An outage is probed by one batch at a time (half-open, as a circuit breaker does): the first batch
-// to fail backs off and retries; every other batch, and every batch formed meanwhile, waits for that
-// probe instead of sleeping out a backoff of its own. The first answer from InfluxDB — from the probe
+// to fail backs off and retries (when nothing answers at all, it asks GET /ping, at most every
+// probeMs, and resends only once InfluxDB answers); every other batch, and every batch formed
+// meanwhile, waits for that probe instead of sleeping out a backoff of its own. The first answer from InfluxDB — from the probe
 // or from a write already in flight — ends the outage, wakes the probe if it is still backing off,
 // and sends everyone at once. Without this, two batches sleeping up to maxMs each held every ack for
 // seconds after InfluxDB was back, and a frozen InfluxDB got a copy of each batch per timeout.
