@@ -37,8 +37,8 @@ import { parseConfig } from '../lib/config.ts'
 import { saveRegistry } from '../registry/load.ts'
 import { generateToken, hashToken } from '../registry/tokens.ts'
 import { testRegistry } from '../test/fixtures/registry.ts'
-import { pubackSplit } from './pubackSplit.ts'
-import { instrumentBroker, startRecordingProxy, summarise, type Probe } from './drainProbe.ts'
+import { pubackSplit } from './drain/pubackSplit.ts'
+import { instrumentBroker, startRecordingProxy, summarise, type Probe } from './drain/probe.ts'
 
 const { values: a } = parseArgs({
   options: {

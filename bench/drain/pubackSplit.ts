@@ -34,7 +34,6 @@ export async function pubackSplit (o: { messages: number; delayMs: number; split
   while (acks < o.messages && Date.now() - t0 < o.timeoutMs) await new Promise((r) => setTimeout(r, 10))
   const s = (Date.now() - t0) / 1000
   await c.endAsync(true)
-  srv.closeAllConnections?.()
   await new Promise((r) => srv.close(r))
   return { pubackWrites: o.split ? 2 : 1, noDelay: o.noDelay, ackDelayMs: o.delayMs, acked: acks, seconds: +s.toFixed(2), ackPerS: Math.round(acks / s) }
 }
