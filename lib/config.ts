@@ -42,6 +42,9 @@ export const ConfigEnv = z.object({
   QINGYUN_MAX_CLIENT_ID_LENGTH: positiveInt.max(65535).default(128),
   QINGYUN_TS_MAX_FUTURE_MS: positiveInt.default(10 * 60_000),
   QINGYUN_TS_MAX_AGE_MS: positiveInt.default(30 * 86_400_000),
+  // Valid v1 payloads nest 2 deep (a batch of flat objects); the cap keeps every parser and
+  // validator far from the stack limit on hostile input (ingest/decode.ts).
+  QINGYUN_MAX_JSON_DEPTH: positiveInt.min(2).max(256).default(32),
   QINGYUN_WRITER_MAX_BATCH_LINES: positiveInt.default(5000),
   QINGYUN_WRITER_MAX_IN_FLIGHT: positiveInt.max(64).default(2),
   QINGYUN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
@@ -72,6 +75,7 @@ export interface Config {
     readonly maxClientIdLength: number
     readonly tsMaxFutureMs: number
     readonly tsMaxAgeMs: number
+    readonly maxJsonDepth: number
   }
   readonly writer: { readonly maxBatchLines: number; readonly maxInFlight: number }
   readonly logLevel: z.infer<typeof ConfigEnv>['QINGYUN_LOG_LEVEL']
@@ -138,7 +142,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       maxTopicLevels: e.QINGYUN_MAX_TOPIC_LEVELS,
       maxClientIdLength: e.QINGYUN_MAX_CLIENT_ID_LENGTH,
       tsMaxFutureMs: e.QINGYUN_TS_MAX_FUTURE_MS,
-      tsMaxAgeMs: e.QINGYUN_TS_MAX_AGE_MS
+      tsMaxAgeMs: e.QINGYUN_TS_MAX_AGE_MS,
+      maxJsonDepth: e.QINGYUN_MAX_JSON_DEPTH
     },
     writer: { maxBatchLines: e.QINGYUN_WRITER_MAX_BATCH_LINES, maxInFlight: e.QINGYUN_WRITER_MAX_IN_FLIGHT },
     logLevel: e.QINGYUN_LOG_LEVEL

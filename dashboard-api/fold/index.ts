@@ -3,6 +3,7 @@
 // given: no I/O, no clock.
 import type { Fact } from '../../contracts/facts.ts'
 import { addDays, startOfLocalDay } from '../../lib/time.ts'
+import { foldConflict } from './conflict.ts'
 import { foldDuplicate } from './duplicate.ts'
 import { foldFill, lowerBound } from './fill.ts'
 import { foldPosition } from './position.ts'
@@ -24,7 +25,8 @@ const folds: FoldOf = {
   position: foldPosition,
   status: foldStatus,
   rejection: foldRejection,
-  duplicate: foldDuplicate
+  duplicate: foldDuplicate,
+  conflict: foldConflict
 }
 
 export function foldFact(state: FoldState, fact: Fact, ctx: FoldContext): FoldResult {

@@ -5,6 +5,7 @@
 // The fold functions mutate this state in place and are otherwise pure: no I/O, no clock
 // (time comes from the facts; views take `now`).
 import type { Material } from '../../contracts/device/weighing.ts'
+import type { ConflictFact } from '../../contracts/facts.ts'
 import type { RejectionCode } from '../../contracts/rejection.ts'
 import type { ResolvedRules, Zone } from '../../contracts/registry.ts'
 import { addDays, localDate, startOfLocalDay } from '../../lib/time.ts'
@@ -41,6 +42,8 @@ export interface DeviceDay {
   accepted: number
   late: number
   duplicates: number
+  /** Data points rewritten with other content (last write wins; see fold/conflict.ts). */
+  conflicts: number
   readonly rejected: Partial<Record<RejectionCode, number>>
   /** seq of accepted data (their identity when they carry one). */
   readonly acceptedSeqs: IntervalSet
@@ -51,6 +54,9 @@ export interface DeviceDay {
   readonly keys: Map<string, boolean>
   readonly rejectionKeys: Set<string>
   readonly duplicateKeys: Set<string>
+  readonly conflictKeys: Set<string>
+  /** The first conflicts of the day (bounded, fold/conflict.ts). */
+  readonly conflictList: ConflictFact[]
 }
 
 export interface DayState {
@@ -182,9 +188,9 @@ export function deviceDay(d: DayState, deviceId: string): DeviceDay {
   let s = d.devices.get(deviceId)
   if (!s) {
     s = {
-      accepted: 0, late: 0, duplicates: 0, rejected: {},
+      accepted: 0, late: 0, duplicates: 0, conflicts: 0, rejected: {},
       acceptedSeqs: createIntervalSet(), lateSeqs: createIntervalSet(), allSeqs: createIntervalSet(),
-      keys: new Map(), rejectionKeys: new Set(), duplicateKeys: new Set()
+      keys: new Map(), rejectionKeys: new Set(), duplicateKeys: new Set(), conflictKeys: new Set(), conflictList: []
     }
     d.devices.set(deviceId, s)
   }
