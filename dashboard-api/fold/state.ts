@@ -65,6 +65,8 @@ export interface DayState {
   readonly end: number
   readonly sites: Map<string, SiteDay>
   readonly devices: Map<string, DeviceDay>
+  /** Net kg of each ticket folded on this day (device|ticket identity), so a rewrite can replace it. */
+  readonly ticketKg: Map<string, number>
 }
 
 export interface Reading {
@@ -125,8 +127,8 @@ export interface FoldState {
   readonly openingKg: Map<string, number>
   /** Recovered recyclables (outbound of sorting centres) from the first of the month to today's midnight. */
   readonly mtdBeforeKg: Map<Material, number>
-  /** Ticket identities of earlier days seen live (a late ticket moves the opening once). */
-  readonly pastTickets: Set<string>
+  /** Ticket identities of earlier days seen live, with their net kg (a late ticket moves the opening once, a rewrite by the difference). */
+  readonly pastTickets: Map<string, number>
   /** Inbound tickets of the last hour (any day): identity → [ts, kg]. */
   readonly recentIn: Map<string, [number, number]>
   readonly bins: Map<string, BinState>
@@ -137,7 +139,7 @@ export interface FoldState {
 }
 
 export function createDayState(day: string, tz: string): DayState {
-  return { day, start: startOfLocalDay(day, tz), end: startOfLocalDay(addDays(day, 1), tz), sites: new Map(), devices: new Map() }
+  return { day, start: startOfLocalDay(day, tz), end: startOfLocalDay(addDays(day, 1), tz), sites: new Map(), devices: new Map(), ticketKg: new Map() }
 }
 
 export function createFoldState(day: string, tz: string): FoldState {
@@ -149,7 +151,7 @@ export function createFoldState(day: string, tz: string): FoldState {
     days: new Map([[day, d]]),
     openingKg: new Map(),
     mtdBeforeKg: new Map(),
-    pastTickets: new Set(),
+    pastTickets: new Map(),
     recentIn: new Map(),
     bins: new Map(),
     vehicles: new Map(),
