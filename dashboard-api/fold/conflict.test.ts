@@ -51,7 +51,7 @@ function folded(day: string, facts: readonly Fact[]): FoldState {
 
 /** Every view the fold feeds, without the counts that exist only live (conflicts). */
 function views(s: FoldState, now: number) {
-  const rows = completenessRows(s.days.get(s.day), s.day, 'device', registry).map(({ conflicts: _c, duplicates: _d, ...r }) => r)
+  const rows = completenessRows(s.days.get(s.day), s.day, 'device', registry).map(({ conflicts: _c, conflictDetails: _l, duplicates: _d, ...r }) => r)
   return {
     sites: registry.sites.map((site) => siteToday(s, site, now)),
     hourly: registry.sites.map((site) => siteHourlyToday(s, site.id)),
