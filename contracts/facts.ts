@@ -88,7 +88,7 @@ export type RejectionFact = z.infer<typeof RejectionFact>
 /**
  * A data point whose identity (measurement + tags + time) ingest had already committed
  * recently: InfluxDB overwrote the point, so this record is what keeps the retransmission
- * countable after a restart (issue 3, completeness). The data fact itself is committed too.
+ * countable after a restart (the completeness report). The data fact itself is committed too.
  */
 export const DuplicateFact = z.object({
   kind: z.literal('duplicate'),
@@ -131,7 +131,9 @@ export const ConflictFact = z.object({
 })
 export type ConflictFact = z.infer<typeof ConflictFact>
 
-export const Fact = z.discriminatedUnion('kind', [WeighingFact, FillFact, PositionFact, StatusFact, RejectionFact, DuplicateFact, ConflictFact])
+export const Fact = z.discriminatedUnion('kind', [
+  WeighingFact, FillFact, PositionFact, StatusFact, RejectionFact, DuplicateFact, ConflictFact
+])
 export type Fact = z.infer<typeof Fact>
 
 export const FactsMessage = z.object({ v: z.literal(1), facts: z.array(Fact) })

@@ -36,7 +36,11 @@ export function jsonDepthExceeds(bytes: Uint8Array, limit: number): boolean {
 }
 
 /** Bytes → the objects a payload carries: one object, or an array of 1..500 (wire contract v1). */
-export function splitPayload(payload: Uint8Array, maxPayloadBytes: number, maxJsonDepth = DEFAULT_MAX_JSON_DEPTH): Split {
+export function splitPayload(
+  payload: Uint8Array,
+  maxPayloadBytes: number,
+  maxJsonDepth = DEFAULT_MAX_JSON_DEPTH
+): Split {
   if (payload.length > maxPayloadBytes) {
     return { ok: false, code: 'INGEST_E_TOO_LARGE', message: `payload is ${payload.length} bytes; the limit is ${maxPayloadBytes}` }
   }
@@ -47,7 +51,8 @@ export function splitPayload(payload: Uint8Array, maxPayloadBytes: number, maxJs
     return { ok: false, code: 'INGEST_E_JSON', message: 'payload is not valid UTF-8' }
   }
   if (jsonDepthExceeds(payload, maxJsonDepth)) {
-    return { ok: false, code: 'INGEST_E_JSON', message: `payload nests arrays/objects deeper than the depth limit; the limit is ${maxJsonDepth}` }
+    const message = `payload nests arrays/objects deeper than the depth limit; the limit is ${maxJsonDepth}`
+    return { ok: false, code: 'INGEST_E_JSON', message }
   }
   let json: unknown
   try {

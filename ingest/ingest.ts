@@ -45,7 +45,9 @@ export interface Ingest {
 
 export function createIngest(deps: IngestDeps): Ingest {
   const { sink, registry, limits, log } = deps
-  const stats: IngestStats = { messages: 0, accepted: 0, rejected: {}, lostRejectionRecords: 0, duplicates: 0, conflicts: 0 }
+  const stats: IngestStats = {
+    messages: 0, accepted: 0, rejected: {}, lostRejectionRecords: 0, duplicates: 0, conflicts: 0
+  }
   const repeatCache = deps.duplicates ?? createDuplicateCache()
 
   /** Writes lines; returns the indexes the store refused, with its reason. */
@@ -56,20 +58,30 @@ export function createIngest(deps: IngestDeps): Ingest {
   }
 
   /** Data points committed again: a `duplicate` (same content) or `conflict` (other content) record each. */
-  async function recordRepeats(msg: Inbound, items: { fact: Fact; line: string }[]): Promise<(DuplicateFact | ConflictFact)[]> {
+  async function recordRepeats(
+    msg: Inbound,
+    items: { fact: Fact; line: string }[]
+  ): Promise<(DuplicateFact | ConflictFact)[]> {
     const { duplicates, conflicts } = repeatCache.committed(items, msg.recvMs)
     const repeats = [...duplicates, ...conflicts]
     const lines = repeats.flatMap((f) => lineOf(f) ?? [])
-    if (lines.length < repeats.length) log.error({ deviceId: msg.deviceId }, 'duplicate/conflict record not representable in line protocol')
+    if (lines.length < repeats.length) {
+      log.error({ deviceId: msg.deviceId }, 'duplicate/conflict record not representable in line protocol')
+    }
     const kept = repeats.filter((f) => lineOf(f) !== undefined)
     const refused = await write(lines)
-    if (refused.size > 0) log.error({ deviceId: msg.deviceId, count: refused.size }, 'duplicate/conflict records refused by InfluxDB')
+    if (refused.size > 0) {
+      log.error({ deviceId: msg.deviceId, count: refused.size }, 'duplicate/conflict records refused by InfluxDB')
+    }
     const durable = kept.filter((_, i) => !refused.has(i))
     for (const f of durable) {
       if (f.kind === 'duplicate') stats.duplicates++
       else stats.conflicts++
     }
-    if (conflicts.length > 0) log.warn({ deviceId: msg.deviceId, count: conflicts.length, first: conflicts[0] }, 'data point rewritten with other content (conflict recorded)')
+    if (conflicts.length > 0) {
+      const first = conflicts[0]
+      log.warn({ deviceId: msg.deviceId, count: conflicts.length, first }, 'data point rewritten with other content (conflict recorded)')
+    }
     return durable
   }
 
@@ -129,7 +141,10 @@ export function createIngest(deps: IngestDeps): Ingest {
     // Everything is durable now: the listeners' trouble is theirs, never the device's ack.
     const facts: Fact[] = [...committed.map((c) => c.fact), ...durable.map((r) => r.fact), ...repeats]
     if (facts.length > 0) guard('onCommitted', () => deps.onCommitted(facts, msg))
-    if (rejected.length > 0) guard('onRejected', () => deps.onRejected(msg.deviceId, summariseRejections(rejected, processed.objects, msg)))
+    if (rejected.length > 0) {
+      const notice = summariseRejections(rejected, processed.objects, msg)
+      guard('onRejected', () => deps.onRejected(msg.deviceId, notice))
+    }
   }
 
   /** processMessage never throws by construction; this is the last line of defence if it does. */

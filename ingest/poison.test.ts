@@ -10,8 +10,8 @@ import type { Inbound, Limits, RegistryLookup } from './types.ts'
 
 // Poison messages: inputs that used to throw out of processMessage/handle, so the broker
 // closed the connection without an ack, the device resent them after every reconnect and
-// nothing it sent afterwards was ever stored (docs/architecture.md, "bad input never stops
-// the line").
+// nothing it sent afterwards was ever stored (README, "Bad input is acknowledged and accounted
+// for").
 
 const registry = lookup(testRegistry().registry)
 const limits: Limits = { maxPayloadBytes: 256 * 1024, tsMaxFutureMs: 10 * 60_000, tsMaxAgeMs: 30 * 86_400_000 }

@@ -48,7 +48,9 @@ export function processMessage(msg: Inbound, registry: RegistryLookup, limits: L
   let device: Device | undefined
   try {
     device = registry.device(msg.deviceId)
-    if (!device || !device.enabled) return whole('INGEST_E_DEVICE', `device ${msg.deviceId} is not registered or is disabled`)
+    if (!device || !device.enabled) {
+      return whole('INGEST_E_DEVICE', `device ${msg.deviceId} is not registered or is disabled`)
+    }
     split = splitPayload(msg.payload, limits.maxPayloadBytes, limits.maxJsonDepth)
   } catch (err) {
     return whole('INGEST_E_INTERNAL', internalError(err))
@@ -79,10 +81,13 @@ export function processMessage(msg: Inbound, registry: RegistryLookup, limits: L
   return { accepted, rejected, objects: split.items.length }
 }
 
-type Reject = (code: RejectionCode, error: string, extra: Partial<RejectionFact> & { issues?: Issue[]; ticketId?: string }, excerpt: string) => Rejected
+type Extra = Partial<RejectionFact> & { issues?: Issue[]; ticketId?: string }
+type Reject = (code: RejectionCode, error: string, extra: Extra, excerpt: string) => Rejected
 type Echo = { seq?: number; ticketId?: string; ts?: number }
 
-function processObject(msg: Inbound, item: unknown, index: number | undefined, device: Device, registry: RegistryLookup, limits: Limits, reject: Reject): Fact | Rejected {
+function processObject(
+  msg: Inbound, item: unknown, index: number | undefined, device: Device, registry: RegistryLookup, limits: Limits, reject: Reject
+): Fact | Rejected {
   const decoder = decoders[msg.kind]
   const echo = readableEcho(item, msg.recvMs, limits)
   const excerpt = (): string => safeExcerpt(item)
@@ -122,10 +127,13 @@ export function tsRangeError(ts: number, recvMs: number, limits: Limits): string
 
 /** ECMAScript dates span ±8.64e15 ms around the epoch; `new Date(x).toISOString()` throws beyond. */
 const MAX_DATE_MS = 8_640_000_000_000_000
-const iso = (ms: number): string => (Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : `${ms} ms since the epoch`)
+const iso = (ms: number): string =>
+  Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : `${ms} ms since the epoch`
 
-const internalError = (err: unknown): string =>
-  `ingest failed on this input (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}); it is kept as a rejection record`.slice(0, 500)
+const internalError = (err: unknown): string => {
+  const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+  return `ingest failed on this input (${why}); it is kept as a rejection record`.slice(0, 500)
+}
 
 function safeExcerpt(item: unknown): string {
   try {

@@ -24,7 +24,10 @@ function counts(dd: DeviceDay | undefined): Counts {
   if (!dd) return { accepted: 0, rejected: {}, rejectedTotal: 0, duplicates: 0, conflicts: 0, late: 0, missing: 0 }
   const rejected = { ...dd.rejected }
   const rejectedTotal = Object.values(rejected).reduce<number>((a, b) => a + (b ?? 0), 0)
-  return { accepted: dd.accepted, rejected, rejectedTotal, duplicates: dd.duplicates, conflicts: dd.conflicts, late: dd.late, missing: dd.allSeqs.gaps() }
+  return {
+    accepted: dd.accepted, rejected, rejectedTotal, duplicates: dd.duplicates, conflicts: dd.conflicts,
+    late: dd.late, missing: dd.allSeqs.gaps()
+  }
 }
 
 function sum(a: Counts, b: Counts): Counts {
@@ -50,7 +53,10 @@ export function completenessRows(d: DayState | undefined, day: string, by: 'devi
   const ids = new Set(registry.devices.map((x) => x.id))
   for (const id of d?.devices.keys() ?? []) ids.add(id)
   if (by === 'device') {
-    return [...ids].sort().map((key) => ({ day, key, by, ...counts(d?.devices.get(key)), ...conflictDetails(d?.devices.get(key)) }))
+    return [...ids].sort().map((key) => {
+      const dd = d?.devices.get(key)
+      return { day, key, by, ...counts(dd), ...conflictDetails(dd) }
+    })
   }
   return registry.sites.map((site) => {
     let c = counts(undefined)

@@ -127,7 +127,10 @@ export interface FoldState {
   readonly openingKg: Map<string, number>
   /** Recovered recyclables (outbound of sorting centres) from the first of the month to today's midnight. */
   readonly mtdBeforeKg: Map<Material, number>
-  /** Ticket identities of earlier days seen live, with their net kg (a late ticket moves the opening once, a rewrite by the difference). */
+  /**
+   * Ticket identities of earlier days seen live, with their net kg: a late ticket moves the
+   * opening once, and a rewrite of it by the difference.
+   */
   readonly pastTickets: Map<string, number>
   /** Inbound tickets of the last hour (any day): identity → [ts, kg]. */
   readonly recentIn: Map<string, [number, number]>
@@ -139,7 +142,8 @@ export interface FoldState {
 }
 
 export function createDayState(day: string, tz: string): DayState {
-  return { day, start: startOfLocalDay(day, tz), end: startOfLocalDay(addDays(day, 1), tz), sites: new Map(), devices: new Map(), ticketKg: new Map() }
+  const end = startOfLocalDay(addDays(day, 1), tz)
+  return { day, start: startOfLocalDay(day, tz), end, sites: new Map(), devices: new Map(), ticketKg: new Map() }
 }
 
 export function createFoldState(day: string, tz: string): FoldState {

@@ -13,14 +13,15 @@ const RECENT_MS = HOUR_MS
  * replaces the earlier one, as the store does (last write wins by point identity). The event
  * time stays last: rollover() reads it back to expire old identities.
  */
-export const ticketKey = (f: Pick<WeighingFact, 'ticketId' | 'direction' | 'stream' | 'material' | 'siteId' | 'ts'>): string =>
+type TicketIdentity = Pick<WeighingFact, 'ticketId' | 'direction' | 'stream' | 'material' | 'siteId' | 'ts'>
+export const ticketKey = (f: TicketIdentity): string =>
   `w|${f.ticketId}|${f.siteId}|${f.direction}|${f.stream}|${f.material ?? ''}|${f.ts}`
 
 const add = <K>(m: Map<K, number>, k: K, v: number): void => {
   m.set(k, (m.get(k) ?? 0) + v)
 }
 
-/** Recovered recyclables: outbound recyclable tickets of sorting centres (design.md). */
+/** Recovered recyclables: outbound recyclable tickets of sorting centres. */
 export const isRecovered = (f: Pick<WeighingFact, 'stream' | 'direction' | 'siteType'>): boolean =>
   f.stream === 'recyclable' && f.direction === 'out' && f.siteType === 'sorting'
 
@@ -56,14 +57,18 @@ export function foldWeighing(state: FoldState, f: WeighingFact, ctx: FoldContext
     state.pastTickets.set(key, f.netKg)
     const delta = f.netKg - (before ?? 0)
     add(state.openingKg, f.siteId, f.direction === 'in' ? delta : -delta)
-    if (isRecovered(f) && f.material !== undefined && f.ts >= monthStart(state, ctx)) add(state.mtdBeforeKg, f.material, delta)
+    if (isRecovered(f) && f.material !== undefined && f.ts >= monthStart(state, ctx)) {
+      add(state.mtdBeforeKg, f.material, delta)
+    }
     return { changes: [{ channel: 'site', siteId: f.siteId }, { channel: 'city' }], pastDay: true }
   }
   const fresh = noteAccepted(deviceDay(d, f.deviceId), ticketKey(f), f.seq, f.ts, f.recvMs, ctx.rules.lateAfterMs)
   countRate(state, f.deviceId, f.recvMs, true)
   const before = d.ticketKg.get(key)
   d.ticketKg.set(key, f.netKg)
-  if (!fresh && (before === undefined || before === f.netKg)) return { changes: [{ channel: 'device', deviceId: f.deviceId }] }
+  if (!fresh && (before === undefined || before === f.netKg)) {
+    return { changes: [{ channel: 'device', deviceId: f.deviceId }] }
+  }
   const s = siteDay(d, f.siteId)
   s.siteType = f.siteType
   const hour = Math.min(23, Math.max(0, Math.floor((f.ts - d.start) / HOUR_MS)))

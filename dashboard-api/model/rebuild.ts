@@ -59,8 +59,14 @@ export const monthStartOf = (day: string, tz: string): number => startOfLocalDay
  * hour of points at a time and queries the next hour while the caller folds this one, so a busy
  * day (1.5 M points) is never held in memory at once.
  */
-export async function* readFactChunks(influx: InfluxClient, fromMs: number, toMs: number, measurements: readonly Measurement[] = [...DATA_MEASUREMENTS, ...REPEAT_MEASUREMENTS]): AsyncGenerator<Fact[]> {
-  const isRepeat = (m: Measurement): m is (typeof REPEAT_MEASUREMENTS)[number] => (REPEAT_MEASUREMENTS as readonly Measurement[]).includes(m)
+export async function* readFactChunks(
+  influx: InfluxClient,
+  fromMs: number,
+  toMs: number,
+  measurements: readonly Measurement[] = [...DATA_MEASUREMENTS, ...REPEAT_MEASUREMENTS]
+): AsyncGenerator<Fact[]> {
+  const isRepeat = (m: Measurement): m is (typeof REPEAT_MEASUREMENTS)[number] =>
+    (REPEAT_MEASUREMENTS as readonly Measurement[]).includes(m)
   const plain = measurements.filter((m) => !isRepeat(m))
   const hour = (a: number): Promise<Fact[]> => {
     const b = Math.min(toMs, a + HOUR_MS)
@@ -79,7 +85,8 @@ export async function* readFactChunks(influx: InfluxClient, fromMs: number, toMs
   for (const m of measurements.filter(isRepeat)) {
     // A duplicate or conflict point is stamped with its arrival; its data's event time may be
     // up to a day earlier than any arrival we look at here only when the device clock ran ahead.
-    const [r] = await query(influx, `SELECT * FROM "${m}" WHERE time >= ${fromMs - DAY_MS}ms AND "event_ms" >= ${fromMs} AND "event_ms" < ${toMs} GROUP BY *`)
+    const where = `time >= ${fromMs - DAY_MS}ms AND "event_ms" >= ${fromMs} AND "event_ms" < ${toMs}`
+    const [r] = await query(influx, `SELECT * FROM "${m}" WHERE ${where} GROUP BY *`)
     yield rows(r).map((row) => rowToFact[m](row))
   }
 }
