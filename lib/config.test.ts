@@ -50,6 +50,7 @@ describe('parseConfig', () => {
     [{ QINGYUN_HTTP_PORT: '70000' }, 'QINGYUN_HTTP_PORT="70000"'],
     [{ QINGYUN_TZ: 'Mars/Olympus' }, 'QINGYUN_TZ="Mars/Olympus": must be an IANA time zone'],
     [{ QINGYUN_INFLUX_URL: 'influx:8086' }, 'QINGYUN_INFLUX_URL'],
+    [{ QINGYUN_MAX_JSON_DEPTH: '1' }, 'QINGYUN_MAX_JSON_DEPTH="1"'],
     [{ QINGYUN_ALLOW_ANONYMOUS: 'maybe' }, 'QINGYUN_ALLOW_ANONYMOUS="maybe": must be true or false'],
     [{ QINGYUN_INFLUX_URL: 'http://i:8086', QINGYUN_INFLUX_TOKEN: 't', QINGYUN_INFLUX_USERNAME: 'u', QINGYUN_INFLUX_PASSWORD: 'p' }, 'not both'],
     [{ QINGYUN_INFLUX_URL: 'http://i:8086', QINGYUN_INFLUX_USERNAME: 'u' }, 'set both or neither']

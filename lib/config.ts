@@ -51,6 +51,9 @@ export const ConfigEnv = z.object({
   QINGYUN_MQTT_AUTH_FAIL_WINDOW_MS: positiveInt.default(60_000),
   QINGYUN_NOTICE_BURST: positiveInt.max(100_000).default(20),
   QINGYUN_NOTICE_RATE_PER_S: z.coerce.number().positive().max(100_000).default(1),
+  // Valid v1 payloads nest 2 deep (a batch of flat objects); the cap keeps every parser and
+  // validator far from the stack limit on hostile input (ingest/decode.ts).
+  QINGYUN_MAX_JSON_DEPTH: positiveInt.min(2).max(256).default(32),
   QINGYUN_WRITER_MAX_BATCH_LINES: positiveInt.default(5000),
   QINGYUN_WRITER_MAX_IN_FLIGHT: positiveInt.max(64).default(2),
   QINGYUN_REGISTRY_LOCK_WAIT_MS: positiveInt.max(600_000).default(10_000),
@@ -83,6 +86,7 @@ export interface Config {
     readonly maxClientIdLength: number
     readonly tsMaxFutureMs: number
     readonly tsMaxAgeMs: number
+    readonly maxJsonDepth: number
   }
   /** Per MQTT client and per source (README "Limits and protections"). */
   readonly mqtt: MqttLimits
@@ -168,7 +172,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       maxTopicLevels: e.QINGYUN_MAX_TOPIC_LEVELS,
       maxClientIdLength: e.QINGYUN_MAX_CLIENT_ID_LENGTH,
       tsMaxFutureMs: e.QINGYUN_TS_MAX_FUTURE_MS,
-      tsMaxAgeMs: e.QINGYUN_TS_MAX_AGE_MS
+      tsMaxAgeMs: e.QINGYUN_TS_MAX_AGE_MS,
+      maxJsonDepth: e.QINGYUN_MAX_JSON_DEPTH
     },
     mqtt: {
       maxOutgoingBytes: e.QINGYUN_MQTT_MAX_OUTGOING_BYTES,
