@@ -110,13 +110,16 @@ export function guardConnection(conn: Duplex, opts: GuardOptions): Duplex {
       reading = true
       pump()
     },
-    write(chunk: Buffer, encoding, cb) {
-      if (conn.destroyed) return cb()
-      outgoing.scan(chunk)
-      conn.write(chunk, encoding)
+    write(chunk: Buffer, _encoding, cb) {
+      send(chunk)
       cb()
-      if (conn.writableLength > opts.maxOutgoingBytes) cut({ reason: 'slow', bufferedBytes: conn.writableLength })
-      else if (inflight > opts.maxInflightDeliveries) cut({ reason: 'inflight', inflight })
+    },
+    // aedes corks the stream around each packet (mqtt-packet writes header and body apart):
+    // one socket write per packet, so a PUBACK never goes out as two small segments that
+    // Nagle's algorithm would hold for the peer's delayed ACK (~40 ms per ack on Linux).
+    writev(chunks, cb) {
+      send(chunks.length === 1 ? (chunks[0]!.chunk as Buffer) : Buffer.concat(chunks.map((c) => c.chunk as Buffer)))
+      cb()
     },
     final(cb) {
       conn.end(cb)
@@ -126,6 +129,13 @@ export function guardConnection(conn: Duplex, opts: GuardOptions): Duplex {
       cb(err)
     }
   })
+  function send(bytes: Buffer): void {
+    if (conn.destroyed) return
+    outgoing.scan(bytes)
+    conn.write(bytes)
+    if (conn.writableLength > opts.maxOutgoingBytes) cut({ reason: 'slow', bufferedBytes: conn.writableLength })
+    else if (inflight > opts.maxInflightDeliveries) cut({ reason: 'inflight', inflight })
+  }
   function pump(): void {
     while (reading) {
       const chunk = conn.read() as Buffer | null

@@ -229,7 +229,11 @@ export async function startBroker(opts: BrokerOptions, deps: BrokerDeps): Promis
   }
 
   const tlsOpts = opts.tls ? { cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) } : undefined
-  const onSocket = (socket: net.Socket): void => handle(socket, socket.remoteAddress)
+  const onSocket = (socket: net.Socket): void => {
+    // Acks are small and latency-bound: send them now, not after the peer's delayed ACK.
+    socket.setNoDelay(true)
+    handle(socket, socket.remoteAddress)
+  }
   const mqttServer = tlsOpts ? tls.createServer(tlsOpts, onSocket) : net.createServer(onSocket)
   const mqttPort = await listen(mqttServer, opts.host, opts.mqttPort)
 
