@@ -127,7 +127,8 @@ export async function latestBefore(influx: InfluxClient, state: FoldState, befor
 /** Today's fold state, rebuilt from InfluxDB alone. */
 export async function rebuildDay(influx: InfluxClient, day: string, now: number, ctx: FoldContext): Promise<{ state: FoldState; facts: number }> {
   const state = createFoldState(day, ctx.tz)
-  const [opening, mtd] = await Promise.all([openingKg(influx, state.start), recoveredKg(influx, monthStartOf(day, ctx.tz), state.start)])
+  const monthStart = monthStartOf(day, ctx.tz)
+  const [opening, mtd] = await Promise.all([openingKg(influx, state.start), recoveredKg(influx, monthStart, state.start)])
   for (const [k, v] of opening) state.openingKg.set(k, v)
   for (const [k, v] of mtd) state.mtdBeforeKg.set(k, v)
   await latestBefore(influx, state, state.start, ctx)
