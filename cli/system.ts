@@ -60,7 +60,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       influxUrl = local.url
       log.info({ url: influxUrl }, 'embedded InfluxDB started (set QINGYUN_INFLUX_URL to use your own)')
     }
-    const influx = createInfluxClient({ url: influxUrl, db: config.influx.db, ...(config.influx.auth ? { auth: config.influx.auth } : {}), log: log.child({ component: 'influx' }) })
+    const influx = createInfluxClient({ url: influxUrl, db: config.influx.db, ...(config.influx.auth ? { auth: config.influx.auth } : {}), queryTimeoutMs: config.influx.queryTimeoutMs, pingTimeoutMs: config.influx.pingTimeoutMs, log: log.child({ component: 'influx' }) })
     await ensureDatabaseInBackground(influx, log, stops)
 
     const credentialsPath = path.join(config.dataDir, 'device-credentials.json')
@@ -113,6 +113,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       readiness: { influx: () => influx.ping(), broker: () => !broker.aedes.closed },
       tz: config.tz,
       log,
+      api: config.api,
       clock: now
     })
     stops.push(() => http.close())

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Logger } from 'pino'
 import { z } from 'zod'
+import type { Config } from '../lib/config.ts'
 import type { RegistryStore } from '../registry/store.ts'
 import { createFailureLimiter } from './auth/limiter.ts'
 import type { Authenticator } from './auth/types.ts'
@@ -25,6 +26,8 @@ export interface AppDeps {
   readonly tz: string
   readonly log: Logger
   readonly ws?: WsOptionsInput
+  /** QINGYUN_TRUST_PROXY, QINGYUN_DOCS_PUBLIC, … (lib/config.ts); absent: the defaults. */
+  readonly api?: Partial<Config['api']>
   readonly clock?: () => number
 }
 
