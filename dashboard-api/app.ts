@@ -31,6 +31,18 @@ export interface AppDeps {
   readonly clock?: () => number
 }
 
+/** The websocket's tunables: QINGYUN_WS_* over the defaults, explicit `ws` options over both. */
+function wsOptions(deps: AppDeps): WsOptionsInput {
+  const { wsMaxBufferedBytes: max, wsMaxConnectionsPerAddress: perAddress } = deps.api ?? {}
+  return {
+    // Messages queue once a quarter of the bound is unread, so the bound is reached by a
+    // client that stops reading, not by one that reads a burst a little late.
+    ...(max !== undefined ? { maxBufferedBytes: max, highWaterBytes: Math.min(256 * 1024, Math.floor(max / 4)) } : {}),
+    ...(perAddress !== undefined ? { maxConnectionsPerAddress: perAddress } : {}),
+    ...deps.ws
+  }
+}
+
 const Health = z.object({ status: z.literal('ok') })
 const Ready = z.object({ status: z.enum(['ready', 'not-ready']), checks: z.object({ influx: z.boolean(), broker: z.boolean(), model: z.boolean() }) })
 
@@ -56,7 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // One failed-auth budget per client address for REST and the websocket together.
   const limiter = createFailureLimiter({ clock: deps.clock ?? Date.now })
   await registerApi(app, { model: deps.model, authenticator: deps.authenticator, registry: deps.registry, registryPath: deps.registryPath, log: deps.log, limiter, ...(deps.clock ? { clock: deps.clock } : {}) })
-  await registerWs(app, { model: deps.model, authenticator: deps.authenticator, limiter, log: deps.log, ...(deps.ws ? { options: deps.ws } : {}) })
+  await registerWs(app, { model: deps.model, authenticator: deps.authenticator, limiter, log: deps.log, options: wsOptions(deps) })
   await registerWeb(app, { tz: deps.tz })
   return app
 }

@@ -8,11 +8,15 @@ import type { Authenticator } from '../auth/types.ts'
 import type { Model } from '../model/types.ts'
 import { WsOptions, type WsOptionsInput } from './options.ts'
 import { createOutbox } from './outbox.ts'
+import { trackReads } from './unread.ts'
 import { createStreamRegistry } from './registry.ts'
 import { createSession, type Session } from './session.ts'
 import { realTimers, type Timers } from './timers.ts'
 
 export { WsOptions, type WsOptionsInput } from './options.ts'
+
+/** RFC 6455 §7.4.1: a message that violates the server's policy (here: too many connections). */
+const POLICY_VIOLATION = 1008
 
 export interface WsDeps {
   readonly model: Model
@@ -60,6 +64,7 @@ export async function registerWs(app: FastifyInstance, deps: WsDeps): Promise<Ws
   const registry = createStreamRegistry({ model: deps.model, timers, log, options })
   const sessions = new Set<Session>()
   const closedByServer: Record<number, number> = {}
+  const perAddress = new Map<string, number>()
 
   // config.public: the auth plugin (auth/plugin.ts) must not demand a header on the upgrade —
   // browsers cannot send one; the protocol authenticates (header or auth message) itself.
@@ -69,8 +74,23 @@ export async function registerWs(app: FastifyInstance, deps: WsDeps): Promise<Ws
       socket.close(1013, 'starting: rebuilding today from InfluxDB')
       return
     }
+    const ip = req.ip
+    const open = perAddress.get(ip) ?? 0
+    if (open >= options.maxConnectionsPerAddress) {
+      closedByServer[POLICY_VIOLATION] = (closedByServer[POLICY_VIOLATION] ?? 0) + 1
+      log.warn({ remote: ip, open }, 'websocket refused: too many connections from the address')
+      socket.close(POLICY_VIOLATION, `too many connections from this address (at most ${options.maxConnectionsPerAddress})`)
+      return
+    }
+    perAddress.set(ip, open + 1)
     let session: Session | undefined = undefined
-    const outbox = createOutbox(socket, options, () => session?.close(WsCloseCode.tooSlow, 'too slow'))
+    let grace: unknown
+    // The outbox's bound counts bytes the client has not read, kernel buffers included (unread.ts).
+    const reads = trackReads(socket, () => outbox.drain())
+    const outbox = createOutbox(reads, options, (o) => {
+      log.warn({ remote: ip, ...o, maxBufferedBytes: options.maxBufferedBytes }, 'websocket client too slow')
+      session?.close(WsCloseCode.tooSlow, `too slow: more than ${options.maxBufferedBytes} bytes waiting`)
+    })
     session = createSession({
       conn: {
         send: (text) => void outbox.push(text),
@@ -78,6 +98,9 @@ export async function registerWs(app: FastifyInstance, deps: WsDeps): Promise<Ws
           closedByServer[code] = (closedByServer[code] ?? 0) + 1
           outbox.close()
           socket.close(code, reason)
+          // The close frame waits behind whatever the client has not read; ws would hold the
+          // socket (and those bytes) for 30 s. Ours is shorter.
+          grace = timers.setTimeout(() => socket.terminate(), options.closeGraceMs)
         }
       },
       authenticator: deps.authenticator,
@@ -92,6 +115,10 @@ export async function registerWs(app: FastifyInstance, deps: WsDeps): Promise<Ws
     sessions.add(s)
     socket.on('message', (data, isBinary) => s.receive(isBinary ? undefined : data.toString()))
     socket.on('close', () => {
+      if (grace !== undefined) timers.clearTimeout(grace)
+      const left = (perAddress.get(ip) ?? 1) - 1
+      if (left > 0) perAddress.set(ip, left)
+      else perAddress.delete(ip)
       outbox.close()
       s.closed()
       sessions.delete(s)
