@@ -52,7 +52,9 @@ const Ready = z.object({ status: z.enum(['ready', 'not-ready']), checks: z.objec
  * (/api/v1/ws) and the operations web page (/).
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger })
+  // QINGYUN_TRUST_PROXY: only behind a reverse proxy that sets X-Forwarded-For may it be
+  // believed; otherwise any client could pick the address its failures are counted against.
+  const app = Fastify({ loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger, trustProxy: deps.api?.trustProxy ?? false })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
@@ -65,8 +67,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not-ready', checks })
   })
 
-  // One failed-auth budget per client address for REST and the websocket together.
-  const limiter = createFailureLimiter({ clock: deps.clock ?? Date.now })
+  // One failed-auth budget per client address (and per presented token) for REST and the
+  // websocket together (auth/guard.ts).
+  const limiter = createFailureLimiter({ clock: deps.clock ?? Date.now, ...(deps.api?.authMaxFailures !== undefined ? { max: deps.api.authMaxFailures } : {}) })
   await registerApi(app, { model: deps.model, authenticator: deps.authenticator, registry: deps.registry, registryPath: deps.registryPath, log: deps.log, limiter, ...(deps.clock ? { clock: deps.clock } : {}) })
   await registerWs(app, { model: deps.model, authenticator: deps.authenticator, limiter, log: deps.log, options: wsOptions(deps) })
   await registerWeb(app, { tz: deps.tz })

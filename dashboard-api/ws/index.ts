@@ -2,6 +2,7 @@ import websocket from '@fastify/websocket'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { WS_PATH, WsCloseCode } from '../../contracts/ws.ts'
+import { createAuthGuard, type AuthGuard } from '../auth/guard.ts'
 import type { FailureLimiter } from '../auth/limiter.ts'
 import { bearerToken } from '../auth/plugin.ts'
 import type { Authenticator } from '../auth/types.ts'
@@ -10,7 +11,7 @@ import { WsOptions, type WsOptionsInput } from './options.ts'
 import { createOutbox } from './outbox.ts'
 import { trackReads } from './unread.ts'
 import { createStreamRegistry } from './registry.ts'
-import { createSession, type Session } from './session.ts'
+import { createSession, type AuthGate, type Session } from './session.ts'
 import { realTimers, type Timers } from './timers.ts'
 
 export { WsOptions, type WsOptionsInput } from './options.ts'
@@ -42,13 +43,12 @@ export interface WsHandle {
 /** The Bearer token of the upgrade; '' for a header that is not one (it fails: 4401). */
 const bearer = (header: string | undefined): string | undefined => (header === undefined ? undefined : (bearerToken(header) ?? ''))
 
-function gateFor(limiter: FailureLimiter, ip: string) {
+function gateFor(guard: AuthGuard, ip: string): AuthGate {
   return {
-    blocked() {
-      const c = limiter.check(ip)
-      return c.blocked ? c.retryAfterS : undefined
-    },
-    failed: () => void limiter.fail(ip)
+    failed(token) {
+      const c = guard.check(ip, token === '' ? undefined : token)
+      return !c.ok && c.blocked ? c.retryAfterS : undefined
+    }
   }
 }
 
@@ -65,6 +65,7 @@ export async function registerWs(app: FastifyInstance, deps: WsDeps): Promise<Ws
   const sessions = new Set<Session>()
   const closedByServer: Record<number, number> = {}
   const perAddress = new Map<string, number>()
+  const guard = deps.limiter ? createAuthGuard({ authenticator: deps.authenticator, limiter: deps.limiter }) : undefined
 
   // config.public: the auth plugin (auth/plugin.ts) must not demand a header on the upgrade —
   // browsers cannot send one; the protocol authenticates (header or auth message) itself.
@@ -104,7 +105,7 @@ export async function registerWs(app: FastifyInstance, deps: WsDeps): Promise<Ws
         }
       },
       authenticator: deps.authenticator,
-      ...(deps.limiter ? { gate: gateFor(deps.limiter, req.ip) } : {}),
+      ...(guard ? { gate: gateFor(guard, ip) } : {}),
       model: deps.model,
       registry,
       timers,

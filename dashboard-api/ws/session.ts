@@ -14,11 +14,11 @@ export interface Connection {
   close(code: number, reason: string): void
 }
 
-/** Failed-authentication limits for the client's address (auth/limiter.ts, shared with REST). */
+/** Failed-authentication limits (auth/guard.ts, shared with REST) for this client. */
 export interface AuthGate {
-  /** Seconds until the address may try again, or undefined when it may now. */
-  blocked(): number | undefined
-  failed(): void
+  /** After a failed verification of `token` ('' when there was none): counts it, and returns
+   *  the seconds until the client may try again when it is throttled, else undefined. */
+  failed(token: string): number | undefined
 }
 
 export interface SessionOptions {
@@ -126,11 +126,11 @@ export function createSession(deps: { conn: Connection; authenticator: Authentic
   }
 
   const authenticate = (t: string): void => {
-    const wait = deps.gate?.blocked()
-    if (wait !== undefined) return close(WsCloseCode.rateLimited, `too many failed authentications; retry in ${wait} s`)
+    // A valid token always gets in, whatever others failed (auth/guard.ts).
     const op = authenticator.verify(t)
     if (!op) {
-      deps.gate?.failed()
+      const wait = deps.gate?.failed(t)
+      if (wait !== undefined) return close(WsCloseCode.rateLimited, `too many failed authentications; retry in ${wait} s`)
       log.info({ reason: t === '' ? 'malformed-header' : 'unknown-token' }, 'websocket authentication failed')
       close(WsCloseCode.unauthorized, 'invalid token')
       return
@@ -207,7 +207,7 @@ export function createSession(deps: { conn: Connection; authenticator: Authentic
       if (headerToken !== undefined) return authenticate(headerToken)
       authTimer = timers.setTimeout(() => {
         if (state !== 'auth') return
-        deps.gate?.failed()
+        deps.gate?.failed('')
         close(WsCloseCode.unauthorized, `no auth message within ${Math.round(options.authTimeoutMs / 1000)} s`)
       }, options.authTimeoutMs)
     },
