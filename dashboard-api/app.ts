@@ -70,7 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // One failed-auth budget per client address (and per presented token) for REST and the
   // websocket together (auth/guard.ts).
   const limiter = createFailureLimiter({ clock: deps.clock ?? Date.now, ...(deps.api?.authMaxFailures !== undefined ? { max: deps.api.authMaxFailures } : {}) })
-  await registerApi(app, { model: deps.model, authenticator: deps.authenticator, registry: deps.registry, registryPath: deps.registryPath, log: deps.log, limiter, ...(deps.clock ? { clock: deps.clock } : {}) })
+  await registerApi(app, { model: deps.model, authenticator: deps.authenticator, registry: deps.registry, registryPath: deps.registryPath, log: deps.log, limiter, docsPublic: deps.api?.docsPublic ?? false, ...(deps.clock ? { clock: deps.clock } : {}) })
   await registerWs(app, { model: deps.model, authenticator: deps.authenticator, limiter, log: deps.log, options: wsOptions(deps) })
   await registerWeb(app, { tz: deps.tz })
   return app

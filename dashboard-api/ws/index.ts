@@ -129,7 +129,11 @@ export async function registerWs(app: FastifyInstance, deps: WsDeps): Promise<Ws
     s.start(bearer(req.headers.authorization))
   })
 
+  const unsubscribeUsers = deps.authenticator.onChange?.(() => {
+    for (const s of [...sessions]) s.recheck()
+  })
   app.addHook('onClose', async () => {
+    unsubscribeUsers?.()
     for (const s of [...sessions]) s.close(WsCloseCode.goingAway, 'server shutting down')
     registry.close()
   })

@@ -35,6 +35,8 @@ export interface Session {
   receive(text: string | undefined): void
   /** The server closes the connection (e.g. too slow); detaches everything at once. */
   close(code: number, reason: string): void
+  /** The accounts changed: close 4401 if this connection's token no longer verifies. */
+  recheck(): void
   /** The socket closed. */
   closed(): void
   state(): 'auth' | 'ready' | 'closed'
@@ -235,6 +237,13 @@ export function createSession(deps: { conn: Connection; authenticator: Authentic
       }
     },
     close,
+    recheck() {
+      if (state !== 'ready') return
+      const op = authenticator.verify(token)
+      // Revoked (or the account removed): the open subscriptions end now, not at the next subscribe.
+      if (!op) close(WsCloseCode.unauthorized, 'token no longer valid')
+      else if (!allows(op.role, 'viewer')) close(WsCloseCode.unauthorized, `role ${op.role} may not subscribe`)
+    },
     closed() {
       if (state !== 'closed') teardown()
     },
