@@ -50,7 +50,7 @@ export const ConfigEnv = z.object({
   QINGYUN_TRUST_PROXY: bool.default(false),
   QINGYUN_DOCS_PUBLIC: bool.default(false),
   QINGYUN_AUTH_MAX_FAILURES: positiveInt.max(10_000).default(10),
-  QINGYUN_WS_MAX_BUFFERED_BYTES: positiveInt.min(64 * 1024).max(256 * 1024 * 1024).default(1024 * 1024),
+  QINGYUN_WS_MAX_BUFFERED_BYTES: positiveInt.min(64 * 1024).max(256 * 1024 * 1024).default(2 * 1024 * 1024),
   QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS: positiveInt.max(100_000).default(64),
   QINGYUN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
 })
