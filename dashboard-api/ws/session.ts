@@ -230,7 +230,11 @@ export function createSession(deps: { conn: Connection; authenticator: Authentic
         case 'auth':
           return error('WS_E_BAD_MESSAGE', `type: already authenticated as ${operator?.name}`)
         case 'subscribe':
-          void subscribe(msg)
+          // Never a promise left to reject unobserved (that would end the process).
+          subscribe(msg).catch((err: unknown) => {
+            log.error({ err, id: msg.id }, 'subscription failed')
+            if (state !== 'closed') error('WS_E_INTERNAL', 'the view could not be read; subscribe again', msg.id)
+          })
           return
         case 'unsubscribe':
           return unsubscribe(msg.id)
