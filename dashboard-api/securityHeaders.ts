@@ -19,7 +19,8 @@ const DATA: Readonly<Record<string, string>> = {
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'"
 }
 
-const isData = (url: string): boolean => url.startsWith('/api/') || url === '/healthz' || url === '/readyz' || url.startsWith('/docs/json') || url.startsWith('/docs/yaml')
+const isData = (url: string): boolean =>
+  url.startsWith('/api/') || url === '/healthz' || url === '/readyz' || url.startsWith('/docs/json') || url.startsWith('/docs/yaml')
 
 export function addSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {

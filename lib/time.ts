@@ -46,7 +46,9 @@ function parseDay(date: string): [number, number, number] {
   if (!m) throw new RangeError(`not a day YYYY-MM-DD: ${JSON.stringify(String(date).slice(0, 40))}`)
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
   const t = utcDay(y, mo, d)
-  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d) throw new RangeError(`not a calendar day: ${date}`)
+  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d) {
+    throw new RangeError(`not a calendar day: ${date}`)
+  }
   return [y, mo, d]
 }
 
@@ -85,6 +87,8 @@ export function addDays(date: string, days: number): string {
   if (!Number.isInteger(days)) throw new RangeError(`not a whole number of days: ${days}`)
   const t = utcDay(y, m, d + days)
   const year = t.getUTCFullYear()
-  if (Number.isNaN(year) || year < 0 || year > 9999) throw new RangeError(`${date} + ${days} days is outside years 0000–9999`)
+  if (Number.isNaN(year) || year < 0 || year > 9999) {
+    throw new RangeError(`${date} + ${days} days is outside years 0000–9999`)
+  }
   return t.toISOString().slice(0, 10)
 }

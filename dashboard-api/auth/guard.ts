@@ -24,7 +24,10 @@ export interface AuthGuard {
 const keysOf = (address: string, token: string | undefined): string[] =>
   token ? [`addr ${address}`, `token ${hashToken(token).slice(7, 39)}`] : [`addr ${address}`]
 
-export function createAuthGuard(deps: { readonly authenticator: Authenticator; readonly limiter: FailureLimiter }): AuthGuard {
+export function createAuthGuard(deps: {
+  readonly authenticator: Authenticator
+  readonly limiter: FailureLimiter
+}): AuthGuard {
   const { authenticator, limiter } = deps
   return {
     check(address, token) {

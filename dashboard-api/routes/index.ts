@@ -81,8 +81,12 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
               const header = request.headers.authorization
               const outcome = guard.check(request.ip, header === undefined ? undefined : (bearerToken(header) ?? ''))
               if (outcome.ok) return
-              if (outcome.blocked) throw new ApiError('API_E_RATE_LIMITED', undefined, { headers: { 'retry-after': String(outcome.retryAfterS) } })
-              throw new ApiError('API_E_AUTH', 'the API document needs an operator token (or QINGYUN_DOCS_PUBLIC=true)', { headers: { 'www-authenticate': 'Bearer realm="qingyun"' } })
+              if (outcome.blocked) {
+                throw new ApiError('API_E_RATE_LIMITED', undefined, { headers: { 'retry-after': String(outcome.retryAfterS) } })
+              }
+              throw new ApiError('API_E_AUTH', 'the API document needs an operator token (or QINGYUN_DOCS_PUBLIC=true)', {
+                headers: { 'www-authenticate': 'Bearer realm="qingyun"' }
+              })
             }
           }
         })

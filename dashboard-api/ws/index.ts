@@ -80,7 +80,8 @@ export async function registerWs(app: FastifyInstance, deps: WsDeps): Promise<Ws
     if (open >= options.maxConnectionsPerAddress) {
       closedByServer[POLICY_VIOLATION] = (closedByServer[POLICY_VIOLATION] ?? 0) + 1
       log.warn({ remote: ip, open }, 'websocket refused: too many connections from the address')
-      socket.close(POLICY_VIOLATION, `too many connections from this address (at most ${options.maxConnectionsPerAddress})`)
+      const max = options.maxConnectionsPerAddress
+      socket.close(POLICY_VIOLATION, `too many connections from this address (at most ${max})`)
       return
     }
     perAddress.set(ip, open + 1)

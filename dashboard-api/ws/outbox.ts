@@ -84,12 +84,13 @@ export function createOutbox(socket: SocketLike, limits: OutboxLimits, onOverflo
       const size = Buffer.byteLength(text, 'utf8')
       const waiting = socket.bufferedAmount + bytes
       const messages = queue.length - head
-      if (waiting > 0 && waiting + size > limits.maxBufferedBytes) return overflow({ waitingBytes: waiting, messageBytes: size, queuedMessages: messages })
+      const o = { waitingBytes: waiting, messageBytes: size, queuedMessages: messages }
+      if (waiting > 0 && waiting + size > limits.maxBufferedBytes) return overflow(o)
       if (messages === 0 && socket.bufferedAmount < limits.highWaterBytes) {
         write(text)
         return true
       }
-      if (messages + 1 > limits.maxQueuedMessages) return overflow({ waitingBytes: waiting, messageBytes: size, queuedMessages: messages })
+      if (messages + 1 > limits.maxQueuedMessages) return overflow(o)
       queue.push(text)
       sizes.push(size)
       bytes += size
