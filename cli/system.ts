@@ -74,7 +74,14 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       influxAuth = credentials
       log.info({ url: influxUrl, pid: local.pid, credentials: influxCredentialsPath }, 'embedded InfluxDB started (set QINGYUN_INFLUX_URL to use your own)')
     }
-    const influx = createInfluxClient({ url: influxUrl, db: config.influx.db, ...(influxAuth ? { auth: influxAuth } : {}), log: log.child({ component: 'influx' }) })
+    const influx = createInfluxClient({
+      url: influxUrl,
+      db: config.influx.db,
+      ...(influxAuth ? { auth: influxAuth } : {}),
+      queryTimeoutMs: config.influx.queryTimeoutMs,
+      pingTimeoutMs: config.influx.pingTimeoutMs,
+      log: log.child({ component: 'influx' })
+    })
     await ensureDatabaseInBackground(influx, log, stops)
 
     const credentialsPath = path.join(config.dataDir, 'device-credentials.json')
@@ -130,6 +137,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       readiness: { influx: () => influx.ping(), broker: () => !broker.aedes.closed },
       tz: config.tz,
       log,
+      api: config.api,
       clock: now
     })
     stops.push(() => http.close())

@@ -58,6 +58,14 @@ export const ConfigEnv = z.object({
   QINGYUN_WRITER_MAX_IN_FLIGHT: positiveInt.max(64).default(2),
   QINGYUN_REGISTRY_LOCK_WAIT_MS: positiveInt.max(600_000).default(10_000),
   QINGYUN_REGISTRY_LOCK_STALE_MS: positiveInt.max(3_600_000).default(60_000),
+  // dashboard-api's protections (README "Limits and protections").
+  QINGYUN_INFLUX_QUERY_TIMEOUT_MS: positiveInt.max(600_000).default(2_000),
+  QINGYUN_INFLUX_PING_TIMEOUT_MS: positiveInt.max(60_000).default(1_000),
+  QINGYUN_TRUST_PROXY: bool.default(false),
+  QINGYUN_DOCS_PUBLIC: bool.default(false),
+  QINGYUN_AUTH_MAX_FAILURES: positiveInt.max(10_000).default(10),
+  QINGYUN_WS_MAX_BUFFERED_BYTES: positiveInt.min(64 * 1024).max(256 * 1024 * 1024).default(2 * 1024 * 1024),
+  QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS: positiveInt.max(100_000).default(64),
   QINGYUN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
 })
 
@@ -75,7 +83,13 @@ export interface Config {
   readonly registryIsDefault: boolean
   /** Operator accounts (hashed bearer tokens). */
   readonly usersPath: string
-  readonly influx: { readonly url: string | undefined; readonly db: string; readonly auth: InfluxAuth }
+  readonly influx: {
+    readonly url: string | undefined
+    readonly db: string
+    readonly auth: InfluxAuth
+    readonly queryTimeoutMs: number
+    readonly pingTimeoutMs: number
+  }
   readonly tz: string
   readonly allowAnonymous: boolean
   readonly limits: {
@@ -93,6 +107,17 @@ export interface Config {
   readonly writer: { readonly maxBatchLines: number; readonly maxInFlight: number }
   /** The registry lock (registry/lock.ts): how long a change waits for it, when a held one is abandoned. */
   readonly registryLock: { readonly waitMs: number; readonly staleMs: number }
+  /** dashboard-api's protections. */
+  readonly api: {
+    /** Believe X-Forwarded-For (the client address behind a reverse proxy). */
+    readonly trustProxy: boolean
+    /** /docs and /docs/json without a token. */
+    readonly docsPublic: boolean
+    /** Failed authentications per minute per address (and per presented token). */
+    readonly authMaxFailures: number
+    readonly wsMaxBufferedBytes: number
+    readonly wsMaxConnectionsPerAddress: number
+  }
   readonly logLevel: z.infer<typeof ConfigEnv>['QINGYUN_LOG_LEVEL']
 }
 
@@ -163,7 +188,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     registryPath: e.QINGYUN_REGISTRY ? path.resolve(cwd, e.QINGYUN_REGISTRY) : path.join(dataDir, 'registry.json'),
     registryIsDefault: !e.QINGYUN_REGISTRY,
     usersPath: e.QINGYUN_USERS ? path.resolve(cwd, e.QINGYUN_USERS) : path.join(dataDir, 'users.json'),
-    influx: { url: e.QINGYUN_INFLUX_URL, db: e.QINGYUN_INFLUX_DB, auth },
+    influx: { url: e.QINGYUN_INFLUX_URL, db: e.QINGYUN_INFLUX_DB, auth, queryTimeoutMs: e.QINGYUN_INFLUX_QUERY_TIMEOUT_MS, pingTimeoutMs: e.QINGYUN_INFLUX_PING_TIMEOUT_MS },
     tz: e.QINGYUN_TZ,
     allowAnonymous: e.QINGYUN_ALLOW_ANONYMOUS,
     limits: {
@@ -188,6 +213,13 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     },
     writer: { maxBatchLines: e.QINGYUN_WRITER_MAX_BATCH_LINES, maxInFlight: e.QINGYUN_WRITER_MAX_IN_FLIGHT },
     registryLock: { waitMs: e.QINGYUN_REGISTRY_LOCK_WAIT_MS, staleMs: e.QINGYUN_REGISTRY_LOCK_STALE_MS },
+    api: {
+      trustProxy: e.QINGYUN_TRUST_PROXY,
+      docsPublic: e.QINGYUN_DOCS_PUBLIC,
+      authMaxFailures: e.QINGYUN_AUTH_MAX_FAILURES,
+      wsMaxBufferedBytes: e.QINGYUN_WS_MAX_BUFFERED_BYTES,
+      wsMaxConnectionsPerAddress: e.QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS
+    },
     logLevel: e.QINGYUN_LOG_LEVEL
   }
 }

@@ -132,10 +132,24 @@ export async function latestBefore(influx: InfluxClient, state: FoldState, befor
   }
 }
 
+/**
+ * The rebuild at start reads a whole busy day in hourly chunks (about 30 s for 1.5 M points,
+ * `npm run bench:rebuild`); a chunk may take longer than the short timeout that readers of the
+ * API get (QINGYUN_INFLUX_QUERY_TIMEOUT_MS), so its queries wait up to this long.
+ */
+export const REBUILD_QUERY_TIMEOUT_MS = 60_000
+
+const withQueryTimeout = (influx: InfluxClient, timeoutMs: number): InfluxClient => ({
+  ...influx,
+  query: (q, opts = {}) => influx.query(q, { timeoutMs, ...opts })
+})
+
 /** Today's fold state, rebuilt from InfluxDB alone. */
-export async function rebuildDay(influx: InfluxClient, day: string, now: number, ctx: FoldContext): Promise<{ state: FoldState; facts: number }> {
+export async function rebuildDay(client: InfluxClient, day: string, now: number, ctx: FoldContext): Promise<{ state: FoldState; facts: number }> {
+  const influx = withQueryTimeout(client, REBUILD_QUERY_TIMEOUT_MS)
   const state = createFoldState(day, ctx.tz)
-  const [opening, mtd] = await Promise.all([openingKg(influx, state.start), recoveredKg(influx, monthStartOf(day, ctx.tz), state.start)])
+  const monthStart = monthStartOf(day, ctx.tz)
+  const [opening, mtd] = await Promise.all([openingKg(influx, state.start), recoveredKg(influx, monthStart, state.start)])
   for (const [k, v] of opening) state.openingKg.set(k, v)
   for (const [k, v] of mtd) state.mtdBeforeKg.set(k, v)
   await latestBefore(influx, state, state.start, ctx)
