@@ -13,6 +13,8 @@ const SMOKE: Record<string, string[]> = {
   'run.ts': ['--devices', '5', '--seconds', '1', '--window', '2'],
   'rebuild.ts': ['--trackers-hours', '0.1', '--gps-interval', '600', '--fill-interval', '21600'],
   'web.ts': ['--seconds', '1'],
+  'spool.ts': ['--seconds', '0.2'],
+  'drain.ts': ['--devices', '2', '--rate', '20', '--warmup', '1', '--freeze', '1', '--max-drain', '10', '--single', '50', '--single-timeout', '10'],
   'ack.ts': ['--smoke']
 }
 const NOT_BENCHMARKS = new Set(['smoke.ts'])

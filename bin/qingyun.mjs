@@ -5,4 +5,8 @@ import { register } from 'tsx/esm/api'
 
 register()
 const { main } = await import('../cli/main.ts')
-process.exitCode = await main(process.argv.slice(2))
+// Exit with the command's code even when something it started is still holding the event loop
+// open (a server whose listen failed, a library's timer): a command that has returned is done,
+// and `qingyun start` has stopped everything it started by then. stdout/stderr are files or
+// pipes here, which Node writes synchronously, so nothing printed is lost.
+process.exit(await main(process.argv.slice(2)))

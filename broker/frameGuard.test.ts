@@ -26,3 +26,25 @@ describe('frame scanner', () => {
     expect(createFrameScanner(1 << 20).scan(Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f]))).toBe(1 + 4 + 268_435_455)
   })
 })
+
+describe('connection guard writes', () => {
+  it('hands a packet that aedes writes corked (a PUBACK: header, then message id) to the socket in one write', async () => {
+    const { PassThrough } = await import('node:stream')
+    const { guardConnection } = await import('./frameGuard.ts')
+    const socket = new PassThrough()
+    const writes: number[] = []
+    const write = socket.write.bind(socket)
+    socket.write = ((chunk: Buffer, ...rest: never[]) => {
+      writes.push(chunk.length)
+      return write(chunk, ...rest)
+    }) as typeof socket.write
+    const guarded = guardConnection(socket, { maxPacketBytes: 1024, maxOutgoingBytes: 1 << 20, maxInflightDeliveries: 10, onCut: () => undefined })
+    // As mqtt-packet's writeToStream does: cork, write the pieces, uncork on the next tick.
+    guarded.cork()
+    guarded.write(Buffer.from([0x40, 0x02]))
+    guarded.write(Buffer.from([0x00, 0x07]))
+    process.nextTick(() => guarded.uncork())
+    await new Promise((r) => setTimeout(r, 10))
+    expect(writes).toEqual([4])
+  })
+})

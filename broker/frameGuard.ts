@@ -11,8 +11,11 @@ export interface FrameScanner {
   scan(chunk: Uint8Array): number | undefined
 }
 
-/** Pure state machine over the stream's bytes: header byte, remaining length (varint), body. */
-export function createFrameScanner(maxPacketBytes: number): FrameScanner {
+/**
+ * Pure state machine over the stream's bytes: header byte, remaining length (varint), body.
+ * `onHeader` sees each packet's first byte (type and flags [MQTT-2.2]).
+ */
+export function createFrameScanner(maxPacketBytes: number, onHeader?: (byte: number) => void): FrameScanner {
   let state: 'header' | 'length' | 'body' = 'header'
   let length = 0
   let multiplier = 1
@@ -23,7 +26,8 @@ export function createFrameScanner(maxPacketBytes: number): FrameScanner {
       let i = 0
       while (i < chunk.length) {
         if (state === 'header') {
-          i++
+          const header = chunk[i++]!
+          onHeader?.(header)
           state = 'length'
           length = 0
           multiplier = 1
@@ -51,20 +55,71 @@ export function createFrameScanner(maxPacketBytes: number): FrameScanner {
   }
 }
 
+const PUBLISH = 3
+const PUBACK = 4
+const PUBREC = 5
+const packetType = (headerByte: number): number => headerByte >> 4
+const qosOf = (headerByte: number): number => (headerByte >> 1) & 3
+
+export interface GuardOptions {
+  readonly maxPacketBytes: number
+  /** Bytes the broker may buffer for this connection beyond what the network took. */
+  readonly maxOutgoingBytes: number
+  /** QoS 1/2 PUBLISHes sent to this client and not yet acknowledged (PUBACK / PUBREC). */
+  readonly maxInflightDeliveries: number
+  /** Called for each inbound chunk (idle timers). */
+  readonly onInbound?: () => void
+  /** Told why just before the connection is destroyed. */
+  readonly onCut: (reason: GuardCut) => void
+}
+
+export type GuardCut =
+  | { readonly reason: 'oversize'; readonly bytes: number }
+  | { readonly reason: 'slow'; readonly bufferedBytes: number }
+  | { readonly reason: 'inflight'; readonly inflight: number }
+
 /**
- * Wrap a connection so that aedes reads through the scanner. Writes go straight through.
- * `onOversize` is told the announced size just before the connection is destroyed.
+ * Wrap a connection so that aedes reads through the scanner and writes through a bound.
+ *
+ * Writes complete at once: aedes' deliveries call back to mqemitter as soon as the packet is
+ * queued on the socket, so no delivery to this client ever waits for it to read (aedes'
+ * write() would otherwise hold the delivery, its mqemitter slot and the publisher's
+ * callback until 'drain' or drainTimeout). What this client has not read stays counted in
+ * the socket's writableLength; past `maxOutgoingBytes` the client is cut off at once.
  */
-export function guardConnection(conn: Duplex, maxPacketBytes: number, onOversize: (bytes: number) => void): Duplex {
-  const scanner = createFrameScanner(maxPacketBytes)
+export function guardConnection(conn: Duplex, opts: GuardOptions): Duplex {
+  let inflight = 0
+  const cut = (why: GuardCut): void => {
+    if (guarded.destroyed) return
+    opts.onCut(why)
+    guarded.destroy()
+  }
+  const scanner = createFrameScanner(opts.maxPacketBytes, (b) => {
+    const type = packetType(b)
+    if ((type === PUBACK || type === PUBREC) && inflight > 0) inflight--
+  })
+  // Outgoing frames are the broker's own, so they need no size limit, only counting.
+  const outgoing = createFrameScanner(Number.MAX_SAFE_INTEGER, (b) => {
+    if (packetType(b) === PUBLISH && qosOf(b) > 0) inflight++
+  })
   let reading = false
   const guarded = new Duplex({
+    // mqtt-packet writes a packet as several chunks; completing each at once keeps the
+    // guard's own buffer empty, so writableLength below is the socket's.
     read() {
       reading = true
       pump()
     },
-    write(chunk, encoding, cb) {
-      conn.write(chunk, encoding, cb)
+    write(chunk: Buffer, _encoding, cb) {
+      send(chunk)
+      cb()
+    },
+    // aedes corks the stream around each packet (mqtt-packet writes header and body apart):
+    // one socket write per packet, so a PUBACK never goes out as two small segments that
+    // Nagle's algorithm would hold for the peer's delayed ACK (~40 ms per ack on Linux).
+    writev(chunks, cb) {
+      send(chunks.length === 1 ? (chunks[0]!.chunk as Buffer) : Buffer.concat(chunks.map((c) => c.chunk as Buffer)))
+      cb()
     },
     final(cb) {
       conn.end(cb)
@@ -74,14 +129,21 @@ export function guardConnection(conn: Duplex, maxPacketBytes: number, onOversize
       cb(err)
     }
   })
+  function send(bytes: Buffer): void {
+    if (conn.destroyed) return
+    outgoing.scan(bytes)
+    conn.write(bytes)
+    if (conn.writableLength > opts.maxOutgoingBytes) cut({ reason: 'slow', bufferedBytes: conn.writableLength })
+    else if (inflight > opts.maxInflightDeliveries) cut({ reason: 'inflight', inflight })
+  }
   function pump(): void {
     while (reading) {
       const chunk = conn.read() as Buffer | null
       if (chunk === null) return
+      opts.onInbound?.()
       const over = scanner.scan(chunk)
       if (over !== undefined) {
-        onOversize(over)
-        guarded.destroy()
+        cut({ reason: 'oversize', bytes: over })
         return
       }
       reading = guarded.push(chunk)

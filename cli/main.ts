@@ -47,10 +47,12 @@ export async function main(argv: string[], ctx: CommandContext = { env: process.
       case 'services': {
         const config = parseConfig(ctx.env)
         if (config.registryIsDefault) {
-          await seedRegistry({ samplePath: SAMPLE_REGISTRY, registryPath: config.registryPath, credentialsPath: path.join(config.dataDir, 'device-credentials.json') })
+          const credentialsPath = path.join(config.dataDir, 'device-credentials.json')
+          await seedRegistry({ samplePath: SAMPLE_REGISTRY, registryPath: config.registryPath, credentialsPath, lock: config.registryLock })
         }
         const run = command === 'devices' ? devicesCommand : servicesCommand
-        return await run(rest, { registryPath: config.registryPath, stdout: ctx.stdout, stderr: ctx.stderr })
+        const { registryPath, registryLock: lock } = config
+        return await run(rest, { registryPath, lock, stdout: ctx.stdout, stderr: ctx.stderr })
       }
       case 'users':
         return await usersCommand(rest, { usersPath: parseConfig(ctx.env).usersPath, stdout: ctx.stdout, stderr: ctx.stderr })

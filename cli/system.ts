@@ -12,6 +12,7 @@ import { alertRules, createModel } from '../dashboard-api/model/model.ts'
 import type { Model } from '../dashboard-api/model/types.ts'
 import { createInfluxClient, type InfluxClient } from '../influx/client.ts'
 import { startLocalInfluxd } from '../influx/local.ts'
+import { INFLUXD_CREDENTIALS_FILE, loadOrCreateCredentials } from '../influx/localAuth.ts'
 import { createIngest, type Ingest } from '../ingest/ingest.ts'
 import { createWriter, type Writer } from '../ingest/writer.ts'
 import type { Sink } from '../ingest/sink.ts'
@@ -39,6 +40,8 @@ export interface System {
   readonly httpPort: number
   /** Where the simulator finds the seeded devices' tokens, when the registry was seeded. */
   readonly credentialsPath: string
+  /** The embedded influxd's username/password file (mode 0600); undefined with QINGYUN_INFLUX_URL. */
+  readonly influxCredentialsPath: string | undefined
   stop(): Promise<void>
 }
 
@@ -59,24 +62,45 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     }
   }
   try {
-    await mkdir(config.dataDir, { recursive: true })
+    // Tokens, credentials and the embedded InfluxDB's files: for the owner only.
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
 
     let influxUrl = config.influx.url
+    let influxAuth = config.influx.auth
+    let influxCredentialsPath: string | undefined
     if (!influxUrl) {
-      const local = await startLocalInfluxd({ dataDir: path.join(config.dataDir, 'influxdb'), log: log.child({ component: 'influxd' }) })
+      // Loopback is shared with every local user: the embedded influxd requires a login too.
+      influxCredentialsPath = path.join(config.dataDir, INFLUXD_CREDENTIALS_FILE)
+      const credentials = await loadOrCreateCredentials(influxCredentialsPath)
+      const local = await startLocalInfluxd({
+        dataDir: path.join(config.dataDir, 'influxdb'),
+        log: log.child({ component: 'influxd' }),
+        auth: { credentials, path: influxCredentialsPath }
+      })
       stops.push(() => local.stop())
       influxUrl = local.url
-      log.info({ url: influxUrl }, 'embedded InfluxDB started (set QINGYUN_INFLUX_URL to use your own)')
+      influxAuth = credentials
+      log.info({ url: influxUrl, pid: local.pid, credentials: influxCredentialsPath }, 'embedded InfluxDB started (set QINGYUN_INFLUX_URL to use your own)')
     }
-    const influx = createInfluxClient({ url: influxUrl, db: config.influx.db, ...(config.influx.auth ? { auth: config.influx.auth } : {}), log: log.child({ component: 'influx' }) })
+    const influx = createInfluxClient({
+      url: influxUrl,
+      db: config.influx.db,
+      ...(influxAuth ? { auth: influxAuth } : {}),
+      queryTimeoutMs: config.influx.queryTimeoutMs,
+      pingTimeoutMs: config.influx.pingTimeoutMs,
+      log: log.child({ component: 'influx' })
+    })
     await ensureDatabaseInBackground(influx, log, stops)
 
     const credentialsPath = path.join(config.dataDir, 'device-credentials.json')
     if (config.registryIsDefault) {
-      const seeded = await seedRegistry({ samplePath: SAMPLE_REGISTRY, registryPath: config.registryPath, credentialsPath })
+      const lock = { ...config.registryLock, log }
+      const seeded = await seedRegistry({ samplePath: SAMPLE_REGISTRY, registryPath: config.registryPath, credentialsPath, lock })
       if (seeded) log.info({ registry: config.registryPath, credentials: credentialsPath }, 'registry seeded from the synthetic Wuxi sample; device tokens written for the simulator')
     }
-    const registry = await createRegistryStore({ path: config.registryPath, log: log.child({ component: 'registry' }) })
+    const registry = await createRegistryStore({
+      path: config.registryPath, log: log.child({ component: 'registry' }), lock: config.registryLock
+    })
     stops.push(() => registry.close())
 
     const writer = createWriter({
@@ -115,7 +139,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     // The broker hands messages to ingest, and ingest publishes through the broker.
     const late: { ingest?: Ingest } = {}
     const broker = await startBroker(
-      { host: config.bindHost, mqttPort: config.mqttPort, wsPort: config.mqttWsPort, tls: config.tls, allowAnonymous: config.allowAnonymous, limits: config.limits },
+      { host: config.bindHost, mqttPort: config.mqttPort, wsPort: config.mqttWsPort, tls: config.tls, allowAnonymous: config.allowAnonymous, limits: config.limits, mqtt: config.mqtt },
       { accounts: registry, ingest: () => late.ingest!, log: log.child({ component: 'broker' }), clock: now }
     )
     stops.push(() => broker.close())
@@ -164,6 +188,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       },
       tz: config.tz,
       log,
+      api: config.api,
       clock: now
     })
     stops.push(() => http.close())
@@ -179,7 +204,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     const address = http.server.address()
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort
 
-    return { broker, ingest, influx, store: { spool, forwarder, writer, sink }, registry, model, users, http, httpPort, credentialsPath, stop }
+    return { broker, ingest, influx, store: { spool, forwarder, writer, sink }, registry, model, users, http, httpPort, credentialsPath, influxCredentialsPath, stop }
   } catch (err) {
     await stop()
     throw err

@@ -88,7 +88,7 @@ export type RejectionFact = z.infer<typeof RejectionFact>
 /**
  * A data point whose identity (measurement + tags + time) ingest had already committed
  * recently: InfluxDB overwrote the point, so this record is what keeps the retransmission
- * countable after a restart (issue 3, completeness). The data fact itself is committed too.
+ * countable after a restart (the completeness report). The data fact itself is committed too.
  */
 export const DuplicateFact = z.object({
   kind: z.literal('duplicate'),
@@ -106,7 +106,34 @@ export const DuplicateFact = z.object({
 })
 export type DuplicateFact = z.infer<typeof DuplicateFact>
 
-export const Fact = z.discriminatedUnion('kind', [WeighingFact, FillFact, PositionFact, StatusFact, RejectionFact, DuplicateFact])
+/**
+ * A data point committed again with the same identity but other content (e.g. the same ticket
+ * and time with another weight). InfluxDB keeps the last write, and so does the live fold (last
+ * write wins by point identity, ingest/SCHEMA.md); this record keeps the change visible and
+ * countable per device and day.
+ */
+export const ConflictFact = z.object({
+  kind: z.literal('conflict'),
+  deviceId: z.string(),
+  /** Event time of the data point, epoch ms: the day it is counted on. */
+  ts: z.number(),
+  /** Arrival time of the write that replaced the earlier content, epoch ms. */
+  recvMs: z.number(),
+  seq: z.number().int().nonnegative().optional(),
+  dataKind: z.enum(['weighing', 'fill', 'position', 'status']),
+  /** The data point's InfluxDB identity: series key and timestamp (ns). */
+  identity: z.string(),
+  ticketId: z.string().optional(),
+  /** The fields as they were, in line protocol (`net_kg=8000,…`, without `recv_ms`), ≤ 512 chars. */
+  previous: z.string(),
+  /** The fields as they are now, same form. */
+  current: z.string()
+})
+export type ConflictFact = z.infer<typeof ConflictFact>
+
+export const Fact = z.discriminatedUnion('kind', [
+  WeighingFact, FillFact, PositionFact, StatusFact, RejectionFact, DuplicateFact, ConflictFact
+])
 export type Fact = z.infer<typeof Fact>
 
 export const FactsMessage = z.object({ v: z.literal(1), facts: z.array(Fact) })

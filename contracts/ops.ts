@@ -185,6 +185,21 @@ export const RejectionRate = z.object({
 })
 export type RejectionRate = z.infer<typeof RejectionRate>
 
+/** One rewrite of a data point with other content, as the completeness report lists it. */
+export const ConflictDetail = z.object({
+  /** Event time of the data point, epoch ms. */
+  ts: z.number(),
+  /** When the rewrite arrived, epoch ms. */
+  recvMs: z.number(),
+  kind: z.enum(['weighing', 'fill', 'position', 'status']),
+  ticketId: z.string().optional(),
+  seq: z.number().int().optional(),
+  /** Fields before and after, in line protocol without `recv_ms` (e.g. `…,net_kg=8000,…`). */
+  previous: z.string(),
+  current: z.string()
+})
+export type ConflictDetail = z.infer<typeof ConflictDetail>
+
 export const CompletenessRow = z.object({
   day: Day,
   /** device id, or site id when grouped by site. */
@@ -194,6 +209,13 @@ export const CompletenessRow = z.object({
   rejected: z.partialRecord(RejectionCode, z.number().int()),
   rejectedTotal: z.number().int(),
   duplicates: z.number().int(),
+  /**
+   * Data points rewritten with other content (same identity, e.g. a ticket sent again with
+   * another weight). The numbers follow the last write; each rewrite is counted here.
+   */
+  conflicts: z.number().int(),
+  /** The first conflicts of the day (at most 100 per device), on rows by device that have any. */
+  conflictDetails: z.array(ConflictDetail).optional(),
   /** Accepted messages that arrived more than the late threshold after their event time. */
   late: z.number().int(),
   /** Gaps in seq. */

@@ -79,14 +79,14 @@ describe('checkRegistry', () => {
     )
     r.services.push({ id: 'fs-1', enabled: true })
     expect(checkRegistry(r)).toEqual([
-      'sites[1] (id "ts-lx-01"): duplicate id, already used by sites[0] (id "ts-lx-01")',
-      'services[1] (id "fs-1"): duplicate id, already used by devices[1] (id "fs-1")',
-      'vehicles[1] (id "veh-2"): plate 苏B12345 is already registered to vehicles[0] (id "veh-1")',
-      'devices[3] (id "wb-x"): siteId "ts-zz" does not exist',
-      'devices[4] (id "fs-2"): a fill-sensor refers to a bin (binId), not vehicleId',
-      'devices[4] (id "fs-2"): binId is required for a fill-sensor',
-      'devices[5] (id "gps-2"): vehicleId is required for a gps-tracker',
-      'devices[6] (id "gps-3"): a gps-tracker refers to a vehicle (vehicleId), not binId',
+      { path: 'sites[1].id', message: 'duplicate id "ts-lx-01", already used by sites[0]' },
+      { path: 'services[1].id', message: 'duplicate id "fs-1", already used by devices[1]' },
+      { path: 'vehicles[1].plate', message: 'plate 苏B12345 is already registered to vehicles[0] (id "veh-1")' },
+      { path: 'devices[3].siteId', message: 'site "ts-zz" does not exist (id "wb-x")' },
+      { path: 'devices[4].vehicleId', message: 'a fill-sensor refers to a bin (binId), not vehicleId (id "fs-2")' },
+      { path: 'devices[4].binId', message: 'binId is required for a fill-sensor (id "fs-2")' },
+      { path: 'devices[5].vehicleId', message: 'vehicleId is required for a gps-tracker (id "gps-2")' },
+      { path: 'devices[6].binId', message: 'a gps-tracker refers to a vehicle (vehicleId), not binId (id "gps-3")' },
     ])
   })
 })

@@ -44,23 +44,35 @@ export function deviceRef(device: Device): { field: RefField; id: string } | und
   return { field, id: device[field]! }
 }
 
-/** `devices[17] (id "wb-ts-lx-01")` — how every problem names its entry. */
-export function entryLabel(collection: string, index: number, id: unknown): string {
-  return typeof id === 'string' ? `${collection}[${index}] (id ${JSON.stringify(id)})` : `${collection}[${index}]`
+/**
+ * One problem of a registry: where (`devices[3].siteId`, `rules.binNeedsServicePct`, `` for the
+ * whole file) and what. Callers get these as data — the admin API maps `path` to the field of
+ * its request body, the CLI prints one per line — so nobody parses a sentence back.
+ */
+export const RegistryProblem = z.object({ path: z.string(), message: z.string() })
+export type RegistryProblem = z.infer<typeof RegistryProblem>
+
+/** ` (id "wb-ts-lx-01")` — appended to a problem about an entry, so a reader sees which one. */
+export function entryId(id: unknown): string {
+  return typeof id === 'string' ? ` (id ${JSON.stringify(id)})` : ''
 }
 
 /**
- * Relations the schema cannot express. Returns human-readable problems, each naming the entry;
- * an empty list means the registry is consistent.
+ * Relations the schema cannot express. Returns the problems, each with the path of the field
+ * it is about; an empty list means the registry is consistent.
  */
-export function checkRegistry(registry: Registry): string[] {
-  const problems: string[] = []
+export function checkRegistry(registry: Registry): RegistryProblem[] {
+  const problems: RegistryProblem[] = []
+  const problem = (path: string, message: string): void => {
+    problems.push({ path, message })
+  }
   const uniqueIds = (collection: string, entries: readonly { id: string }[], seen = new Map<string, string>()) => {
     entries.forEach((e, i) => {
-      const label = entryLabel(collection, i, e.id)
       const first = seen.get(e.id)
-      if (first !== undefined) problems.push(`${label}: duplicate id, already used by ${first}`)
-      else seen.set(e.id, label)
+      if (first !== undefined) {
+        problem(`${collection}[${i}].id`, `duplicate id ${JSON.stringify(e.id)}, already used by ${first}`)
+      }
+      else seen.set(e.id, `${collection}[${i}]`)
     })
     return seen
   }
@@ -72,10 +84,9 @@ export function checkRegistry(registry: Registry): string[] {
 
   const plates = new Map<string, string>()
   registry.vehicles.forEach((v, i) => {
-    const label = entryLabel('vehicles', i, v.id)
     const first = plates.get(v.plate)
-    if (first !== undefined) problems.push(`${label}: plate ${v.plate} is already registered to ${first}`)
-    else plates.set(v.plate, label)
+    if (first !== undefined) problem(`vehicles[${i}].plate`, `plate ${v.plate} is already registered to ${first}`)
+    else plates.set(v.plate, `vehicles[${i}]${entryId(v.id)}`)
   })
 
   const targets: Record<RefField, { noun: string; ids: Map<string, string> }> = {
@@ -84,30 +95,37 @@ export function checkRegistry(registry: Registry): string[] {
     vehicleId: { noun: 'vehicle', ids: vehicles },
   }
   registry.devices.forEach((d, i) => {
-    const label = entryLabel('devices', i, d.id)
+    const at = `devices[${i}]`
+    const id = entryId(d.id)
     const expected = REF_FIELD_BY_DEVICE_TYPE[d.type]
     const present = REF_FIELDS.filter((f) => d[f] !== undefined)
     for (const f of present) {
-      if (f !== expected) problems.push(`${label}: a ${d.type} refers to a ${targets[expected].noun} (${expected}), not ${f}`)
+      if (f !== expected) {
+        problem(`${at}.${f}`, `a ${d.type} refers to a ${targets[expected].noun} (${expected}), not ${f}${id}`)
+      }
     }
     const ref = d[expected]
-    if (ref === undefined) problems.push(`${label}: ${expected} is required for a ${d.type}`)
-    else if (!targets[expected].ids.has(ref)) problems.push(`${label}: ${expected} ${JSON.stringify(ref)} does not exist`)
+    if (ref === undefined) problem(`${at}.${expected}`, `${expected} is required for a ${d.type}${id}`)
+    else if (!targets[expected].ids.has(ref)) {
+      problem(`${at}.${expected}`, `${targets[expected].noun} ${JSON.stringify(ref)} does not exist${id}`)
+    }
   })
 
   uniqueIds('zones', registry.zones ?? [])
   ;(registry.zones ?? []).forEach((z, i) => {
-    const label = entryLabel('zones', i, z.id)
     const distinct = new Set(z.polygon.map(([lon, lat]) => `${lon},${lat}`))
-    if (distinct.size < 3) problems.push(`${label}: polygon needs at least three distinct points`)
+    if (distinct.size < 3) problem(`zones[${i}].polygon`, `needs at least three distinct points${entryId(z.id)}`)
     z.windows.forEach((w, j) => {
-      if (w.from === w.to) problems.push(`${label}: windows[${j}]: from and to are both ${w.from}; a window must not be empty`)
+      if (w.from === w.to) {
+        problem(`zones[${i}].windows[${j}]`, `from and to are both ${w.from}; a window must not be empty${entryId(z.id)}`)
+      }
     })
   })
 
   const r = resolveRules(registry.rules)
   if (r.binNeedsServicePct > r.binOverflowPct) {
-    problems.push(`rules.binNeedsServicePct (${r.binNeedsServicePct}) must not exceed rules.binOverflowPct (${r.binOverflowPct})`)
+    const message = `binNeedsServicePct (${r.binNeedsServicePct}) must not exceed binOverflowPct (${r.binOverflowPct})`
+    problem('rules.binNeedsServicePct', message)
   }
   return problems
 }

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Logger } from 'pino'
 import { z } from 'zod'
+import type { Config } from '../lib/config.ts'
 import type { RegistryStore } from '../registry/store.ts'
 import { createFailureLimiter } from './auth/limiter.ts'
 import type { Authenticator } from './auth/types.ts'
@@ -29,7 +30,21 @@ export interface AppDeps {
   readonly tz: string
   readonly log: Logger
   readonly ws?: WsOptionsInput
+  /** QINGYUN_TRUST_PROXY, QINGYUN_DOCS_PUBLIC, … (lib/config.ts); absent: the defaults. */
+  readonly api?: Partial<Config['api']>
   readonly clock?: () => number
+}
+
+/** The websocket's tunables: QINGYUN_WS_* over the defaults, explicit `ws` options over both. */
+function wsOptions(deps: AppDeps): WsOptionsInput {
+  const { wsMaxBufferedBytes: max, wsMaxConnectionsPerAddress: perAddress } = deps.api ?? {}
+  return {
+    // Messages queue once a quarter of the bound is unread, so the bound is reached by a
+    // client that stops reading, not by one that reads a burst a little late.
+    ...(max !== undefined ? { maxBufferedBytes: max, highWaterBytes: Math.min(256 * 1024, Math.floor(max / 4)) } : {}),
+    ...(perAddress !== undefined ? { maxConnectionsPerAddress: perAddress } : {}),
+    ...deps.ws
+  }
 }
 
 const Health = z.object({ status: z.literal('ok') })
@@ -45,7 +60,9 @@ const Ready = z.object({
  * (/api/v1/ws) and the operations web page (/).
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger })
+  // QINGYUN_TRUST_PROXY: only behind a reverse proxy that sets X-Forwarded-For may it be
+  // believed; otherwise any client could pick the address its failures are counted against.
+  const app = Fastify({ loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger, trustProxy: deps.api?.trustProxy ?? false })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
@@ -59,10 +76,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not-ready', checks, ...(details ? { details } : {}) })
   })
 
-  // One failed-auth budget per client address for REST and the websocket together.
-  const limiter = createFailureLimiter({ clock: deps.clock ?? Date.now })
-  await registerApi(app, { model: deps.model, authenticator: deps.authenticator, registry: deps.registry, registryPath: deps.registryPath, log: deps.log, limiter, ...(deps.clock ? { clock: deps.clock } : {}) })
-  await registerWs(app, { model: deps.model, authenticator: deps.authenticator, limiter, log: deps.log, ...(deps.ws ? { options: deps.ws } : {}) })
+  // One failed-auth budget per client address (and per presented token) for REST and the
+  // websocket together (auth/guard.ts).
+  const limiter = createFailureLimiter({ clock: deps.clock ?? Date.now, ...(deps.api?.authMaxFailures !== undefined ? { max: deps.api.authMaxFailures } : {}) })
+  await registerApi(app, { model: deps.model, authenticator: deps.authenticator, registry: deps.registry, registryPath: deps.registryPath, log: deps.log, limiter, docsPublic: deps.api?.docsPublic ?? false, ...(deps.clock ? { clock: deps.clock } : {}) })
+  await registerWs(app, { model: deps.model, authenticator: deps.authenticator, limiter, log: deps.log, options: wsOptions(deps) })
   await registerWeb(app, { tz: deps.tz })
   return app
 }

@@ -131,14 +131,14 @@ describe('error handler with the auth plugin', () => {
     expect(json.json().error.code).toBe('API_E_VALIDATION')
   })
 
-  it('429 API_E_RATE_LIMITED with Retry-After after max failures; the valid token of a blocked client waits too', async () => {
+  it('429 API_E_RATE_LIMITED with Retry-After after max failures; a valid token from the same address still gets in', async () => {
     const a = await app(3)
     for (let i = 0; i < 3; i++) expect((await a.inject({ url: '/api/q', headers: auth(`bad-${i}`) })).statusCode).toBe(401)
     const r = await a.inject({ url: '/api/q', headers: auth('bad-4') })
     expect(r.statusCode).toBe(429)
     expect(Number(r.headers['retry-after'])).toBeGreaterThan(0)
     expect(r.json().error.code).toBe('API_E_RATE_LIMITED')
-    expect((await a.inject({ url: '/api/q', headers: auth('tok-viewer') })).statusCode).toBe(429)
+    expect((await a.inject({ url: '/api/q', headers: auth('tok-viewer') })).statusCode).toBe(200)
     expect((await a.inject('/public')).statusCode).toBe(200)
   })
 

@@ -18,7 +18,13 @@ export interface InfluxClientOptions {
   readonly db: string
   readonly rp?: string
   readonly auth?: InfluxAuth
+  /** Writes (and the default for the others); default 10 s. */
   readonly timeoutMs?: number
+  /** Queries, unless a query names its own; default timeoutMs if given, else 2 s. A frozen InfluxDB (a peer that accepts
+   *  and never answers) must turn into a fast 503 for a reader, not a 10 s wait. */
+  readonly queryTimeoutMs?: number
+  /** The readiness ping; default 1 s (or timeoutMs if shorter) (a probe that waits longer than its prober is useless). */
+  readonly pingTimeoutMs?: number
   readonly fetch?: typeof fetch
   readonly log?: InfluxLog
   /** Clock for Retry-After HTTP-dates; defaults to Date.now. */
@@ -55,6 +61,8 @@ export interface QueryOptions {
   readonly epoch?: Epoch
   /** Another database than the client's. */
   readonly db?: string
+  /** This query's timeout instead of the client's queryTimeoutMs (e.g. a long rebuild read). */
+  readonly timeoutMs?: number
 }
 
 export interface InfluxClient {
@@ -131,6 +139,9 @@ const noopLog: InfluxLog = { debug () {}, info () {}, warn () {}, error () {} }
 
 export function createInfluxClient (opts: InfluxClientOptions): InfluxClient {
   const { db, rp, timeoutMs = 10_000, log = noopLog, now = Date.now } = opts
+  // An explicit timeoutMs alone keeps applying to every call, as it always did.
+  const queryTimeoutMs = opts.queryTimeoutMs ?? opts.timeoutMs ?? 2_000
+  const pingTimeoutMs = opts.pingTimeoutMs ?? Math.min(opts.timeoutMs ?? 1_000, 1_000)
   const fetchImpl = opts.fetch ?? globalThis.fetch
   const parsed = new URL(opts.url)
   let auth = opts.auth
@@ -142,8 +153,8 @@ export function createInfluxClient (opts: InfluxClientOptions): InfluxClient {
   const base = parsed.toString().replace(/\/+$/, '')
   const authorization = authHeader(auth)
 
-  async function request (op: string, path: string, init: RequestInit): Promise<{ status: number; headers: Headers; body: string }> {
-    const signal = AbortSignal.timeout(timeoutMs)
+  async function request (op: string, path: string, init: RequestInit, ms = timeoutMs): Promise<{ status: number; headers: Headers; body: string }> {
+    const signal = AbortSignal.timeout(ms)
     const headers = new Headers(init.headers)
     if (authorization !== undefined) headers.set('Authorization', authorization)
     try {
@@ -153,7 +164,7 @@ export function createInfluxClient (opts: InfluxClientOptions): InfluxClient {
       return { status: res.status, headers: res.headers, body }
     } catch (err) {
       if (signal.aborted || (err instanceof Error && err.name === 'TimeoutError')) {
-        throw new InfluxTimeoutError(`influx ${op} timed out after ${timeoutMs} ms (${base})`, { cause: err })
+        throw new InfluxTimeoutError(`influx ${op} timed out after ${ms} ms (${base})`, { cause: err })
       }
       throw new InfluxNetworkError(`influx ${op} failed: ${describeCause(err)} (${base})`, { cause: err })
     }
@@ -183,7 +194,7 @@ export function createInfluxClient (opts: InfluxClientOptions): InfluxClient {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ q }).toString()
-    })
+    }, qopts.timeoutMs ?? queryTimeoutMs)
     let json: { results?: InfluxResult[]; error?: string } | undefined
     try {
       json = JSON.parse(res.body) as typeof json
@@ -206,7 +217,7 @@ export function createInfluxClient (opts: InfluxClientOptions): InfluxClient {
 
   async function ping (): Promise<boolean> {
     try {
-      const res = await request('ping', '/ping', { method: 'GET' })
+      const res = await request('ping', '/ping', { method: 'GET' }, pingTimeoutMs)
       return res.status === 204 || res.status === 200
     } catch {
       return false

@@ -42,11 +42,11 @@ describe('startLocalInfluxd', () => {
       expect(conf).toMatch(/^bind-address = "127\.0\.0\.1:\d+"$/m)
       expect(conf).not.toContain(':8088"')
       expect(alive(server.pid)).toBe(true)
-      // Its own process group: a Ctrl-C to ours must not stop it before the last flush.
-      // /proc/PID/stat: "pid (comm) state ppid pgrp …"; comm may hold spaces, so split after ')'.
+      // Its own process group (its supervisor's): a Ctrl-C to ours must not stop it before the
+      // last flush. /proc/PID/stat: "pid (comm) state ppid pgrp …"; split after ')'.
       const pgid = (pid: number): string => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]!
-      expect(pgid(server.pid)).toBe(String(server.pid))
       expect(pgid(server.pid)).not.toBe(pgid(process.pid))
+      expect(readFileSync(`/proc/${pgid(server.pid)}/cmdline`, 'utf8')).toContain('supervisor.mjs')
     } finally {
       await server.stop()
     }

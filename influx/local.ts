@@ -1,12 +1,20 @@
 // Runs a private influxd 1.x (Debian's `influxdb` package) for tests and local development:
 // its own config, data under dataDir, loopback ports chosen free, stopped with SIGTERM → SIGKILL.
+// influxd runs under influx/supervisor.mjs, which stops it when this process ends in any way
+// (kill -9 included); a pidfile in dataDir lets the next start stop an influxd left behind.
 import { spawn } from 'node:child_process'
 import { accessSync, constants, statSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { delimiter, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { processStartTime } from '../lib/procfile.ts'
 import { InfluxdNotFoundError, InfluxdStartError } from './errors.ts'
+import { ensureAdminUser, type InfluxdCredentials } from './localAuth.ts'
+import { removePidfile, stopOrphanedInfluxd, writePidfile } from './orphan.ts'
 import type { InfluxLog } from './client.ts'
+
+const SUPERVISOR = fileURLToPath(new URL('./supervisor.mjs', import.meta.url))
 
 export interface LocalInfluxdOptions {
   readonly dataDir: string
@@ -18,10 +26,13 @@ export interface LocalInfluxdOptions {
   readonly startTimeoutMs?: number
   /** How long stop() waits after SIGTERM before SIGKILL. */
   readonly killAfterMs?: number
+  /** Turns on `[http] auth-enabled` with this admin user (created on first start). */
+  readonly auth?: { readonly credentials: InfluxdCredentials; readonly path: string }
 }
 
 export interface LocalInfluxd {
   readonly url: string
+  /** influxd's own pid (its supervisor is the process group leader). */
   readonly pid: number
   stop(): Promise<void>
 }
@@ -74,7 +85,7 @@ async function freePort (host: string): Promise<number> {
 
 /** influxd 1.x configuration (TOML). Strings go through JSON.stringify: TOML basic strings use
  *  the same escapes for quotes, backslashes and control characters. */
-export function influxdConfig (o: { dataDir: string; httpBind: string; rpcBind: string }): string {
+export function influxdConfig (o: { dataDir: string; httpBind: string; rpcBind: string; auth?: boolean }): string {
   const s = JSON.stringify
   return `# Written by Qingyun (influx/local.ts) for a private, throwaway influxd.
 # Upstream's key is reporting-disabled; Debian's build renamed it reporting-enabled. Unknown keys
@@ -101,6 +112,7 @@ bind-address = ${s(o.rpcBind)}
   bind-address = ${s(o.httpBind)}
   log-enabled = false
   pprof-enabled = false
+  auth-enabled = ${o.auth === true}
 
 [logging]
   suppress-logo = true
@@ -113,17 +125,23 @@ bind-address = ${s(o.rpcBind)}
 const TAIL_LINES = 40
 
 export async function startLocalInfluxd (opts: LocalInfluxdOptions): Promise<LocalInfluxd> {
-  const { dataDir, log, influxdPath = 'influxd', host = '127.0.0.1', port = 0, startTimeoutMs = 20_000, killAfterMs = 5_000 } = opts
+  const {
+    dataDir, log, influxdPath = 'influxd', host = '127.0.0.1', port = 0, startTimeoutMs = 20_000, killAfterMs = 5_000, auth
+  } = opts
   const exe = findInfluxd(influxdPath)
   if (exe === undefined) {
     throw new InfluxdNotFoundError(`influxd not found (looked for ${JSON.stringify(influxdPath)} on PATH). ${INFLUXD_INSTALL_HINT}`)
   }
-  await mkdir(dataDir, { recursive: true })
+  // influxd's files are for its owner only (its data is readable without the API).
+  await mkdir(dataDir, { recursive: true, mode: 0o700 })
+  await chmod(dataDir, 0o700)
+  // Two influxd processes on one data directory would corrupt it.
+  await stopOrphanedInfluxd({ dataDir, configPath: join(dataDir, 'influxdb.conf'), log, killAfterMs })
   // Only a port we picked ourselves can have been taken in the meantime; retry those.
   const attempts = port === 0 ? 3 : 1
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(exe, { dataDir, log, host, port, startTimeoutMs, killAfterMs })
+      return await startOnce(exe, { dataDir, log, host, port, startTimeoutMs, killAfterMs, auth })
     } catch (err) {
       const inUse = err instanceof InfluxdStartError && err.stderrTail.some((l) => l.includes('address already in use'))
       if (!inUse || attempt >= attempts) throw err
@@ -134,17 +152,34 @@ export async function startLocalInfluxd (opts: LocalInfluxdOptions): Promise<Loc
 
 async function startOnce (
   exe: string,
-  o: { dataDir: string; log: InfluxLog; host: string; port: number; startTimeoutMs: number; killAfterMs: number }
+  o: {
+    dataDir: string; log: InfluxLog; host: string; port: number; startTimeoutMs: number; killAfterMs: number
+    auth: LocalInfluxdOptions['auth']
+  }
 ): Promise<LocalInfluxd> {
   const httpPort = o.port === 0 ? await freePort(o.host) : o.port
   const rpcPort = await freePort('127.0.0.1')
   const configPath = join(o.dataDir, 'influxdb.conf')
-  await writeFile(configPath, influxdConfig({ dataDir: o.dataDir, httpBind: hostPort(o.host, httpPort), rpcBind: hostPort('127.0.0.1', rpcPort) }))
+  const httpBind = hostPort(o.host, httpPort)
+  const rpcBind = hostPort('127.0.0.1', rpcPort)
+  await writeFile(configPath, influxdConfig({ dataDir: o.dataDir, httpBind, rpcBind, auth: o.auth !== undefined }))
   const url = `http://${hostPort(o.host, httpPort)}`
 
   // Its own process group: Ctrl-C in a terminal (or `timeout`) signals the whole foreground
-  // group, and influxd must outlive the writer's last flush; stop() ends it, last.
-  const child = spawn(exe, ['-config', configPath], { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  // group, and influxd must outlive the writer's last flush; stop() ends it, last. The
+  // supervisor's stdin is the lifeline (EOF = this process is gone); fd 3 reports influxd's pid.
+  const child = spawn(process.execPath, [SUPERVISOR, String(o.killAfterMs), exe, '-config', configPath], {
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    detached: true
+  })
+  let influxdPid: number | undefined
+  const pidLine = child.stdio[3] as NodeJS.ReadableStream | null
+  pidLine?.on('data', (chunk: Buffer) => {
+    const m = /pid (\d+)/.exec(chunk.toString('utf8'))
+    if (m) influxdPid = Number(m[1])
+  })
+  pidLine?.on('error', () => {})
+  child.stdin.on('error', () => {})
   const tail: string[] = []
   const onOutput = (chunk: Buffer): void => {
     for (const line of chunk.toString('utf8').split('\n')) {
@@ -166,25 +201,23 @@ async function startOnce (
     child.once('error', (err) => { spawnFailed = true; resolve(err) })
   })
 
-  // If the test process dies without calling stop(), do not leave influxd behind.
-  const killOnExit = (): void => { child.kill('SIGKILL') }
-  process.once('exit', killOnExit)
-
   let stopping: Promise<void> | undefined
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       // A child that failed to spawn never emits 'exit'.
       if (!spawnFailed && exitInfo === undefined && child.exitCode === null) {
-        child.kill('SIGTERM')
+        // EOF: the supervisor sends SIGTERM, and SIGKILL after killAfterMs. Should the supervisor
+        // itself hang, its whole process group (it and influxd) is killed a little later.
+        child.stdin.end()
         let timer: NodeJS.Timeout | undefined
         const killed = new Promise<void>((resolve) => {
-          timer = setTimeout(() => { child.kill('SIGKILL'); resolve() }, o.killAfterMs)
+          timer = setTimeout(() => { killGroup(child.pid); resolve() }, o.killAfterMs + 2_000)
         })
         await Promise.race([exited, killed])
         clearTimeout(timer)
         await exited
       }
-      process.removeListener('exit', killOnExit)
+      if (influxdPid !== undefined) await removePidfile(o.dataDir, influxdPid).catch(() => {})
     })()
     return stopping
   }
@@ -206,15 +239,39 @@ async function startOnce (
       exited.then(() => 'exited' as const),
       spawnError.then((err) => err)
     ])
-    if (ready === true) break
+    if (ready === true && influxdPid !== undefined) break
     if (ready instanceof Error) return await fail(`could not be started: ${ready.message}`, ready)
     if (ready === 'exited') return await fail(`exited before answering /ping (code ${exitInfo?.code}, signal ${exitInfo?.signal})`)
     if (Date.now() > deadline) return await fail(`did not answer /ping with 204 within ${o.startTimeoutMs} ms at ${url}`)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  if (child.pid === undefined) return await fail('has no pid')
-  o.log.debug({ pid: child.pid, url }, 'influxd started')
-  return { url, pid: child.pid, stop }
+  if (o.auth !== undefined) {
+    try {
+      await ensureAdminUser(url, o.auth.credentials, o.auth.path)
+    } catch (err) {
+      return await fail((err as Error).message, err)
+    }
+  }
+  const pid = influxdPid as number
+  await writePidfile(o.dataDir, {
+    pid,
+    startTime: processStartTime(pid),
+    url,
+    configPath,
+    supervisorPid: child.pid,
+    startedAt: new Date().toISOString()
+  })
+  o.log.debug({ pid, supervisorPid: child.pid, url }, 'influxd started')
+  return { url, pid, stop }
+}
+
+function killGroup (pgid: number | undefined): void {
+  if (pgid === undefined) return
+  try {
+    process.kill(-pgid, 'SIGKILL')
+  } catch {
+    // already gone
+  }
 }
 
 async function pingOnce (url: string): Promise<boolean> {

@@ -7,8 +7,40 @@ export type Split =
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
+/**
+ * Nesting allowed in a payload. Valid v1 payloads nest 2 deep (a batch array of flat objects);
+ * the limit only exists so that nothing downstream (JSON.parse, schema validation, excerpts,
+ * JSON.stringify) ever recurses deep enough to overflow the stack on a hostile payload.
+ */
+export const DEFAULT_MAX_JSON_DEPTH = 32
+
+/**
+ * Deepest `[`/`{` nesting of a JSON text, scanning bytes (UTF-8 multi-byte sequences are all
+ * ≥ 0x80, so they never look like brackets or quotes). Stops counting past `limit`. Brackets
+ * inside strings are text. Linear, no allocation: safe to run before JSON.parse on any bytes.
+ */
+export function jsonDepthExceeds(bytes: Uint8Array, limit: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!
+    if (inString) {
+      if (c === 0x5c /* \ */) i++
+      else if (c === 0x22 /* " */) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > limit) return true
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) depth--
+  }
+  return false
+}
+
 /** Bytes → the objects a payload carries: one object, or an array of 1..500 (wire contract v1). */
-export function splitPayload(payload: Uint8Array, maxPayloadBytes: number): Split {
+export function splitPayload(
+  payload: Uint8Array,
+  maxPayloadBytes: number,
+  maxJsonDepth = DEFAULT_MAX_JSON_DEPTH
+): Split {
   if (payload.length > maxPayloadBytes) {
     return { ok: false, code: 'INGEST_E_TOO_LARGE', message: `payload is ${payload.length} bytes; the limit is ${maxPayloadBytes}` }
   }
@@ -17,6 +49,10 @@ export function splitPayload(payload: Uint8Array, maxPayloadBytes: number): Spli
     text = utf8.decode(payload)
   } catch {
     return { ok: false, code: 'INGEST_E_JSON', message: 'payload is not valid UTF-8' }
+  }
+  if (jsonDepthExceeds(payload, maxJsonDepth)) {
+    const message = `payload nests arrays/objects deeper than the depth limit; the limit is ${maxJsonDepth}`
+    return { ok: false, code: 'INGEST_E_JSON', message }
   }
   let json: unknown
   try {

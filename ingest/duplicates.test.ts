@@ -2,7 +2,7 @@ import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import type { Fact } from '../contracts/facts.ts'
 import { lookup, testRegistry } from '../test/fixtures/registry.ts'
-import { createDuplicateCache, lineIdentity } from './duplicates.ts'
+import { createDuplicateCache, lineContent, lineIdentity } from './duplicates.ts'
 import { createIngest } from './ingest.ts'
 import type { Sink } from './sink.ts'
 import type { Inbound } from './types.ts'
@@ -20,9 +20,9 @@ describe('the duplicate cache', () => {
 
   it('reports an identity committed again, once per retransmission', () => {
     const c = createDuplicateCache()
-    expect(c.committed([item(1), item(2)], 5000)).toEqual([])
-    expect(c.committed([item(2)], 6000)).toEqual([{ kind: 'duplicate', deviceId: 'f', ts: 1002, recvMs: 6000, seq: 2, dataKind: 'fill', identity: 'fill,device=f 1002000000' }])
-    expect(c.committed([item(2)], 7000)).toHaveLength(1)
+    expect(c.committed([item(1), item(2)], 5000)).toEqual({ duplicates: [], conflicts: [] })
+    expect(c.committed([item(2)], 6000).duplicates).toEqual([{ kind: 'duplicate', deviceId: 'f', ts: 1002, recvMs: 6000, seq: 2, dataKind: 'fill', identity: 'fill,device=f 1002000000' }])
+    expect(c.committed([item(2)], 7000).duplicates).toHaveLength(1)
   })
 
   it('is bounded, forgetting the least recently committed identity', () => {
@@ -31,8 +31,29 @@ describe('the duplicate cache', () => {
     c.committed([item(1)], 0) // refreshes 1
     c.committed([item(3)], 0) // evicts 2
     expect(c.size()).toBe(2)
-    expect(c.committed([item(2)], 0)).toEqual([])
-    expect(c.committed([item(1)], 0)).toEqual([])
+    expect(c.committed([item(2)], 0).duplicates).toEqual([])
+    expect(c.committed([item(1)], 0).duplicates).toEqual([])
+  })
+})
+
+describe('conflicts in the duplicate cache', () => {
+  const fill = (pct: number): Fact => ({ kind: 'fill', deviceId: 'f', ts: 1000, seq: 1, recvMs: 5000, binId: 'b', binStream: 'kitchen', district: '梁溪', fillPct: pct })
+  const item = (pct: number, recv: number) => ({ fact: fill(pct), line: `fill,device=f fill_pct=${pct},seq=1i,recv_ms=${recv}i 1000000001` })
+
+  it('tells a retransmission with other content (a conflict) from one with the same content (a duplicate)', () => {
+    const c = createDuplicateCache()
+    c.committed([item(40, 5000)], 5000)
+    expect(c.committed([item(40, 6000)], 6000)).toMatchObject({ duplicates: [{ kind: 'duplicate' }], conflicts: [] })
+    const r = c.committed([item(55, 7000)], 7000)
+    expect(r.duplicates).toEqual([])
+    expect(r.conflicts).toEqual([{ kind: 'conflict', deviceId: 'f', ts: 1000, recvMs: 7000, seq: 1, dataKind: 'fill', identity: 'fill,device=f 1000000001', previous: 'fill_pct=40,seq=1i', current: 'fill_pct=55,seq=1i' }])
+    // The later content is now the one remembered: sending it again is a plain duplicate.
+    expect(c.committed([item(55, 8000)], 8000).duplicates).toHaveLength(1)
+  })
+
+  it('ignores recv_ms, and only where it is the last field', () => {
+    expect(lineContent('w,device=a ticket_id="x recv_ms=1i",net_kg=1,recv_ms=99i 5')).toBe('ticket_id="x recv_ms=1i",net_kg=1')
+    expect(lineContent('w,device=a recv_ms=99i 5')).toBe('')
   })
 })
 

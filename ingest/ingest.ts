@@ -1,10 +1,11 @@
 import type { Logger } from 'pino'
-import type { DuplicateFact, Fact, RejectionFact } from '../contracts/facts.ts'
+import type { ConflictFact, DuplicateFact, Fact, RejectionFact } from '../contracts/facts.ts'
 import type { RejectionNotice } from '../contracts/rejection.ts'
 import { toLine } from '../influx/lineProtocol.ts'
 import { createDuplicateCache, type DuplicateCache } from './duplicates.ts'
+import { summariseRejections } from './notice.ts'
 import { toPoint } from './points/index.ts'
-import { processMessage, type Rejected } from './process.ts'
+import { processMessage, type Processed, type Rejected } from './process.ts'
 import type { Sink } from './sink.ts'
 import type { Inbound, Limits, RegistryLookup } from './types.ts'
 
@@ -15,9 +16,9 @@ export interface IngestDeps {
   readonly log: Logger
   /** Called once the facts of a message are durable (data and rejection records alike). */
   readonly onCommitted: (facts: readonly Fact[], msg: Inbound) => void
-  /** Called for every rejection, after its record is durable: tell the device. */
+  /** Called at most once per message, after its rejection records are durable: tell the device. */
   readonly onRejected: (deviceId: string, notice: RejectionNotice) => void
-  /** Recent point identities, to record retransmissions (default: a 200k-entry LRU). */
+  /** Recent point identities, to record retransmissions and conflicts (default: a 200k-entry LRU). */
   readonly duplicates?: DuplicateCache
 }
 
@@ -29,78 +30,155 @@ export interface IngestStats {
   lostRejectionRecords: number
   /** Retransmitted data points recorded as `duplicate` points. */
   duplicates: number
+  /** Data points rewritten with other content, recorded as `conflict` points. */
+  conflicts: number
 }
 
 export interface Ingest {
-  /** Resolves when everything the message carried is durable; the broker acks after this. */
+  /**
+   * Resolves when everything the message carried is durable; the broker acks after this. Any
+   * bytes end as data or rejection records: it rejects only when the sink is closed.
+   */
   handle(msg: Inbound): Promise<void>
   stats(): IngestStats
 }
 
 export function createIngest(deps: IngestDeps): Ingest {
   const { sink, registry, limits, log } = deps
-  const stats: IngestStats = { messages: 0, accepted: 0, rejected: {}, lostRejectionRecords: 0, duplicates: 0 }
-  const duplicateCache = deps.duplicates ?? createDuplicateCache()
+  const stats: IngestStats = {
+    messages: 0, accepted: 0, rejected: {}, lostRejectionRecords: 0, duplicates: 0, conflicts: 0
+  }
+  const repeatCache = deps.duplicates ?? createDuplicateCache()
 
-  /** Data points committed again (a retransmission): write a `duplicate` record for each. */
-  async function recordDuplicates(msg: Inbound, items: { fact: Fact; line: string }[]): Promise<DuplicateFact[]> {
-    const dups = duplicateCache.committed(items, msg.recvMs)
-    if (dups.length === 0) return dups
-    const result = await sink.write(dups.map((d) => toLine(toPoint(d))))
-    if (result.rejected.length > 0) log.error({ deviceId: msg.deviceId, count: result.rejected.length }, 'duplicate records refused by InfluxDB')
-    const refused = new Set(result.rejected.map((r) => r.index))
-    const durable = dups.filter((_, i) => !refused.has(i))
-    stats.duplicates += durable.length
+  /** Writes lines; returns the indexes the store refused, with its reason. */
+  async function write(lines: readonly string[]): Promise<Map<number, string>> {
+    if (lines.length === 0) return new Map()
+    const result = await sink.write(lines)
+    return new Map(result.rejected.map((r) => [r.index, r.error]))
+  }
+
+  /** Data points committed again: a `duplicate` (same content) or `conflict` (other content) record each. */
+  async function recordRepeats(
+    msg: Inbound,
+    items: { fact: Fact; line: string }[]
+  ): Promise<(DuplicateFact | ConflictFact)[]> {
+    const { duplicates, conflicts } = repeatCache.committed(items, msg.recvMs)
+    const repeats = [...duplicates, ...conflicts]
+    const lines = repeats.flatMap((f) => lineOf(f) ?? [])
+    if (lines.length < repeats.length) {
+      log.error({ deviceId: msg.deviceId }, 'duplicate/conflict record not representable in line protocol')
+    }
+    const kept = repeats.filter((f) => lineOf(f) !== undefined)
+    const refused = await write(lines)
+    if (refused.size > 0) {
+      log.error({ deviceId: msg.deviceId, count: refused.size }, 'duplicate/conflict records refused by InfluxDB')
+    }
+    const durable = kept.filter((_, i) => !refused.has(i))
+    for (const f of durable) {
+      if (f.kind === 'duplicate') stats.duplicates++
+      else stats.conflicts++
+    }
+    if (conflicts.length > 0) {
+      const first = conflicts[0]
+      log.warn({ deviceId: msg.deviceId, count: conflicts.length, first }, 'data point rewritten with other content (conflict recorded)')
+    }
+    return durable
+  }
+
+  /** Writes rejection records; returns those that are durable. */
+  async function storeRejections(msg: Inbound, rejected: readonly Rejected[]): Promise<Rejected[]> {
+    const withLines = rejected.flatMap((r) => {
+      const line = lineOf(r.fact)
+      return line === undefined ? [] : [{ r, line }]
+    })
+    const refused = await write(withLines.map((x) => x.line))
+    const durable = withLines.filter((_, i) => !refused.has(i)).map((x) => x.r)
+    const lost = rejected.length - durable.length
+    if (lost > 0) {
+      stats.lostRejectionRecords += lost
+      log.error({ deviceId: msg.deviceId, topic: msg.topic, count: lost }, 'rejection records refused by InfluxDB')
+    }
     return durable
   }
 
   async function handle(msg: Inbound): Promise<void> {
-    const processed = processMessage(msg, registry, limits)
-    const accepted: Fact[] = []
-    const dataLines: string[] = []
+    const processed = safeProcess(msg)
+    const accepted: { fact: Fact; line: string }[] = []
     const rejected: Rejected[] = [...processed.rejected]
     for (const fact of processed.accepted) {
-      try {
-        dataLines.push(toLine(toPoint(fact)))
-        accepted.push(fact)
-      } catch (err) {
-        rejected.push(storeRejection(msg, fact, (err as Error).message))
-      }
+      const line = lineOf(fact)
+      if (line === undefined) rejected.push(storeRejection(msg, fact, 'line protocol cannot represent it'))
+      else accepted.push({ fact, line })
     }
 
-    const first = await sink.write([...dataLines, ...rejected.map((r) => toLine(toPoint(r.fact)))])
-    const refused = new Map(first.rejected.map((r) => [r.index, r.error]))
+    // Data first, with the rejection records in the same write.
+    const rejectionItems = rejected.flatMap((r) => {
+      const line = lineOf(r.fact)
+      return line === undefined ? [] : [{ r, line }]
+    })
+    const refused = await write([...accepted.map((a) => a.line), ...rejectionItems.map((x) => x.line)])
     const committed = accepted.filter((_, i) => !refused.has(i))
-    const duplicates = await recordDuplicates(msg, accepted.flatMap((fact, i) => (refused.has(i) ? [] : [{ fact, line: dataLines[i]! }])))
-    const durable = rejected.filter((_, i) => !refused.has(dataLines.length + i))
+    const durable = rejectionItems.filter((_, i) => !refused.has(accepted.length + i)).map((x) => x.r)
+    const lost = rejected.length - durable.length
+    if (lost > 0) {
+      stats.lostRejectionRecords += lost
+      log.error({ deviceId: msg.deviceId, topic: msg.topic, count: lost }, 'rejection records refused by InfluxDB')
+    }
     // InfluxDB refused these points for what they are (e.g. a field type conflict): keep a
     // rejection record for each instead, so every object of the message is accounted for.
-    const late = accepted.flatMap((f, i) => {
+    const late = accepted.flatMap((a, i) => {
       const error = refused.get(i)
-      return error === undefined ? [] : [storeRejection(msg, f, error)]
+      return error === undefined ? [] : [storeRejection(msg, a.fact, error)]
     })
-    if (late.length > 0) {
-      const second = await sink.write(late.map((r) => toLine(toPoint(r.fact))))
-      const lost = new Set(second.rejected.map((r) => r.index))
-      durable.push(...late.filter((_, i) => !lost.has(i)))
-      rejected.push(...late)
-    }
-    const lostRecords = rejected.length - durable.length
-    if (lostRecords > 0) {
-      stats.lostRejectionRecords += lostRecords
-      log.error({ deviceId: msg.deviceId, topic: msg.topic, count: lostRecords }, 'rejection records refused by InfluxDB')
-    }
+    rejected.push(...late)
+    durable.push(...(await storeRejections(msg, late)))
+    const repeats = await recordRepeats(msg, committed)
 
     stats.messages++
     stats.accepted += committed.length
     for (const r of rejected) stats.rejected[r.fact.code] = (stats.rejected[r.fact.code] ?? 0) + 1
 
-    const facts: Fact[] = [...committed, ...durable.map((r) => r.fact), ...duplicates]
-    if (facts.length > 0) deps.onCommitted(facts, msg)
-    for (const r of rejected) deps.onRejected(msg.deviceId, notice(r, msg))
+    // Everything is durable now: the listeners' trouble is theirs, never the device's ack.
+    const facts: Fact[] = [...committed.map((c) => c.fact), ...durable.map((r) => r.fact), ...repeats]
+    if (facts.length > 0) guard('onCommitted', () => deps.onCommitted(facts, msg))
+    if (rejected.length > 0) {
+      const notice = summariseRejections(rejected, processed.objects, msg)
+      guard('onRejected', () => deps.onRejected(msg.deviceId, notice))
+    }
+  }
+
+  /** processMessage never throws by construction; this is the last line of defence if it does. */
+  function safeProcess(msg: Inbound): Processed {
+    try {
+      return processMessage(msg, registry, limits)
+    } catch (err) {
+      log.error({ err, deviceId: msg.deviceId, topic: msg.topic }, 'processMessage threw; message kept as a rejection')
+      const fact: RejectionFact = {
+        kind: 'rejection', deviceId: msg.deviceId, recvMs: msg.recvMs, code: 'INGEST_E_INTERNAL', msgKind: msg.kind,
+        topic: msg.topic, error: 'ingest failed on this payload; it is kept as a rejection record', excerpt: ''
+      }
+      return { accepted: [], rejected: [{ fact, issues: [] }], objects: 1 }
+    }
+  }
+
+  function guard(what: string, fn: () => void): void {
+    try {
+      fn()
+    } catch (err) {
+      log.error({ err, listener: what }, 'ingest listener threw; the message is stored and acknowledged anyway')
+    }
   }
 
   return { handle, stats: () => structuredClone(stats) }
+}
+
+/** A fact's line, or undefined when line protocol cannot represent it (see influx/lineProtocol.ts). */
+function lineOf(fact: Fact): string | undefined {
+  try {
+    return toLine(toPoint(fact))
+  } catch {
+    return undefined
+  }
 }
 
 function storeRejection(msg: Inbound, fact: Fact, error: string): Rejected {
@@ -117,18 +195,4 @@ function storeRejection(msg: Inbound, fact: Fact, error: string): Rejected {
     ...(fact.seq === undefined ? {} : { seq: fact.seq })
   }
   return { fact: f, issues: [{ path: '', message: f.error }], ...(fact.kind === 'weighing' ? { ticketId: fact.ticketId } : {}) }
-}
-
-function notice(r: Rejected, msg: Inbound): RejectionNotice {
-  return {
-    v: 1,
-    code: r.fact.code,
-    message: r.fact.error,
-    topic: msg.topic,
-    ...(r.fact.index === undefined ? {} : { index: r.fact.index }),
-    ...(r.fact.seq === undefined ? {} : { seq: r.fact.seq }),
-    ...(r.ticketId === undefined ? {} : { ticketId: r.ticketId }),
-    issues: [...r.issues],
-    receivedAt: new Date(msg.recvMs).toISOString()
-  }
 }

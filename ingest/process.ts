@@ -1,10 +1,11 @@
 import { timestampMs } from '../contracts/device/index.ts'
 import type { Fact, RejectionFact } from '../contracts/facts.ts'
+import type { Device } from '../contracts/registry.ts'
 import type { Issue, RejectionCode } from '../contracts/rejection.ts'
 import { excerptBytes } from '../lib/excerpt.ts'
 import { decoders } from './decode/index.ts'
 import type { FactBase } from './decode/index.ts'
-import { splitPayload } from './decode.ts'
+import { splitPayload, type Split } from './decode.ts'
 import type { Inbound, Limits, RegistryLookup } from './types.ts'
 
 export interface Rejected {
@@ -17,6 +18,8 @@ export interface Rejected {
 export interface Processed {
   readonly accepted: readonly Fact[]
   readonly rejected: readonly Rejected[]
+  /** Objects the payload carried: accepted + rejected, or 1 when the whole payload was refused. */
+  readonly objects: number
 }
 
 const EXCERPT_BYTES = 1024
@@ -37,56 +40,107 @@ export function processMessage(msg: Inbound, registry: RegistryLookup, limits: L
   }
   const whole = (code: RejectionCode, error: string): Processed => ({
     accepted: [],
+    objects: 1,
     rejected: [reject(code, error, {}, excerptBytes(msg.payload, EXCERPT_BYTES))]
   })
 
-  const device = registry.device(msg.deviceId)
-  if (!device || !device.enabled) return whole('INGEST_E_DEVICE', `device ${msg.deviceId} is not registered or is disabled`)
-
-  const split = splitPayload(msg.payload, limits.maxPayloadBytes)
+  let split: Split
+  let device: Device | undefined
+  try {
+    device = registry.device(msg.deviceId)
+    if (!device || !device.enabled) {
+      return whole('INGEST_E_DEVICE', `device ${msg.deviceId} is not registered or is disabled`)
+    }
+    split = splitPayload(msg.payload, limits.maxPayloadBytes, limits.maxJsonDepth)
+  } catch (err) {
+    return whole('INGEST_E_INTERNAL', internalError(err))
+  }
   if (!split.ok) return whole(split.code, split.message)
 
-  const decoder = decoders[msg.kind]
   const accepted: Fact[] = []
   const rejected: Rejected[] = []
+  const known = device
   split.items.forEach((item, i) => {
     const index = split.batch ? i : undefined
-    const echo = readableEcho(item, msg.recvMs, limits)
-    const excerpt = (): string => excerptBytes(JSON.stringify(item) ?? String(item), EXCERPT_BYTES)
-    const parsed = decoder.schema.safeParse(item)
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((iss) => ({ path: iss.path.map(String).join('.'), message: iss.message }))
-      rejected.push(reject('INGEST_E_SCHEMA', summarise(issues), { index, ...echo, issues }, excerpt()))
-      return
+    // Nothing one object does may take the rest of its message down with it: a throw here is
+    // this object's rejection (INGEST_E_INTERNAL), and the message is still acknowledged.
+    try {
+      const out = processObject(msg, item, index, known, registry, limits, reject)
+      if ('kind' in out) accepted.push(out)
+      else rejected.push(out)
+    } catch (err) {
+      let echo: Echo = {}
+      try {
+        echo = readableEcho(item, msg.recvMs, limits)
+      } catch {
+        // the echo is a courtesy; the rejection stands without it
+      }
+      rejected.push(reject('INGEST_E_INTERNAL', internalError(err), { index, ...echo, issues: [] }, safeExcerpt(item)))
     }
-    const value = parsed.data
-    const ts = timestampMs(value.ts)
-    const range = tsRangeError(ts, msg.recvMs, limits)
-    if (range) {
-      const issues = [{ path: 'ts', message: range }]
-      rejected.push(reject('INGEST_E_TS_RANGE', `ts: ${range}`, { index, ...echo, ts: undefined, issues }, excerpt()))
-      return
-    }
-    const base: FactBase = { deviceId: msg.deviceId, ts, recvMs: msg.recvMs, ...(value.seq === undefined ? {} : { seq: value.seq }) }
-    // The dispatch table pairs each kind's schema with its own toFact.
-    const fact = (decoder.toFact as (m: typeof value, b: FactBase, d: typeof device, r: RegistryLookup) => Fact | { error: string })(value, base, device, registry)
-    if ('error' in fact) {
-      rejected.push(reject('INGEST_E_DEVICE', fact.error, { index, ...echo, issues: [] }, excerpt()))
-      return
-    }
-    accepted.push(fact)
   })
-  return { accepted, rejected }
+  return { accepted, rejected, objects: split.items.length }
 }
 
+type Extra = Partial<RejectionFact> & { issues?: Issue[]; ticketId?: string }
+type Reject = (code: RejectionCode, error: string, extra: Extra, excerpt: string) => Rejected
+type Echo = { seq?: number; ticketId?: string; ts?: number }
+
+function processObject(
+  msg: Inbound, item: unknown, index: number | undefined, device: Device, registry: RegistryLookup, limits: Limits, reject: Reject
+): Fact | Rejected {
+  const decoder = decoders[msg.kind]
+  const echo = readableEcho(item, msg.recvMs, limits)
+  const excerpt = (): string => safeExcerpt(item)
+  const parsed = decoder.schema.safeParse(item)
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((iss) => ({ path: iss.path.map(String).join('.'), message: iss.message }))
+    return reject('INGEST_E_SCHEMA', summarise(issues), { index, ...echo, issues }, excerpt())
+  }
+  const value = parsed.data
+  const ts = timestampMs(value.ts)
+  const range = tsRangeError(ts, msg.recvMs, limits)
+  if (range) {
+    const issues = [{ path: 'ts', message: range }]
+    return reject('INGEST_E_TS_RANGE', `ts: ${range}`, { index, ...echo, ts: undefined, issues }, excerpt())
+  }
+  const base: FactBase = { deviceId: msg.deviceId, ts, recvMs: msg.recvMs, ...(value.seq === undefined ? {} : { seq: value.seq }) }
+  // The dispatch table pairs each kind's schema with its own toFact.
+  const fact = (decoder.toFact as (m: typeof value, b: FactBase, d: Device, r: RegistryLookup) => Fact | { error: string })(value, base, device, registry)
+  if ('error' in fact) return reject('INGEST_E_DEVICE', fact.error, { index, ...echo, issues: [] }, excerpt())
+  return fact
+}
+
+/**
+ * Why `ts` is out of the accepted window, or undefined. Any number is safe here: the window is
+ * checked on numbers first, and only a time inside the Date range (±8.64e15 ms) is formatted.
+ */
 export function tsRangeError(ts: number, recvMs: number, limits: Limits): string | undefined {
+  if (!Number.isFinite(ts)) return `${ts} is not a time`
   if (ts > recvMs + limits.tsMaxFutureMs) {
-    return `${new Date(ts).toISOString()} is more than ${limits.tsMaxFutureMs / 60_000} min ahead of the broker clock (${new Date(recvMs).toISOString()})`
+    return `${iso(ts)} is more than ${limits.tsMaxFutureMs / 60_000} min ahead of the broker clock (${iso(recvMs)})`
   }
   if (ts < recvMs - limits.tsMaxAgeMs) {
-    return `${new Date(ts).toISOString()} is more than ${limits.tsMaxAgeMs / 86_400_000} days old`
+    return `${iso(ts)} is more than ${limits.tsMaxAgeMs / 86_400_000} days old`
   }
   return undefined
+}
+
+/** ECMAScript dates span ±8.64e15 ms around the epoch; `new Date(x).toISOString()` throws beyond. */
+const MAX_DATE_MS = 8_640_000_000_000_000
+const iso = (ms: number): string =>
+  Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : `${ms} ms since the epoch`
+
+const internalError = (err: unknown): string => {
+  const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+  return `ingest failed on this input (${why}); it is kept as a rejection record`.slice(0, 500)
+}
+
+function safeExcerpt(item: unknown): string {
+  try {
+    return excerptBytes(JSON.stringify(item) ?? String(item), EXCERPT_BYTES)
+  } catch {
+    return ''
+  }
 }
 
 function summarise(issues: readonly Issue[]): string {
@@ -96,10 +150,10 @@ function summarise(issues: readonly Issue[]): string {
 }
 
 /** seq, ticketId and an in-range ts from an object that failed validation, when they can be read. */
-function readableEcho(item: unknown, recvMs: number, limits: Limits): { seq?: number; ticketId?: string; ts?: number } {
+function readableEcho(item: unknown, recvMs: number, limits: Limits): Echo {
   if (item === null || typeof item !== 'object' || Array.isArray(item)) return {}
   const o = item as Record<string, unknown>
-  const out: { seq?: number; ticketId?: string; ts?: number } = {}
+  const out: Echo = {}
   if (typeof o.seq === 'number' && Number.isSafeInteger(o.seq) && o.seq >= 0) out.seq = o.seq
   if (typeof o.ticketId === 'string' && o.ticketId.length <= 64) out.ticketId = o.ticketId
   const ts = typeof o.ts === 'number' ? o.ts : typeof o.ts === 'string' ? Date.parse(o.ts) : NaN

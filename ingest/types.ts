@@ -17,6 +17,8 @@ export interface Limits {
   readonly tsMaxFutureMs: number
   /** `ts` earlier than arrival − this is rejected (older than retention/backfill policy). */
   readonly tsMaxAgeMs: number
+  /** Deeper `[`/`{` nesting is rejected before JSON.parse (default DEFAULT_MAX_JSON_DEPTH). */
+  readonly maxJsonDepth?: number
 }
 
 /** What ingest reads from the registry; registry/store.ts provides it. */

@@ -8,6 +8,14 @@
 // lines around it may be written twice, which is harmless: a point's identity (measurement + tags +
 // time) makes a rewrite overwrite itself (design.md decision 4).
 //
+// An outage is probed by one batch at a time (half-open, as a circuit breaker does): the first batch
+// to fail backs off and retries (when nothing answers at all, it asks GET /ping, at most every
+// probeMs, and resends only once InfluxDB answers); every other batch, and every batch formed
+// meanwhile, waits for that probe instead of sleeping out a backoff of its own. The first answer from InfluxDB — from the probe
+// or from a write already in flight — ends the outage, wakes the probe if it is still backing off,
+// and sends everyone at once. Without this, two batches sleeping up to maxMs each held every ack for
+// seconds after InfluxDB was back, and a frozen InfluxDB got a copy of each batch per timeout.
+//
 // No timers of its own: every wait goes through the injected `sleep` (conventions.md #4/#5).
 import { setTimeout as sleepTimer } from 'node:timers/promises'
 import type { Logger } from 'pino'
@@ -22,6 +30,8 @@ export interface WriteResponse {
 /** What the writer needs of influx/client.ts: throws only when no HTTP answer arrived. */
 export interface WriteClient {
   write(body: string): Promise<WriteResponse>
+  /** GET /ping: true when InfluxDB answers. When given, an outage without answers is probed with it. */
+  ping?(): Promise<boolean>
 }
 
 export type WriterLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>
@@ -31,7 +41,9 @@ export interface WriterOptions {
   readonly log: WriterLog
   readonly maxBatchLines?: number
   readonly maxInFlight?: number
-  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number }
+  /** probeMs caps the interval between pings while InfluxDB does not answer at all (default 1 s):
+   *  a ping is a few bytes, so it may come far more often than a resent batch. */
+  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number; readonly probeMs?: number }
   /** close() waits this long for accepted lines to be written before giving up on them. */
   readonly closeTimeoutMs?: number
   /** Waits `ms`; may end early when `signal` aborts (close). Defaults to a real timer. */
@@ -51,6 +63,8 @@ export interface WriterStats {
   readonly lines: number
   /** Failed writes that were (or are being) retried after a backoff. */
   readonly retries: number
+  /** Pings sent while InfluxDB did not answer. */
+  readonly probes: number
   readonly rejectedLines: number
   readonly inFlight: number
   readonly pendingLines: number
@@ -74,6 +88,14 @@ interface Req {
   readonly rejected: LineRejection[]
   readonly resolve: (r: SinkResult) => void
   readonly reject: (e: Error) => void
+}
+
+/** The batch that probes InfluxDB during an outage, and how the others learn it is over. */
+interface Outage {
+  readonly prober: object
+  readonly over: Promise<void>
+  readonly wake: AbortController
+  readonly end: () => void
 }
 
 interface Item {
@@ -117,6 +139,7 @@ export function createWriter (opts: WriterOptions): Writer {
   } = opts
   const initialMs = opts.retry?.initialMs ?? 100
   const maxMs = opts.retry?.maxMs ?? 10_000
+  const probeMs = opts.retry?.probeMs ?? 1000
   if (!(maxBatchLines >= 1) || !(maxInFlight >= 1)) throw new RangeError('maxBatchLines and maxInFlight must be ≥ 1')
 
   let pending: Item[] = []
@@ -126,8 +149,22 @@ export function createWriter (opts: WriterOptions): Writer {
   let closing: Promise<void> | undefined
   const abort = new AbortController()
   const aborted = new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }))
-  const counters = { batches: 0, requests: 0, lines: 0, retries: 0, rejectedLines: 0 }
+  const counters = { batches: 0, requests: 0, lines: 0, retries: 0, probes: 0, rejectedLines: 0 }
   let lastError: WriterStats['lastError']
+  let outage: Outage | undefined
+
+  function startOutage (prober: object): Outage {
+    let end!: () => void
+    const over = new Promise<void>((resolve) => { end = resolve })
+    const wake = new AbortController()
+    return { prober, over, wake, end: () => { wake.abort(); end() } }
+  }
+
+  /** InfluxDB answered (stored, or refused a line for what it is): whoever waits goes now. */
+  function answered (): void {
+    outage?.end()
+    outage = undefined
+  }
 
   function done (item: Item, rejection?: string): void {
     const { req } = item
@@ -152,22 +189,58 @@ export function createWriter (opts: WriterOptions): Writer {
   }
 
   async function retryLater (
-    attempt: number, lines: number,
+    me: object, attempt: number, lines: number,
     failure: { reason: FailureReason; message: string; status?: number; code?: string; retryAfterMs?: number }
   ): Promise<void> {
-    const delayMs = backoffMs(attempt, failure.retryAfterMs)
+    outage ??= startOutage(me)
+    const current = outage
+    const probing = current.prober === me
+    const delayMs = probing ? backoffMs(attempt, failure.retryAfterMs) : undefined
     counters.retries++
     const { retryAfterMs, ...err } = failure
     lastError = err
-    const fields = { ...err, retryAfterMs, attempt: attempt + 1, delayMs, lines }
+    const fields = probing
+      ? { ...err, retryAfterMs, attempt: attempt + 1, delayMs, lines }
+      : { ...err, retryAfterMs, attempt: attempt + 1, lines, waitingForProbe: true }
     if (failure.reason === 'config' || failure.reason === 'unexpected') log.error(fields, 'influx write failed; retrying')
     else log.warn(fields, 'influx write failed; retrying')
-    await Promise.race([sleep(delayMs, abort.signal), aborted])
+    if (delayMs === undefined) {
+      await Promise.race([current.over, aborted])
+      return
+    }
+    // Refused or reset: nothing is listening, and /ping says when something is again. A timeout is
+    // not probed this way: a busy InfluxDB answers /ping at once while it still chews on the write,
+    // so the batch waits out its backoff rather than coming back sooner.
+    if (failure.reason === 'network' && failure.code !== 'INFLUX_E_TIMEOUT' && client.ping !== undefined) {
+      return await pingUntilAnswered(current, attempt)
+    }
+    // The probe's backoff ends early when another write gets an answer meanwhile (or on close) —
+    // unless the server said when to come back (Retry-After): never sooner than it asked.
+    if (failure.retryAfterMs !== undefined) await Promise.race([sleep(delayMs, abort.signal), aborted])
+    else await Promise.race([sleep(delayMs, current.wake.signal), aborted, current.over])
+  }
+
+  /** No HTTP answer at all (refused, reset): ask /ping until InfluxDB answers, rather
+   *  than resending the batch; full jitter capped at probeMs. */
+  async function pingUntilAnswered (current: Outage, attempt: number): Promise<void> {
+    const ping = client.ping!.bind(client)
+    for (let n = attempt; !abort.signal.aborted && outage === current; n++) {
+      const ms = Math.floor(random() * Math.min(probeMs, initialMs * 2 ** n))
+      await Promise.race([sleep(ms, current.wake.signal), aborted, current.over])
+      if (abort.signal.aborted || outage !== current) return
+      counters.probes++
+      const up = await Promise.race([ping(), current.over.then(() => true), aborted.then(() => false)])
+      if (up) return
+      log.debug({ probe: n + 1 }, 'influx ping unanswered')
+    }
   }
 
   /** Writes `items` until each is stored or rejected; returns early only when closed. */
   async function deliver (items: Item[]): Promise<void> {
     const body = items.map((i) => i.line).join('\n')
+    const me = {}
+    // During an outage only the probe talks to InfluxDB; otherwise the write goes out synchronously.
+    if (outage !== undefined) await Promise.race([outage.over, aborted])
     for (let attempt = 0; !abort.signal.aborted; attempt++) {
       counters.requests++
       let res: WriteResponse
@@ -176,16 +249,18 @@ export function createWriter (opts: WriterOptions): Writer {
       } catch (err) {
         const e = err as { message?: unknown; code?: unknown }
         const failure = { reason: 'network' as const, message: String(e?.message ?? err) }
-        await retryLater(attempt, items.length, typeof e?.code === 'string' ? { ...failure, code: e.code } : failure)
+        await retryLater(me, attempt, items.length, typeof e?.code === 'string' ? { ...failure, code: e.code } : failure)
         continue
       }
       if (res.status >= 200 && res.status < 300) {
+        answered()
         for (const item of items) done(item)
         return
       }
       // 400 (and 2.x's 422): something in the batch is bad. 413: the batch is too large. Either
       // way halve it; a single line that is still refused is refused for what it is.
       if (res.status === 400 || res.status === 422 || res.status === 413) {
+        answered()
         const [first] = items
         if (items.length === 1 && first !== undefined) {
           const error = errorText(res.status, res.body)
@@ -201,7 +276,7 @@ export function createWriter (opts: WriterOptions): Writer {
       }
       const reason = classify(res.status)
       const failure = { reason, status: res.status, message: errorText(res.status, res.body) }
-      await retryLater(attempt, items.length, res.retryAfterMs === undefined ? failure : { ...failure, retryAfterMs: res.retryAfterMs })
+      await retryLater(me, attempt, items.length, res.retryAfterMs === undefined ? failure : { ...failure, retryAfterMs: res.retryAfterMs })
     }
   }
 
@@ -259,6 +334,7 @@ export function createWriter (opts: WriterOptions): Writer {
         }
       }
       abort.abort()
+      answered() // ends the probe's backoff timer; everyone sees `aborted` and stops
       pending = []
       const err = new WriterClosedError('writer closed before the lines were written')
       for (const req of live) req.reject(err)

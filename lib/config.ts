@@ -42,12 +42,34 @@ export const ConfigEnv = z.object({
   QINGYUN_MAX_CLIENT_ID_LENGTH: positiveInt.max(65535).default(128),
   QINGYUN_TS_MAX_FUTURE_MS: positiveInt.default(10 * 60_000),
   QINGYUN_TS_MAX_AGE_MS: positiveInt.default(30 * 86_400_000),
+  QINGYUN_MQTT_MAX_OUTGOING_BYTES: positiveInt.max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
+  QINGYUN_MQTT_MAX_INFLIGHT: positiveInt.max(65535).default(1000),
+  QINGYUN_MQTT_MAX_CONNECTIONS_PER_USERNAME: positiveInt.max(10_000).default(4),
+  QINGYUN_MQTT_MAX_CONNECTIONS_PER_ADDRESS: positiveInt.default(20_000),
+  QINGYUN_MQTT_IDLE_TIMEOUT_MS: positiveInt.default(10 * 60_000),
+  QINGYUN_MQTT_AUTH_FAIL_LIMIT: positiveInt.default(10),
+  QINGYUN_MQTT_AUTH_FAIL_WINDOW_MS: positiveInt.default(60_000),
+  QINGYUN_NOTICE_BURST: positiveInt.max(100_000).default(20),
+  QINGYUN_NOTICE_RATE_PER_S: z.coerce.number().positive().max(100_000).default(1),
+  // Valid v1 payloads nest 2 deep (a batch of flat objects); the cap keeps every parser and
+  // validator far from the stack limit on hostile input (ingest/decode.ts).
+  QINGYUN_MAX_JSON_DEPTH: positiveInt.min(2).max(256).default(32),
   QINGYUN_WRITER_MAX_BATCH_LINES: positiveInt.default(5000),
   QINGYUN_WRITER_MAX_IN_FLIGHT: positiveInt.max(64).default(2),
   // A busy day of the sample city is about 1.5 M points, some 300 MB of spool frames: 1 GiB
   // holds a day's backlog with room to spare while InfluxDB is away.
   QINGYUN_SPOOL_DIR: z.string().min(1).optional(),
   QINGYUN_SPOOL_MAX_BYTES: positiveInt.min(1024 * 1024, 'must be at least 1048576 (1 MiB)').default(1024 ** 3),
+  QINGYUN_REGISTRY_LOCK_WAIT_MS: positiveInt.max(600_000).default(10_000),
+  QINGYUN_REGISTRY_LOCK_STALE_MS: positiveInt.max(3_600_000).default(60_000),
+  // dashboard-api's protections (README "Limits and protections").
+  QINGYUN_INFLUX_QUERY_TIMEOUT_MS: positiveInt.max(600_000).default(2_000),
+  QINGYUN_INFLUX_PING_TIMEOUT_MS: positiveInt.max(60_000).default(1_000),
+  QINGYUN_TRUST_PROXY: bool.default(false),
+  QINGYUN_DOCS_PUBLIC: bool.default(false),
+  QINGYUN_AUTH_MAX_FAILURES: positiveInt.max(10_000).default(10),
+  QINGYUN_WS_MAX_BUFFERED_BYTES: positiveInt.min(64 * 1024).max(256 * 1024 * 1024).default(2 * 1024 * 1024),
+  QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS: positiveInt.max(100_000).default(64),
   QINGYUN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
 })
 
@@ -65,7 +87,13 @@ export interface Config {
   readonly registryIsDefault: boolean
   /** Operator accounts (hashed bearer tokens). */
   readonly usersPath: string
-  readonly influx: { readonly url: string | undefined; readonly db: string; readonly auth: InfluxAuth }
+  readonly influx: {
+    readonly url: string | undefined
+    readonly db: string
+    readonly auth: InfluxAuth
+    readonly queryTimeoutMs: number
+    readonly pingTimeoutMs: number
+  }
   readonly tz: string
   readonly allowAnonymous: boolean
   readonly limits: {
@@ -76,11 +104,42 @@ export interface Config {
     readonly maxClientIdLength: number
     readonly tsMaxFutureMs: number
     readonly tsMaxAgeMs: number
+    readonly maxJsonDepth: number
   }
+  /** Per MQTT client and per source (README "Limits and protections"). */
+  readonly mqtt: MqttLimits
   readonly writer: { readonly maxBatchLines: number; readonly maxInFlight: number }
   /** The local log every message is durable in before its PUBACK. */
   readonly spool: { readonly dir: string; readonly maxBytes: number }
+  /** The registry lock (registry/lock.ts): how long a change waits for it, when a held one is abandoned. */
+  readonly registryLock: { readonly waitMs: number; readonly staleMs: number }
+  /** dashboard-api's protections. */
+  readonly api: {
+    /** Believe X-Forwarded-For (the client address behind a reverse proxy). */
+    readonly trustProxy: boolean
+    /** /docs and /docs/json without a token. */
+    readonly docsPublic: boolean
+    /** Failed authentications per minute per address (and per presented token). */
+    readonly authMaxFailures: number
+    readonly wsMaxBufferedBytes: number
+    readonly wsMaxConnectionsPerAddress: number
+  }
   readonly logLevel: z.infer<typeof ConfigEnv>['QINGYUN_LOG_LEVEL']
+}
+
+export interface MqttLimits {
+  /** Bytes buffered for one client that it has not read; over it, the client is cut off. */
+  readonly maxOutgoingBytes: number
+  /** QoS 1/2 deliveries to one client not yet acknowledged; over it, the client is cut off. */
+  readonly maxInflight: number
+  readonly maxConnectionsPerUsername: number
+  readonly maxConnectionsPerAddress: number
+  /** A keepalive-0 connection with no inbound packet for this long is closed. */
+  readonly idleTimeoutMs: number
+  readonly authFailLimit: number
+  readonly authFailWindowMs: number
+  readonly noticeBurst: number
+  readonly noticeRatePerS: number
 }
 
 export class ConfigError extends Error {
@@ -135,7 +194,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     registryPath: e.QINGYUN_REGISTRY ? path.resolve(cwd, e.QINGYUN_REGISTRY) : path.join(dataDir, 'registry.json'),
     registryIsDefault: !e.QINGYUN_REGISTRY,
     usersPath: e.QINGYUN_USERS ? path.resolve(cwd, e.QINGYUN_USERS) : path.join(dataDir, 'users.json'),
-    influx: { url: e.QINGYUN_INFLUX_URL, db: e.QINGYUN_INFLUX_DB, auth },
+    influx: { url: e.QINGYUN_INFLUX_URL, db: e.QINGYUN_INFLUX_DB, auth, queryTimeoutMs: e.QINGYUN_INFLUX_QUERY_TIMEOUT_MS, pingTimeoutMs: e.QINGYUN_INFLUX_PING_TIMEOUT_MS },
     tz: e.QINGYUN_TZ,
     allowAnonymous: e.QINGYUN_ALLOW_ANONYMOUS,
     limits: {
@@ -144,12 +203,32 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       maxTopicLevels: e.QINGYUN_MAX_TOPIC_LEVELS,
       maxClientIdLength: e.QINGYUN_MAX_CLIENT_ID_LENGTH,
       tsMaxFutureMs: e.QINGYUN_TS_MAX_FUTURE_MS,
-      tsMaxAgeMs: e.QINGYUN_TS_MAX_AGE_MS
+      tsMaxAgeMs: e.QINGYUN_TS_MAX_AGE_MS,
+      maxJsonDepth: e.QINGYUN_MAX_JSON_DEPTH
+    },
+    mqtt: {
+      maxOutgoingBytes: e.QINGYUN_MQTT_MAX_OUTGOING_BYTES,
+      maxInflight: e.QINGYUN_MQTT_MAX_INFLIGHT,
+      maxConnectionsPerUsername: e.QINGYUN_MQTT_MAX_CONNECTIONS_PER_USERNAME,
+      maxConnectionsPerAddress: e.QINGYUN_MQTT_MAX_CONNECTIONS_PER_ADDRESS,
+      idleTimeoutMs: e.QINGYUN_MQTT_IDLE_TIMEOUT_MS,
+      authFailLimit: e.QINGYUN_MQTT_AUTH_FAIL_LIMIT,
+      authFailWindowMs: e.QINGYUN_MQTT_AUTH_FAIL_WINDOW_MS,
+      noticeBurst: e.QINGYUN_NOTICE_BURST,
+      noticeRatePerS: e.QINGYUN_NOTICE_RATE_PER_S
     },
     writer: { maxBatchLines: e.QINGYUN_WRITER_MAX_BATCH_LINES, maxInFlight: e.QINGYUN_WRITER_MAX_IN_FLIGHT },
     spool: {
       dir: e.QINGYUN_SPOOL_DIR ? path.resolve(cwd, e.QINGYUN_SPOOL_DIR) : path.join(dataDir, 'spool'),
       maxBytes: e.QINGYUN_SPOOL_MAX_BYTES
+    },
+    registryLock: { waitMs: e.QINGYUN_REGISTRY_LOCK_WAIT_MS, staleMs: e.QINGYUN_REGISTRY_LOCK_STALE_MS },
+    api: {
+      trustProxy: e.QINGYUN_TRUST_PROXY,
+      docsPublic: e.QINGYUN_DOCS_PUBLIC,
+      authMaxFailures: e.QINGYUN_AUTH_MAX_FAILURES,
+      wsMaxBufferedBytes: e.QINGYUN_WS_MAX_BUFFERED_BYTES,
+      wsMaxConnectionsPerAddress: e.QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS
     },
     logLevel: e.QINGYUN_LOG_LEVEL
   }

@@ -20,3 +20,24 @@ describe('local days', () => {
     expect(addDays('2026-03-01', -1)).toBe('2026-02-28')
   })
 })
+
+// lib/time.ts never turns a bad day into another day or NaN silently: it throws a RangeError.
+describe('lib/time bounds', () => {
+  it('refuses results outside four-digit years instead of returning a malformed day', () => {
+    expect(() => addDays('9999-12-31', 1)).toThrow(RangeError)
+    expect(() => addDays('0000-01-01', -1)).toThrow(RangeError)
+    expect(addDays('2026-02-28', 1)).toBe('2026-03-01')
+    expect(addDays('0050-01-01', 1)).toBe('0050-01-02')
+  })
+  it('refuses malformed and impossible days', () => {
+    for (const bad of ['2026-02-30', '2026-13-01', '+010000-01', '2026-1-1', '', 'NaN-NaN-NaN']) {
+      expect(() => startOfLocalDay(bad, 'Asia/Shanghai'), bad).toThrow(RangeError)
+      expect(() => addDays(bad, 1), bad).toThrow(RangeError)
+    }
+    expect(() => addDays('2026-01-01', 0.5)).toThrow(RangeError)
+  })
+  it('refuses instants that are not finite', () => {
+    expect(() => localDate(Number.NaN, 'Asia/Shanghai')).toThrow(RangeError)
+    expect(localDate(startOfLocalDay('2026-12-02', 'Asia/Shanghai'), 'Asia/Shanghai')).toBe('2026-12-02')
+  })
+})

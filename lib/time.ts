@@ -27,8 +27,39 @@ function parts(ms: number, tz: string): { y: number; mo: number; d: number; h: n
   return { y: p.year!, mo: p.month!, d: p.day!, h: p.hour!, mi: p.minute!, s: p.second! }
 }
 
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/
+
+/**
+ * `YYYY-MM-DD` → [y, m, d], or a RangeError: these functions never turn a malformed or
+ * impossible day (2026-02-30, a five-digit year) into NaN or another day silently. Callers
+ * bound user input first (dashboard-api/routes/schemas.ts); this is the backstop.
+ */
+// Date.UTC maps years 0–99 to 1900–1999; setUTCFullYear does not.
+function utcDay(y: number, m: number, d: number): Date {
+  const t = new Date(0)
+  t.setUTCFullYear(y, m - 1, d)
+  return t
+}
+
+function parseDay(date: string): [number, number, number] {
+  const m = DAY.exec(date)
+  if (!m) throw new RangeError(`not a day YYYY-MM-DD: ${JSON.stringify(String(date).slice(0, 40))}`)
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  const t = utcDay(y, mo, d)
+  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d) {
+    throw new RangeError(`not a calendar day: ${date}`)
+  }
+  return [y, mo, d]
+}
+
+function finiteMs(ms: number): number {
+  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) throw new RangeError(`not a valid instant: ${ms}`)
+  return ms
+}
+
 /** The zone's offset from UTC at instant `ms`, in ms (Asia/Shanghai: +8 h). */
 export function zoneOffsetMs(ms: number, tz: string): number {
+  finiteMs(ms)
   const p = parts(ms, tz)
   const asUtc = Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s)
   return asUtc - Math.floor(ms / 1000) * 1000
@@ -36,22 +67,28 @@ export function zoneOffsetMs(ms: number, tz: string): number {
 
 /** `YYYY-MM-DD` of the local day that contains `ms`. */
 export function localDate(ms: number, tz: string): string {
-  const p = parts(ms, tz)
+  const p = parts(finiteMs(ms), tz)
   return `${p.y}-${String(p.mo).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`
 }
 
 /** The instant local midnight starts `date` (`YYYY-MM-DD`). */
 export function startOfLocalDay(date: string, tz: string): number {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number]
-  const guess = Date.UTC(y, m - 1, d)
+  const [y, m, d] = parseDay(date)
+  const guess = utcDay(y, m, d).getTime()
   let start = guess - zoneOffsetMs(guess, tz)
   // A second pass settles days whose offset differs from the guess's (DST transitions).
   start = guess - zoneOffsetMs(start, tz)
   return start
 }
 
-/** `date` plus `days` calendar days. */
+/** `date` plus `days` calendar days; a RangeError when the result leaves years 0000–9999. */
 export function addDays(date: string, days: number): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number]
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10)
+  const [y, m, d] = parseDay(date)
+  if (!Number.isInteger(days)) throw new RangeError(`not a whole number of days: ${days}`)
+  const t = utcDay(y, m, d + days)
+  const year = t.getUTCFullYear()
+  if (Number.isNaN(year) || year < 0 || year > 9999) {
+    throw new RangeError(`${date} + ${days} days is outside years 0000–9999`)
+  }
+  return t.toISOString().slice(0, 10)
 }

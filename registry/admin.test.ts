@@ -5,7 +5,7 @@ import { applyAdminChange } from './admin.ts'
 
 const base = (): Registry => testRegistry().registry
 const ok = (r: ReturnType<typeof applyAdminChange>): Registry => {
-  if (!r.ok) throw new Error(r.problems.join('\n'))
+  if (!r.ok) throw new Error(r.problems.map((p) => `${p.path}: ${p.message}`).join('\n'))
   expect(checkRegistry(r.registry)).toEqual([])
   return r.registry
 }
@@ -42,9 +42,9 @@ describe('applyAdminChange', () => {
   })
 
   it('names the field of a bad value or an unknown site', () => {
-    expect(applyAdminChange(base(), { op: 'set-site', siteId: 'ts-1', cutoff: '24:00' })).toEqual({ ok: false, problems: ['cutoff: must be a local time HH:MM (00:00-23:59)'] })
-    expect(applyAdminChange(base(), { op: 'set-site', siteId: 'nope', capacityTpd: 1 })).toEqual({ ok: false, problems: ['siteId: no site "nope"'] })
-    expect(applyAdminChange(base(), { op: 'set-city-target', dailyTargetT: -1 })).toMatchObject({ ok: false, problems: [expect.stringMatching(/^dailyTargetT: /)] })
+    expect(applyAdminChange(base(), { op: 'set-site', siteId: 'ts-1', cutoff: '24:00' })).toEqual({ ok: false, problems: [{ path: 'cutoff', message: 'must be a local time HH:MM (00:00-23:59)' }] })
+    expect(applyAdminChange(base(), { op: 'set-site', siteId: 'nope', capacityTpd: 1 })).toEqual({ ok: false, problems: [{ path: 'siteId', message: 'no site "nope"' }] })
+    expect(applyAdminChange(base(), { op: 'set-city-target', dailyTargetT: -1 })).toMatchObject({ ok: false, problems: [{ path: 'dailyTargetT' }] })
     expect(applyAdminChange(base(), { op: 'explode' })).toMatchObject({ ok: false })
   })
 
@@ -54,15 +54,15 @@ describe('applyAdminChange', () => {
     const two = ok(applyAdminChange(one, { op: 'put-zone', zone: zone({ windows: [] }) }))
     expect(two.zones).toEqual([zone({ windows: [] })])
     expect(ok(applyAdminChange(two, { op: 'delete-zone', zoneId: 'z-old-town' })).zones).toEqual([])
-    expect(applyAdminChange(two, { op: 'delete-zone', zoneId: 'z-x' })).toEqual({ ok: false, problems: ['zoneId: no zone "z-x"'] })
+    expect(applyAdminChange(two, { op: 'delete-zone', zoneId: 'z-x' })).toEqual({ ok: false, problems: [{ path: 'zoneId', message: 'no zone "z-x"' }] })
   })
 
   it('refuses a zone the registry check refuses, naming the zone', () => {
     const degenerate = zone({ polygon: [[120.3, 31.5], [120.3, 31.5], [120.4, 31.6]] })
-    expect(applyAdminChange(base(), { op: 'put-zone', zone: degenerate })).toEqual({ ok: false, problems: ['zones[0] (id "z-old-town"): polygon needs at least three distinct points'] })
+    expect(applyAdminChange(base(), { op: 'put-zone', zone: degenerate })).toEqual({ ok: false, problems: [{ path: 'zone.polygon', message: 'needs at least three distinct points (id "z-old-town")' }] })
     const empty = zone({ windows: [{ vehicleTypes: ['compactor'], from: '08:00', to: '08:00' }] })
-    expect(applyAdminChange(base(), { op: 'put-zone', zone: empty })).toMatchObject({ ok: false, problems: [expect.stringContaining('windows[0]')] })
-    expect(applyAdminChange(base(), { op: 'put-zone', zone: { ...zone(), windows: [{ vehicleTypes: ['tank'], from: '01:00', to: '02:00' }] } })).toMatchObject({ ok: false, problems: [expect.stringMatching(/^zone\.windows\[0\]\.vehicleTypes\[0\]: /)] })
+    expect(applyAdminChange(base(), { op: 'put-zone', zone: empty })).toMatchObject({ ok: false, problems: [{ path: 'zone.windows[0]' }] })
+    expect(applyAdminChange(base(), { op: 'put-zone', zone: { ...zone(), windows: [{ vehicleTypes: ['tank'], from: '01:00', to: '02:00' }] } })).toMatchObject({ ok: false, problems: [{ path: 'zone.windows[0].vehicleTypes[0]' }] })
   })
 
   it('merges rules, per device type too, and resets them', () => {
@@ -70,6 +70,6 @@ describe('applyAdminChange', () => {
     const b = ok(applyAdminChange(a, { op: 'set-rules', rules: { offlineAfterMs: { weighbridge: 3_600_000 } } }))
     expect(resolveRules(b.rules)).toMatchObject({ binNeedsServicePct: 75, binOverflowPct: 100, offlineAfterMs: { weighbridge: 3_600_000, 'fill-sensor': 3_600_000, 'gps-tracker': 300_000 } })
     expect(ok(applyAdminChange(b, { op: 'set-rules', rules: {}, reset: true })).rules).toBeUndefined()
-    expect(applyAdminChange(base(), { op: 'set-rules', rules: { binNeedsServicePct: 120 } })).toEqual({ ok: false, problems: ['rules.binNeedsServicePct (120) must not exceed rules.binOverflowPct (100)'] })
+    expect(applyAdminChange(base(), { op: 'set-rules', rules: { binNeedsServicePct: 120 } })).toEqual({ ok: false, problems: [{ path: 'rules.binNeedsServicePct', message: 'binNeedsServicePct (120) must not exceed binOverflowPct (100)' }] })
   })
 })

@@ -2,14 +2,14 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Registry } from '../contracts/registry.ts'
+import type { Registry, RegistryProblem } from '../contracts/registry.ts'
 import { MAX_PROBLEMS, RegistryError, RegistryIoError, loadRegistry, parseRegistry, saveRegistry } from './load.ts'
 
 const fixture = new URL('./testdata/tiny.json', import.meta.url)
 const tinyText = () => readFile(fixture, 'utf8')
 const tiny = async (): Promise<Registry> => JSON.parse(await tinyText()) as Registry
 
-function problemsOf(fn: () => unknown): string[] {
+function problemsOf(fn: () => unknown): readonly RegistryProblem[] {
   try {
     fn()
   } catch (err) {
@@ -30,7 +30,7 @@ describe('parseRegistry', () => {
     const r = await tiny()
     r.devices[0]!.siteId = 'ts-zz'
     expect(problemsOf(() => parseRegistry(JSON.stringify(r), 'registry.json'))).toEqual([
-      'registry.json: devices[0] (id "wb-ts-lx-01"): siteId "ts-zz" does not exist',
+      { path: 'devices[0].siteId', message: 'site "ts-zz" does not exist (id "wb-ts-lx-01")' },
     ])
   })
 
@@ -40,9 +40,9 @@ describe('parseRegistry', () => {
     r.vehicles[0]!.plate = 'B12345'
     r.city.tz = 'Mars/Olympus'
     expect(problemsOf(() => parseRegistry(JSON.stringify(r), 'registry.json'))).toEqual([
-      'registry.json: city.tz: must be an IANA time zone such as Asia/Shanghai',
-      'registry.json: sites[1] (id "sc-xw-01"): capacityTpd: Too small: expected number to be >0',
-      'registry.json: vehicles[0] (id "veh-lx-001"): plate: must be a Chinese plate such as 苏B12345, 苏BD12345 or 苏B12345D',
+      { path: 'city.tz', message: 'must be an IANA time zone such as Asia/Shanghai' },
+      { path: 'sites[1].capacityTpd', message: 'Too small: expected number to be >0 (id "sc-xw-01")' },
+      { path: 'vehicles[0].plate', message: 'must be a Chinese plate such as 苏B12345, 苏BD12345 or 苏B12345D (id "veh-lx-001")' },
     ])
   })
 
@@ -50,7 +50,7 @@ describe('parseRegistry', () => {
     const r = (await tiny()) as unknown as { bins: unknown[] }
     r.bins.push(42)
     expect(problemsOf(() => parseRegistry(JSON.stringify(r), 'r.json'))).toEqual([
-      'r.json: bins[1]: Invalid input: expected object, received number',
+      { path: 'bins[1]', message: 'Invalid input: expected object, received number' },
     ])
   })
 
@@ -59,12 +59,12 @@ describe('parseRegistry', () => {
     for (let i = 0; i < 80; i++) r.devices.push({ id: `wb-${i}`, type: 'weighbridge', siteId: 'nowhere', enabled: true })
     const problems = problemsOf(() => parseRegistry(JSON.stringify(r), 'r.json'))
     expect(problems).toHaveLength(MAX_PROBLEMS + 1)
-    expect(problems[MAX_PROBLEMS]).toBe('... and 30 more problems')
+    expect(problems[MAX_PROBLEMS]).toEqual({ path: '', message: '... and 30 more problems' })
   })
 
   it('reports invalid JSON', () => {
     const [problem] = problemsOf(() => parseRegistry('{"version": 1,', 'r.json'))
-    expect(problem).toMatch(/^r\.json: not valid JSON: /)
+    expect(problem).toMatchObject({ path: '', message: expect.stringMatching(/^not valid JSON: /) })
   })
 
   it('accepts a byte-order mark', async () => {
@@ -103,7 +103,10 @@ describe('loadRegistry and saveRegistry', () => {
     await writeFile(path, await tinyText())
     const r = await tiny()
     r.devices[1]!.binId = 'missing'
-    await expect(saveRegistry(path, r)).rejects.toThrow(/devices\[1\] \(id "fs-lx-0001"\): binId "missing" does not exist/)
+    await expect(saveRegistry(path, r)).rejects.toMatchObject({
+      code: 'REGISTRY_E_INVALID',
+      problems: [{ path: 'devices[1].binId', message: 'bin "missing" does not exist (id "fs-lx-0001")' }]
+    })
     expect(await readFile(path, 'utf8')).toBe(await tinyText())
     expect(await readdir(dir)).toEqual(['registry.json'])
   })

@@ -1,12 +1,14 @@
 // First-start seeding: a fresh install gets the synthetic sample with a new random token for
 // every device, so the simulator can connect without anyone running `devices add` 2,776 times.
-import { access, mkdir, readFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { Credentials } from '../contracts/registry.ts'
 import type { Registry } from '../contracts/registry.ts'
 import { writeFileAtomic } from './atomic.ts'
+import { createRegistry } from './edit.ts'
 import { CredentialsError } from './errors.ts'
-import { loadRegistry, saveRegistry } from './load.ts'
+import { loadRegistry } from './load.ts'
+import type { LockOptions } from './lock.ts'
 import { DEVICE_TOKEN_PREFIX, generateToken, hashToken } from './tokens.ts'
 
 export interface SeedOptions {
@@ -14,16 +16,7 @@ export interface SeedOptions {
   registryPath: string
   /** Where the device tokens go, `{ "deviceId": "token" }`, mode 0600. */
   credentialsPath: string
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path)
-    return true
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
-    throw err
-  }
+  lock?: LockOptions
 }
 
 /** Issues a token to every device; returns the registry to store and the tokens to hand out. */
@@ -39,17 +32,17 @@ export function issueDeviceTokens(registry: Registry): { registry: Registry; cre
 
 /**
  * Creates `registryPath` from the sample when it does not exist yet; an existing registry is
- * never touched. Returns whether it seeded. The credentials are written before the registry:
- * a crash in between leaves no registry, so the next start seeds again.
+ * never touched. Returns whether it seeded. Both happen under the registry lock (edit.ts), so
+ * two first starts cannot both seed. The credentials are written before the registry: a crash in
+ * between leaves no registry, so the next start seeds again.
  */
-export async function seedRegistry({ samplePath, registryPath, credentialsPath }: SeedOptions): Promise<boolean> {
-  if (await exists(registryPath)) return false
-  const { registry, credentials } = issueDeviceTokens(await loadRegistry(samplePath))
-  await mkdir(dirname(credentialsPath), { recursive: true })
-  await mkdir(dirname(registryPath), { recursive: true })
-  await writeFileAtomic(credentialsPath, `${JSON.stringify(credentials, null, 2)}\n`, 0o600)
-  await saveRegistry(registryPath, registry)
-  return true
+export async function seedRegistry({ samplePath, registryPath, credentialsPath, lock }: SeedOptions): Promise<boolean> {
+  return createRegistry(registryPath, async () => {
+    const { registry, credentials } = issueDeviceTokens(await loadRegistry(samplePath))
+    await mkdir(dirname(credentialsPath), { recursive: true })
+    await writeFileAtomic(credentialsPath, `${JSON.stringify(credentials, null, 2)}\n`, 0o600)
+    return registry
+  }, lock)
 }
 
 export async function readCredentials(path: string): Promise<Credentials> {

@@ -113,7 +113,7 @@ describe('createRegistryStore', () => {
     const entry = await rejected
     expect(entry.level).toBe(50)
     expect(entry.code).toBe('REGISTRY_E_INVALID')
-    expect(entry.problems).toEqual([`${path}: devices[4] (id "wb-bad"): siteId "ts-zz" does not exist`])
+    expect(entry.problems).toEqual([{ path: 'devices[4].siteId', message: 'site "ts-zz" does not exist (id "wb-bad")' }])
     expect(store.current()).toEqual(base)
     expect(store.bin('bin-2')).toBeUndefined()
 

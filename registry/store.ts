@@ -7,8 +7,10 @@
 import { readFile } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import type { Bin, Device, Registry, ServiceAccount, Site, Vehicle } from '../contracts/registry.ts'
+import { type EditResult, type RegistryEdit, createRegistryEditor } from './edit.ts'
 import { RegistryError, RegistryIoError } from './errors.ts'
-import { parseRegistry } from './load.ts'
+import type { LockOptions } from './lock.ts'
+import { parseRegistry } from './validate.ts'
 import { watchFile } from '../lib/watchFile.ts'
 
 export type RegistryListener = (next: Registry, prev: Registry) => void
@@ -24,6 +26,12 @@ export interface RegistryStore {
   onChange(listener: RegistryListener): () => void
   /** Re-reads the file now; resolves true when a changed, valid registry was applied. */
   reload(): Promise<boolean>
+  /**
+   * Changes the file through editRegistry (edit.ts: under the registry lock, re-read, validated,
+   * atomic), one change at a time in this process, and reloads it before resolving, so current()
+   * already holds the change (or a later one from another process).
+   */
+  edit(edit: RegistryEdit): Promise<EditResult>
   close(): Promise<void>
 }
 
@@ -36,6 +44,8 @@ export interface RegistryStoreOptions {
   debounceMs?: number
   /** Watch the directory as well as polling (default true; tests turn it off to test the poll). */
   watch?: boolean
+  /** Bounds of the registry lock taken by edit(). */
+  lock?: LockOptions
 }
 
 interface Indexed {
@@ -69,6 +79,7 @@ function counts(r: Registry) {
 export async function createRegistryStore(options: RegistryStoreOptions): Promise<RegistryStore> {
   const { path, pollMs = 1000, debounceMs = 50, watch: useWatch = true } = options
   const log = options.log.child({ component: 'registry', path })
+  const editor = createRegistryEditor(path, { ...options.lock, log })
 
   let appliedText = await readFile(path, 'utf8').catch((err: Error) => {
     throw new RegistryIoError(`${path}: cannot read the registry: ${err.message}`, { cause: err })
@@ -145,6 +156,11 @@ export async function createRegistryStore(options: RegistryStoreOptions): Promis
       }
     },
     reload: enqueue,
+    async edit(edit) {
+      const result = await editor.edit(edit)
+      if (result.changed) await enqueue()
+      return result
+    },
     async close() {
       closed = true
       files.close()

@@ -87,7 +87,8 @@ export async function recover(fs: SpoolFs, dir: string, maxPayload: number): Pro
           // good frame was acknowledged (acks follow fsync of whole frames).
           await fh.truncate(pendingGap.from)
           await fh.datasync()
-          cut.push({ segment: n, offset: pendingGap.from, bytes: pendingGap.to - pendingGap.from, afterSeq: seg.lastSeq })
+          const bytes = pendingGap.to - pendingGap.from
+          cut.push({ segment: n, offset: pendingGap.from, bytes, afterSeq: seg.lastSeq })
         } else {
           const next = names[i + 1]!.base
           lost.push({ segment: n, offset: pendingGap.from, bytes: pendingGap.to - pendingGap.from,
@@ -97,7 +98,8 @@ export async function recover(fs: SpoolFs, dir: string, maxPayload: number): Pro
     } finally {
       await fh.close()
     }
-    if (seg.lastSeq >= base) lastSeq = Math.max(lastSeq, seg.lastSeq)
+    // A segment's name is the seq of its first record: seqs below it were used even if lost.
+    lastSeq = Math.max(lastSeq, seg.lastSeq)
     records += seg.records
     segments.push(seg)
   }

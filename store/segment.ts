@@ -60,7 +60,9 @@ export function bytesAfter(seg: Segment, cursor: number): number {
 }
 
 export type ScanEvent =
-  | { readonly kind: 'record'; readonly seq: number; readonly payload: Buffer; readonly off: number; readonly size: number }
+  | {
+    readonly kind: 'record'; readonly seq: number; readonly payload: Buffer; readonly off: number; readonly size: number
+  }
   | { readonly kind: 'gap'; readonly from: number; readonly to: number }
 
 const CHUNK = 256 * 1024

@@ -2,17 +2,22 @@ import type { Logger } from 'pino'
 import { writeCursor } from './cursor.ts'
 import { SpoolError } from './errors.ts'
 import { encodeHeader, HEADER_BYTES } from './frame.ts'
-import { joinPath, nodeFs, syncDir, type SpoolFile, type SpoolFs } from './fsio.ts'
+import { nodeFs, syncDir, type SpoolFs } from './fsio.ts'
 import { createReader, type ReadOptions, type ReadResult } from './reader.ts'
 import { recover, type RecoveryReport } from './recover.ts'
-import { bytesAfter, newSegment, noteRecord, segmentName, type Segment } from './segment.ts'
+import { bytesAfter } from './segment.ts'
+import { openSegmentWriter } from './writer.ts'
 import { createLatency, type LatencyStats } from './stats.ts'
 
 export interface SpoolOptions {
   readonly dir: string
   /** Unforwarded bytes (frames) the spool may hold; at the limit `append` waits. */
   readonly maxBytes: number
-  /** Roll to a new segment file past this size. */
+  /**
+   * Roll to a new segment file past this size. Space comes back a whole forwarded segment at a
+   * time, so the default is an eighth of maxBytes (1–64 MiB): the disk holds at most about
+   * maxBytes + segmentBytes.
+   */
   readonly segmentBytes?: number
   /** Largest single record; bounds what a reader trusts from a frame's length field. */
   readonly maxRecordBytes?: number
@@ -47,6 +52,8 @@ export interface Spool {
   /** Resolves once a record with seq ≥ `seq` is durable (for a forwarder tailing the spool). */
   waitFor(seq: number): Promise<void>
   stats(): SpoolStats
+  /** What opening found and repaired (also in `stats().recovery`). */
+  readonly recovery: RecoveryReport
   close(): Promise<void>
 }
 
@@ -60,13 +67,14 @@ interface Pending {
   readonly reject: (e: Error) => void
 }
 
-const MAX_IOV = 1024
-
 export async function openSpool(o: SpoolOptions): Promise<Spool> {
+  if (!Number.isSafeInteger(o.maxBytes) || o.maxBytes <= HEADER_BYTES) {
+    throw new RangeError('spool maxBytes must be an integer above the frame header size')
+  }
   const fs = o.fs ?? nodeFs
   const now = o.now ?? (() => performance.now())
   const log = o.log
-  const segmentBytes = o.segmentBytes ?? 64 * 1024 * 1024
+  const segmentBytes = o.segmentBytes ?? Math.min(64 * 1024 * 1024, Math.max(1024 * 1024, Math.floor(o.maxBytes / 8)))
   const maxRecordBytes = Math.min(o.maxRecordBytes ?? 16 * 1024 * 1024, o.maxBytes - HEADER_BYTES)
   const retry = o.retryMs ?? { min: 50, max: 5000 }
   const rec = await recover(fs, o.dir, maxRecordBytes)
@@ -74,27 +82,12 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
   let cursor = rec.cursor
   let durableSeq = rec.lastSeq
   let nextSeq = durableSeq + 1
-  let last = segments[segments.length - 1]
-  if (last && last.records === 0 && last.base !== nextSeq) {
-    await fs.unlink(last.file)
-    segments.pop()
-    last = undefined
-  }
-  let wfh: SpoolFile
-  let active: Segment
-  if (last && (last.records > 0 || last.base === nextSeq)) {
-    active = last
-    wfh = await fs.open(active.file, 'r+')
-  } else {
-    active = newSegment(nextSeq, joinPath(o.dir, segmentName(nextSeq)))
-    wfh = await fs.open(active.file, 'w')
-    await syncDir(fs, o.dir)
-    segments.push(active)
-  }
   if (rec.report.cut.length || rec.report.lost.length || rec.report.cursorDamaged) {
     log?.warn({ recovery: rec.report }, 'spool recovered with damage')
   }
   const latency = createLatency()
+  const writer = await openSegmentWriter({ fs, dir: o.dir, segments, nextSeq, segmentBytes, now, log,
+    forwarded: () => cursor, onFsync: (ms) => latency.add(ms) })
   const reader = createReader({ fs, segments, maxRecordBytes })
   let unforwarded = segments.reduce((n, s) => n + bytesAfter(s, cursor), 0)
   let pendingBytes = 0
@@ -111,10 +104,10 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
   const closedError = (): SpoolError => new SpoolError('SPOOL_E_CLOSED', 'spool is closed')
 
   const refreshFull = (): void => {
-    const now = spaceWaiters.length > 0 || unforwarded + pendingBytes >= o.maxBytes
-    if (now === full) return
-    full = now
-    log?.[now ? 'warn' : 'info']({ full, unforwardedBytes: unforwarded, maxBytes: o.maxBytes }, 'spool full changed')
+    const isFull = spaceWaiters.length > 0 || unforwarded + pendingBytes >= o.maxBytes
+    if (isFull === full) return
+    full = isFull
+    log?.[full ? 'warn' : 'info']({ full, unforwardedBytes: unforwarded, maxBytes: o.maxBytes }, 'spool full changed')
     o.onFull?.(full)
   }
   const admit = (): void => {
@@ -126,51 +119,9 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
     refreshFull()
   }
 
-  const rotate = async (base: number): Promise<void> => {
-    const seg = newSegment(base, joinPath(o.dir, segmentName(base)))
-    const fh = await fs.open(seg.file, 'w')
-    try {
-      await syncDir(fs, o.dir)
-    } catch (err) {
-      await fh.close()
-      throw err
-    }
-    await wfh.close().catch(() => undefined) // already fsynced with its last batch
-    wfh = fh
-    active = seg
-    segments.push(seg)
-  }
-
   const writeBatch = async (batch: Pending[]): Promise<void> => {
+    await writer.write(batch.flatMap((p) => p.bufs), batch.flatMap((p) => p.sizes), batch[0]!.first)
     const bytes = batch.reduce((n, p) => n + p.bytes, 0)
-    if (active.size > 0 && active.size + bytes > segmentBytes) await rotate(batch[0]!.first)
-    const bufs = batch.flatMap((p) => p.bufs)
-    const start = active.size
-    try {
-      let pos = start
-      for (let i = 0; i < bufs.length; i += MAX_IOV) {
-        const part = bufs.slice(i, i + MAX_IOV)
-        const want = part.reduce((n, b) => n + b.length, 0)
-        const { bytesWritten } = await wfh.writev(part, pos)
-        if (bytesWritten !== want) throw Object.assign(new Error('short write'), { code: 'EIO' })
-        pos += want
-      }
-      const t0 = now()
-      await wfh.datasync()
-      latency.add(now() - t0)
-    } catch (err) {
-      // Leave the file as it was before this batch: the retry rewrites it whole, and after a
-      // failed fsync the kernel may have dropped the dirty pages, so they must be written again.
-      await wfh.truncate(start).catch((e: unknown) => log?.error({ err: e }, 'spool truncate after failed write'))
-      throw err
-    }
-    let off = start
-    for (const p of batch) {
-      for (let i = 0; i < p.sizes.length; i++) {
-        noteRecord(active, p.first + i, off, p.sizes[i]!)
-        off += p.sizes[i]!
-      }
-    }
     durableSeq = batch[batch.length - 1]!.last
     pendingBytes -= bytes
     unforwarded += bytes
@@ -192,6 +143,8 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
         writeErrors++
         lastWriteError = (err as NodeJS.ErrnoException).code ?? String(err)
         log?.error({ err, code: 'SPOOL_E_WRITE', records: batch.length, retryMs: backoff }, 'spool write failed')
+        // A full disk may be freed by deleting segments that are already forwarded.
+        await sweep().catch(() => undefined)
         if (closed) {
           const e = new SpoolError('SPOOL_E_WRITE', 'spool closed while its write was failing', { cause: err })
           for (const p of [...batch, ...queue.splice(0)]) p.reject(e)
@@ -247,6 +200,28 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
 
   let cursorTarget = cursor
   let committing: Promise<void> | undefined
+  // Deletes the segments wholly at or below the durable cursor (never the active one).
+  // Serialised: commits and the write-retry path both call it.
+  let sweeping: Promise<void> | undefined
+  const sweepOnce = async (): Promise<void> => {
+    let deleted = false
+    try {
+      while (segments.length > 1 && segments[1]!.base - 1 <= cursor) {
+        const seg = segments[0]!
+        try {
+          await fs.unlink(seg.file)
+        } catch (err) {
+          log?.warn({ err, file: seg.file }, 'spool segment delete failed')
+          break
+        }
+        segments.shift()
+        deleted = true
+      }
+    } finally {
+      if (deleted) await syncDir(fs, o.dir)
+    }
+  }
+  const sweep = (): Promise<void> => (sweeping ??= sweepOnce().finally(() => (sweeping = undefined)))
   const commitLoop = async (): Promise<void> => {
     try {
       while (cursor < cursorTarget) {
@@ -255,19 +230,7 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
         cursor = v
         // Only now, with the cursor durable, may data files go: a crash in between must find
         // a cursor that covers every deleted record.
-        let deleted = false
-        while (segments.length > 1 && segments[1]!.base - 1 <= cursor) {
-          const seg = segments[0]!
-          try {
-            await fs.unlink(seg.file)
-          } catch (err) {
-            log?.warn({ err, file: seg.file }, 'spool segment delete failed')
-            break
-          }
-          segments.shift()
-          deleted = true
-        }
-        if (deleted) await syncDir(fs, o.dir)
+        await sweep()
         unforwarded = segments.reduce((n, s) => n + bytesAfter(s, cursor), 0)
         admit()
       }
@@ -317,8 +280,8 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
     wakeRetry?.()
     await flushing
     await committing?.catch(() => undefined)
-    await wfh.close()
+    await writer.close()
   }
 
-  return { append, commit, read: reader.read, waitFor, stats, close }
+  return { append, commit, read: reader.read, waitFor, stats, recovery: rec.report, close }
 }

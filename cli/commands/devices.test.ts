@@ -62,10 +62,7 @@ describe('devices and services commands', () => {
     [['add', 'x', '--type', 'scale', '--site', 'ts-lx-01'], /--type "scale" is not one of weighbridge\|fill-sensor\|gps-tracker/],
     [['add', 'x', '--type', 'weighbridge'], /--site ID is required for a weighbridge/],
     [['add', 'x', '--type', 'weighbridge', '--bin', 'bin-lx-0001'], /a weighbridge is attached with --site, not --bin/],
-    [['add', 'x', '--type', 'weighbridge', '--site', 'ts-zz'], /--site "ts-zz" does not exist/],
-    [['add', 'fs-lx-0001', '--type', 'fill-sensor', '--bin', 'bin-lx-0001'], /ID "fs-lx-0001" is already registered as a device/],
     [['add', 'x', '--type', 'weighbridge', '--site', 'ts-lx-01', '--colour', 'red'], /Unknown option '--colour'/],
-    [['revoke', 'nobody'], /no device with ID "nobody"/],
     [['frobnicate'], /unknown subcommand "frobnicate"/],
     [[], /a subcommand is required/],
   ])('devices %j is a usage error (exit 2) naming the argument', async (args, message) => {
@@ -74,6 +71,19 @@ describe('devices and services commands', () => {
     expect(code).toBe(2)
     expect(err).toMatch(message)
     expect(err).toMatch(/usage:/)
+    expect(out).toBe('')
+    expect(await readFile(registryPath, 'utf8')).toBe(before)
+  })
+
+  it.each([
+    [['add', 'x', '--type', 'weighbridge', '--site', 'ts-zz'], ['devices[3].siteId: site "ts-zz" does not exist (id "x")']],
+    [['add', 'fs-lx-0001', '--type', 'fill-sensor', '--bin', 'bin-lx-0001'], ['devices[3].id: duplicate id "fs-lx-0001", already used by devices[1]']],
+    [['revoke', 'nobody'], ['devices: no device with ID "nobody"']],
+  ])('devices %j is refused by the registry (exit 1), one problem per line', async (args, problems) => {
+    const before = await readFile(registryPath, 'utf8')
+    const { code, out, err } = await run(devicesCommand, ...args)
+    expect(code).toBe(1)
+    expect(err.trimEnd().split('\n')).toEqual(['the registry refused the change:', ...problems])
     expect(out).toBe('')
     expect(await readFile(registryPath, 'utf8')).toBe(before)
   })
@@ -122,9 +132,9 @@ describe('devices and services commands', () => {
     expect(await readFile(registryPath, 'utf8')).not.toContain(token)
 
     const clash = await run(servicesCommand, 'add', 'wb-ts-lx-01')
-    expect(clash.code).toBe(2)
-    expect(clash.err).toMatch(/already registered as a device/)
-    expect((await run(devicesCommand, 'add', 'dashboard-api', '--type', 'weighbridge', '--site', 'ts-lx-01')).err).toMatch(/already registered as a service account/)
+    expect(clash.code).toBe(1)
+    expect(clash.err).toMatch(/services\[1\]\.id: duplicate id "wb-ts-lx-01", already used by devices\[0\]/)
+    expect((await run(devicesCommand, 'add', 'dashboard-api', '--type', 'weighbridge', '--site', 'ts-lx-01')).err).toMatch(/services\[0\]\.id: duplicate id "dashboard-api", already used by devices\[3\]/)
 
     expect((await run(servicesCommand, 'revoke', 'dashboard-api')).code).toBe(0)
     const revoked = (await readRegistry()).services.find((s) => s.id === 'dashboard-api')!
@@ -136,6 +146,6 @@ describe('devices and services commands', () => {
     await writeFile(registryPath, '{"version": 2}')
     const { code, err } = await run(devicesCommand, 'list')
     expect(code).toBe(1)
-    expect(err).toMatch(/registry\.json: version/)
+    expect(err).toMatch(/registry\.json: invalid registry:\nversion: /)
   })
 })

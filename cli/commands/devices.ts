@@ -1,15 +1,23 @@
 // `qingyun devices ...` and `qingyun services ...`: register credentials, revoke them, list them.
 // A new token is printed once, alone on the last line of stdout (so `| tail -n1` captures it);
-// only its SHA-256 is stored. Exit codes: 0 done, 1 the registry could not be read or written,
-// 2 bad arguments.
+// only its SHA-256 is stored. Every change goes through editRegistry (registry/edit.ts): under the
+// registry lock, on the file as it is now, validated as a whole — a `devices add` racing an admin
+// change or another `devices add` loses neither. Exit codes: 0 done; 1 the registry refused the
+// change (its problems on stderr, one `path: message` per line), was locked too long, or could not
+// be read or written; 2 bad arguments.
 import { parseArgs } from 'node:util'
 import { DEVICE_TYPES, DeviceType, ID_PATTERN, REF_FIELD_BY_DEVICE_TYPE, deviceRef } from '../../contracts/registry.ts'
-import type { Device, RefField, Registry } from '../../contracts/registry.ts'
-import { loadRegistry, saveRegistry } from '../../registry/load.ts'
+import type { Device, RefField, Registry, RegistryProblem } from '../../contracts/registry.ts'
+import { editRegistry } from '../../registry/edit.ts'
+import { RegistryError, formatProblem } from '../../registry/errors.ts'
+import { loadRegistry } from '../../registry/load.ts'
+import type { LockOptions } from '../../registry/lock.ts'
 import { DEVICE_TOKEN_PREFIX, SERVICE_TOKEN_PREFIX, generateToken, hashToken } from '../../registry/tokens.ts'
 
 export interface CommandContext {
   registryPath: string
+  /** Bounds of the registry lock (QINGYUN_REGISTRY_LOCK_*); the defaults when absent. */
+  lock?: LockOptions
   stdout: NodeJS.WritableStream
   stderr: NodeJS.WritableStream
 }
@@ -70,15 +78,16 @@ async function run(ctx: CommandContext, usage: string, body: () => Promise<void>
       line(ctx.stderr, usage)
       return 2
     }
-    line(ctx.stderr, (err as Error).message)
+    if (err instanceof RegistryError) {
+      const head = err.source === undefined ? 'the registry refused the change:' : `${err.source}: invalid registry:`
+      line(ctx.stderr, head)
+      for (const p of err.problems) line(ctx.stderr, formatProblem(p))
+      return 1
+    }
+    const code = (err as { code?: unknown }).code
+    line(ctx.stderr, typeof code === 'string' ? `${(err as Error).message} (${code})` : (err as Error).message)
     return 1
   }
-}
-
-function idTaken(registry: Registry, id: string): string | undefined {
-  if (registry.devices.some((d) => d.id === id)) return 'a device'
-  if (registry.services.some((s) => s.id === id)) return 'a service account'
-  return undefined
 }
 
 async function addDevice(ctx: CommandContext, args: string[]): Promise<void> {
@@ -95,17 +104,11 @@ async function addDevice(ctx: CommandContext, args: string[]): Promise<void> {
   const ref = refs[wanted]
   if (ref === undefined) throw new UsageError(`${cmd}: ${FLAG_BY_REF[wanted]} ID is required for a ${type.data}`)
 
-  const registry = await loadRegistry(ctx.registryPath)
-  const taken = idTaken(registry, id)
-  if (taken) throw new UsageError(`${cmd}: ID ${JSON.stringify(id)} is already registered as ${taken}`)
-  const targets = { siteId: registry.sites, binId: registry.bins, vehicleId: registry.vehicles }[wanted]
-  if (!targets.some((t) => t.id === ref)) {
-    throw new UsageError(`${cmd}: ${FLAG_BY_REF[wanted]} ${JSON.stringify(ref)} does not exist in ${ctx.registryPath}`)
-  }
-
+  // A taken id or a missing site/bin/vehicle is found by the registry's own cross-checks, on
+  // the file as it is under the lock.
   const token = generateToken(DEVICE_TOKEN_PREFIX)
   const device: Device = { id, type: type.data, [wanted]: ref, tokenHash: hashToken(token), enabled: true }
-  await saveRegistry(ctx.registryPath, { ...registry, devices: [...registry.devices, device] })
+  await editRegistry(ctx.registryPath, (r) => ({ ...r, devices: [...r.devices, device] }), ctx.lock)
   line(ctx.stderr, `added ${type.data} ${JSON.stringify(id)} (${wanted} ${JSON.stringify(ref)}); its token follows, shown only this once: only its hash is stored`)
   line(ctx.stdout, token)
 }
@@ -113,11 +116,9 @@ async function addDevice(ctx: CommandContext, args: string[]): Promise<void> {
 async function addService(ctx: CommandContext, args: string[]): Promise<void> {
   const cmd = 'services add'
   const id = oneId(cmd, parse(cmd, args).positionals)
-  const registry = await loadRegistry(ctx.registryPath)
-  const taken = idTaken(registry, id)
-  if (taken) throw new UsageError(`${cmd}: ID ${JSON.stringify(id)} is already registered as ${taken}`)
   const token = generateToken(SERVICE_TOKEN_PREFIX)
-  await saveRegistry(ctx.registryPath, { ...registry, services: [...registry.services, { id, tokenHash: hashToken(token), enabled: true }] })
+  const service = { id, tokenHash: hashToken(token), enabled: true }
+  await editRegistry(ctx.registryPath, (r) => ({ ...r, services: [...r.services, service] }), ctx.lock)
   line(ctx.stderr, `added service account ${JSON.stringify(id)}; its token follows, shown only this once: only its hash is stored`)
   line(ctx.stdout, token)
 }
@@ -128,19 +129,22 @@ type Collection = 'devices' | 'services'
 async function setCredential(ctx: CommandContext, collection: Collection, action: 'rotate' | 'revoke', args: string[]): Promise<void> {
   const cmd = `${collection} ${action}`
   const id = oneId(cmd, parse(cmd, args).positionals)
-  const registry = await loadRegistry(ctx.registryPath)
-  const entries: readonly { id: string }[] = registry[collection]
-  if (!entries.some((e) => e.id === id)) throw new UsageError(`${cmd}: no ${collection === 'devices' ? 'device' : 'service account'} with ID ${JSON.stringify(id)}`)
   const token = action === 'rotate' ? generateToken(collection === 'devices' ? DEVICE_TOKEN_PREFIX : SERVICE_TOKEN_PREFIX) : undefined
   const update = <T extends { id: string; tokenHash?: string; enabled: boolean }>(e: T): T => {
     if (e.id !== id) return e
     const { tokenHash: _old, ...rest } = e
     return (token ? { ...rest, tokenHash: hashToken(token), enabled: true } : { ...rest, enabled: false }) as T
   }
-  const next: Registry = collection === 'devices'
-    ? { ...registry, devices: registry.devices.map(update) }
-    : { ...registry, services: registry.services.map(update) }
-  await saveRegistry(ctx.registryPath, next)
+  await editRegistry(ctx.registryPath, (registry): Registry | { problems: RegistryProblem[] } => {
+    const entries: readonly { id: string }[] = registry[collection]
+    if (!entries.some((e) => e.id === id)) {
+      const noun = collection === 'devices' ? 'device' : 'service account'
+      return { problems: [{ path: collection, message: `no ${noun} with ID ${JSON.stringify(id)}` }] }
+    }
+    return collection === 'devices'
+      ? { ...registry, devices: registry.devices.map(update) }
+      : { ...registry, services: registry.services.map(update) }
+  }, ctx.lock)
   if (token) {
     line(ctx.stderr, `issued a new token for ${JSON.stringify(id)} (the old one no longer works); shown only this once: only its hash is stored`)
     line(ctx.stdout, token)

@@ -60,7 +60,7 @@ describe('registry command', () => {
     await writeFile(join(dir, 'bad.json'), JSON.stringify(bad))
     const r = await run('check', join(dir, 'bad.json'))
     expect(r.code).toBe(1)
-    expect(r.out).toContain('bad.json: bins[0] (id "bin-lx-0001"): capacityL: Too small: expected number to be >0')
+    expect(r.out).toContain('bad.json: bins[0].capacityL: Too small: expected number to be >0 (id "bin-lx-0001")')
     expect(r.err).toMatch(/bad\.json: invalid/)
 
     const missing = await run('check', join(dir, 'missing.json'))

@@ -2,7 +2,7 @@
 // Exit codes: 0 done (or valid), 1 invalid or unreadable registry, 2 bad arguments.
 import { parseArgs } from 'node:util'
 import type { Registry } from '../../contracts/registry.ts'
-import { RegistryError } from '../../registry/errors.ts'
+import { RegistryError, formatProblem } from '../../registry/errors.ts'
 import { loadRegistry } from '../../registry/load.ts'
 import { DEFAULT_SEED, writeSample } from '../../registry/sample/generate.ts'
 import { UsageError } from './devices.ts'
@@ -53,7 +53,7 @@ async function check(ctx: CommandContext, args: string[]): Promise<number> {
     return 0
   } catch (err) {
     if (!(err instanceof RegistryError)) throw err
-    ctx.stdout.write(`${err.problems.join('\n')}\n`)
+    for (const p of err.problems) ctx.stdout.write(`${formatProblem(p, err.source)}\n`)
     ctx.stderr.write(`${path}: invalid\n`)
     return 1
   }

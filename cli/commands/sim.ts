@@ -7,11 +7,13 @@ import cliProgress from 'cli-progress'
 import { z } from 'zod'
 import { ID_PATTERN } from '../../contracts/registry.ts'
 import { createInfluxClient } from '../../influx/client.ts'
+import { INFLUXD_CREDENTIALS_FILE, readCredentials as readInfluxdCredentials } from '../../influx/localAuth.ts'
 import { parseConfig } from '../../lib/config.ts'
 import { createLogger } from '../../lib/log.ts'
 import { addDays, localDate } from '../../lib/time.ts'
 import { writeFileAtomic } from '../../registry/atomic.ts'
-import { loadRegistry, saveRegistry } from '../../registry/load.ts'
+import { editRegistry } from '../../registry/edit.ts'
+import { loadRegistry } from '../../registry/load.ts'
 import { readCredentials } from '../../registry/seed.ts'
 import { DEFAULT_MIX, parseMix, typeOfLoadDevice } from '../../devices-sim/load/mix.ts'
 import { provisionLoad } from '../../devices-sim/load/provision.ts'
@@ -30,6 +32,9 @@ const USAGE = `usage:
                    [--fill-interval 300] [--gps-interval 15]
                    [--malformed 0.01] [--duplicates 0.01] [--out-of-order 0.01] [--late 0.05] [--skew 0.02] [--storms 1]
   qingyun sim verify --truth FILE [--api URL --token T] [--influx-url URL --influx-db DB]
+                     [--influx-token T | --influx-username U --influx-password P]
+                     (default credentials: QINGYUN_INFLUX_*, else the embedded InfluxDB's
+                     $QINGYUN_DATA_DIR/influxd-credentials.json)
   qingyun sim provision --devices N --out-credentials FILE [--mix ${DEFAULT_MIX}] [--registry FILE]
   qingyun sim load --devices N --rate MSG_PER_S --duration S [--mix ${DEFAULT_MIX}] [--workers K]
                    [--json FILE] [--credentials FILE] [--mqtt URL] [--malformed x] [--duplicates x] [--storms n]`
@@ -111,7 +116,9 @@ async function city(args: string[], ctx: CommandContext): Promise<number> {
 }
 
 async function verify(args: string[], ctx: CommandContext): Promise<number> {
-  const v = parse('verify', args, { truth: str, api: str, token: str, 'influx-url': str, 'influx-db': str, 'influx-token': str })
+  const v = parse('verify', args, {
+    truth: str, api: str, token: str, 'influx-url': str, 'influx-db': str, 'influx-token': str, 'influx-username': str, 'influx-password': str
+  })
   if (!v.truth) throw new UsageError('sim verify: --truth FILE is required')
   if (!v.api && !v['influx-url']) throw new UsageError('sim verify: give --api URL --token T, or --influx-url URL --influx-db DB, or both')
   if (v.api && !v.token) throw new UsageError('sim verify: --api needs --token (an operator bearer token)')
@@ -120,7 +127,13 @@ async function verify(args: string[], ctx: CommandContext): Promise<number> {
   let checked = 0
   if (v['influx-url']) {
     const config = parseConfig(ctx.env)
-    const auth = v['influx-token'] ? { token: v['influx-token'] } : config.influx.auth
+    if (Boolean(v['influx-username']) !== Boolean(v['influx-password'])) throw new UsageError('sim verify: give --influx-username and --influx-password together')
+    const auth = v['influx-token']
+      ? { token: v['influx-token'] }
+      : v['influx-username'] && v['influx-password']
+        ? { username: v['influx-username'], password: v['influx-password'] }
+        // The embedded InfluxDB (no QINGYUN_INFLUX_URL) requires the login `qingyun start` made.
+        : config.influx.auth ?? (config.influx.url ? undefined : await readInfluxdCredentials(path.join(config.dataDir, INFLUXD_CREDENTIALS_FILE)))
     const client = createInfluxClient({ url: v['influx-url'], db: v['influx-db'] ?? config.influx.db, ...(auth ? { auth } : {}) })
     const r = await verifyInflux(truth, client)
     diffs.push(...r.differences)
@@ -146,10 +159,17 @@ async function provision(args: string[], ctx: CommandContext): Promise<number> {
   const n = num('provision', 'devices', v.devices, NaN, z.coerce.number().int().positive().max(99_999))
   if (Number.isNaN(n)) throw new UsageError('sim provision: --devices N is required')
   if (!v['out-credentials']) throw new UsageError('sim provision: --out-credentials FILE is required')
-  const registryPath = v.registry ?? parseConfig(ctx.env).registryPath
-  const { registry, credentials } = provisionLoad(await loadRegistry(registryPath), n, parseMix(v.mix ?? DEFAULT_MIX))
-  await writeFileAtomic(v['out-credentials'], `${JSON.stringify(credentials)}\n`, 0o600)
-  await saveRegistry(registryPath, registry)
+  const config = parseConfig(ctx.env)
+  const registryPath = v.registry ?? config.registryPath
+  const mix = parseMix(v.mix ?? DEFAULT_MIX)
+  const out = v['out-credentials']
+  // Under the registry lock, on the file as it is now (registry/edit.ts). The tokens are written
+  // before the registry, as at first start: a crash in between leaves the old load devices.
+  await editRegistry(registryPath, async (current) => {
+    const { registry, credentials } = provisionLoad(current, n, mix)
+    await writeFileAtomic(out, `${JSON.stringify(credentials)}\n`, 0o600)
+    return registry
+  }, { ...config.registryLock, log: createLogger(config.logLevel, ctx.stderr) })
   ctx.stderr.write(`provisioned ${n} load devices (load-wb-…, load-fill-…, load-gps-…) in ${registryPath}; tokens in ${v['out-credentials']} (mode 0600). A running broker reloads the registry by itself.\n`)
   return 0
 }

@@ -1,8 +1,10 @@
+import { mkdir } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { startDemo } from '../../devices-sim/demo.ts'
 import { parseConfig } from '../../lib/config.ts'
 import { createLogger } from '../../lib/log.ts'
-import { startSystem } from '../system.ts'
+import { checkPorts, EXIT, installGuards, lockDataDir, portInUseMessage, watchParent } from '../lifecycle.ts'
+import { startSystem, type System } from '../system.ts'
 import type { CommandContext } from './context.ts'
 
 const USAGE = 'usage: qingyun start [--demo [--speed N] [--date YYYY-MM-DD] [--seed N]]'
@@ -10,6 +12,8 @@ const USAGE = 'usage: qingyun start [--demo [--speed N] [--date YYYY-MM-DD] [--s
 /**
  * `qingyun start`: the whole system in one process, until SIGINT/SIGTERM. With `--demo`, the
  * device simulator drives the sample city live against it and an operator token is printed.
+ * Exit codes: 0 stopped on request, 1 could not start or stopped by a fatal error, 2 bad usage
+ * or configuration.
  */
 export async function startCommand(args: string[], ctx: CommandContext): Promise<number> {
   let flags
@@ -29,63 +33,140 @@ export async function startCommand(args: string[], ctx: CommandContext): Promise
     ctx.stderr.write(`qingyun start: --speed, --date and --seed go with --demo\n${USAGE}\n`)
     return 2
   }
+  const { demo: wantDemo, date: demoDate } = flags
   const config = parseConfig(ctx.env)
   const log = createLogger(config.logLevel)
-  const system = await startSystem(config, log)
-  let demo: { stop(): Promise<void> } | undefined
-  let demoToken: string | undefined
-  if (flags.demo) {
-    if (!config.registryIsDefault) log.warn('--demo drives the devices of your registry with the tokens in the data dir\'s device-credentials.json')
-    // A fresh operator token each demo start: only its hash is kept.
-    if (system.users.list().some((u) => u.name === 'demo')) await system.users.revoke('demo')
-    demoToken = await system.users.add('demo', 'operator')
-    demo = await startDemo({
-      mqttUrl: `mqtt://127.0.0.1:${system.broker.mqttPort}`,
-      credentialsPath: system.credentialsPath,
-      registry: system.registry.current(),
-      speed,
-      seed,
-      ...(flags.date ? { date: flags.date } : {}),
-      log: log.child({ component: 'demo' })
-    })
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+  const lock = await lockDataDir(config.dataDir)
+  if ('held' in lock) {
+    ctx.stderr.write(`qingyun start: ${lock.held}\n`)
+    return EXIT.failed
   }
-  const host = config.bindHost === '0.0.0.0' || config.bindHost === '::' ? '127.0.0.1' : config.bindHost
-  const scheme = config.tls ? 'mqtts' : 'mqtt'
-  ctx.stderr.write(
-    [
-      '',
-      'Qingyun (清运) is running.',
-      `  MQTT              ${scheme}://${host}:${system.broker.mqttPort}`,
-      system.broker.wsPort === null ? '' : `  MQTT over WS      ${config.tls ? 'wss' : 'ws'}://${host}:${system.broker.wsPort}`,
-      `  operations page   http://${host}:${system.httpPort}/`,
-      `  REST + OpenAPI    http://${host}:${system.httpPort}/api/v1  (docs: /docs; websocket: /api/v1/ws; /healthz, /readyz)`,
-      `  InfluxDB          ${system.influx.url}  database ${config.influx.db}`,
-      `  data dir          ${config.dataDir}`,
-      `  registry          ${config.registryPath}`,
-      config.registryIsDefault ? `  device tokens     ${system.credentialsPath} (sample devices; keep private)` : '',
-      demoToken ? `  demo              simulating the city at ${speed}× from local midnight; sign in with this operator token:` : '',
-      demoToken ? `                    ${demoToken}` : '  operator tokens   qingyun users add NAME --role viewer|operator|admin',
-      '  Stop with Ctrl-C.',
-      ''
-    ]
-      .filter((l) => l !== '')
-      .join('\n') + '\n'
-  )
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
+  // However the process ends, a later start must not find this lock "held".
+  process.once('exit', lock.releaseSync)
+  const ports = [
+    ['QINGYUN_MQTT_PORT', config.mqttPort],
+    ['QINGYUN_MQTT_WS_PORT', config.mqttWsPort],
+    ['QINGYUN_HTTP_PORT', config.httpPort]
+  ] as const
+  const busy = await checkPorts(config.bindHost, ports)
+  if (busy !== undefined) {
+    ctx.stderr.write(`qingyun start: ${busy}\n`)
+    await lock.release()
+    return EXIT.failed
+  }
+
+  // One way down for every reason to stop: a signal, the parent gone, a fatal error.
+  let system: System | undefined
+  let demo: { stop(): Promise<void> } | undefined
+  let stopping: Promise<void> | undefined
+  let requested: (() => void) | undefined
+  const stopped = new Promise<void>((resolve) => { requested = resolve })
+  const shutdown = (): Promise<void> => {
+    stopping ??= (async () => {
+      log.info('stopping')
+      await demo?.stop()
+      await system?.stop()
+      await lock.release()
+    })()
+    return stopping
+  }
+  const guards = installGuards(log, () => {
+    // Whatever threw may have left the writer or a socket half-done: stop and let a supervisor
+    // restart the node. Stopping is bounded by the force timer below.
+    armForce(log)
+    void shutdown().finally(() => process.exit(EXIT.failed))
   })
-  // A second Ctrl-C, or a stop that takes too long, ends the process at once; everything
-  // acknowledged is already in InfluxDB, so nothing acknowledged is lost either way.
+  const stopWatchingParent = watchParent(ctx.env, () => {
+    log.warn({ parentPid: process.ppid }, 'the launching process (npm/npx) exited; stopping as on SIGTERM')
+    requested?.()
+  })
+  const onSignal = (): void => requested?.()
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+
+  try {
+    system = await startSystem(config, log)
+  } catch (err) {
+    const port = portInUseMessage(err, config.bindHost, ports)
+    if (port === undefined) throw err
+    ctx.stderr.write(`qingyun start: ${port}\n`)
+    return EXIT.failed
+  } finally {
+    if (system === undefined) {
+      guards.remove()
+      stopWatchingParent()
+      process.removeListener('SIGINT', onSignal)
+      process.removeListener('SIGTERM', onSignal)
+      await lock.release()
+    }
+  }
+  try {
+    await announce(system)
+  } catch (err) {
+    await shutdown()
+    throw err
+  }
+  await stopped
+  stopWatchingParent()
+  armForce(log)
+  await shutdown()
+  guards.remove()
+  return EXIT.ok
+
+  async function announce(system: System): Promise<void> {
+    let demoToken: string | undefined
+    if (wantDemo) {
+      if (!config.registryIsDefault) log.warn('--demo drives the devices of your registry with the tokens in the data dir\'s device-credentials.json')
+      // A fresh operator token each demo start: only its hash is kept.
+      if (system.users.list().some((u) => u.name === 'demo')) await system.users.revoke('demo')
+      demoToken = await system.users.add('demo', 'operator')
+      demo = await startDemo({
+        mqttUrl: `mqtt://127.0.0.1:${system.broker.mqttPort}`,
+        credentialsPath: system.credentialsPath,
+        registry: system.registry.current(),
+        speed,
+        seed,
+        ...(demoDate ? { date: demoDate } : {}),
+        log: log.child({ component: 'demo' })
+      })
+    }
+    const host = config.bindHost === '0.0.0.0' || config.bindHost === '::' ? '127.0.0.1' : config.bindHost
+    const scheme = config.tls ? 'mqtts' : 'mqtt'
+    ctx.stderr.write(
+      [
+        '',
+        'Qingyun (清运) is running.',
+        `  MQTT              ${scheme}://${host}:${system.broker.mqttPort}`,
+        system.broker.wsPort === null ? '' : `  MQTT over WS      ${config.tls ? 'wss' : 'ws'}://${host}:${system.broker.wsPort}`,
+        `  operations page   http://${host}:${system.httpPort}/`,
+        `  REST + OpenAPI    http://${host}:${system.httpPort}/api/v1  (docs: /docs; websocket: /api/v1/ws; /healthz, /readyz)`,
+        `  InfluxDB          ${system.influx.url}  database ${config.influx.db}`,
+        system.influxCredentialsPath ? `                    login in ${system.influxCredentialsPath} (keep private)` : '',
+        `  data dir          ${config.dataDir}`,
+        `  registry          ${config.registryPath}`,
+        config.registryIsDefault ? `  device tokens     ${system.credentialsPath} (sample devices; keep private)` : '',
+        demoToken ? `  demo              simulating the city at ${speed}× from local midnight; sign in with this operator token:` : '',
+        demoToken ? `                    ${demoToken}` : '  operator tokens   qingyun users add NAME --role viewer|operator|admin',
+        '  Stop with Ctrl-C.',
+        ''
+      ]
+        .filter((l) => l !== '')
+        .join('\n') + '\n'
+    )
+  }
+}
+
+/**
+ * A second Ctrl-C, or a stop that takes too long, ends the process at once; everything
+ * acknowledged is already stored, so nothing acknowledged is lost either way.
+ */
+function armForce(log: ReturnType<typeof createLogger>): void {
   const force = (why: string) => (): void => {
     log.error({ why }, 'stopping at once')
-    process.exit(1)
+    process.exit(EXIT.failed)
   }
   process.once('SIGINT', force('second signal'))
   process.once('SIGTERM', force('second signal'))
   setTimeout(force('stop took longer than 30 s'), 30_000).unref()
-  log.info('stopping')
-  await demo?.stop()
-  await system.stop()
-  return 0
 }

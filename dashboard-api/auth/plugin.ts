@@ -3,12 +3,13 @@
 // Each route declares its minimum role in `config.minRole` (or `config.public: true`); a route
 // that declares neither fails at registration, so a forgotten declaration can never ship as an
 // open route. The check runs in onRequest, before validation, so an unauthenticated client
-// learns nothing about parameters. Failures are counted per client IP by a FailureLimiter
-// (see limiter.ts); a blocked client gets 429 without its token being looked at.
+// learns nothing about parameters. A valid token always passes; failures are throttled per
+// client address and per presented token (guard.ts): a throttled client gets 429.
 //
 // Routes registered outside the scope (/healthz, /readyz, /docs) are untouched, hence public.
 import type { FastifyPluginAsync, RouteOptions } from 'fastify'
 import { ApiError, ErrorBody } from '../errors.ts'
+import { createAuthGuard } from './guard.ts'
 import type { FailureLimiter } from './limiter.ts'
 import { allows, type Authenticator, type Operator, type Role } from './types.ts'
 
@@ -52,6 +53,7 @@ function documentAuth(route: RouteOptions): void {
 
 const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app, { authenticator, limiter }) => {
   app.decorateRequest('operator', undefined)
+  const guard = createAuthGuard({ authenticator, limiter })
 
   app.addHook('onRoute', (route) => {
     if (route.config?.public) return
@@ -65,19 +67,17 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app, { authenticato
     const { minRole, public: isPublic } = request.routeOptions.config
     if (isPublic || minRole === undefined) return
     const ip = request.ip
-    const limit = limiter.check(ip)
-    if (limit.blocked) throw new ApiError('API_E_RATE_LIMITED', undefined, { headers: { 'retry-after': String(limit.retryAfterS) } })
-
     const header = request.headers.authorization
     const token = bearerToken(header)
-    const operator = token === undefined ? undefined : authenticator.verify(token)
-    if (!operator) {
-      limiter.fail(ip)
+    const outcome = guard.check(ip, header === undefined ? undefined : (token ?? ''))
+    if (!outcome.ok) {
       // Never the token itself (conventions #9).
-      request.log.info({ ip, reason: header === undefined ? 'missing' : token === undefined ? 'not-bearer' : 'unknown-token' }, 'authentication failed')
+      request.log.info({ ip, reason: header === undefined ? 'missing' : token === undefined ? 'not-bearer' : 'unknown-token', blocked: outcome.blocked }, 'authentication failed')
+      if (outcome.blocked) throw new ApiError('API_E_RATE_LIMITED', undefined, { headers: { 'retry-after': String(outcome.retryAfterS) } })
       const message = header === undefined ? 'missing Authorization: Bearer <token>' : 'the bearer token is not valid'
       throw new ApiError('API_E_AUTH', message, { headers: { 'www-authenticate': 'Bearer realm="qingyun"' } })
     }
+    const operator = outcome.operator
     request.operator = operator
     if (!allows(operator.role, minRole)) {
       throw new ApiError('API_E_FORBIDDEN', `this needs the ${minRole} role; ${operator.name} is ${operator.role}`)

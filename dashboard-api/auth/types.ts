@@ -14,4 +14,7 @@ export interface Operator {
 export interface Authenticator {
   /** The operator a token belongs to, or undefined (unknown, disabled, malformed). */
   verify(token: string): Operator | undefined
+  /** Calls `listener` after the accounts changed (an account revoked, a role changed); returns
+   *  the unsubscribe. Optional: an authenticator whose accounts never change has none. */
+  onChange?(listener: () => void): () => void
 }

@@ -85,11 +85,19 @@ export async function createUserStore(options: UserStoreOptions): Promise<UserSt
     return run
   }
 
+  const listeners = new Set<() => void>()
   function apply(next: UsersFile, text: string | null): void {
     file = next
     entries = index(next)
     appliedText = text
     seenText = text
+    for (const l of listeners) {
+      try {
+        l()
+      } catch (err) {
+        log.error({ err }, 'operator accounts listener failed')
+      }
+    }
   }
 
   async function reloadNow(): Promise<boolean> {
@@ -149,7 +157,12 @@ export async function createUserStore(options: UserStoreOptions): Promise<UserSt
     },
     list: () => file.users.map((u) => ({ name: u.name, role: u.role, enabled: u.enabled, createdAt: u.createdAt })),
     reload: () => serial(reloadNow),
+    onChange(listener) {
+      listeners.add(listener)
+      return () => void listeners.delete(listener)
+    },
     async close() {
+      listeners.clear()
       closed = true
       files?.close()
       await chain

@@ -23,15 +23,18 @@ export function binState(state: FoldState, binId: string): BinState {
   return b
 }
 
-/** Inserts a reading in event-time order; one reading per event time (a retransmission is the same reading). */
+/**
+ * Inserts a reading in event-time order; one reading per event time. A reading sent again for
+ * the same time replaces the earlier one: last write wins, as in InfluxDB (ingest/SCHEMA.md).
+ */
 export function insertReading(b: BinState, todayStart: number, r: Reading): void {
   if (r.ts < todayStart) {
-    if (b.before === null || r.ts > b.before.ts) b.before = r
+    if (b.before === null || r.ts >= b.before.ts) b.before = r
     return
   }
   const i = lowerBound(b.readings.length, (k) => b.readings[k]!.ts, r.ts)
-  if (b.readings[i]?.ts === r.ts) return
-  b.readings.splice(i, 0, r)
+  if (b.readings[i]?.ts === r.ts) b.readings[i] = r
+  else b.readings.splice(i, 0, r)
 }
 
 export function foldFill(state: FoldState, f: FillFact, ctx: FoldContext): FoldResult {

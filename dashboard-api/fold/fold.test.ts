@@ -97,8 +97,8 @@ describe('site balances', () => {
     expect(siteToday(s, site, L('10:00'))).toMatchObject({ inT: 0, outT: 0, openingT: 0.5, stockT: 0.5, clearancePct: 0, capacityPct: 0, cleared: true, lastTicketAt: null, projection: { status: 'on-track', projectedStockT: 0.5 } })
     expect(siteToday(s, sorting, L('21:00'))).toMatchObject({ inT: 0, openingT: 0, clearancePct: null, cleared: true, projection: { status: 'cleared' } })
     expect(completenessRows(s.days.get(D), D, 'site', registry)).toEqual([
-      { day: D, key: 'ts-1', by: 'site', accepted: 0, rejected: {}, rejectedTotal: 0, duplicates: 0, late: 0, missing: 0 },
-      { day: D, key: 'sc-1', by: 'site', accepted: 0, rejected: {}, rejectedTotal: 0, duplicates: 0, late: 0, missing: 0 }
+      { day: D, key: 'ts-1', by: 'site', accepted: 0, rejected: {}, rejectedTotal: 0, duplicates: 0, conflicts: 0, late: 0, missing: 0 },
+      { day: D, key: 'sc-1', by: 'site', accepted: 0, rejected: {}, rejectedTotal: 0, duplicates: 0, conflicts: 0, late: 0, missing: 0 }
     ])
     expect(siteHourlyToday(s, 'ts-1').every((h) => h.inT === 0 && h.outT === 0)).toBe(true)
   })
@@ -237,7 +237,7 @@ describe('devices and completeness', () => {
     )
     // seqs 1, 2, 3 (rejected), 5, 9 → 4, 6, 7, 8 missing.
     expect(completenessRows(s.days.get(D), D, 'device', registry).find((r) => r.key === 'fill-1')).toEqual({
-      day: D, key: 'fill-1', by: 'device', accepted: 4, rejected: { INGEST_E_SCHEMA: 1 }, rejectedTotal: 1, duplicates: 0, late: 0, missing: 4
+      day: D, key: 'fill-1', by: 'device', accepted: 4, rejected: { INGEST_E_SCHEMA: 1 }, rejectedTotal: 1, duplicates: 0, conflicts: 0, late: 0, missing: 4
     })
     expect(deviceView(s, devices[2]!, L('11:30'), ctx.rules)).toEqual({ deviceId: 'fill-1', type: 'fill-sensor', ref: 'bin-1', enabled: true, lastSeenAt: L('11:00'), offline: false, batteryPct: 61, rssiDbm: -80, firmware: 'fw-2' })
     expect(deviceView(s, devices[2]!, L('12:01'), ctx.rules).offline).toBe(true)

@@ -3,6 +3,7 @@
 // given: no I/O, no clock.
 import type { Fact } from '../../contracts/facts.ts'
 import { addDays, startOfLocalDay } from '../../lib/time.ts'
+import { foldConflict } from './conflict.ts'
 import { foldDuplicate } from './duplicate.ts'
 import { foldFill, lowerBound } from './fill.ts'
 import { foldPosition } from './position.ts'
@@ -24,7 +25,8 @@ const folds: FoldOf = {
   position: foldPosition,
   status: foldStatus,
   rejection: foldRejection,
-  duplicate: foldDuplicate
+  duplicate: foldDuplicate,
+  conflict: foldConflict
 }
 
 export function foldFact(state: FoldState, fact: Fact, ctx: FoldContext): FoldResult {
@@ -48,9 +50,7 @@ export function rollover(state: FoldState, newDay: string, ctx: FoldContext): vo
         state.openingKg.set(siteId, (state.openingKg.get(siteId) ?? 0) + s.inKg - s.outKg)
         if (s.siteType === 'sorting') for (const [m, kg] of s.recyclablesOut) state.mtdBeforeKg.set(m, (state.mtdBeforeKg.get(m) ?? 0) + kg)
       }
-      for (const [deviceId, dd] of d.devices) {
-        for (const k of dd.keys.keys()) if (k.startsWith('w|')) state.pastTickets.add(`${deviceId}|${k}`)
-      }
+      for (const [k, kg] of d.ticketKg) state.pastTickets.set(k, kg)
       state.days.delete(day)
     }
     if (addDays(day, 1).slice(0, 7) !== day.slice(0, 7)) state.mtdBeforeKg.clear()
@@ -60,7 +60,7 @@ export function rollover(state: FoldState, newDay: string, ctx: FoldContext): vo
   state.start = start
   state.end = startOfLocalDay(addDays(newDay, 1), ctx.tz)
   if (!state.days.has(newDay)) state.days.set(newDay, createDayState(newDay, ctx.tz))
-  for (const k of state.pastTickets) {
+  for (const k of state.pastTickets.keys()) {
     if (Number(k.slice(k.lastIndexOf('|') + 1)) < start - PAST_TICKETS_MS) state.pastTickets.delete(k)
   }
   for (const b of state.bins.values()) {

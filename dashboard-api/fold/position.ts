@@ -37,14 +37,16 @@ export function foldPosition(state: FoldState, f: PositionFact, ctx: FoldContext
     v.latest = { ts: f.ts, lat: f.lat, lon: f.lon, speedKmh: f.speedKmh, headingDeg: f.headingDeg ?? null, vehicleType: f.vehicleType }
   }
   const flags = fixFlags(f, ctx)
+  // A fix sent again for the same time replaces the earlier one (last write wins, as in InfluxDB).
   if (f.ts < state.start) {
-    if (v.beforeTs === null || f.ts > v.beforeTs) {
+    if (v.beforeTs === null || f.ts >= v.beforeTs) {
       v.beforeTs = f.ts
       v.beforeFlags = flags
     }
   } else {
     const i = lowerBound(v.ts.length, (k) => v.ts[k]!, f.ts)
-    if (v.ts[i] !== f.ts) {
+    if (v.ts[i] === f.ts) v.flags[i] = flags
+    else {
       v.ts.splice(i, 0, f.ts)
       v.flags.splice(i, 0, flags)
     }

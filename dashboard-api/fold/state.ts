@@ -5,6 +5,7 @@
 // The fold functions mutate this state in place and are otherwise pure: no I/O, no clock
 // (time comes from the facts; views take `now`).
 import type { Material } from '../../contracts/device/weighing.ts'
+import type { ConflictFact } from '../../contracts/facts.ts'
 import type { RejectionCode } from '../../contracts/rejection.ts'
 import type { ResolvedRules, Zone } from '../../contracts/registry.ts'
 import { addDays, localDate, startOfLocalDay } from '../../lib/time.ts'
@@ -41,6 +42,8 @@ export interface DeviceDay {
   accepted: number
   late: number
   duplicates: number
+  /** Data points rewritten with other content (last write wins; see fold/conflict.ts). */
+  conflicts: number
   readonly rejected: Partial<Record<RejectionCode, number>>
   /** seq of accepted data (their identity when they carry one). */
   readonly acceptedSeqs: IntervalSet
@@ -51,6 +54,9 @@ export interface DeviceDay {
   readonly keys: Map<string, boolean>
   readonly rejectionKeys: Set<string>
   readonly duplicateKeys: Set<string>
+  readonly conflictKeys: Set<string>
+  /** The first conflicts of the day (bounded, fold/conflict.ts). */
+  readonly conflictList: ConflictFact[]
 }
 
 export interface DayState {
@@ -59,6 +65,8 @@ export interface DayState {
   readonly end: number
   readonly sites: Map<string, SiteDay>
   readonly devices: Map<string, DeviceDay>
+  /** Net kg of each ticket folded on this day (device|ticket identity), so a rewrite can replace it. */
+  readonly ticketKg: Map<string, number>
 }
 
 export interface Reading {
@@ -119,8 +127,11 @@ export interface FoldState {
   readonly openingKg: Map<string, number>
   /** Recovered recyclables (outbound of sorting centres) from the first of the month to today's midnight. */
   readonly mtdBeforeKg: Map<Material, number>
-  /** Ticket identities of earlier days seen live (a late ticket moves the opening once). */
-  readonly pastTickets: Set<string>
+  /**
+   * Ticket identities of earlier days seen live, with their net kg: a late ticket moves the
+   * opening once, and a rewrite of it by the difference.
+   */
+  readonly pastTickets: Map<string, number>
   /** Inbound tickets of the last hour (any day): identity → [ts, kg]. */
   readonly recentIn: Map<string, [number, number]>
   readonly bins: Map<string, BinState>
@@ -131,7 +142,8 @@ export interface FoldState {
 }
 
 export function createDayState(day: string, tz: string): DayState {
-  return { day, start: startOfLocalDay(day, tz), end: startOfLocalDay(addDays(day, 1), tz), sites: new Map(), devices: new Map() }
+  const end = startOfLocalDay(addDays(day, 1), tz)
+  return { day, start: startOfLocalDay(day, tz), end, sites: new Map(), devices: new Map(), ticketKg: new Map() }
 }
 
 export function createFoldState(day: string, tz: string): FoldState {
@@ -143,7 +155,7 @@ export function createFoldState(day: string, tz: string): FoldState {
     days: new Map([[day, d]]),
     openingKg: new Map(),
     mtdBeforeKg: new Map(),
-    pastTickets: new Set(),
+    pastTickets: new Map(),
     recentIn: new Map(),
     bins: new Map(),
     vehicles: new Map(),
@@ -182,9 +194,9 @@ export function deviceDay(d: DayState, deviceId: string): DeviceDay {
   let s = d.devices.get(deviceId)
   if (!s) {
     s = {
-      accepted: 0, late: 0, duplicates: 0, rejected: {},
+      accepted: 0, late: 0, duplicates: 0, conflicts: 0, rejected: {},
       acceptedSeqs: createIntervalSet(), lateSeqs: createIntervalSet(), allSeqs: createIntervalSet(),
-      keys: new Map(), rejectionKeys: new Set(), duplicateKeys: new Set()
+      keys: new Map(), rejectionKeys: new Set(), duplicateKeys: new Set(), conflictKeys: new Set(), conflictList: []
     }
     d.devices.set(deviceId, s)
   }

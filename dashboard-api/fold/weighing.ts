@@ -6,22 +6,34 @@ import type { FoldResult } from './types.ts'
 const HOUR_MS = 3_600_000
 const RECENT_MS = HOUR_MS
 
-/** A ticket's identity: the same ticket retransmitted is the same ticket (design decision 4). */
-export const ticketKey = (f: Pick<WeighingFact, 'ticketId' | 'direction' | 'ts'>): string => `w|${f.ticketId}|${f.direction}|${f.ts}`
+/**
+ * A ticket's identity: what makes its InfluxDB point (ingest/SCHEMA.md) — the ticket id and
+ * event time (the point's time) and its tags (site, direction, stream, material). The same
+ * ticket retransmitted is the same ticket (design decision 4); sent again with another weight it
+ * replaces the earlier one, as the store does (last write wins by point identity). The event
+ * time stays last: rollover() reads it back to expire old identities.
+ */
+type TicketIdentity = Pick<WeighingFact, 'ticketId' | 'direction' | 'stream' | 'material' | 'siteId' | 'ts'>
+export const ticketKey = (f: TicketIdentity): string =>
+  `w|${f.ticketId}|${f.siteId}|${f.direction}|${f.stream}|${f.material ?? ''}|${f.ts}`
 
 const add = <K>(m: Map<K, number>, k: K, v: number): void => {
   m.set(k, (m.get(k) ?? 0) + v)
 }
 
-/** Recovered recyclables: outbound recyclable tickets of sorting centres (design.md). */
+/** Recovered recyclables: outbound recyclable tickets of sorting centres. */
 export const isRecovered = (f: Pick<WeighingFact, 'stream' | 'direction' | 'siteType'>): boolean =>
   f.stream === 'recyclable' && f.direction === 'out' && f.siteType === 'sorting'
 
-/** Remembers an inbound ticket of the last hour (for tonnes per hour), whatever its day. */
+/** Remembers an inbound ticket of the last hour (for tonnes per hour), whatever its day; a rewrite replaces its kg. */
 export function noteRecentInbound(state: FoldState, f: WeighingFact): void {
   if (f.direction !== 'in') return
   const key = `${f.deviceId}|${ticketKey(f)}`
-  if (state.recentIn.has(key)) return
+  const known = state.recentIn.get(key)
+  if (known) {
+    known[1] = f.netKg
+    return
+  }
   let newest = f.ts
   for (const [, [ts]] of state.recentIn) if (ts > newest) newest = ts
   if (f.ts <= newest - RECENT_MS) return
@@ -33,37 +45,52 @@ export function foldWeighing(state: FoldState, f: WeighingFact, ctx: FoldContext
   const dev = deviceState(state, f.deviceId)
   seen(dev, f.ts)
   noteRecentInbound(state, f)
+  const key = `${f.deviceId}|${ticketKey(f)}`
   const d = dayOf(state, f.ts, ctx.tz)
   if (!d) {
     // A late ticket of an earlier day: it counts on its own day, so it moves today's opening
-    // stock (and the month's recovered tonnes). The model also re-reads the opening from
-    // InfluxDB, which is authoritative (see model/rebuild.ts).
-    const key = `${f.deviceId}|${ticketKey(f)}`
-    if (state.pastTickets.has(key)) return { changes: [], pastDay: true }
-    state.pastTickets.add(key)
-    add(state.openingKg, f.siteId, f.direction === 'in' ? f.netKg : -f.netKg)
-    if (isRecovered(f) && f.material !== undefined && f.ts >= monthStart(state, ctx)) add(state.mtdBeforeKg, f.material, f.netKg)
+    // stock (and the month's recovered tonnes) — once, or by the difference when it is
+    // rewritten. The model also re-reads the opening from InfluxDB, which is authoritative
+    // (see model/rebuild.ts).
+    const before = state.pastTickets.get(key)
+    if (before === f.netKg) return { changes: [], pastDay: true }
+    state.pastTickets.set(key, f.netKg)
+    const delta = f.netKg - (before ?? 0)
+    add(state.openingKg, f.siteId, f.direction === 'in' ? delta : -delta)
+    if (isRecovered(f) && f.material !== undefined && f.ts >= monthStart(state, ctx)) {
+      add(state.mtdBeforeKg, f.material, delta)
+    }
     return { changes: [{ channel: 'site', siteId: f.siteId }, { channel: 'city' }], pastDay: true }
   }
   const fresh = noteAccepted(deviceDay(d, f.deviceId), ticketKey(f), f.seq, f.ts, f.recvMs, ctx.rules.lateAfterMs)
   countRate(state, f.deviceId, f.recvMs, true)
-  if (!fresh) return { changes: [{ channel: 'device', deviceId: f.deviceId }] }
+  const before = d.ticketKg.get(key)
+  d.ticketKg.set(key, f.netKg)
+  if (!fresh && (before === undefined || before === f.netKg)) {
+    return { changes: [{ channel: 'device', deviceId: f.deviceId }] }
+  }
   const s = siteDay(d, f.siteId)
   s.siteType = f.siteType
   const hour = Math.min(23, Math.max(0, Math.floor((f.ts - d.start) / HOUR_MS)))
+  // New ticket: add it. Rewritten ticket: add the difference (everything else that places it
+  // — site, direction, stream, material, hour — is part of its identity, so it is unchanged).
+  const kg = fresh ? f.netKg : f.netKg - before!
+  const tickets = fresh ? 1 : 0
   if (f.direction === 'in') {
-    s.inKg += f.netKg
-    s.ticketsIn++
-    s.hourlyInKg[hour]! += f.netKg
-    if (f.stream === 'recyclable') s.recyclableInKg += f.netKg
-    if (f.stream === 'recyclable' && f.material !== undefined) add(s.recyclablesIn, f.material, f.netKg)
+    s.inKg += kg
+    s.ticketsIn += tickets
+    s.hourlyInKg[hour]! += kg
+    if (f.stream === 'recyclable') s.recyclableInKg += kg
+    if (f.stream === 'recyclable' && f.material !== undefined) add(s.recyclablesIn, f.material, kg)
   } else {
-    s.outKg += f.netKg
-    s.ticketsOut++
-    s.hourlyOutKg[hour]! += f.netKg
-    s.outTickets.push([f.ts, f.netKg])
-    if (f.stream === 'recyclable') s.recyclableOutKg += f.netKg
-    if (f.stream === 'recyclable' && f.material !== undefined) add(s.recyclablesOut, f.material, f.netKg)
+    s.outKg += kg
+    s.ticketsOut += tickets
+    s.hourlyOutKg[hour]! += kg
+    const i = fresh ? -1 : s.outTickets.findIndex(([ts, w]) => ts === f.ts && w === before)
+    if (i >= 0) s.outTickets[i] = [f.ts, f.netKg]
+    else s.outTickets.push([f.ts, f.netKg])
+    if (f.stream === 'recyclable') s.recyclableOutKg += kg
+    if (f.stream === 'recyclable' && f.material !== undefined) add(s.recyclablesOut, f.material, kg)
   }
   if (s.lastTicketAt === null || f.ts > s.lastTicketAt) s.lastTicketAt = f.ts
   return { changes: [{ channel: 'site', siteId: f.siteId }, { channel: 'city' }, { channel: 'device', deviceId: f.deviceId }] }

@@ -53,7 +53,8 @@ async function dailySums(influx: InfluxClient, from: string, to: string, tz: str
  */
 export async function dailyBalances(influx: InfluxClient, registry: Registry, from: string, to: string, tz: string, siteId?: string): Promise<{ day: string; balances: { n: SiteNumbers; site: Registry['sites'][number] }[] }[]> {
   const sites = registry.sites.filter((s) => siteId === undefined || s.id === siteId)
-  const [opening, sums] = await Promise.all([openingKg(influx, startOfLocalDay(from, tz)), dailySums(influx, from, to, tz, siteId)])
+  const fromMs = startOfLocalDay(from, tz)
+  const [opening, sums] = await Promise.all([openingKg(influx, fromMs), dailySums(influx, from, to, tz, siteId)])
   const stock = new Map(sites.map((s) => [s.id, opening.get(s.id) ?? 0]))
   const out: { day: string; balances: { n: SiteNumbers; site: Registry['sites'][number] }[] }[] = []
   for (let day = from; day <= to; day = addDays(day, 1)) {
@@ -83,9 +84,13 @@ export async function historyRows(influx: InfluxClient, registry: Registry, from
 
 /** A closed (or future) day's balances, with the time of each site's last ticket. */
 export async function sitesOn(influx: InfluxClient, registry: Registry, day: string, tz: string): Promise<SiteBalance[]> {
+  // Bounds first: an argument that throws after one query has started would leave that query's
+  // promise unawaited (an unhandled rejection ends the process).
+  const start = startOfLocalDay(day, tz)
+  const end = startOfLocalDay(addDays(day, 1), tz)
   const [[d], [r]] = await Promise.all([
     dailyBalances(influx, registry, day, day, tz),
-    influx.query(`SELECT last("net_kg") FROM "weighing" WHERE time >= ${startOfLocalDay(day, tz)}ms AND time < ${startOfLocalDay(addDays(day, 1), tz)}ms GROUP BY "site"`, { epoch: 'ms' })
+    influx.query(`SELECT last("net_kg") FROM "weighing" WHERE time >= ${start}ms AND time < ${end}ms GROUP BY "site"`, { epoch: 'ms' })
   ])
   const last = new Map(rows(r).map((row) => [String(row.site), Number(row.time)]))
   return (d?.balances ?? []).map(({ site, n }) => {
@@ -115,9 +120,10 @@ export async function hourlyOn(influx: InfluxClient, day: string, tz: string, si
 export async function recyclablesOn(influx: InfluxClient, registry: Registry, day: string, tz: string): Promise<Recyclables> {
   const start = startOfLocalDay(day, tz)
   const end = startOfLocalDay(addDays(day, 1), tz)
+  const monthStart = monthStartOf(day, tz)
   const [[r], mtd] = await Promise.all([
     influx.query(`SELECT sum("net_kg") FROM "weighing" WHERE time >= ${start}ms AND time < ${end}ms AND "stream" = 'recyclable' GROUP BY "site", "site_type", "direction", "material"`, { epoch: 'ms' }),
-    recoveredKg(influx, monthStartOf(day, tz), end)
+    recoveredKg(influx, monthStart, end)
   ])
   const sites = new Map<string, { siteId: string; siteType: 'transfer' | 'sorting'; inKg: number; outKg: number; byMaterialIn: Map<Material, number>; byMaterialOut: Map<Material, number> }>()
   for (const row of rows(r)) {

@@ -99,7 +99,8 @@ export function createModel(deps: ModelDeps): Model {
         if (!s || closed) break
         const day = s.day
         try {
-          const [opening, mtd] = await Promise.all([openingKg(influx, s.start), recoveredKg(influx, monthStartOf(day, tz), s.start)])
+          const monthStart = monthStartOf(day, tz)
+          const [opening, mtd] = await Promise.all([openingKg(influx, s.start), recoveredKg(influx, monthStart, s.start)])
           if (state !== s || s.day !== day) {
             refreshAgain = true
             continue

@@ -22,7 +22,7 @@ import { createFoldState, foldFact, type FoldContext, type FoldState } from '../
 import { fixFlags, vehicleState } from '../fold/position.ts'
 import { deviceState, newer, seen } from '../fold/state.ts'
 import { noteRecentInbound } from '../fold/weighing.ts'
-import { DATA_MEASUREMENTS, rowToFact, type Measurement } from './rows.ts'
+import { DATA_MEASUREMENTS, REPEAT_MEASUREMENTS, rowToFact, type Measurement } from './rows.ts'
 
 const HOUR_MS = 3_600_000
 const DAY_MS = 86_400_000
@@ -55,12 +55,19 @@ export const monthStartOf = (day: string, tz: string): number => startOfLocalDay
 
 /**
  * Every fact stored for event times in [fromMs, toMs): data points and rejections by their
- * point time, duplicates by the event time of the data they repeat. Yields an hour of points
- * at a time and queries the next hour while the caller folds this one, so a busy day (1.5 M
- * points) is never held in memory at once.
+ * point time, duplicates and conflicts by the event time of the data they repeat. Yields an
+ * hour of points at a time and queries the next hour while the caller folds this one, so a busy
+ * day (1.5 M points) is never held in memory at once.
  */
-export async function* readFactChunks(influx: InfluxClient, fromMs: number, toMs: number, measurements: readonly Measurement[] = [...DATA_MEASUREMENTS, 'duplicate']): AsyncGenerator<Fact[]> {
-  const plain = measurements.filter((m) => m !== 'duplicate')
+export async function* readFactChunks(
+  influx: InfluxClient,
+  fromMs: number,
+  toMs: number,
+  measurements: readonly Measurement[] = [...DATA_MEASUREMENTS, ...REPEAT_MEASUREMENTS]
+): AsyncGenerator<Fact[]> {
+  const isRepeat = (m: Measurement): m is (typeof REPEAT_MEASUREMENTS)[number] =>
+    (REPEAT_MEASUREMENTS as readonly Measurement[]).includes(m)
+  const plain = measurements.filter((m) => !isRepeat(m))
   const hour = (a: number): Promise<Fact[]> => {
     const b = Math.min(toMs, a + HOUR_MS)
     return query(influx, plain.map((m) => `SELECT * FROM "${m}" WHERE time >= ${a}ms AND time < ${b}ms GROUP BY *`).join('; ')).then((results) =>
@@ -75,11 +82,12 @@ export async function* readFactChunks(influx: InfluxClient, fromMs: number, toMs
     next?.catch(() => undefined)
     yield await current
   }
-  if (measurements.includes('duplicate')) {
-    // A duplicate point is stamped with its arrival; its data's event time may be up to a day
-    // earlier than any arrival we look at here only when the device clock ran ahead.
-    const [r] = await query(influx, `SELECT * FROM "duplicate" WHERE time >= ${fromMs - DAY_MS}ms AND "event_ms" >= ${fromMs} AND "event_ms" < ${toMs} GROUP BY *`)
-    yield rows(r).map((row) => rowToFact.duplicate(row))
+  for (const m of measurements.filter(isRepeat)) {
+    // A duplicate or conflict point is stamped with its arrival; its data's event time may be
+    // up to a day earlier than any arrival we look at here only when the device clock ran ahead.
+    const where = `time >= ${fromMs - DAY_MS}ms AND "event_ms" >= ${fromMs} AND "event_ms" < ${toMs}`
+    const [r] = await query(influx, `SELECT * FROM "${m}" WHERE ${where} GROUP BY *`)
+    yield rows(r).map((row) => rowToFact[m](row))
   }
 }
 
@@ -124,10 +132,24 @@ export async function latestBefore(influx: InfluxClient, state: FoldState, befor
   }
 }
 
+/**
+ * The rebuild at start reads a whole busy day in hourly chunks (about 30 s for 1.5 M points,
+ * `npm run bench:rebuild`); a chunk may take longer than the short timeout that readers of the
+ * API get (QINGYUN_INFLUX_QUERY_TIMEOUT_MS), so its queries wait up to this long.
+ */
+export const REBUILD_QUERY_TIMEOUT_MS = 60_000
+
+const withQueryTimeout = (influx: InfluxClient, timeoutMs: number): InfluxClient => ({
+  ...influx,
+  query: (q, opts = {}) => influx.query(q, { timeoutMs, ...opts })
+})
+
 /** Today's fold state, rebuilt from InfluxDB alone. */
-export async function rebuildDay(influx: InfluxClient, day: string, now: number, ctx: FoldContext): Promise<{ state: FoldState; facts: number }> {
+export async function rebuildDay(client: InfluxClient, day: string, now: number, ctx: FoldContext): Promise<{ state: FoldState; facts: number }> {
+  const influx = withQueryTimeout(client, REBUILD_QUERY_TIMEOUT_MS)
   const state = createFoldState(day, ctx.tz)
-  const [opening, mtd] = await Promise.all([openingKg(influx, state.start), recoveredKg(influx, monthStartOf(day, ctx.tz), state.start)])
+  const monthStart = monthStartOf(day, ctx.tz)
+  const [opening, mtd] = await Promise.all([openingKg(influx, state.start), recoveredKg(influx, monthStart, state.start)])
   for (const [k, v] of opening) state.openingKg.set(k, v)
   for (const [k, v] of mtd) state.mtdBeforeKg.set(k, v)
   await latestBefore(influx, state, state.start, ctx)

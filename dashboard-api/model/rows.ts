@@ -1,7 +1,7 @@
 // InfluxDB rows (ingest/SCHEMA.md) back into the facts ingest committed, so a rebuild folds
 // exactly what live folding saw, through the same fold (design decision 3).
 import type { Direction, Material, Stream } from '../../contracts/device/weighing.ts'
-import type { DuplicateFact, Fact, FillFact, PositionFact, RejectionFact, StatusFact, WeighingFact } from '../../contracts/facts.ts'
+import type { ConflictFact, DuplicateFact, Fact, FillFact, PositionFact, RejectionFact, StatusFact, WeighingFact } from '../../contracts/facts.ts'
 import type { RejectionCode } from '../../contracts/rejection.ts'
 
 type Row = Record<string, unknown>
@@ -75,8 +75,21 @@ export const rowToFact: { readonly [M in Measurement]: (r: Row) => Fact } = {
     dataKind: String(r.kind) as DuplicateFact['dataKind'],
     identity: String(r.identity),
     ...defined({ seq: num(r.seq), ticketId: str(r.ticket_id) })
+  }),
+  conflict: (r): ConflictFact => ({
+    kind: 'conflict',
+    deviceId: String(r.device),
+    ts: Number(r.event_ms),
+    recvMs: Number(r.recv_ms),
+    dataKind: String(r.kind) as ConflictFact['dataKind'],
+    identity: String(r.identity),
+    previous: String(r.previous ?? ''),
+    current: String(r.current ?? ''),
+    ...defined({ seq: num(r.seq), ticketId: str(r.ticket_id) })
   })
 }
 
-export type Measurement = 'weighing' | 'fill' | 'position' | 'device_status' | 'rejection' | 'duplicate'
+export type Measurement = 'weighing' | 'fill' | 'position' | 'device_status' | 'rejection' | 'duplicate' | 'conflict'
+/** Records stamped with their arrival time and counted on the event day of the data (`event_ms`). */
+export const REPEAT_MEASUREMENTS = ['duplicate', 'conflict'] as const satisfies readonly Measurement[]
 export const DATA_MEASUREMENTS = ['weighing', 'fill', 'position', 'device_status', 'rejection'] as const satisfies readonly Measurement[]

@@ -1,7 +1,8 @@
-// Targets and rules, read and changed by admins (issue 3 item 1). A change goes through
-// applyAdminChange (registry/admin.ts: the next registry or the problems, each naming the field)
-// and is saved with saveRegistry; the registry store then reloads it, so every component sees
-// it. An invalid change saves nothing.
+// Targets and rules, read and changed by admins. A change goes through the registry store's
+// edit (registry/edit.ts: under the cross-process registry lock, on the file as it is now) with
+// applyAdminChange (registry/admin.ts: the next registry or the problems, each with the path of
+// the field); the store reloads it before the reply, so every component sees it. An invalid
+// change saves nothing and comes back as API_E_VALIDATION with one issue per problem.
 //
 // PUT replaces the admin-editable settings of a resource (what GET returns can be PUT back);
 // PATCH /admin/rules merges thresholds into the current ones.
@@ -10,15 +11,16 @@ import type { Logger } from 'pino'
 import { z } from 'zod'
 import { Material } from '../../contracts/device/weighing.ts'
 import { DEFAULT_CUTOFF, DEFAULT_TOLERANCE_T, HhMm, Id, Rules, Zone, resolveRules } from '../../contracts/registry.ts'
-import type { AdminChange, Registry } from '../../contracts/registry.ts'
+import type { AdminChange, Registry, RegistryProblem } from '../../contracts/registry.ts'
 import { applyAdminChange } from '../../registry/admin.ts'
-import { loadRegistry, saveRegistry } from '../../registry/load.ts'
+import { RegistryError, RegistryLockedError } from '../../registry/errors.ts'
 import type { RegistryStore } from '../../registry/store.ts'
 import { ApiError, type ValidationIssue, validationError } from '../errors.ts'
 import { errors } from './schemas.ts'
 
 export interface AdminRoutesOptions {
   readonly registry: RegistryStore
+  /** The file `registry` edits (changes go through registry.edit, never to this path directly). */
   readonly registryPath: string
   readonly log: Logger
 }
@@ -68,41 +70,50 @@ const siteSettings = (r: Registry) =>
   r.sites.map((s) => ({ id: s.id, name: s.name, capacityTpd: s.capacityTpd, toleranceT: s.toleranceT ?? null, cutoff: s.cutoff ?? null }))
 
 /**
- * A problem of registry/admin.ts (`field.sub: message`, or a checkRegistry problem about the
- * whole entry such as `zones[0] (id "z1"): polygon needs ...` or `rules.a (1) must ...`) → an
- * issue naming the field of the request body.
+ * A problem of registry/admin.ts, its path relative to the change (`zone.windows[1].from`) → an
+ * issue naming the field of the request body (`windows.1.from`): the change's wrapper `strip`
+ * (`zone`, `rules`) is dropped. A problem about a field the body does not hold keeps its path
+ * in the message and names no field.
  */
-export function toIssue(problem: string, strip: string, bodyKeys: readonly string[]): ValidationIssue {
-  const rest = problem.replace(/^(zones|sites)\[\d+\] \(id "[^"]*"\): /, '')
-  const dotted = (p: string): string => p.replace(/\[(\d+)\]/g, '.$1').replace(/^\./, '')
-  const strip_ = (p: string): string => (strip && p.startsWith(strip) ? p.slice(strip.length) : p)
-  const field = /^([A-Za-z0-9_.[\]-]+): (.*)$/s.exec(rest)
-  if (field) return { in: 'body', path: strip_(dotted(field[1]!)), message: field[2]! }
-  // No `field:` prefix: a sentence that starts with the field's name.
-  const first = strip_(dotted(rest.split(/[ (]/)[0] ?? ''))
-  const key = first.split('.')[0] ?? ''
-  return { in: 'body', path: bodyKeys.includes(key) ? first : '', message: rest }
+export function toIssue(problem: RegistryProblem, strip: string, bodyKeys: readonly string[]): ValidationIssue {
+  const { path, message } = problem
+  const rel = strip === '' ? path
+    : path === strip ? ''
+      : path.startsWith(`${strip}.`) ? path.slice(strip.length + 1) : undefined
+  const dotted = rel?.replace(/\[(\d+)\]/g, '.$1').replace(/^\./, '')
+  if (dotted !== undefined && bodyKeys.includes(dotted.split('.')[0]!)) return { in: 'body', path: dotted, message }
+  return { in: 'body', path: '', message: path ? `${path}: ${message}` : message }
 }
 
-export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app, { registry, registryPath, log }) => {
-  // Admin changes are read-modify-write on the file: one at a time, and from the file itself,
-  // so an edit made by the CLI a moment ago (not yet reloaded) is not overwritten.
-  let chain: Promise<unknown> = Promise.resolve()
-  function change(operator: string, body: object, changes: AdminChange[], strip = ''): Promise<Registry> {
-    const run = chain.then(async () => {
-      let next = await loadRegistry(registryPath)
-      for (const c of changes) {
-        const result = applyAdminChange(next, c)
-        if (!result.ok) throw validationError(result.problems.map((p) => toIssue(p, strip, Object.keys(body))))
-        next = result.registry
-      }
-      await saveRegistry(registryPath, next)
-      await registry.reload()
+export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app, { registry, log }) => {
+  /** `missing` answers 404 when what the route changes is not in the registry (read under the lock). */
+  async function change(
+    operator: string, body: object, changes: AdminChange[], strip = '', missing?: (r: Registry) => ApiError | undefined
+  ): Promise<Registry> {
+    try {
+      const { registry: next } = await registry.edit((current) => {
+        const notFound = missing?.(current)
+        if (notFound) throw notFound
+        let next = current
+        for (const c of changes) {
+          const result = applyAdminChange(next, c)
+          if (!result.ok) return { problems: result.problems }
+          next = result.registry
+        }
+        return next
+      })
       log.info({ operator, ops: changes.map((c) => c.op) }, 'admin change saved')
       return next
-    })
-    chain = run.catch(() => undefined)
-    return run
+    } catch (err) {
+      // A RegistryError without a source is about the change; with one, the file itself is bad (a 500).
+      if (err instanceof RegistryError && err.source === undefined) {
+        throw validationError(err.problems.map((p) => toIssue(p, strip, Object.keys(body))))
+      }
+      if (err instanceof RegistryLockedError) {
+        throw new ApiError('API_E_UNAVAILABLE', err.message, { headers: { 'retry-after': '1' }, cause: err })
+      }
+      throw err
+    }
   }
   const admin = { minRole: 'admin' } as const
   const who = (req: { operator: { name: string } | undefined }): string => req.operator?.name ?? 'unknown'
@@ -140,9 +151,10 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app
     }
   }, async (req) => {
     const id = req.params.id
-    if (!registry.site(id) && !(await loadRegistry(registryPath)).sites.some((s) => s.id === id)) throw new ApiError('API_E_NOT_FOUND', `no site ${JSON.stringify(id)}`)
     const { capacityTpd, toleranceT = null, cutoff = null } = req.body
-    const next = await change(who(req), req.body, [{ op: 'set-site', siteId: id, capacityTpd, toleranceT, cutoff }])
+    const next = await change(who(req), req.body, [{ op: 'set-site', siteId: id, capacityTpd, toleranceT, cutoff }], '',
+      (r) => (r.sites.some((s) => s.id === id) ? undefined : new ApiError('API_E_NOT_FOUND', `no site ${JSON.stringify(id)}`))
+    )
     return siteSettings(next).find((s) => s.id === id)!
   })
 
@@ -156,7 +168,7 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app
     schema: { tags: ['admin'], summary: 'Add a zone, or replace the zone with this id', params: ZoneParams, body: ZoneBody, response: { 200: Zone, ...errors(400) } }
   }, async (req) => {
     const zone = { ...req.body, id: req.params.id }
-    await change(who(req), req.body, [{ op: 'put-zone', zone }], 'zone.')
+    await change(who(req), req.body, [{ op: 'put-zone', zone }], 'zone')
     return zone
   })
 
@@ -165,8 +177,9 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app
     schema: { tags: ['admin'], summary: 'Delete a zone', params: ZoneParams, response: { 204: z.null().describe('Deleted'), ...errors(400, 404) } }
   }, async (req, reply) => {
     const id = req.params.id
-    if (!(await loadRegistry(registryPath)).zones?.some((z) => z.id === id)) throw new ApiError('API_E_NOT_FOUND', `no zone ${JSON.stringify(id)}`)
-    await change(who(req), {}, [{ op: 'delete-zone', zoneId: id }])
+    await change(who(req), {}, [{ op: 'delete-zone', zoneId: id }], '',
+      (r) => (r.zones?.some((z) => z.id === id) ? undefined : new ApiError('API_E_NOT_FOUND', `no zone ${JSON.stringify(id)}`))
+    )
     return reply.code(204).send(null)
   })
 
@@ -178,10 +191,10 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app
   app.put('/admin/rules', {
     config: admin,
     schema: { tags: ['admin'], summary: 'Replace the threshold overrides (absent fields: the defaults)', body: Rules, response: { 200: RulesView, ...errors(400) } }
-  }, async (req) => rulesView(await change(who(req), req.body, [{ op: 'set-rules', rules: req.body, reset: true }], 'rules.')))
+  }, async (req) => rulesView(await change(who(req), req.body, [{ op: 'set-rules', rules: req.body, reset: true }], 'rules')))
 
   app.patch('/admin/rules', {
     config: admin,
     schema: { tags: ['admin'], summary: 'Merge threshold overrides into the current ones', body: Rules, response: { 200: RulesView, ...errors(400) } }
-  }, async (req) => rulesView(await change(who(req), req.body, [{ op: 'set-rules', rules: req.body }], 'rules.')))
+  }, async (req) => rulesView(await change(who(req), req.body, [{ op: 'set-rules', rules: req.body }], 'rules')))
 }

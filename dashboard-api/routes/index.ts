@@ -2,12 +2,14 @@
 // one error handler, and an OpenAPI document generated from the route schemas at /docs.
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import type { Logger } from 'pino'
 import type { RegistryStore } from '../../registry/store.ts'
 import { createFailureLimiter, type FailureLimiter } from '../auth/limiter.ts'
-import { SECURITY_SCHEME, authPlugin } from '../auth/plugin.ts'
+import { createAuthGuard } from '../auth/guard.ts'
+import { SECURITY_SCHEME, authPlugin, bearerToken } from '../auth/plugin.ts'
+import { addSecurityHeaders } from '../securityHeaders.ts'
 import type { Authenticator } from '../auth/types.ts'
 import { ApiError, errorHandler, notFoundHandler } from '../errors.ts'
 import type { Model } from '../model/types.ts'
@@ -27,6 +29,8 @@ export interface ApiDeps {
   readonly log: Logger
   /** Share one with the websocket so both count a client's failures together; default: 10 per minute per IP. */
   readonly limiter?: FailureLimiter
+  /** QINGYUN_DOCS_PUBLIC: /docs and /docs/json without a token (default: any operator's token). */
+  readonly docsPublic?: boolean
   readonly clock?: () => number
 }
 
@@ -63,7 +67,31 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  // The document lists every route and parameter: for operators only, unless the deployment
+  // opts in (QINGYUN_DOCS_PUBLIC). A browser cannot add the header to a page it navigates
+  // to; fetch /docs/json with the token, or opt in.
+  const guard = createAuthGuard({ authenticator, limiter })
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    ...(deps.docsPublic
+      ? {}
+      : {
+          uiHooks: {
+            onRequest: async (request: FastifyRequest) => {
+              const header = request.headers.authorization
+              const outcome = guard.check(request.ip, header === undefined ? undefined : (bearerToken(header) ?? ''))
+              if (outcome.ok) return
+              if (outcome.blocked) {
+                throw new ApiError('API_E_RATE_LIMITED', undefined, { headers: { 'retry-after': String(outcome.retryAfterS) } })
+              }
+              throw new ApiError('API_E_AUTH', 'the API document needs an operator token (or QINGYUN_DOCS_PUBLIC=true)', {
+                headers: { 'www-authenticate': 'Bearer realm="qingyun"' }
+              })
+            }
+          }
+        })
+  })
+  addSecurityHeaders(app)
 
   await app.register(async (api) => {
     api.setValidatorCompiler(validatorCompiler)

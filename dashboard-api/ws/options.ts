@@ -16,7 +16,17 @@ export const WsOptions = z.object({
   maxSubscriptions: z.number().int().min(1).default(64),
   highWaterBytes: z.number().int().min(1).default(256 * 1024),
   maxQueuedMessages: z.number().int().min(1).default(1_000),
-  maxQueuedBytes: z.number().int().min(1).default(4 * 1024 * 1024)
+  /**
+   * Bytes waiting for one client at most (socket buffer + queue, snapshots included); past it
+   * the connection is closed 4008 (QINGYUN_WS_MAX_BUFFERED_BYTES). 2 MiB holds the sample
+   * city's largest snapshot (bins, 2,400 of them) several times over.
+   */
+  maxBufferedBytes: z.number().int().min(1).default(2 * 1024 * 1024),
+  /** A connection the server closed is destroyed after this long if the close handshake has not
+   *  finished: a client that does not read never reads the close frame either. */
+  closeGraceMs: z.number().int().min(0).default(2_000),
+  /** Open connections per client address (QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS); more: 1008. */
+  maxConnectionsPerAddress: z.number().int().min(1).default(64)
 })
 export type WsOptions = z.infer<typeof WsOptions>
 export type WsOptionsInput = z.input<typeof WsOptions>

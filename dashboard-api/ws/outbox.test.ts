@@ -28,7 +28,7 @@ function slowSocket() {
 }
 
 describe('outbox', () => {
-  const limits = { highWaterBytes: 10, maxQueuedMessages: 3, maxQueuedBytes: 1_000 }
+  const limits = { highWaterBytes: 10, maxQueuedMessages: 3, maxBufferedBytes: 1_000 }
 
   it('writes while under the high-water mark, queues above it, drains in order', () => {
     const s = slowSocket()
@@ -55,14 +55,43 @@ describe('outbox', () => {
     expect(s.written).toHaveLength(1)
   })
 
-  it('also overflows on queued bytes', () => {
+  it('also overflows on bytes waiting (socket + queue)', () => {
     const s = slowSocket()
     let overflows = 0
-    const o = createOutbox(s, { highWaterBytes: 1, maxQueuedMessages: 100, maxQueuedBytes: 50 }, () => overflows++)
+    const o = createOutbox(s, { highWaterBytes: 1, maxQueuedMessages: 100, maxBufferedBytes: 50 }, () => overflows++)
     o.push('first')
     o.push('y'.repeat(40))
     expect(overflows).toBe(0)
     o.push('z'.repeat(20))
+    expect(overflows).toBe(1)
+  })
+
+  it('counts what the socket holds, so a message written straight to a stalled socket counts too', () => {
+    const s = slowSocket()
+    let overflows = 0
+    const o = createOutbox(s, { highWaterBytes: 1_000, maxQueuedMessages: 100, maxBufferedBytes: 100 }, () => overflows++)
+    expect(o.push('a'.repeat(60))).toBe(true)
+    expect(o.push('b'.repeat(60))).toBe(false)
+    expect(overflows).toBe(1)
+  })
+
+  it('always takes one message on an idle connection (a snapshot larger than the bound), then bounds', () => {
+    const s = slowSocket()
+    let overflows = 0
+    const o = createOutbox(s, { highWaterBytes: 10, maxQueuedMessages: 100, maxBufferedBytes: 100 }, () => overflows++)
+    expect(o.push('s'.repeat(500))).toBe(true)
+    expect(o.push('d')).toBe(false)
+    expect(overflows).toBe(1)
+  })
+
+  it('counts UTF-8 bytes, not UTF-16 code units', () => {
+    const s = slowSocket()
+    let overflows = 0
+    const o = createOutbox(s, { highWaterBytes: 1, maxQueuedMessages: 100, maxBufferedBytes: 40 }, () => overflows++)
+    o.push('x')
+    o.push('梁溪'.repeat(5)) // 10 code units, 30 bytes
+    expect(overflows).toBe(0)
+    o.push('梁溪'.repeat(2)) // 12 bytes more: 1 + 30 + 12 > 40
     expect(overflows).toBe(1)
   })
 })

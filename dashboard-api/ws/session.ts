@@ -14,11 +14,11 @@ export interface Connection {
   close(code: number, reason: string): void
 }
 
-/** Failed-authentication limits for the client's address (auth/limiter.ts, shared with REST). */
+/** Failed-authentication limits (auth/guard.ts, shared with REST) for this client. */
 export interface AuthGate {
-  /** Seconds until the address may try again, or undefined when it may now. */
-  blocked(): number | undefined
-  failed(): void
+  /** After a failed verification of `token` ('' when there was none): counts it, and returns
+   *  the seconds until the client may try again when it is throttled, else undefined. */
+  failed(token: string): number | undefined
 }
 
 export interface SessionOptions {
@@ -35,6 +35,8 @@ export interface Session {
   receive(text: string | undefined): void
   /** The server closes the connection (e.g. too slow); detaches everything at once. */
   close(code: number, reason: string): void
+  /** The accounts changed: close 4401 if this connection's token no longer verifies. */
+  recheck(): void
   /** The socket closed. */
   closed(): void
   state(): 'auth' | 'ready' | 'closed'
@@ -126,11 +128,11 @@ export function createSession(deps: { conn: Connection; authenticator: Authentic
   }
 
   const authenticate = (t: string): void => {
-    const wait = deps.gate?.blocked()
-    if (wait !== undefined) return close(WsCloseCode.rateLimited, `too many failed authentications; retry in ${wait} s`)
+    // A valid token always gets in, whatever others failed (auth/guard.ts).
     const op = authenticator.verify(t)
     if (!op) {
-      deps.gate?.failed()
+      const wait = deps.gate?.failed(t)
+      if (wait !== undefined) return close(WsCloseCode.rateLimited, `too many failed authentications; retry in ${wait} s`)
       log.info({ reason: t === '' ? 'malformed-header' : 'unknown-token' }, 'websocket authentication failed')
       close(WsCloseCode.unauthorized, 'invalid token')
       return
@@ -207,7 +209,7 @@ export function createSession(deps: { conn: Connection; authenticator: Authentic
       if (headerToken !== undefined) return authenticate(headerToken)
       authTimer = timers.setTimeout(() => {
         if (state !== 'auth') return
-        deps.gate?.failed()
+        deps.gate?.failed('')
         close(WsCloseCode.unauthorized, `no auth message within ${Math.round(options.authTimeoutMs / 1000)} s`)
       }, options.authTimeoutMs)
     },
@@ -228,13 +230,24 @@ export function createSession(deps: { conn: Connection; authenticator: Authentic
         case 'auth':
           return error('WS_E_BAD_MESSAGE', `type: already authenticated as ${operator?.name}`)
         case 'subscribe':
-          void subscribe(msg)
+          // Never a promise left to reject unobserved (that would end the process).
+          subscribe(msg).catch((err: unknown) => {
+            log.error({ err, id: msg.id }, 'subscription failed')
+            if (state !== 'closed') error('WS_E_INTERNAL', 'the view could not be read; subscribe again', msg.id)
+          })
           return
         case 'unsubscribe':
           return unsubscribe(msg.id)
       }
     },
     close,
+    recheck() {
+      if (state !== 'ready') return
+      const op = authenticator.verify(token)
+      // Revoked (or the account removed): the open subscriptions end now, not at the next subscribe.
+      if (!op) close(WsCloseCode.unauthorized, 'token no longer valid')
+      else if (!allows(op.role, 'viewer')) close(WsCloseCode.unauthorized, `role ${op.role} may not subscribe`)
+    },
     closed() {
       if (state !== 'closed') teardown()
     },

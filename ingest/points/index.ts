@@ -1,5 +1,6 @@
 import type { Fact } from '../../contracts/facts.ts'
 import type { Point } from '../../influx/point.ts'
+import { conflictPoint } from './conflict.ts'
 import { duplicatePoint } from './duplicate.ts'
 import { fillPoint } from './fill.ts'
 import { positionPoint } from './position.ts'
@@ -15,7 +16,8 @@ const mappers: PointOf = {
   position: positionPoint,
   status: statusPoint,
   rejection: rejectionPoint,
-  duplicate: duplicatePoint
+  duplicate: duplicatePoint,
+  conflict: conflictPoint
 }
 
 /** Fact → InfluxDB point (schema documented in ingest/SCHEMA.md). */

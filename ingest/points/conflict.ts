@@ -1,0 +1,25 @@
+import type { ConflictFact } from '../../contracts/facts.ts'
+import { fnv1a32 } from '../../lib/hash.ts'
+import { int, str, type Point } from '../../influx/point.ts'
+
+/**
+ * Measurement `conflict`: one point per write that changed the content of an already committed
+ * data point (same identity, other fields). Stamped like `duplicate` (arrival time plus a hash
+ * of the identity), so every change is a point of its own.
+ */
+export function conflictPoint(f: ConflictFact): Point {
+  return {
+    measurement: 'conflict',
+    tags: { device: f.deviceId, kind: f.dataKind },
+    fields: {
+      identity: str(f.identity),
+      ticket_id: f.ticketId === undefined ? undefined : str(f.ticketId),
+      seq: f.seq === undefined ? undefined : int(f.seq),
+      event_ms: int(f.ts),
+      recv_ms: int(f.recvMs),
+      previous: str(f.previous),
+      current: str(f.current)
+    },
+    timeNs: BigInt(f.recvMs) * 1_000_000n + BigInt(fnv1a32(f.identity) % 1_000_000)
+  }
+}
