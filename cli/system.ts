@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { startBroker, type Broker } from '../broker/server.ts'
 import { createAlertEngine } from '../dashboard-api/alerts/engine.ts'
+import type { NodeHealth } from '../dashboard-api/alerts/types.ts'
 import { buildApp } from '../dashboard-api/app.ts'
 import { createUserStore, type UserStore } from '../dashboard-api/auth/users.ts'
 import { inProcessFacts } from '../dashboard-api/factSource.ts'
@@ -169,8 +170,15 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       log.warn('QINGYUN_ALLOW_ANONYMOUS=true: devices may connect WITHOUT A TOKEN. Development only; never in production.')
     }
 
-    const alerts = createAlertEngine({ influx, sink, log: log.child({ component: 'alerts' }), tz: config.tz, rules: () => alertRules(registry.current()), now })
-    const model = createModel({ facts: inProcessFacts(broker), influx, registry, alerts, tz: config.tz, now, log: log.child({ component: 'model' }) })
+    // Alerts go through the spool too, with its small reserve: the alert that says the spool is
+    // full must be writable while it is.
+    const alertSink = createSpoolSink({ spool, now, reserve: true })
+    const alerts = createAlertEngine({ influx, sink: alertSink, log: log.child({ component: 'alerts' }), tz: config.tz, rules: () => alertRules(registry.current()), now })
+    const health = (): NodeHealth => {
+      const s = spool.stats()
+      return { spoolFull: s.full, spoolUnforwardedBytes: s.unforwardedBytes, spoolMaxBytes: config.spool.maxBytes, forwardLagMs: forwarder.stats().lagMs }
+    }
+    const model = createModel({ facts: inProcessFacts(broker), influx, registry, alerts, health, tz: config.tz, now, log: log.child({ component: 'model' }) })
     stops.push(() => model.close())
     const users = await createUserStore({ path: config.usersPath, log: log.child({ component: 'users' }) })
     stops.push(() => users.close())

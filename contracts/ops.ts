@@ -233,7 +233,8 @@ export const AlertType = z.enum([
   'vehicle-speeding',
   'device-offline',
   'device-low-battery',
-  'rejection-spike'
+  'rejection-spike',
+  'spool-full'
 ])
 export type AlertType = z.infer<typeof AlertType>
 

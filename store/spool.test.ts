@@ -253,3 +253,35 @@ describe('spool: close', () => {
     expect((await readAll((await open()).read, 1)).map((r) => r.seq)).toEqual([1, 2, 3])
   })
 })
+
+describe('spool: the reserve', () => {
+  it('lets a reserve append past the bound while device appends wait, and no further than the reserve', async () => {
+    const { dir, cleanup } = await tempDir()
+    try {
+      const spool = await openSpool({ dir, maxBytes: 16 * 1024 })
+      const rec = Buffer.alloc(1000, 0x61)
+      const fit = Math.floor((16 * 1024) / (HEADER_BYTES + rec.length))
+      for (let i = 0; i < fit; i++) await spool.append([rec])
+      let waited = true
+      const device = spool.append([rec]).then(() => {
+        waited = false
+      })
+      // The node's own record (an alert saying the spool is full) still goes in.
+      await spool.append([Buffer.from('alert')], { reserve: true })
+      expect(waited).toBe(true)
+      expect(spool.stats().full).toBe(true)
+      // The reserve is 1/16 of the bound: a reserve append larger than what is left of it waits too.
+      let big = true
+      const tooBig = spool.append([Buffer.alloc(2000, 0x62)], { reserve: true }).then(() => {
+        big = false
+      })
+      await new Promise((r) => setTimeout(r, 50))
+      expect(big).toBe(true)
+      await spool.commit(spool.stats().appendedSeq)
+      await Promise.all([device, tooBig])
+      await spool.close()
+    } finally {
+      await cleanup()
+    }
+  })
+})

@@ -46,7 +46,12 @@ export interface SpoolStats {
 }
 
 export interface Spool {
-  append(records: readonly Buffer[]): Promise<{ first: number; last: number }>
+  /**
+   * Durable once resolved. `reserve`: may go past `maxBytes` by a small reserve (1/16 of it, at
+   * most 1 MiB) without waiting behind other appends — for the node's own records (an alert
+   * saying the spool is full must be writable while it is).
+   */
+  append(records: readonly Buffer[], opts?: { readonly reserve?: boolean }): Promise<{ first: number; last: number }>
   commit(uptoSeq: number): Promise<void>
   read(fromSeq: number, opts?: ReadOptions): Promise<ReadResult>
   /** Resolves once a record with seq ≥ `seq` is durable (for a forwarder tailing the spool). */
@@ -162,7 +167,8 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
     flushing = undefined
   }
 
-  const append = async (records: readonly Buffer[]): Promise<{ first: number; last: number }> => {
+  const reserveBytes = Math.min(1024 * 1024, Math.floor(o.maxBytes / 16))
+  const append = async (records: readonly Buffer[], opts: { readonly reserve?: boolean } = {}): Promise<{ first: number; last: number }> => {
     if (closed) throw closedError()
     if (records.length === 0) return { first: nextSeq, last: nextSeq - 1 }
     let bytes = 0
@@ -174,7 +180,8 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
     }
     // Larger than the whole spool: could never be admitted, so waiting would never end.
     if (bytes > o.maxBytes) throw new SpoolError('SPOOL_E_TOO_LARGE', `append of ${bytes} bytes exceeds ${o.maxBytes}`)
-    if (spaceWaiters.length || unforwarded + pendingBytes + bytes > o.maxBytes) {
+    const fitsReserve = opts.reserve === true && unforwarded + pendingBytes + bytes <= o.maxBytes + reserveBytes
+    if (!fitsReserve && (spaceWaiters.length || unforwarded + pendingBytes + bytes > o.maxBytes)) {
       await new Promise<void>((go, stop) => {
         spaceWaiters.push({ bytes, go, stop })
         refreshFull()

@@ -21,7 +21,8 @@ export interface SpoolSink extends Sink {
  *  wins, so the lag reported is never less than the truth). */
 const MAX_MARKS = 4096
 
-export function createSpoolSink(deps: { spool: Pick<Spool, 'append'>; now?: () => number }): SpoolSink {
+/** `reserve`: this sink's appends may use the spool's small reserve past its bound (see Spool.append). */
+export function createSpoolSink(deps: { spool: Pick<Spool, 'append'>; now?: () => number; reserve?: boolean }): SpoolSink {
   const now = deps.now ?? Date.now
   // marks[i] = [last seq of an append, when it became durable]; seq ascending.
   let marks: Array<[number, number]> = []
@@ -62,7 +63,7 @@ export function createSpoolSink(deps: { spool: Pick<Spool, 'append'>; now?: () =
       else records.push(Buffer.from(line, 'utf8'))
     })
     if (records.length > 0) {
-      const { last } = await deps.spool.append(records)
+      const { last } = await deps.spool.append(records, deps.reserve ? { reserve: true } : undefined)
       mark(last, now())
     }
     return { rejected }

@@ -15,8 +15,21 @@ describe('desiredAlerts', () => {
   it('has one rule per alert type', () => {
     expect(Object.keys(TABLE).sort()).toEqual([
       'bin-near-full', 'bin-overflow', 'device-low-battery', 'device-offline', 'rejection-spike',
-      'site-over-capacity', 'site-stock-after-cutoff', 'site-will-not-clear', 'vehicle-speeding', 'vehicle-zone-window'
+      'site-over-capacity', 'site-stock-after-cutoff', 'site-will-not-clear', 'spool-full', 'vehicle-speeding', 'vehicle-zone-window'
     ])
+  })
+
+  describe('spool-full', () => {
+    const node = { spoolFull: true, spoolUnforwardedBytes: 1024 ** 3, spoolMaxBytes: 1024 ** 3, forwardLagMs: 30 * 60_000 }
+    it('opens, critical, for the city while the spool is full, saying what it means for devices', () => {
+      const [d] = only(inputs({ node }), 'spool-full')
+      expect(d).toMatchObject({ severity: 'critical', subject: { kind: 'city', id: 'city' }, details: { forwardLagMs: 1_800_000 } })
+      expect(d!.message).toContain('1024 of 1024 MiB not yet in InfluxDB, oldest 30 min')
+    })
+    it('stays closed while the spool has room, or when the node reports nothing', () => {
+      expect(only(inputs({ node: { ...node, spoolFull: false } }), 'spool-full')).toEqual([])
+      expect(only(inputs(), 'spool-full')).toEqual([])
+    })
   })
 
   describe('site-will-not-clear', () => {

@@ -30,7 +30,8 @@ export const SEVERITY: { readonly [T in AlertType]: Severity } = {
   'vehicle-speeding': 'warning',
   'device-offline': 'warning',
   'device-low-battery': 'info',
-  'rejection-spike': 'warning'
+  'rejection-spike': 'warning',
+  'spool-full': 'critical'
 }
 
 /** The subject id of city-wide alerts. */
@@ -159,6 +160,16 @@ const rejectionSpike: Rule = ({ inputs, rules }) => {
   return out
 }
 
+/** The spool is full: devices wait for their PUBACKs until InfluxDB takes the backlog. */
+function spoolFull({ inputs }: RuleContext): Desired[] {
+  const n = inputs.node
+  if (!n?.spoolFull) return []
+  const mib = (b: number): string => num(b / 2 ** 20)
+  return [desired('spool-full', { kind: 'city', id: CITY },
+    `The node's spool is full (${mib(n.spoolUnforwardedBytes)} of ${mib(n.spoolMaxBytes)} MiB not yet in InfluxDB, oldest ${num(n.forwardLagMs / 60_000)} min): devices wait for their acknowledgements until InfluxDB takes the backlog`,
+    { unforwardedBytes: n.spoolUnforwardedBytes, maxBytes: n.spoolMaxBytes, forwardLagMs: n.forwardLagMs })]
+}
+
 export const RULES: { readonly [T in AlertType]: Rule } = {
   'site-will-not-clear': siteWillNotClear,
   'site-over-capacity': siteOverCapacity,
@@ -169,7 +180,8 @@ export const RULES: { readonly [T in AlertType]: Rule } = {
   'vehicle-speeding': vehicleSpeeding,
   'device-offline': deviceOffline,
   'device-low-battery': deviceLowBattery,
-  'rejection-spike': rejectionSpike
+  'rejection-spike': rejectionSpike,
+  'spool-full': spoolFull
 }
 
 /** (type, subject) — at most one open alert per key. */

@@ -23,6 +23,17 @@ export interface AlertInputs {
   readonly vehicles: readonly VehicleView[]
   readonly devices: readonly DeviceView[]
   readonly rejections: RejectionRate
+  /** The node's own health: its spool (where every message is durable before its PUBACK). */
+  readonly node?: NodeHealth
+}
+
+export interface NodeHealth {
+  /** The spool holds its maximum of unforwarded bytes: PUBACKs wait until InfluxDB takes more. */
+  readonly spoolFull: boolean
+  readonly spoolUnforwardedBytes: number
+  readonly spoolMaxBytes: number
+  /** Age of the oldest message not yet in InfluxDB, ms. */
+  readonly forwardLagMs: number
 }
 
 export interface AlertEngine {

@@ -9,7 +9,7 @@ import { resolveRules, type Registry } from '../../contracts/registry.ts'
 import type { InfluxClient } from '../../influx/client.ts'
 import { localDate } from '../../lib/time.ts'
 import type { RegistryStore } from '../../registry/store.ts'
-import type { AlertEngine, AlertRules } from '../alerts/types.ts'
+import type { AlertEngine, AlertRules, NodeHealth } from '../alerts/types.ts'
 import type { FactSource } from '../factSource.ts'
 import { binView } from '../fold/bins.ts'
 import { completenessRows } from '../fold/completeness.ts'
@@ -41,6 +41,8 @@ export interface ModelDeps {
   readonly now: () => number
   readonly log: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>
   readonly timers?: Timers
+  /** The node's own health for the alert rules (the spool); absent: no node alerts. */
+  readonly health?: () => NodeHealth
   /** Alerts are evaluated at most this often (and at least this often, for time-driven rules). */
   readonly alertIntervalMs?: number
   /** How often to look for local midnight. */
@@ -176,7 +178,7 @@ export function createModel(deps: ModelDeps): Model {
     lastEval = now()
     try {
       const t = now()
-      const changed = await engine.evaluate({ now: t, day: state.day, sites: sitesToday(t), bins: binsNow(), vehicles: vehiclesNow(t), devices: devicesNow(t), rejections: rejectionRate(state, t) })
+      const changed = await engine.evaluate({ now: t, day: state.day, sites: sitesToday(t), bins: binsNow(), vehicles: vehiclesNow(t), devices: devicesNow(t), rejections: rejectionRate(state, t), ...(deps.health ? { node: deps.health() } : {}) })
       for (const alertId of changed) emit({ channel: 'alert', alertId })
       if (changed.length > 0) emit({ channel: 'city' })
     } catch (err) {

@@ -29,6 +29,8 @@ export interface FaultProxy {
   readonly requests: readonly ProxiedRequest[]
   /** Faults still queued. */
   queued(): number
+  /** Drop every queued fault: requests are forwarded untouched again. */
+  clear(): void
   close(): Promise<void>
 }
 
@@ -116,6 +118,7 @@ export async function startFaultProxy (target: string): Promise<FaultProxy> {
       for (let i = 0; i < times; i++) queue.push({ fault, pathPrefix })
     },
     queued: () => queue.length,
+    clear: () => void queue.splice(0),
     close: async () => {
       for (const t of timers) clearTimeout(t)
       timers.clear()
