@@ -160,7 +160,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
         influx: () => influx.ping(),
         broker: () => !broker.aedes.closed,
         spool: () => !spool.stats().full,
-        details: () => ({ spool: spoolDetails(spool), forwarder: forwarder.stats(), puback: puback.snapshot() })
+        details: () => ({ spool: spoolDetails(spool), forwarder: forwarder.stats(), puback: puback.snapshot(), process: processDetails() })
       },
       tz: config.tz,
       log,
@@ -184,6 +184,12 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     await stop()
     throw err
   }
+}
+
+/** The node's own memory, for `sim load` and operators watching a node under load. */
+function processDetails(): { rssBytes: number; heapUsedBytes: number } {
+  const m = process.memoryUsage()
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed }
 }
 
 function spoolDetails(spool: Spool): Record<string, unknown> {
