@@ -12,6 +12,7 @@ import { alertRules, createModel } from '../dashboard-api/model/model.ts'
 import type { Model } from '../dashboard-api/model/types.ts'
 import { createInfluxClient, type InfluxClient } from '../influx/client.ts'
 import { startLocalInfluxd } from '../influx/local.ts'
+import { createDuplicateCache } from '../ingest/duplicates.ts'
 import { createIngest, type Ingest } from '../ingest/ingest.ts'
 import { createWriter, type Writer } from '../ingest/writer.ts'
 import type { Sink } from '../ingest/sink.ts'
@@ -123,6 +124,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       sink,
       registry,
       limits: config.limits,
+      duplicates: createDuplicateCache({ maxBytes: config.duplicateCacheBytes }),
       log: log.child({ component: 'ingest' }),
       onCommitted: (facts, msg) => broker.publishFacts(msg.deviceId, facts),
       onRejected: (deviceId, notice) => broker.notifyDevice(deviceId, notice)

@@ -1,8 +1,10 @@
+import v8 from 'node:v8'
+import vm from 'node:vm'
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import type { Fact } from '../contracts/facts.ts'
 import { lookup, testRegistry } from '../test/fixtures/registry.ts'
-import { createDuplicateCache, lineIdentity } from './duplicates.ts'
+import { DUPLICATE_CACHE_ENTRY_BYTES, createDuplicateCache, lineIdentity } from './duplicates.ts'
 import { createIngest } from './ingest.ts'
 import type { Sink } from './sink.ts'
 import type { Inbound } from './types.ts'
@@ -33,6 +35,35 @@ describe('the duplicate cache', () => {
     expect(c.size()).toBe(2)
     expect(c.committed([item(2)], 0)).toEqual([])
     expect(c.committed([item(1)], 0)).toEqual([])
+  })
+})
+
+describe('the duplicate cache in bytes', () => {
+  // A load-test line: a two-byte district makes V8 keep the whole line as UTF-16.
+  const line = (i: number): string =>
+    `fill,device=load-fill-${i % 10_000},bin=load-bin-${i % 10_000},stream=residual,district=梁溪 fill_pct=1,seq=${i}i ${1_700_000_000_000 + i}000000`
+  const fact = (i: number): Fact => ({ kind: 'fill', deviceId: 'f', ts: i, seq: i, recvMs: 0, binId: 'b', binStream: 'residual', district: '梁溪', fillPct: 1 })
+
+  it('holds as many identities as its byte budget pays for', () => {
+    const c = createDuplicateCache({ maxBytes: 2 * DUPLICATE_CACHE_ENTRY_BYTES })
+    c.committed([1, 2, 3].map((i) => ({ fact: fact(i), line: line(i) })), 0)
+    expect(c.size()).toBe(2)
+    expect(c.committed([{ fact: fact(3), line: line(3) }], 0)).toHaveLength(1)
+    expect(c.committed([{ fact: fact(1), line: line(1) }], 0)).toEqual([])
+  })
+
+  it('keeps a fixed-size key per identity, not the line it was cut from', () => {
+    v8.setFlagsFromString('--expose-gc')
+    const gc = vm.runInNewContext('gc') as () => void
+    const n = 50_000
+    gc()
+    const before = process.memoryUsage().heapUsed
+    const c = createDuplicateCache({ maxBytes: n * DUPLICATE_CACHE_ENTRY_BYTES })
+    for (let i = 0; i < n; i++) c.committed([{ fact: fact(i), line: line(i) }], 0)
+    gc()
+    const perEntry = (process.memoryUsage().heapUsed - before) / n
+    expect(c.size()).toBe(n)
+    expect(perEntry).toBeLessThanOrEqual(DUPLICATE_CACHE_ENTRY_BYTES)
   })
 })
 
