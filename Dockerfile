@@ -5,8 +5,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
+# The V8 old-generation cap: see README, "Limits and protections".
 ENV QINGYUN_BIND_HOST=0.0.0.0 \
-    QINGYUN_DATA_DIR=/var/lib/qingyun
+    QINGYUN_DATA_DIR=/var/lib/qingyun \
+    NODE_OPTIONS=--max-old-space-size=384
 VOLUME /var/lib/qingyun
 EXPOSE 1883 8083 8080
 USER node
