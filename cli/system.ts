@@ -14,6 +14,7 @@ import type { Model } from '../dashboard-api/model/types.ts'
 import { createInfluxClient, type InfluxClient } from '../influx/client.ts'
 import { startLocalInfluxd } from '../influx/local.ts'
 import { INFLUXD_CREDENTIALS_FILE, loadOrCreateCredentials } from '../influx/localAuth.ts'
+import { createDuplicateCache } from '../ingest/duplicates.ts'
 import { createIngest, type Ingest } from '../ingest/ingest.ts'
 import { createWriter, type Writer } from '../ingest/writer.ts'
 import type { Sink } from '../ingest/sink.ts'
@@ -148,6 +149,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       sink,
       registry,
       limits: config.limits,
+      duplicates: createDuplicateCache({ maxBytes: config.duplicateCacheBytes }),
       log: log.child({ component: 'ingest' }),
       onCommitted: (facts, msg) => broker.publishFacts(msg.deviceId, facts),
       onRejected: (deviceId, notice) => broker.notifyDevice(deviceId, notice)
@@ -192,7 +194,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
         influx: () => influx.ping(),
         broker: () => !broker.aedes.closed,
         spool: () => !spool.stats().full,
-        details: () => ({ spool: spoolDetails(spool), forwarder: forwarder.stats(), puback: puback.snapshot() })
+        details: () => ({ spool: spoolDetails(spool), forwarder: forwarder.stats(), puback: puback.snapshot(), process: processDetails() })
       },
       tz: config.tz,
       log,
@@ -217,6 +219,12 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     await stop()
     throw err
   }
+}
+
+/** The node's own memory, for `sim load` and operators watching a node under load. */
+function processDetails(): { rssBytes: number; heapUsedBytes: number } {
+  const m = process.memoryUsage()
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed }
 }
 
 function spoolDetails(spool: Spool): Record<string, unknown> {

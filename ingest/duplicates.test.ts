@@ -1,8 +1,10 @@
+import v8 from 'node:v8'
+import vm from 'node:vm'
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import type { Fact } from '../contracts/facts.ts'
 import { lookup, testRegistry } from '../test/fixtures/registry.ts'
-import { createDuplicateCache, lineContent, lineIdentity } from './duplicates.ts'
+import { DUPLICATE_CACHE_ENTRY_BYTES, createDuplicateCache, lineContent, lineIdentity } from './duplicates.ts'
 import { createIngest } from './ingest.ts'
 import type { Sink } from './sink.ts'
 import type { Inbound } from './types.ts'
@@ -54,6 +56,38 @@ describe('conflicts in the duplicate cache', () => {
   it('ignores recv_ms, and only where it is the last field', () => {
     expect(lineContent('w,device=a ticket_id="x recv_ms=1i",net_kg=1,recv_ms=99i 5')).toBe('ticket_id="x recv_ms=1i",net_kg=1')
     expect(lineContent('w,device=a recv_ms=99i 5')).toBe('')
+  })
+})
+
+describe('the duplicate cache in bytes', () => {
+  // A load-test line: a two-byte district makes V8 keep the whole line as UTF-16.
+  const line = (i: number): string =>
+    `fill,device=load-fill-${i % 10_000},bin=load-bin-${i % 10_000},stream=residual,district=梁溪 fill_pct=1,seq=${i}i ${1_700_000_000_000 + i}000000`
+  const fact = (i: number): Fact => ({ kind: 'fill', deviceId: 'f', ts: i, seq: i, recvMs: 0, binId: 'b', binStream: 'residual', district: '梁溪', fillPct: 1 })
+
+  // An entry costs its fixed part plus its content (kept for conflict records) at 2 bytes a character.
+  const cost = (i: number): number => DUPLICATE_CACHE_ENTRY_BYTES + 2 * lineContent(line(i)).length
+
+  it('holds as many identities as its byte budget pays for', () => {
+    const c = createDuplicateCache({ maxBytes: 2 * cost(1) + 10 })
+    c.committed([1, 2, 3].map((i) => ({ fact: fact(i), line: line(i) })), 0)
+    expect(c.size()).toBe(2)
+    expect(c.committed([{ fact: fact(3), line: line(3) }], 0).duplicates).toHaveLength(1)
+    expect(c.committed([{ fact: fact(1), line: line(1) }], 0).duplicates).toEqual([])
+  })
+
+  it('keeps a fixed-size key per identity, not the line it was cut from', () => {
+    v8.setFlagsFromString('--expose-gc')
+    const gc = vm.runInNewContext('gc') as () => void
+    const n = 50_000
+    gc()
+    const before = process.memoryUsage().heapUsed
+    const c = createDuplicateCache({ maxBytes: n * cost(n) })
+    for (let i = 0; i < n; i++) c.committed([{ fact: fact(i), line: line(i) }], 0)
+    gc()
+    const perEntry = (process.memoryUsage().heapUsed - before) / n
+    expect(c.size()).toBe(n)
+    expect(perEntry).toBeLessThanOrEqual(cost(n))
   })
 })
 

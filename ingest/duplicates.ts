@@ -5,14 +5,23 @@
 // recently, with the content each had, and writes a `duplicate` point when one comes back
 // unchanged, or a `conflict` point (old and new fields) when it comes back changed.
 //
-// Bounded LRU (a Map in insertion order, refreshed on a hit): 200k identities of ~100
-// characters plus their fields (≤ 512 characters, ~150 for a ticket) are some 80 MB. A
-// retransmission older than the cache, or one after a restart of the broker node, is not
-// recorded; it still overwrites its own point, and the live fold follows the same rule, so no
-// number counts it twice or disagrees with the store.
+// Bounded LRU (a Map in insertion order, refreshed on a hit), sized in bytes
+// (QINGYUN_DUPLICATE_CACHE_BYTES). Each entry is keyed by a 128-bit digest of the identity, not
+// by the identity itself: an identity cut from its line with slice() keeps the whole line alive
+// (and a line with a Chinese tag is stored as UTF-16), some 400-500 bytes an entry where the
+// digest costs under 80. The content kept for conflict records is copied flat for the same
+// reason and counted at two bytes a character. A retransmission older than the cache, or one
+// after a restart of the broker node, is not recorded; it still overwrites its own point, and
+// the live fold follows the same rule, so no number counts it twice or disagrees with the
+// store. Two identities sharing a digest (odds about 2^-90 at 200k entries) would record one
+// spurious duplicate or conflict point, never change a number.
+import { createHash } from 'node:crypto'
 import type { ConflictFact, DuplicateFact, Fact } from '../contracts/facts.ts'
 
-export const DEFAULT_DUPLICATE_CACHE_ENTRIES = 200_000
+/** What one entry costs on the V8 heap besides its content: measured 69 bytes (digest string and Map slot), rounded up. */
+export const DUPLICATE_CACHE_ENTRY_BYTES = 80
+/** 16 MiB: some 100,000 identities with their content (more for fill and position points). */
+export const DEFAULT_DUPLICATE_CACHE_BYTES = 16 * 1024 * 1024
 /** Fields kept per identity, and the most a conflict record quotes of each side. */
 export const MAX_CONTENT_CHARS = 512
 
@@ -64,9 +73,24 @@ export function lineContent(line: string): string {
 
 const isData = (f: Fact): f is DataFact => f.kind === 'weighing' || f.kind === 'fill' || f.kind === 'position' || f.kind === 'status'
 
-export function createDuplicateCache(opts: { maxEntries?: number } = {}): DuplicateCache {
-  const max = opts.maxEntries ?? DEFAULT_DUPLICATE_CACHE_ENTRIES
+/** A fresh flat 16-character string: nothing of the line it came from stays reachable. */
+const digestOf = (identity: string): string => createHash('sha256').update(identity).digest().toString('latin1', 0, 16)
+/** A flat copy: a slice of the line would keep the whole line alive. */
+const flat = (s: string): string => Buffer.from(s, 'utf8').toString('utf8')
+const entryBytes = (content: string): number => DUPLICATE_CACHE_ENTRY_BYTES + 2 * content.length
+
+export function createDuplicateCache(opts: { maxEntries?: number; maxBytes?: number } = {}): DuplicateCache {
+  const maxEntries = opts.maxEntries ?? Number.POSITIVE_INFINITY
+  const maxBytes = opts.maxBytes ?? (opts.maxEntries === undefined ? DEFAULT_DUPLICATE_CACHE_BYTES : Number.POSITIVE_INFINITY)
   const seen = new Map<string, string>()
+  let bytes = 0
+  const evictFor = (incoming: number): void => {
+    while (seen.size > 0 && (seen.size >= maxEntries || bytes + incoming > maxBytes)) {
+      const [oldest, content] = seen.entries().next().value!
+      seen.delete(oldest)
+      bytes -= entryBytes(content)
+    }
+  }
   return {
     committed(items, recvMs) {
       const duplicates: DuplicateFact[] = []
@@ -74,10 +98,12 @@ export function createDuplicateCache(opts: { maxEntries?: number } = {}): Duplic
       for (const { fact, line } of items) {
         if (!isData(fact)) continue
         const identity = lineIdentity(line)
+        const key = digestOf(identity)
         const content = lineContent(line)
-        const previous = seen.get(identity)
+        const previous = seen.get(key)
         if (previous !== undefined) {
-          seen.delete(identity)
+          seen.delete(key)
+          bytes -= entryBytes(previous)
           const common = {
             deviceId: fact.deviceId,
             ts: fact.ts,
@@ -89,10 +115,11 @@ export function createDuplicateCache(opts: { maxEntries?: number } = {}): Duplic
           }
           if (previous === content) duplicates.push({ kind: 'duplicate', ...common })
           else conflicts.push({ kind: 'conflict', ...common, previous, current: content })
-        } else if (seen.size >= max) {
-          seen.delete(seen.keys().next().value!)
         }
-        seen.set(identity, content)
+        const kept = flat(content)
+        evictFor(entryBytes(kept))
+        seen.set(key, kept)
+        bytes += entryBytes(kept)
       }
       return { duplicates, conflicts }
     },

@@ -17,6 +17,7 @@ import { loadRegistry } from '../../registry/load.ts'
 import { readCredentials } from '../../registry/seed.ts'
 import { DEFAULT_MIX, parseMix, typeOfLoadDevice } from '../../devices-sim/load/mix.ts'
 import { provisionLoad } from '../../devices-sim/load/provision.ts'
+import { procSource, readyzSource } from '../../devices-sim/load/nodeMemory.ts'
 import { defaultWorkers, fdProblem, formatLoadReport, runLoad } from '../../devices-sim/load/run.ts'
 import { startCity } from '../../devices-sim/run/city.ts'
 import { FaultOptions } from '../../devices-sim/run/faults.ts'
@@ -37,7 +38,8 @@ const USAGE = `usage:
                      $QINGYUN_DATA_DIR/influxd-credentials.json)
   qingyun sim provision --devices N --out-credentials FILE [--mix ${DEFAULT_MIX}] [--registry FILE]
   qingyun sim load --devices N --rate MSG_PER_S --duration S [--mix ${DEFAULT_MIX}] [--workers K]
-                   [--json FILE] [--credentials FILE] [--mqtt URL] [--malformed x] [--duplicates x] [--storms n]`
+                   [--json FILE] [--credentials FILE] [--mqtt URL] [--malformed x] [--duplicates x] [--storms n]
+                   [--node-pid PID | --api URL]   (the node's RSS: /proc/PID/status, or its /readyz)`
 
 class UsageError extends Error {}
 
@@ -70,6 +72,13 @@ function mqttUrl(ctx: CommandContext, v: string | undefined): string {
   const c = parseConfig(ctx.env)
   const host = c.bindHost === '0.0.0.0' || c.bindHost === '::' ? '127.0.0.1' : c.bindHost
   return `${c.tls ? 'mqtts' : 'mqtt'}://${host}:${c.mqttPort}`
+}
+
+/** The local node's dashboard-api, from the same configuration `qingyun start` reads. */
+function apiUrl(ctx: CommandContext): string {
+  const c = parseConfig(ctx.env)
+  const host = c.bindHost === '0.0.0.0' || c.bindHost === '::' ? '127.0.0.1' : c.bindHost
+  return `http://${host.includes(':') ? `[${host}]` : host}:${c.httpPort}`
 }
 
 async function city(args: string[], ctx: CommandContext): Promise<number> {
@@ -175,7 +184,9 @@ async function provision(args: string[], ctx: CommandContext): Promise<number> {
 }
 
 async function load(args: string[], ctx: CommandContext): Promise<number> {
-  const v = parse('load', args, { devices: str, rate: str, duration: str, mix: str, workers: str, json: str, credentials: str, mqtt: str, seed: str, malformed: str, duplicates: str, storms: str })
+  const v = parse('load', args, { devices: str, rate: str, duration: str, mix: str, workers: str, json: str, credentials: str, mqtt: str, seed: str, malformed: str, duplicates: str, storms: str, 'node-pid': str, api: str })
+  if (v['node-pid'] !== undefined && v.api !== undefined) throw new UsageError('sim load: give --node-pid or --api, not both')
+  const nodePid = v['node-pid'] === undefined ? undefined : num('load', 'node-pid', v['node-pid'], 0, z.coerce.number().int().positive())
   const n = num('load', 'devices', v.devices, NaN, z.coerce.number().int().positive())
   if (Number.isNaN(n)) throw new UsageError('sim load: --devices N is required')
   const problem = fdProblem(n)
@@ -198,7 +209,8 @@ async function load(args: string[], ctx: CommandContext): Promise<number> {
     url: mqttUrl(ctx, v.mqtt), devices, rate: num('load', 'rate', v.rate, 1000), durationS: num('load', 'duration', v.duration, 60),
     mix: parseMix(v.mix ?? DEFAULT_MIX), workers: num('load', 'workers', v.workers, defaultWorkers(n), z.coerce.number().int().nonnegative().max(64)),
     malformed: f.malformed, duplicates: f.duplicates, storms: f.storms, seed: num('load', 'seed', v.seed, 1, z.coerce.number().int().nonnegative()),
-    progress: ctx.stderr
+    progress: ctx.stderr,
+    nodeMemory: nodePid === undefined ? readyzSource(v.api ?? apiUrl(ctx)) : procSource(nodePid)
   })
   ctx.stdout.write(`${formatLoadReport(report)}\n`)
   if (v.json) await writeFile(v.json, `${JSON.stringify({ at: new Date().toISOString(), command: `sim load ${args.join(' ')}`, ...report }, null, 2)}\n`)

@@ -6,6 +6,7 @@ import os from 'node:os'
 import { Worker } from 'node:worker_threads'
 import cliProgress from 'cli-progress'
 import type { DeviceType } from '../../contracts/registry.ts'
+import { mib, sampleNodeMemory, type NodeMemoryReport, type NodeMemorySource } from './nodeMemory.ts'
 import { runSlice, type SliceOptions, type SliceProgress } from './slice.ts'
 
 export interface LoadOptions extends Omit<SliceOptions, 'devices' | 'ratePerS' | 'maxInFlight' | 'connectConcurrency'> {
@@ -13,6 +14,8 @@ export interface LoadOptions extends Omit<SliceOptions, 'devices' | 'ratePerS' |
   readonly rate: number
   readonly workers: number
   readonly progress?: NodeJS.WritableStream
+  /** Where to read the broker node's resident set during the run (--node-pid, or its /readyz). */
+  readonly nodeMemory?: NodeMemorySource
 }
 
 export interface LoadReport {
@@ -33,6 +36,8 @@ export interface LoadReport {
   readonly duplicates: number
   readonly latencyMs: { p50: number; p95: number; p99: number; max: number }
   readonly elapsedS: number
+  /** The node's RSS before the devices connected, at its peak and at the end; absent when it could not be read. */
+  readonly node?: NodeMemoryReport
 }
 
 /** The soft limit on open files (Linux /proc), or undefined where it cannot be read. */
@@ -77,6 +82,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     format: '{phase} |{bar}| {value}/{total} s  conn {conn}  sent {sent}  acked {acked}  {rate} msg/s  in-flight {inflight}  err {err}  reconn {reconn}',
     hideCursor: true
   }, cliProgress.Presets.shades_classic)
+  const memory = o.nodeMemory ? sampleNodeMemory(o.nodeMemory) : undefined
   const started = Date.now()
   let runStart = 0
   bar.start(o.durationS, 0, { phase: 'connecting', conn: 0, sent: 0, acked: 0, rate: 0, inflight: 0, err: 0, reconn: 0 })
@@ -104,6 +110,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     })
   }))
   clearInterval(render)
+  const node = await memory?.stop()
   bar.update(o.durationS, { phase: 'done' })
   bar.stop()
   const all = new Float64Array(results.reduce((a, r) => a + r.latencies.length, 0))
@@ -117,7 +124,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     sent: total('sent'), acked: total('acked'), achievedRate: Math.round(total('acked') / o.durationS),
     errors: total('errors'), reconnects: total('reconnects'), retries: total('retries'), malformed: total('malformed'), duplicates: total('duplicates'),
     latencyMs: { p50: q(all, 0.5), p95: q(all, 0.95), p99: q(all, 0.99), max: q(all, 1) },
-    elapsedS: Math.round((Date.now() - started) / 100) / 10
+    elapsedS: Math.round((Date.now() - started) / 100) / 10,
+    ...(node ? { node } : {})
   }
 }
 
@@ -132,7 +140,10 @@ export function formatLoadReport(r: LoadReport): string {
     ['errors', String(r.errors)],
     ['reconnects / publishes retried', `${r.reconnects} / ${r.retries}`],
     ['malformed / duplicates sent', `${r.malformed} / ${r.duplicates}`],
-    ['wall time (incl. connect + drain)', `${r.elapsedS} s`]
+    ['wall time (incl. connect + drain)', `${r.elapsedS} s`],
+    ['node RSS start / peak / end', r.node
+      ? `${mib(r.node.startBytes)} / ${mib(r.node.peakBytes)} / ${mib(r.node.endBytes)} (${r.node.source})`
+      : 'unknown (pass --node-pid PID, or --api URL of a node whose /readyz reports it)']
   ]
   const w = Math.max(...rows.map(([k]) => k.length))
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')
