@@ -180,7 +180,10 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       const s = spool.stats()
       return { spoolFull: s.full, spoolUnforwardedBytes: s.unforwardedBytes, spoolMaxBytes: config.spool.maxBytes, forwardLagMs: forwarder.stats().lagMs }
     }
-    const model = createModel({ facts: inProcessFacts(broker), influx, registry, alerts, health, tz: config.tz, now, log: log.child({ component: 'model' }) })
+    // What the model reads from InfluxDB must include everything acknowledged before it reads.
+    const stored = (): Promise<void> =>
+      withTimeout(forwarder.forwardedTo(spool.stats().appendedSeq), STORED_WAIT_MS, 'acknowledged messages are not in InfluxDB yet')
+    const model = createModel({ facts: inProcessFacts(broker), influx, registry, alerts, health, stored, tz: config.tz, now, log: log.child({ component: 'model' }) })
     stops.push(() => model.close())
     const users = await createUserStore({ path: config.usersPath, log: log.child({ component: 'users' }) })
     stops.push(() => users.close())
@@ -205,12 +208,8 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     // Listen first: /healthz answers and /readyz says "not ready" while today is rebuilt
     // (up to half a minute for a busy day), instead of refusing connections.
     await http.listen({ host: config.bindHost, port: config.httpPort })
-    // Today's rebuild reads InfluxDB: let it hold what the spool kept from before this start.
-    const replayTo = recovered.appendedSeq
-    await startModel(async () => {
-      await withTimeout(forwarder.forwardedTo(replayTo), REPLAY_WAIT_MS, 'the spool kept messages from before this start that are not in InfluxDB yet')
-      await model.start()
-    }, model, log, stops)
+    // Today's rebuild waits (model deps.stored) for the spool's backlog, from before this start too.
+    await startModel(() => model.start(), model, log, stops)
     const address = http.server.address()
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort
 
@@ -242,8 +241,9 @@ function spoolDetails(spool: Spool): Record<string, unknown> {
   }
 }
 
-/** How long today's rebuild waits for the spool's backlog to reach InfluxDB before it retries. */
-const REPLAY_WAIT_MS = 15_000
+/** How long the model waits for the spool's backlog to reach InfluxDB before it reads anyway
+ *  (a refresh) or retries (today's rebuild). */
+const STORED_WAIT_MS = 15_000
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined

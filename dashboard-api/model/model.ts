@@ -41,6 +41,12 @@ export interface ModelDeps {
   readonly now: () => number
   readonly log: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>
   readonly timers?: Timers
+  /**
+   * Resolves once every fact committed so far is in InfluxDB (the node's forwarder drains its
+   * spool behind the acks); rejects when that takes too long. The model reads InfluxDB only after
+   * it: for today's rebuild, and to refresh opening stocks after a late ticket. Absent: at once.
+   */
+  readonly stored?: () => Promise<void>
   /** The node's own health for the alert rules (the spool); absent: no node alerts. */
   readonly health?: () => NodeHealth
   /** Alerts are evaluated at most this often (and at least this often, for time-driven rules). */
@@ -102,6 +108,8 @@ export function createModel(deps: ModelDeps): Model {
         const day = s.day
         try {
           const monthStart = monthStartOf(day, tz)
+          // The late ticket that asked for this refresh is committed; let InfluxDB have it first.
+          await deps.stored?.()
           const [opening, mtd] = await Promise.all([openingKg(influx, s.start), recoveredKg(influx, monthStart, s.start)])
           if (state !== s || s.day !== day) {
             refreshAgain = true
@@ -221,6 +229,9 @@ export function createModel(deps: ModelDeps): Model {
         await deps.facts.subscribe(onFacts)
         subscribed = true
       }
+      // Facts committed before the subscription are read from InfluxDB, so they must be there;
+      // those after it wait in the buffer (the overlap is de-duplicated by point identity).
+      await deps.stored?.()
       const day = localDate(now(), tz)
       const rebuilt = await rebuildDay(influx, day, now(), ctx)
       if (deps.alerts) await deps.alerts.start()

@@ -45,7 +45,7 @@ async function startApi(t: TestSystem): Promise<Api> {
   // The alert engine persists transitions through its own writer, as the node does.
   const writer = createWriter({ client: t.system.influx, log })
   const alerts = createAlertEngine({ influx: t.system.influx, sink: writer, log, tz: TZ, rules: alertRules(registry.current()), now: Date.now })
-  const model = createModel({ facts: inProcessFacts(t.system.broker), influx: t.system.influx, registry, alerts, tz: TZ, now: Date.now, log, alertIntervalMs: 200 })
+  const model = createModel({ facts: inProcessFacts(t.system.broker), stored: () => t.forwarded(), influx: t.system.influx, registry, alerts, tz: TZ, now: Date.now, log, alertIntervalMs: 200 })
   await model.start()
   const usersPath = path.join(t.dataDir, 'users.json')
   const users = await createUserStore({ path: usersPath, log, pollMs: 50 })
@@ -123,6 +123,8 @@ async function publishTickets(t: TestSystem): Promise<void> {
   await wb.publishAsync('v1/devices/wb-1/weighing', out, { qos: 1 })
   // A retransmission (the same bytes) counts once.
   await wb.publishAsync('v1/devices/wb-1/weighing', out, { qos: 1 })
+  // History, tickets and past days are read from InfluxDB, which follows the acks.
+  await t.forwarded()
 }
 
 describe('REST API on a real system', () => {

@@ -176,7 +176,7 @@ describe('dashboard-api in another process', () => {
     const log = pino({ level: 'silent' })
     const facts = mqttFacts({ url: t.mqttUrl, serviceId: 'svc-dash', token: t.tokens['svc-dash']!, log })
     const registry = await createRegistryStore({ path: t.registryPath, log })
-    const model = createModel({ facts, influx: t.db.client, registry, tz: 'Asia/Shanghai', now: Date.now, log })
+    const model = createModel({ facts, stored: () => t.forwarded(), influx: t.db.client, registry, tz: 'Asia/Shanghai', now: Date.now, log })
     await model.start()
     const app = await buildApp({ model, authenticator: t.system.users, registry, registryPath: t.registryPath, readiness: { influx: () => t.db.client.ping(), broker: () => facts.connected() }, tz: 'Asia/Shanghai', log })
     onTestFinished(async () => {

@@ -33,7 +33,7 @@ interface Clock { now: number }
 
 async function model(t: TestSystem, clock: Clock): Promise<Model> {
   const registry = await createRegistryStore({ path: t.registryPath, log, watch: false })
-  const m = createModel({ facts: inProcessFacts(t.system.broker), influx: t.system.influx, registry, tz: TZ, now: () => clock.now, log })
+  const m = createModel({ facts: inProcessFacts(t.system.broker), stored: () => t.forwarded(), influx: t.system.influx, registry, tz: TZ, now: () => clock.now, log })
   await m.start()
   const close = m.close.bind(m)
   m.close = async () => {

@@ -7,6 +7,7 @@ import { withSystem, type TestSystem } from '../harness/system.ts'
 // device sent afterwards was stored.
 
 async function select(t: TestSystem, q: string): Promise<Record<string, unknown>[]> {
+  await t.forwarded() // acknowledged means durable in the spool; InfluxDB follows
   const [result] = await t.db.client.query(q, { epoch: 'ms' })
   return rows(result)
 }

@@ -164,6 +164,7 @@ describe('committed facts and the dashboard', () => {
     expect((await t.api('/api/v1/sites/sc-1/balance', token)).body).toMatchObject({ inT: 8.12, outT: 0 })
     expect((await t.api('/api/v1/sites/ts-1/balance', 'qyo_wrong')).status).toBe(401)
     // The tickets behind the numbers, newest first, each once.
+    await t.forwarded() // the tickets list is read from InfluxDB, which follows the acks
     const tickets = (await t.api<{ ticketId: string; direction: string; netKg: number; plate: string }[]>('/api/v1/sites/ts-1/tickets', token)).body
     expect(tickets.map((k) => k.ticketId).sort()).toEqual(['WS-0', 'WS-1'])
     expect(tickets.find((k) => k.ticketId === 'WS-1')).toMatchObject({ direction: 'out', netKg: 10_000, plate: '苏B12345' })
@@ -187,7 +188,7 @@ describe('committed facts and the dashboard', () => {
     const t = await withSystem()
     const log = pino({ level: 'silent' })
     const registry = await createRegistryStore({ path: t.registryPath, log })
-    const model = createModel({ facts: inProcessFacts(t.system.broker), influx: t.db.client, registry, tz: 'Asia/Shanghai', now: Date.now, log })
+    const model = createModel({ facts: inProcessFacts(t.system.broker), stored: () => t.forwarded(), influx: t.db.client, registry, tz: 'Asia/Shanghai', now: Date.now, log })
     const app = await buildApp({ model, authenticator: t.system.users, registry, registryPath: t.registryPath, readiness: { influx: () => t.db.client.ping(), broker: () => true }, tz: 'Asia/Shanghai', log })
     onTestFinished(async () => {
       await app.close()

@@ -26,7 +26,7 @@ const log = pino({ level: process.env.QINGYUN_TEST_LOG_LEVEL ?? 'silent' })
 async function buildModel(t: TestSystem): Promise<Model> {
   const registry = await createRegistryStore({ path: t.registryPath, log })
   onTestFinished(() => registry.close())
-  const model = createModel({ facts: inProcessFacts(t.system.broker), influx: t.system.influx, registry, tz: 'Asia/Shanghai', now: Date.now, log })
+  const model = createModel({ facts: inProcessFacts(t.system.broker), stored: () => t.forwarded(), influx: t.system.influx, registry, tz: 'Asia/Shanghai', now: Date.now, log })
   await model.start()
   onTestFinished(() => model.close())
   return model

@@ -62,7 +62,7 @@ async function setup(options: WsOptionsInput) {
   const t = await withSystem()
   const registry = await createRegistryStore({ path: t.registryPath, log })
   onTestFinished(() => registry.close())
-  const model = createModel({ facts: inProcessFacts(t.system.broker), influx: t.system.influx, registry, tz: 'Asia/Shanghai', now: Date.now, log })
+  const model = createModel({ facts: inProcessFacts(t.system.broker), stored: () => t.forwarded(), influx: t.system.influx, registry, tz: 'Asia/Shanghai', now: Date.now, log })
   await model.start()
   onTestFinished(() => model.close())
   const users = await createUserStore({ path: path.join(t.dataDir, 'users.json'), log, watch: false })
