@@ -212,7 +212,7 @@ export function createModel(deps: ModelDeps): Model {
 
   return {
     async start() {
-      // May be called again after a failure (cli/system.ts retries while InfluxDB is away):
+      // May be called again after a failure (node/system.ts retries while InfluxDB is away):
       // nothing is kept until every read from InfluxDB has succeeded; facts arriving meanwhile
       // wait in the buffer.
       if (!subscribed) {
