@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { retryInBackground } from './retry.ts'
 
 /** A sleep that records each wait and returns at once (or stays pending, to stop during it). */
-function recordingSleep(hangAfter = Infinity): { waits: number[]; sleep: (ms: number, s: AbortSignal) => Promise<void> } {
+function recordingSleep(hangAfter = Infinity): {
+  waits: number[]
+  sleep: (ms: number, s: AbortSignal) => Promise<void>
+} {
   const waits: number[] = []
   const sleep = (ms: number, signal: AbortSignal): Promise<void> => {
     waits.push(ms)

@@ -9,7 +9,13 @@ import type { AlertEngine, AlertInputs, AlertRules } from './types.ts'
 /** The alert engine's thresholds from the registry's rules. */
 export function alertRules(registry: Registry): AlertRules {
   const r = resolveRules(registry.rules)
-  return { binNearFullPct: r.binNeedsServicePct, binOverflowPct: r.binOverflowPct, lowBatteryPct: r.lowBatteryPct, rejectionSpikeMin: 20, rejectionSpikeShare: 0.2 }
+  return {
+    binNearFullPct: r.binNeedsServicePct,
+    binOverflowPct: r.binOverflowPct,
+    lowBatteryPct: r.lowBatteryPct,
+    rejectionSpikeMin: 20,
+    rejectionSpikeShare: 0.2
+  }
 }
 
 export interface ScheduleTimers {
