@@ -6,7 +6,7 @@
 //   node --import tsx bench/drain.ts --only drain --freeze 10 --max-drain 60
 //   node --import tsx bench/drain.ts --only single --single 2000
 //
-// Part "drain": the whole node (cli/system.ts) on loopback with a private influxd behind a
+// Part "drain": the whole node (node/system.ts) on loopback with a private influxd behind a
 // recording pass-through proxy; `--devices` mqtt.js devices publish `--rate` msg/s in total (QoS 1);
 // after `--warmup` s InfluxDB freezes for `--freeze` s (SIGSTOP of influxd; `--mode proxy`: the
 // proxy holds every request; `--mode down`: the proxy drops every connection), then is released;
@@ -30,7 +30,7 @@ import { parseArgs } from 'node:util'
 import mqtt from 'mqtt'
 import mqttPacket from 'mqtt-packet'
 import { pino } from 'pino'
-import { startSystem, type System } from '../cli/system.ts'
+import { startSystem, type System } from '../node/system.ts'
 import type { Registry } from '../contracts/registry.ts'
 import { startLocalInfluxd } from '../influx/local.ts'
 import { parseConfig } from '../lib/config.ts'

@@ -18,7 +18,7 @@ import { createInfluxClient } from '../influx/client.ts'
 import { toLine } from '../influx/lineProtocol.ts'
 import { startLocalInfluxd } from '../influx/local.ts'
 import { toPoint } from '../ingest/points/index.ts'
-import { createWriter } from '../ingest/writer.ts'
+import { createWriter } from '../store/influxWriter.ts'
 import { localDate, startOfLocalDay } from '../lib/time.ts'
 
 const { values } = parseArgs({ options: {

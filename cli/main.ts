@@ -7,7 +7,7 @@ import { schemaCommand } from './commands/schema.ts'
 import { simCommand } from './commands/sim.ts'
 import { usersCommand } from './commands/users.ts'
 import { startCommand } from './commands/start.ts'
-import { SAMPLE_REGISTRY } from './system.ts'
+import { SAMPLE_REGISTRY } from '../node/system.ts'
 import path from 'node:path'
 
 const USAGE = `qingyun — live telemetry for a city's waste collection and transfer

@@ -6,7 +6,7 @@ import type { Fact } from '../contracts/facts.ts'
 import { lookup, testRegistry } from '../test/fixtures/registry.ts'
 import { DUPLICATE_CACHE_ENTRY_BYTES, createDuplicateCache, lineContent, lineIdentity } from './duplicates.ts'
 import { createIngest } from './ingest.ts'
-import type { Sink } from './sink.ts'
+import type { Sink } from '../store/sink.ts'
 import type { Inbound } from './types.ts'
 
 describe('lineIdentity', () => {

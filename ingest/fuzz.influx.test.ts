@@ -12,7 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../test/harness/influxdb.
 import { lookup, testRegistry } from '../test/fixtures/registry.ts'
 import { anyMessage, deviceFor, FIXTURE_RECV_MS } from './fuzz.test-support.ts'
 import { createIngest } from './ingest.ts'
-import { createWriter } from './writer.ts'
+import { createWriter } from '../store/influxWriter.ts'
 
 export const HANDLE_RUNS = Number(process.env.QINGYUN_FUZZ_HANDLE_RUNS ?? 150)
 

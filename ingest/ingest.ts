@@ -6,7 +6,7 @@ import { createDuplicateCache, type DuplicateCache } from './duplicates.ts'
 import { summariseRejections } from './notice.ts'
 import { toPoint } from './points/index.ts'
 import { processMessage, type Processed, type Rejected } from './process.ts'
-import type { Sink } from './sink.ts'
+import type { Sink } from '../store/sink.ts'
 import type { Inbound, Limits, RegistryLookup } from './types.ts'
 
 export interface IngestDeps {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { RejectionNotice } from '../contracts/rejection.ts'
 import { lookup, testRegistry } from '../test/fixtures/registry.ts'
 import { createIngest } from './ingest.ts'
-import type { Sink } from './sink.ts'
+import type { Sink } from '../store/sink.ts'
 import type { Inbound } from './types.ts'
 
 // One rejection notice per PUBLISH, summarising its rejected objects (contracts/rejection.ts).

@@ -5,7 +5,7 @@ import type { RejectionNotice } from '../contracts/rejection.ts'
 import { lookup, testRegistry } from '../test/fixtures/registry.ts'
 import { createIngest } from './ingest.ts'
 import { processMessage } from './process.ts'
-import type { Sink } from './sink.ts'
+import type { Sink } from '../store/sink.ts'
 import type { Inbound, Limits, RegistryLookup } from './types.ts'
 
 // Poison messages: inputs that used to throw out of processMessage/handle, so the broker

@@ -8,7 +8,7 @@
 // decision 4). Transport trouble is the writer's to retry (forever, with backoff); a line
 // InfluxDB refuses for what it is (HTTP 400 isolated to the line) is reported to `onRefused`
 // and passed over, so one bad line never wedges the backlog behind it.
-import type { Sink } from '../ingest/sink.ts'
+import type { Sink } from './sink.ts'
 import type { AppendClock } from './spoolSink.ts'
 import type { Spool } from './spool.ts'
 

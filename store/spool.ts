@@ -6,7 +6,7 @@ import { nodeFs, syncDir, type SpoolFs } from './fsio.ts'
 import { createReader, type ReadOptions, type ReadResult } from './reader.ts'
 import { recover, type RecoveryReport } from './recover.ts'
 import { bytesAfter } from './segment.ts'
-import { openSegmentWriter } from './writer.ts'
+import { openSegmentWriter } from './segmentWriter.ts'
 import { createLatency, type LatencyStats } from './stats.ts'
 
 export interface SpoolOptions {

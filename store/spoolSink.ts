@@ -2,7 +2,7 @@
 // of whatever arrived meanwhile), and only then does ingest let the broker send the PUBACK. The
 // forwarder (store/forwarder.ts) carries them to InfluxDB afterwards. docs/architecture.md,
 // decision 1: a PUBACK means durable on the node's own disk.
-import type { Sink, SinkResult, LineRejection } from '../ingest/sink.ts'
+import type { Sink, SinkResult, LineRejection } from './sink.ts'
 import type { Spool } from './spool.ts'
 
 /** When each append became durable, so the forwarder can tell how far behind it is in time. */

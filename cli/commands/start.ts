@@ -4,7 +4,7 @@ import { startDemo } from '../../devices-sim/demo.ts'
 import { parseConfig } from '../../lib/config.ts'
 import { createLogger } from '../../lib/log.ts'
 import { checkPorts, EXIT, installGuards, lockDataDir, portInUseMessage, watchParent } from '../lifecycle.ts'
-import { startSystem, type System } from '../system.ts'
+import { startSystem, type System } from '../../node/system.ts'
 import type { CommandContext } from './context.ts'
 
 const USAGE = 'usage: qingyun start [--demo [--speed N] [--date YYYY-MM-DD] [--seed N]]'

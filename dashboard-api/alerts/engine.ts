@@ -9,7 +9,7 @@
 import type { Logger } from 'pino'
 import type { Alert } from '../../contracts/ops.ts'
 import type { InfluxClient } from '../../influx/client.ts'
-import type { Sink } from '../../ingest/sink.ts'
+import type { Sink } from '../../store/sink.ts'
 import { addDays, localDate, startOfLocalDay } from '../../lib/time.ts'
 import type { AlertFilter } from '../model/types.ts'
 import { DEFAULT_HYSTERESIS, plan, resolveAlert, type Hysteresis, type Streak } from './lifecycle.ts'

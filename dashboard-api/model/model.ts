@@ -9,7 +9,8 @@ import { resolveRules, type Registry } from '../../contracts/registry.ts'
 import type { InfluxClient } from '../../influx/client.ts'
 import { localDate } from '../../lib/time.ts'
 import type { RegistryStore } from '../../registry/store.ts'
-import type { AlertEngine, AlertRules, NodeHealth } from '../alerts/types.ts'
+import { createAlertSchedule } from '../alerts/schedule.ts'
+import type { AlertEngine, NodeHealth } from '../alerts/types.ts'
 import type { FactSource } from '../factSource.ts'
 import { binView } from '../fold/bins.ts'
 import { completenessRows } from '../fold/completeness.ts'
@@ -53,12 +54,6 @@ export interface ModelDeps {
   readonly alertIntervalMs?: number
   /** How often to look for local midnight. */
   readonly tickMs?: number
-}
-
-/** The alert engine's thresholds from the registry's rules. */
-export function alertRules(registry: Registry): AlertRules {
-  const r = resolveRules(registry.rules)
-  return { binNearFullPct: r.binNeedsServicePct, binOverflowPct: r.binOverflowPct, lowBatteryPct: r.lowBatteryPct, rejectionSpikeMin: 20, rejectionSpikeShare: 0.2 }
 }
 
 const contextOf = (registry: Registry, tz: string): FoldContext => ({ tz, rules: resolveRules(registry.rules), zones: registry.zones ?? [] })
@@ -166,38 +161,22 @@ export function createModel(deps: ModelDeps): Model {
     for (const f of facts) apply(f)
   }
 
-  // Alerts: evaluated at most every alertIntervalMs, soon after a change, and on every tick of
-  // that interval anyway (offline devices and cut-offs change with time alone).
-  let lastEval = -Infinity
-  let evaluating = false
-  let alertTimer: unknown
-  function scheduleAlerts(): void {
-    if (!deps.alerts || closed || alertTimer !== undefined || evaluating) return
-    const wait = Math.max(0, lastEval + alertIntervalMs - now())
-    alertTimer = timers.setTimeout(() => {
-      alertTimer = undefined
-      void evaluateAlerts()
-    }, wait)
-  }
-  async function evaluateAlerts(): Promise<void> {
-    const engine = deps.alerts
-    if (!engine || !state || closed) return
-    evaluating = true
-    lastEval = now()
-    try {
-      const t = now()
-      const changed = await engine.evaluate({ now: t, day: state.day, sites: sitesToday(t), bins: binsNow(), vehicles: vehiclesNow(t), devices: devicesNow(t), rejections: rejectionRate(state, t), ...(deps.health ? { node: deps.health() } : {}) })
+  // Alerts: when to evaluate is the schedule's (dashboard-api/alerts/schedule.ts).
+  const alertSchedule = deps.alerts && createAlertSchedule({
+    engine: deps.alerts,
+    intervalMs: alertIntervalMs,
+    timers,
+    now,
+    ready: () => state !== undefined,
+    inputs: (t) => ({ now: t, day: state!.day, sites: sitesToday(t), bins: binsNow(), vehicles: vehiclesNow(t), devices: devicesNow(t), rejections: rejectionRate(state!, t), ...(deps.health ? { node: deps.health() } : {}) }),
+    onChanged: (changed) => {
       for (const alertId of changed) emit({ channel: 'alert', alertId })
-      if (changed.length > 0) emit({ channel: 'city' })
-    } catch (err) {
-      log.error({ err }, 'alert evaluation failed')
-    } finally {
-      evaluating = false
-      if (!closed) alertTimer = timers.setTimeout(() => {
-        alertTimer = undefined
-        void evaluateAlerts()
-      }, alertIntervalMs)
-    }
+      emit({ channel: 'city' })
+    },
+    log
+  })
+  const scheduleAlerts = (): void => {
+    if (!closed) alertSchedule?.schedule()
   }
 
   const sitesToday = (t: number) => registry.sites.map((site) => siteToday(state!, site, t))
@@ -222,7 +201,7 @@ export function createModel(deps: ModelDeps): Model {
 
   return {
     async start() {
-      // May be called again after a failure (cli/system.ts retries while InfluxDB is away):
+      // May be called again after a failure (node/system.ts retries while InfluxDB is away):
       // nothing is kept until every read from InfluxDB has succeeded; facts arriving meanwhile
       // wait in the buffer.
       if (!subscribed) {
@@ -255,7 +234,7 @@ export function createModel(deps: ModelDeps): Model {
     async close() {
       closed = true
       timers.clearTimeout(tick)
-      timers.clearTimeout(alertTimer)
+      alertSchedule?.close()
       unsubscribeRegistry?.()
       listeners.clear()
       await deps.facts.close()

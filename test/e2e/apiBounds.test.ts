@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { withSystem } from '../harness/system.ts'
 
 // Dates and ranges in user input are bounded before they reach lib/time.ts or InfluxDB
-// (dashboard-api/routes/schemas.ts): the whole node (cli/system.ts) on a real InfluxDB, real
+// (dashboard-api/routes/schemas.ts): the whole node (node/system.ts) on a real InfluxDB, real
 // HTTP requests. An unhandled rejection anywhere in the node fails this file (vitest reports it).
 
 type ErrorReply = { error: { code: string; message: string; details?: { issues?: { path: string }[] } } }

@@ -8,7 +8,7 @@ import { createUserStore } from '../../dashboard-api/auth/users.ts'
 import { withSystem } from '../harness/system.ts'
 
 // The API document behind a token, security headers, and revocation reaching open websockets:
-// the whole node (cli/system.ts) on a real InfluxDB, real HTTP and websocket clients, accounts
+// the whole node (node/system.ts) on a real InfluxDB, real HTTP and websocket clients, accounts
 // changed in users.json by another process as `qingyun users revoke` does.
 
 const log = pino({ level: 'silent' })

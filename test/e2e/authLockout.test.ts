@@ -6,7 +6,7 @@ import { withSystem } from '../harness/system.ts'
 
 // Failed logins are throttled per address and per presented token, and a valid token is never
 // refused because others failed — behind a reverse proxy every client shares one address. The
-// whole node (cli/system.ts) on a real InfluxDB; real HTTP and websocket clients.
+// whole node (node/system.ts) on a real InfluxDB; real HTTP and websocket clients.
 
 const wrong = (i: number): string => `qyo_${String(i).padStart(43, 'x')}`
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { withSystem } from '../harness/system.ts'
 
 // Property: whatever query string (and path parameter) a viewer sends to any GET route, the
-// node answers 2xx or 4xx — never 5xx — and keeps running. The whole node (cli/system.ts) on a
+// node answers 2xx or 4xx — never 5xx — and keeps running. The whole node (node/system.ts) on a
 // real InfluxDB, real HTTP requests. Any string, huge ones, unicode, prototype keys, arrays via
 // repeated keys, dates near and far. The run is bounded in time, not in count; the number of
 // inputs that ran is printed.

@@ -6,7 +6,7 @@ import { pino } from 'pino'
 import { onTestFinished } from 'vitest'
 import type { Registry } from '../../contracts/registry.ts'
 import type { Role } from '../../dashboard-api/auth/types.ts'
-import { startSystem, type System } from '../../cli/system.ts'
+import { startSystem, type System } from '../../node/system.ts'
 import { parseConfig } from '../../lib/config.ts'
 import { saveRegistry } from '../../registry/load.ts'
 import { testRegistry } from '../fixtures/registry.ts'
@@ -34,7 +34,7 @@ export interface TestSystem {
 }
 
 /**
- * The whole node as `qingyun start` builds it (cli/system.ts), on free loopback ports, with a
+ * The whole node as `qingyun start` builds it (node/system.ts), on free loopback ports, with a
  * fresh database on the run's real InfluxDB and a temp data dir with the test registry.
  */
 export async function startTestSystem(opts: { env?: Record<string, string>; influxUrl?: string; db?: TestDatabase } = {}): Promise<TestSystem> {

@@ -1,10 +1,10 @@
 // The writer during an InfluxDB outage: one batch probes, the others wait for it, and the first
-// answer from InfluxDB sends everyone at once (ingest/writer.ts). bench/drain.ts measures the effect
+// answer from InfluxDB sends everyone at once (store/influxWriter.ts). bench/drain.ts measures the effect
 // on a real node (`--mode down`).
 import { describe, expect, it } from 'vitest'
-import { createWriter, WriterClosedError, type WriteResponse } from './writer.ts'
+import { createWriter, WriterClosedError, type WriteResponse } from './influxWriter.ts'
 import { InfluxNetworkError, InfluxTimeoutError } from '../influx/errors.ts'
-import { captureLog, flush, instantSleep as instantSleepKit, lines, manualClient, manualSleep, ok, scriptedClient } from './writerTestKit.ts'
+import { captureLog, flush, instantSleep as instantSleepKit, lines, manualClient, manualSleep, ok, scriptedClient } from './influxWriterTestKit.ts'
 
 describe('outages: one probe, then everyone', () => {
   const unavailable: WriteResponse = { status: 503, body: '{"error":"unavailable"}' }

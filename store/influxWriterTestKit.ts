@@ -1,6 +1,6 @@
 // Scripted stand-ins for the writer's boundaries (the InfluxDB client, the clock's sleep, the log),
 // shared by the writer's unit tests: they script answers a real InfluxDB cannot be made to give on cue.
-import type { WriteResponse, WriterLog } from './writer.ts'
+import type { WriteResponse, WriterLog } from './influxWriter.ts'
 
 interface Deferred<T> { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void }
 function deferred<T> (): Deferred<T> {

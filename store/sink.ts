@@ -1,6 +1,6 @@
-// Where committed lines go. The group-commit writer (ingest/writer.ts) is a Sink in front of
-// InfluxDB; the durable spool (a later issue) will be a Sink in front of the writer. Ingest
-// only sees this interface, so the spool slots in without touching it.
+// Where committed lines go. Ingest writes to the spool's Sink (store/spoolSink.ts: durable on
+// this node's disk); the forwarder writes from the spool to the group-commit writer
+// (store/influxWriter.ts), the Sink in front of InfluxDB. Ingest only sees this interface.
 
 export interface LineRejection {
   /** Index into the `lines` array given to write(). */

@@ -2,9 +2,9 @@
 // these tests script answers (statuses, network errors, Retry-After) a real InfluxDB cannot be
 // made to give on cue. writer.influx.test.ts runs the same writer against a real influxd.
 import { describe, expect, it } from 'vitest'
-import { createWriter, WriterClosedError, type WriteResponse } from './writer.ts'
+import { createWriter, WriterClosedError, type WriteResponse } from './influxWriter.ts'
 import { InfluxNetworkError } from '../influx/errors.ts'
-import { captureLog, flush, instantSleep, lines, manualClient, manualSleep, ok, scriptedClient } from './writerTestKit.ts'
+import { captureLog, flush, instantSleep, lines, manualClient, manualSleep, ok, scriptedClient } from './influxWriterTestKit.ts'
 
 
 describe('group commit', () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createInfluxClient, rows } from '../influx/client.ts'
 import { createTestDatabase, type TestDatabase } from '../test/harness/influxdb.ts'
 import { startFaultProxy, type FaultProxy } from '../test/harness/faultProxy.ts'
-import { createWriter } from './writer.ts'
+import { createWriter } from './influxWriter.ts'
 
 let t: TestDatabase
 let proxy: FaultProxy

@@ -3,27 +3,29 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { startBroker, type Broker } from '../broker/server.ts'
+import { createBroker, type Broker } from '../broker/server.ts'
 import { createAlertEngine } from '../dashboard-api/alerts/engine.ts'
 import type { NodeHealth } from '../dashboard-api/alerts/types.ts'
 import { buildApp } from '../dashboard-api/app.ts'
 import { createUserStore, type UserStore } from '../dashboard-api/auth/users.ts'
 import { inProcessFacts } from '../dashboard-api/factSource.ts'
-import { alertRules, createModel } from '../dashboard-api/model/model.ts'
+import { alertRules } from '../dashboard-api/alerts/schedule.ts'
+import { createModel } from '../dashboard-api/model/model.ts'
 import type { Model } from '../dashboard-api/model/types.ts'
 import { createInfluxClient, type InfluxClient } from '../influx/client.ts'
 import { startLocalInfluxd } from '../influx/local.ts'
 import { INFLUXD_CREDENTIALS_FILE, loadOrCreateCredentials } from '../influx/localAuth.ts'
 import { createDuplicateCache } from '../ingest/duplicates.ts'
 import { createIngest, type Ingest } from '../ingest/ingest.ts'
-import { createWriter, type Writer } from '../ingest/writer.ts'
-import type { Sink } from '../ingest/sink.ts'
+import { createWriter, type Writer } from '../store/influxWriter.ts'
+import type { Sink } from '../store/sink.ts'
 import { startForwarder, type Forwarder } from '../store/forwarder.ts'
 import { refusalLine } from '../store/refusal.ts'
 import { openSpool, type Spool } from '../store/spool.ts'
 import { createSpoolSink } from '../store/spoolSink.ts'
 import { createLatency } from '../store/stats.ts'
 import type { Config } from '../lib/config.ts'
+import { retryInBackground } from '../lib/retry.ts'
 import { createRegistryStore, type RegistryStore } from '../registry/store.ts'
 import { seedRegistry } from '../registry/seed.ts'
 
@@ -138,11 +140,11 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       await closing
     })
 
-    // The broker hands messages to ingest, and ingest publishes through the broker.
-    const late: { ingest?: Ingest } = {}
-    const broker = await startBroker(
+    // The broker hands messages to ingest, and ingest publishes through the broker: build the
+    // broker, then ingest with its publish, and only then let devices in (listen).
+    const broker = await createBroker(
       { host: config.bindHost, mqttPort: config.mqttPort, wsPort: config.mqttWsPort, tls: config.tls, allowAnonymous: config.allowAnonymous, limits: config.limits, mqtt: config.mqtt },
-      { accounts: registry, ingest: () => late.ingest!, log: log.child({ component: 'broker' }), clock: now }
+      { accounts: registry, onPublish: (msg) => ingest.handle(msg), log: log.child({ component: 'broker' }), clock: now }
     )
     stops.push(() => broker.close())
     const ingestCore = createIngest({
@@ -167,7 +169,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
         }
       }
     }
-    late.ingest = ingest
+    await broker.listen()
     if (config.allowAnonymous) {
       log.warn('QINGYUN_ALLOW_ANONYMOUS=true: devices may connect WITHOUT A TOKEN. Development only; never in production.')
     }
@@ -209,7 +211,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     // (up to half a minute for a busy day), instead of refusing connections.
     await http.listen({ host: config.bindHost, port: config.httpPort })
     // Today's rebuild waits (model deps.stored) for the spool's backlog, from before this start too.
-    await startModel(() => model.start(), model, log, stops)
+    await startModel(() => model.start(), log, stops)
     const address = http.server.address()
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort
 
@@ -258,29 +260,21 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
  * Rebuild today; when InfluxDB cannot answer yet, keep the node up (the broker holds acks,
  * /readyz says not ready) and retry in the background until it can.
  */
-async function startModel(start: () => Promise<void>, model: Model, log: Logger, stops: Array<() => unknown>): Promise<void> {
+async function startModel(start: () => Promise<void>, log: Logger, stops: Array<() => unknown>): Promise<void> {
   try {
     await start()
     return
   } catch (err) {
     log.error({ err: (err as Error).message }, "today's rebuild from InfluxDB failed; dashboard-api stays not ready and retries")
   }
-  let stopped = false
-  stops.push(() => {
-    stopped = true
+  const retry = retryInBackground(start, {
+    ...START_RETRY,
+    onError: (err, retryInMs) => log.warn({ err: (err as Error).message, retryInMs }, "today's rebuild failed again")
   })
-  void (async () => {
-    for (let delay = 1000; !stopped && !model.ready(); delay = Math.min(delay * 2, 30_000)) {
-      await new Promise((r) => setTimeout(r, delay).unref())
-      if (stopped) return
-      try {
-        await start()
-        log.info("today rebuilt from InfluxDB after a retry; dashboard-api ready")
-      } catch (err) {
-        log.warn({ err: (err as Error).message, retryInMs: Math.min(delay * 2, 30_000) }, "today's rebuild failed again")
-      }
-    }
-  })()
+  stops.push(() => retry.stop())
+  void retry.done.then((rebuilt) => {
+    if (rebuilt) log.info('today rebuilt from InfluxDB after a retry; dashboard-api ready')
+  })
 }
 
 /** The database must exist before writes land; an InfluxDB that is down at start is retried. */
@@ -291,20 +285,12 @@ async function ensureDatabaseInBackground(influx: InfluxClient, log: Logger, sto
   } catch (err) {
     log.error({ err: (err as Error).message, url: influx.url }, 'InfluxDB not reachable at start; acks will wait until it is')
   }
-  let stopped = false
-  stops.push(() => {
-    stopped = true
+  const retry = retryInBackground(() => influx.ensureDatabase(), START_RETRY)
+  stops.push(() => retry.stop())
+  void retry.done.then((ensured) => {
+    if (ensured) log.info('InfluxDB reachable; database ensured')
   })
-  void (async () => {
-    for (let delay = 1000; !stopped; delay = Math.min(delay * 2, 30_000)) {
-      await new Promise((r) => setTimeout(r, delay).unref())
-      try {
-        await influx.ensureDatabase()
-        log.info('InfluxDB reachable; database ensured')
-        return
-      } catch {
-        // keep trying
-      }
-    }
-  })()
 }
+
+/** Start-up work that waits for InfluxDB: first retry after 1 s, doubling to at most 30 s. */
+const START_RETRY = { initialMs: 1000, maxMs: 30_000 }

@@ -1,9 +1,10 @@
-// The group-commit writer: a Sink (ingest/sink.ts) in front of InfluxDB's /write.
+// The group-commit writer: a Sink (store/sink.ts) in front of InfluxDB's /write.
 //
 // Group commit: while a write is in flight, lines from every caller accumulate and go out together
-// as soon as it returns, so holding PUBACKs until data is stored (design.md decision 1) costs
-// latency, not throughput. Transport trouble is retried forever with exponential backoff and full
-// jitter — an ack waits, data is never dropped (the durable spool in front bounds memory). A line
+// as soon as it returns, so waiting for each write to be stored costs latency, not throughput.
+// Transport trouble is retried forever with exponential backoff and full jitter — data is never
+// dropped. The forwarder feeds it from the spool a batch at a time and waits for each, so the
+// spool, not this writer, is what bounds memory. A line
 // InfluxDB refuses (400) is isolated by bisection and rejected alone (conventions.md #8); the good
 // lines around it may be written twice, which is harmless: a point's identity (measurement + tags +
 // time) makes a rewrite overwrite itself (design.md decision 4).
