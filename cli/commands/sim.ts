@@ -11,7 +11,7 @@ import { INFLUXD_CREDENTIALS_FILE, readCredentials as readInfluxdCredentials } f
 import { parseConfig } from '../../lib/config.ts'
 import { createLogger } from '../../lib/log.ts'
 import { addDays, localDate } from '../../lib/time.ts'
-import { writeFileAtomic } from '../../registry/atomic.ts'
+import { writeFileAtomic } from '../../lib/atomic.ts'
 import { editRegistry } from '../../registry/edit.ts'
 import { loadRegistry } from '../../registry/load.ts'
 import { readCredentials } from '../../registry/seed.ts'

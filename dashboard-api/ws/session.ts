@@ -4,7 +4,7 @@ import { ClientMessage, WS_PROTOCOL, WsCloseCode, type ErrorMessage, type Subscr
 import { allows, type Authenticator, type Operator } from '../auth/types.ts'
 import type { Model } from '../model/types.ts'
 import { channels } from './channels/index.ts'
-import type { StreamRegistry } from './registry.ts'
+import type { StreamRegistry } from './streams.ts'
 import type { Stream, Subscriber } from './stream.ts'
 import type { Timers } from './timers.ts'
 

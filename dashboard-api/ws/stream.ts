@@ -41,7 +41,7 @@ export interface StreamDeps<C extends ChannelName> {
   readonly timers: Timers
   readonly flushMs: number
   readonly ringSize: number
-  /** First seq; see registry.ts for why it is the clock. */
+  /** First seq; see streams.ts for why it is the clock. */
   readonly firstSeq: number
   readonly log: Logger
   /** Called with each new delta's seq (the registry keeps the highest seq it ever issued). */
