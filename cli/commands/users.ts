@@ -2,11 +2,10 @@
 // A new token is printed once, alone on the last line of stdout (so `| tail -n1` captures it);
 // only its SHA-256 is stored. A running dashboard-api picks up changes by itself.
 // Exit codes: 0 done, 1 the accounts file could not be read or written, 2 bad arguments.
-import { parseArgs } from 'node:util'
 import { ID_PATTERN } from '../../contracts/registry.ts'
 import { UserRole } from '../../contracts/users.ts'
 import { UsersError, addUser, readUsers, revokeUser, writeUsers } from '../../dashboard-api/auth/usersFile.ts'
-import { UsageError } from './devices.ts'
+import { parse, reportUsage, UsageError } from '../args.ts'
 
 export interface UsersCommandContext {
   usersPath: string
@@ -25,14 +24,6 @@ const ROLE_LIST = UserRole.options.join('|')
 
 function line(stream: NodeJS.WritableStream, text: string): void {
   stream.write(`${text}\n`)
-}
-
-function parse(command: string, args: string[], options: Record<string, { type: 'string' }> = {}) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true })
-  } catch (err) {
-    throw new UsageError(`${command}: ${(err as Error).message}`)
-  }
 }
 
 function oneName(command: string, positionals: string[]): string {
@@ -106,11 +97,7 @@ export async function usersCommand(args: string[], ctx: UsersCommandContext): Pr
     }
     return 0
   } catch (err) {
-    if (err instanceof UsageError) {
-      line(ctx.stderr, err.message)
-      line(ctx.stderr, USAGE)
-      return 2
-    }
+    if (err instanceof UsageError) return reportUsage(ctx.stderr, err, USAGE)
     line(ctx.stderr, (err as Error).message)
     return 1
   }

@@ -2,11 +2,11 @@
 // start, rolled over at local midnight, with alerts re-evaluated as things change. The thin
 // shell around the pure fold (conventions #4): it owns the subscription, the timers and the
 // queries; every number comes from dashboard-api/fold.
-import type { Logger } from 'pino'
 import type { Fact } from '../../contracts/facts.ts'
 import type { BinView, CitySummary, VehicleView } from '../../contracts/ops.ts'
 import { resolveRules, type Registry } from '../../contracts/registry.ts'
 import type { InfluxClient } from '../../influx/client.ts'
+import type { Log } from '../../lib/log.ts'
 import { localDate } from '../../lib/time.ts'
 import type { RegistryStore } from '../../registry/store.ts'
 import type { AlertEngine, AlertRules } from '../alerts/types.ts'
@@ -39,7 +39,7 @@ export interface ModelDeps {
   readonly alerts?: AlertEngine | undefined
   readonly tz: string
   readonly now: () => number
-  readonly log: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>
+  readonly log: Log
   readonly timers?: Timers
   /** Alerts are evaluated at most this often (and at least this often, for time-driven rules). */
   readonly alertIntervalMs?: number
