@@ -39,7 +39,7 @@ export interface BrokerDeps {
   /** Late-bound: the broker publishes what ingest commits, and ingest needs the broker's publish. */
   readonly ingest: () => Ingest
   readonly log: Logger
-  readonly clock?: () => number
+  readonly now?: () => number
 }
 
 export interface BrokerStats extends ConnectionCounters {
@@ -81,7 +81,7 @@ const MAX_PENDING_FACT_BATCHES = 1000
 
 export async function startBroker(opts: BrokerOptions, deps: BrokerDeps): Promise<Broker> {
   const log = deps.log
-  const clock = deps.clock ?? Date.now
+  const clock = deps.now ?? Date.now
   const sessions = new WeakMap<Client, Session>()
   const counters = { deniedPublishes: 0, connectionsRefusedByUsername: 0 }
   const connCounters: ConnectionCounters = { oversizeDisconnects: 0, slowClientDisconnects: 0, inflightDisconnects: 0, idleDisconnects: 0 }

@@ -140,7 +140,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     const late: { ingest?: Ingest } = {}
     const broker = await startBroker(
       { host: config.bindHost, mqttPort: config.mqttPort, wsPort: config.mqttWsPort, tls: config.tls, allowAnonymous: config.allowAnonymous, limits: config.limits, mqtt: config.mqtt },
-      { accounts: registry, ingest: () => late.ingest!, log: log.child({ component: 'broker' }), clock: now }
+      { accounts: registry, ingest: () => late.ingest!, log: log.child({ component: 'broker' }), now }
     )
     stops.push(() => broker.close())
     const ingestCore = createIngest({
@@ -189,7 +189,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       tz: config.tz,
       log,
       api: config.api,
-      clock: now
+      now
     })
     stops.push(() => http.close())
     // Listen first: /healthz answers and /readyz says "not ready" while today is rebuilt

@@ -12,7 +12,7 @@ export interface UsersCommandContext {
   stdout: NodeJS.WritableStream
   stderr: NodeJS.WritableStream
   /** For createdAt; defaults to Date.now. */
-  clock?: () => number
+  now?: () => number
 }
 
 const USAGE = `usage:
@@ -45,7 +45,7 @@ async function add(ctx: UsersCommandContext, args: string[]): Promise<void> {
   const { file } = await readUsers(ctx.usersPath)
   let added
   try {
-    added = addUser(file, name, role.data, (ctx.clock ?? Date.now)())
+    added = addUser(file, name, role.data, (ctx.now ?? Date.now)())
   } catch (err) {
     if (err instanceof UsersError && err.code === 'USERS_E_EXISTS') throw new UsageError(`${cmd}: ${err.message}`)
     throw err

@@ -7,6 +7,7 @@ import type { BinView, CitySummary, VehicleView } from '../../contracts/ops.ts'
 import { resolveRules, type Registry } from '../../contracts/registry.ts'
 import type { InfluxClient } from '../../influx/client.ts'
 import type { Log } from '../../lib/log.ts'
+import { realTimers, type Now, type Scheduler } from '../../lib/clock.ts'
 import { localDate } from '../../lib/time.ts'
 import type { RegistryStore } from '../../registry/store.ts'
 import type { AlertEngine, AlertRules } from '../alerts/types.ts'
@@ -21,16 +22,6 @@ import { completenessOn, historyRows, hourlyOn, recyclablesOn, sitesOn, ticketsO
 import { monthStartOf, openingKg, rebuildDay, recoveredKg } from './rebuild.ts'
 import type { Change, Model } from './types.ts'
 
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown
-  clearTimeout(handle: unknown): void
-}
-
-const realTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout)
-}
-
 export interface ModelDeps {
   readonly facts: FactSource
   readonly influx: InfluxClient
@@ -38,9 +29,9 @@ export interface ModelDeps {
   /** The model starts it, evaluates it and closes it; absent: no alerts. */
   readonly alerts?: AlertEngine | undefined
   readonly tz: string
-  readonly now: () => number
+  readonly now: Now
   readonly log: Log
-  readonly timers?: Timers
+  readonly timers?: Scheduler
   /** Alerts are evaluated at most this often (and at least this often, for time-driven rules). */
   readonly alertIntervalMs?: number
   /** How often to look for local midnight. */

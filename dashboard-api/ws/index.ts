@@ -12,7 +12,7 @@ import { createOutbox } from './outbox.ts'
 import { trackReads } from './unread.ts'
 import { createStreamRegistry } from './streams.ts'
 import { createSession, type AuthGate, type Session } from './session.ts'
-import { realTimers, type Timers } from './timers.ts'
+import { realTimers, type Timers } from '../../lib/clock.ts'
 
 export { WsOptions, type WsOptionsInput } from './options.ts'
 

@@ -4,7 +4,7 @@ import type { Model } from '../model/types.ts'
 import type { ChannelAdapter, Touch } from './channels/index.ts'
 import { createCoalescer, type Dirty } from './coalescer.ts'
 import { createRing, decideResume } from './ring.ts'
-import type { Timers } from './timers.ts'
+import type { Timers } from '../../lib/clock.ts'
 
 /** One subscription of one connection: it receives the stream's messages as JSON text. */
 export interface Subscriber {
