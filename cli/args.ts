@@ -4,6 +4,7 @@
 // exits 2.
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
+import { ID_PATTERN } from '../contracts/registry.ts'
 
 /** Bad command-line input; the message names the argument. Exit code 2. */
 export class UsageError extends Error {
@@ -35,7 +36,8 @@ export function parse<T extends StringOptions>(
   opts: { readonly positionals?: boolean } = {}
 ): Parsed<T> {
   try {
-    const { values, positionals } = parseArgs({ args, options, allowPositionals: opts.positionals ?? true, strict: true })
+    const allowPositionals = opts.positionals ?? true
+    const { values, positionals } = parseArgs({ args, options, allowPositionals, strict: true })
     return { values: values as { [K in keyof T]?: string }, positionals }
   } catch (err) {
     throw new UsageError(`${command}: ${(err as Error).message}`)
@@ -52,8 +54,23 @@ export function num(
 ): number {
   if (v === undefined) return dflt
   const r = schema.safeParse(v)
-  if (!r.success) throw new UsageError(`${command}: --${name} ${JSON.stringify(v)}: ${r.error.issues[0]?.message ?? 'invalid'}`)
+  if (!r.success) {
+    throw new UsageError(`${command}: --${name} ${JSON.stringify(v)}: ${r.error.issues[0]?.message ?? 'invalid'}`)
+  }
   return r.data
+}
+
+/** The one positional argument, an ID (contracts' ID_PATTERN); `what` is how the usage names it. */
+export function oneId(command: string, positionals: string[], what = 'ID'): string {
+  if (positionals.length !== 1) {
+    throw new UsageError(`${command}: expected exactly one ${what}, got ${positionals.length}`)
+  }
+  const id = positionals[0]!
+  if (!ID_PATTERN.test(id)) {
+    const rule = 'use 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit'
+    throw new UsageError(`${command}: ${what} ${JSON.stringify(id)} is invalid: ${rule}`)
+  }
+  return id
 }
 
 /** A required option's value; `flag` is how the usage spells it, e.g. `--out FILE`. */

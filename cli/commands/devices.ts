@@ -5,14 +5,14 @@
 // change or another `devices add` loses neither. Exit codes: 0 done; 1 the registry refused the
 // change (its problems on stderr, one `path: message` per line), was locked too long, or could not
 // be read or written; 2 bad arguments.
-import { DEVICE_TYPES, DeviceType, ID_PATTERN, REF_FIELD_BY_DEVICE_TYPE, deviceRef } from '../../contracts/registry.ts'
+import { DEVICE_TYPES, DeviceType, REF_FIELD_BY_DEVICE_TYPE, deviceRef } from '../../contracts/registry.ts'
 import type { Device, RefField, Registry, RegistryProblem } from '../../contracts/registry.ts'
 import { editRegistry } from '../../registry/edit.ts'
 import { RegistryError, formatProblem } from '../../registry/errors.ts'
 import { loadRegistry } from '../../registry/load.ts'
 import type { LockOptions } from '../../registry/lock.ts'
 import { DEVICE_TOKEN_PREFIX, SERVICE_TOKEN_PREFIX, generateToken, hashToken } from '../../registry/tokens.ts'
-import { parse, reportUsage, UsageError } from '../args.ts'
+import { oneId, parse, reportUsage, UsageError } from '../args.ts'
 
 export interface CommandContext {
   registryPath: string
@@ -35,15 +35,6 @@ const SERVICES_USAGE = `usage:
   qingyun services list`
 
 const FLAG_BY_REF: Record<RefField, string> = { siteId: '--site', binId: '--bin', vehicleId: '--vehicle' }
-
-function oneId(command: string, positionals: string[]): string {
-  if (positionals.length !== 1) throw new UsageError(`${command}: expected exactly one ID, got ${positionals.length}`)
-  const id = positionals[0]!
-  if (!ID_PATTERN.test(id)) {
-    throw new UsageError(`${command}: ID ${JSON.stringify(id)} is invalid: use 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit`)
-  }
-  return id
-}
 
 function line(stream: NodeJS.WritableStream, text: string): void {
   stream.write(`${text}\n`)

@@ -2,10 +2,9 @@
 // A new token is printed once, alone on the last line of stdout (so `| tail -n1` captures it);
 // only its SHA-256 is stored. A running dashboard-api picks up changes by itself.
 // Exit codes: 0 done, 1 the accounts file could not be read or written, 2 bad arguments.
-import { ID_PATTERN } from '../../contracts/registry.ts'
 import { UserRole } from '../../contracts/users.ts'
 import { UsersError, addUser, readUsers, revokeUser, writeUsers } from '../../dashboard-api/auth/usersFile.ts'
-import { parse, reportUsage, UsageError } from '../args.ts'
+import { oneId, parse, reportUsage, UsageError } from '../args.ts'
 
 export interface UsersCommandContext {
   usersPath: string
@@ -27,12 +26,7 @@ function line(stream: NodeJS.WritableStream, text: string): void {
 }
 
 function oneName(command: string, positionals: string[]): string {
-  if (positionals.length !== 1) throw new UsageError(`${command}: expected exactly one NAME, got ${positionals.length}`)
-  const name = positionals[0]!
-  if (!ID_PATTERN.test(name)) {
-    throw new UsageError(`${command}: NAME ${JSON.stringify(name)} is invalid: use 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit`)
-  }
-  return name
+  return oneId(command, positionals, 'NAME')
 }
 
 async function add(ctx: UsersCommandContext, args: string[]): Promise<void> {
