@@ -23,7 +23,9 @@ import { Truth } from '../../devices-sim/run/truth.ts'
 import { formatDifferences, type Difference } from '../../devices-sim/verify/compare.ts'
 import { verifyInflux } from '../../devices-sim/verify/influx.ts'
 import { verifyRest } from '../../devices-sim/verify/rest.ts'
-import { num as cliNumber, parse as parseCli, reportUsage, required, UsageError, type Parsed, type StringOptions } from '../args.ts'
+import {
+  num as cliNumber, parse as parseCli, reportUsage, required, UsageError, type Parsed, type StringOptions
+} from '../args.ts'
 import type { CommandContext } from './context.ts'
 
 const USAGE = `usage:
