@@ -38,7 +38,7 @@ export interface BrokerDeps {
   /** An authorised PUBLISH; its PUBACK waits until this resolves (ingest makes it durable). */
   readonly onPublish: (inbound: Inbound) => Promise<void>
   readonly log: Logger
-  readonly clock?: () => number
+  readonly now?: () => number
 }
 
 export interface BrokerStats extends ConnectionCounters {
@@ -79,7 +79,7 @@ const MAX_PENDING_FACT_BATCHES = 1000
  */
 export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promise<Broker> {
   const log = deps.log
-  const clock = deps.clock ?? Date.now
+  const clock = deps.now ?? Date.now
   const connCounters: ConnectionCounters = { oversizeDisconnects: 0, slowClientDisconnects: 0, inflightDisconnects: 0, idleDisconnects: 0 }
   const admission = createAdmission({ ...opts.mqtt, maxConnectionsPerAddress: opts.mqtt.maxConnectionsPerAddress }, log)
   const connections = createConnections({ limits: opts.mqtt, maxPacketBytes: opts.limits.maxPacketBytes, admission, log, counters: connCounters })

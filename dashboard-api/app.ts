@@ -32,7 +32,7 @@ export interface AppDeps {
   readonly ws?: WsOptionsInput
   /** QINGYUN_TRUST_PROXY, QINGYUN_DOCS_PUBLIC, … (lib/config.ts); absent: the defaults. */
   readonly api?: Partial<Config['api']>
-  readonly clock?: () => number
+  readonly now?: () => number
 }
 
 /** The websocket's tunables: QINGYUN_WS_* over the defaults, explicit `ws` options over both. */
@@ -78,8 +78,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // One failed-auth budget per client address (and per presented token) for REST and the
   // websocket together (auth/guard.ts).
-  const limiter = createFailureLimiter({ clock: deps.clock ?? Date.now, ...(deps.api?.authMaxFailures !== undefined ? { max: deps.api.authMaxFailures } : {}) })
-  await registerApi(app, { model: deps.model, authenticator: deps.authenticator, registry: deps.registry, registryPath: deps.registryPath, log: deps.log, limiter, docsPublic: deps.api?.docsPublic ?? false, ...(deps.clock ? { clock: deps.clock } : {}) })
+  const limiter = createFailureLimiter({ now: deps.now ?? Date.now, ...(deps.api?.authMaxFailures !== undefined ? { max: deps.api.authMaxFailures } : {}) })
+  await registerApi(app, { model: deps.model, authenticator: deps.authenticator, registry: deps.registry, registryPath: deps.registryPath, log: deps.log, limiter, docsPublic: deps.api?.docsPublic ?? false, ...(deps.now ? { now: deps.now } : {}) })
   await registerWs(app, { model: deps.model, authenticator: deps.authenticator, limiter, log: deps.log, options: wsOptions(deps) })
   await registerWeb(app, { tz: deps.tz })
   return app

@@ -2,14 +2,12 @@
 // POST /write, InfluxQL to /query, GET /ping. InfluxDB 1.x serves it natively, 2.x and 3.x as
 // compatibility endpoints, so one client talks to all of them. Every call has a timeout
 // (AbortSignal.timeout), as every network call must.
-import type { Logger } from 'pino'
+import type { Log } from '../lib/log.ts'
 import { InfluxHttpError, InfluxNetworkError, InfluxQueryError, InfluxTimeoutError } from './errors.ts'
 
 export type InfluxAuth =
   | { readonly token: string }
   | { readonly username: string; readonly password: string }
-
-export type InfluxLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>
 
 export interface InfluxClientOptions {
   /** Base URL, e.g. http://127.0.0.1:8086. Credentials in the URL are used as Basic auth and
@@ -26,7 +24,7 @@ export interface InfluxClientOptions {
   /** The readiness ping; default 1 s (or timeoutMs if shorter) (a probe that waits longer than its prober is useless). */
   readonly pingTimeoutMs?: number
   readonly fetch?: typeof fetch
-  readonly log?: InfluxLog
+  readonly log?: Log
   /** Clock for Retry-After HTTP-dates; defaults to Date.now. */
   readonly now?: () => number
 }
@@ -135,7 +133,7 @@ function describeCause(err: unknown): string {
   return detail ? `${err.message} (${detail})` : err.message
 }
 
-const noopLog: InfluxLog = { debug () {}, info () {}, warn () {}, error () {} }
+const noopLog: Log = { debug () {}, info () {}, warn () {}, error () {} }
 
 export function createInfluxClient (opts: InfluxClientOptions): InfluxClient {
   const { db, rp, timeoutMs = 10_000, log = noopLog, now = Date.now } = opts

@@ -8,17 +8,17 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { delimiter, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Log } from '../lib/log.ts'
 import { processStartTime } from '../lib/procfile.ts'
 import { InfluxdNotFoundError, InfluxdStartError } from './errors.ts'
 import { ensureAdminUser, type InfluxdCredentials } from './localAuth.ts'
 import { removePidfile, stopOrphanedInfluxd, writePidfile } from './orphan.ts'
-import type { InfluxLog } from './client.ts'
 
 const SUPERVISOR = fileURLToPath(new URL('./supervisor.mjs', import.meta.url))
 
 export interface LocalInfluxdOptions {
   readonly dataDir: string
-  readonly log: InfluxLog
+  readonly log: Log
   readonly influxdPath?: string
   readonly host?: string
   /** 0 (the default) picks a free port. */
@@ -153,7 +153,7 @@ export async function startLocalInfluxd (opts: LocalInfluxdOptions): Promise<Loc
 async function startOnce (
   exe: string,
   o: {
-    dataDir: string; log: InfluxLog; host: string; port: number; startTimeoutMs: number; killAfterMs: number
+    dataDir: string; log: Log; host: string; port: number; startTimeoutMs: number; killAfterMs: number
     auth: LocalInfluxdOptions['auth']
   }
 ): Promise<LocalInfluxd> {

@@ -3,8 +3,8 @@
 // its WAL and shards, so a start first makes sure no earlier one is still running there.
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { Log } from '../lib/log.ts'
 import { asIdentity, isRunning, readJsonFile, type ProcessIdentity } from '../lib/procfile.ts'
-import type { InfluxLog } from './client.ts'
 
 export const PIDFILE = 'influxd.pid.json'
 
@@ -76,7 +76,7 @@ function signal(id: ProcessIdentity, sig: NodeJS.Signals): void {
  * Returns the pids it stopped.
  */
 export async function stopOrphanedInfluxd(
-  o: { dataDir: string; configPath: string; log: InfluxLog; killAfterMs: number }
+  o: { dataDir: string; configPath: string; log: Log; killAfterMs: number }
 ): Promise<number[]> {
   const recorded = asIdentity(await readJsonFile(join(o.dataDir, PIDFILE)))
   const candidates = await influxdsUsing(o.configPath)

@@ -5,7 +5,7 @@ import type { Issue, RejectionCode } from '../contracts/rejection.ts'
 import { excerptBytes } from '../lib/excerpt.ts'
 import { decoders } from './decode/index.ts'
 import type { FactBase } from './decode/index.ts'
-import { splitPayload, type Split } from './decode.ts'
+import { splitPayload, type Split } from './payload.ts'
 import type { Inbound, Limits, RegistryLookup } from './types.ts'
 
 export interface Rejected {

@@ -52,7 +52,7 @@ export const ConfigEnv = z.object({
   QINGYUN_NOTICE_BURST: positiveInt.max(100_000).default(20),
   QINGYUN_NOTICE_RATE_PER_S: z.coerce.number().positive().max(100_000).default(1),
   // Valid v1 payloads nest 2 deep (a batch of flat objects); the cap keeps every parser and
-  // validator far from the stack limit on hostile input (ingest/decode.ts).
+  // validator far from the stack limit on hostile input (ingest/payload.ts).
   QINGYUN_MAX_JSON_DEPTH: positiveInt.min(2).max(256).default(32),
   QINGYUN_WRITER_MAX_BATCH_LINES: positiveInt.default(5000),
   QINGYUN_WRITER_MAX_IN_FLIGHT: positiveInt.max(64).default(2),

@@ -11,3 +11,12 @@ export function createLogger(level: string, stream?: DestinationStream): Logger 
     stream
   )
 }
+
+/**
+ * What a component logs through: the levels it uses, not the whole pino Logger, so a test can pass
+ * a recorder. Components take this (or a narrower `Pick` of it), never a copy of the shape.
+ */
+export type Log = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>
+
+/** For pieces that only ever warn (file watching, the registry lock). */
+export type WarnLog = Pick<Log, 'warn'>

@@ -1,7 +1,7 @@
 import { type FSWatcher, type Stats, watch } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
-import type { Logger } from 'pino'
+import type { WarnLog } from './log.ts'
 
 export interface FileWatch {
   /** Note the file as it is now (after reading or writing it ourselves), so the poll does not fire for it. */
@@ -17,7 +17,7 @@ const statKey = (s: Stats): string => `${s.ino}:${s.size}:${s.mtimeMs}`
  * and a stat poll as the fallback, for file systems where fs.watch misses changes and for a
  * file that does not exist yet. Used by the registry and the operator accounts.
  */
-export async function watchFile(opts: { path: string; log: Pick<Logger, 'warn'>; pollMs: number; debounceMs: number; useWatch: boolean; onChange: () => void }): Promise<FileWatch> {
+export async function watchFile(opts: { path: string; log: WarnLog; pollMs: number; debounceMs: number; useWatch: boolean; onChange: () => void }): Promise<FileWatch> {
   const { path, log } = opts
   const current = (): Promise<string> => stat(path).then(statKey, () => 'missing')
   let last = await current()

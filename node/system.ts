@@ -144,7 +144,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     // broker, then ingest with its publish, and only then let devices in (listen).
     const broker = await createBroker(
       { host: config.bindHost, mqttPort: config.mqttPort, wsPort: config.mqttWsPort, tls: config.tls, allowAnonymous: config.allowAnonymous, limits: config.limits, mqtt: config.mqtt },
-      { accounts: registry, onPublish: (msg) => ingest.handle(msg), log: log.child({ component: 'broker' }), clock: now }
+      { accounts: registry, onPublish: (msg) => ingest.handle(msg), log: log.child({ component: 'broker' }), now }
     )
     stops.push(() => broker.close())
     const ingestCore = createIngest({
@@ -204,7 +204,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       tz: config.tz,
       log,
       api: config.api,
-      clock: now
+      now
     })
     stops.push(() => http.close())
     // Listen first: /healthz answers and /readyz says "not ready" while today is rebuilt

@@ -7,7 +7,7 @@
 import { access, mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Registry, RegistryProblem } from '../contracts/registry.ts'
-import { writeFileAtomic } from './atomic.ts'
+import { writeFileAtomic } from '../lib/atomic.ts'
 import { RegistryError, RegistryIoError } from './errors.ts'
 import { type HeldLock, type LockOptions, lockPathOf, withLock } from './lock.ts'
 import { formatRegistry, parseRegistry, validateRegistry } from './validate.ts'

@@ -24,7 +24,7 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { open, readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
-import type { Logger } from 'pino'
+import type { WarnLog } from '../lib/log.ts'
 import { type LockHolder, RegistryIoError, RegistryLockedError } from './errors.ts'
 
 export interface LockOptions {
@@ -32,7 +32,7 @@ export interface LockOptions {
   readonly waitMs?: number
   /** A lock older than this is abandoned whoever holds it (default 60 s). */
   readonly staleMs?: number
-  readonly log?: Pick<Logger, 'warn'>
+  readonly log?: WarnLog
 }
 
 export const DEFAULT_LOCK_WAIT_MS = 10_000
@@ -176,7 +176,7 @@ export async function acquireLock(lockPath: string, opts: LockOptions = {}): Pro
   }
 }
 
-function held(lockPath: string, holder: LockHolder, staleMs: number, log: Pick<Logger, 'warn'> | undefined): HeldLock {
+function held(lockPath: string, holder: LockHolder, staleMs: number, log: WarnLog | undefined): HeldLock {
   const mine = async (): Promise<boolean> =>
     (await inspect(lockPath).catch(() => undefined))?.holder?.nonce === holder.nonce
   let released = false

@@ -9,20 +9,15 @@
 // InfluxDB refuses for what it is (HTTP 400 isolated to the line) is reported to `onRefused`
 // and passed over, so one bad line never wedges the backlog behind it.
 import type { Sink } from './sink.ts'
+import type { Log } from '../lib/log.ts'
 import type { AppendClock } from './spoolSink.ts'
 import type { Spool } from './spool.ts'
-
-export interface ForwarderLog {
-  info(o: object, msg: string): void
-  warn(o: object, msg: string): void
-  error(o: object, msg: string): void
-}
 
 export interface ForwarderDeps {
   readonly spool: Pick<Spool, 'read' | 'commit' | 'waitFor' | 'stats'>
   /** The group-commit writer in front of InfluxDB. */
   readonly writer: Sink
-  readonly log: ForwarderLog
+  readonly log: Pick<Log, 'info' | 'warn' | 'error'>
   readonly appendClock?: AppendClock
   /** Records per InfluxDB write (the writer may merge concurrent ones). */
   readonly batchRecords?: number

@@ -19,7 +19,7 @@
 //
 // No timers of its own: every wait goes through the injected `sleep` (conventions.md #4/#5).
 import { setTimeout as sleepTimer } from 'node:timers/promises'
-import type { Logger } from 'pino'
+import type { Log } from '../lib/log.ts'
 import type { LineRejection, Sink, SinkResult } from './sink.ts'
 
 export interface WriteResponse {
@@ -35,11 +35,9 @@ export interface WriteClient {
   ping?(): Promise<boolean>
 }
 
-export type WriterLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>
-
 export interface WriterOptions {
   readonly client: WriteClient
-  readonly log: WriterLog
+  readonly log: Log
   readonly maxBatchLines?: number
   readonly maxInFlight?: number
   /** probeMs caps the interval between pings while InfluxDB does not answer at all (default 1 s):

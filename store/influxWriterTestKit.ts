@@ -1,6 +1,7 @@
 // Scripted stand-ins for the writer's boundaries (the InfluxDB client, the clock's sleep, the log),
 // shared by the writer's unit tests: they script answers a real InfluxDB cannot be made to give on cue.
-import type { WriteResponse, WriterLog } from './influxWriter.ts'
+import type { Log } from '../lib/log.ts'
+import type { WriteResponse } from './influxWriter.ts'
 
 interface Deferred<T> { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void }
 function deferred<T> (): Deferred<T> {
@@ -58,7 +59,7 @@ export function manualSleep () {
 export function captureLog () {
   const entries: { level: string; obj: Record<string, unknown>; msg: string }[] = []
   const at = (level: string) => (obj: Record<string, unknown>, msg: string) => { entries.push({ level, obj, msg }) }
-  const log = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } as unknown as WriterLog
+  const log = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } as unknown as Log
   return { entries, log }
 }
 

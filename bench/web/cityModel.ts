@@ -6,7 +6,7 @@ import type { Alert, BinView, CitySummary, HourPoint, SiteBalance, VehicleView }
 import type { Registry } from '../../contracts/registry.ts'
 import { localDate } from '../../lib/time.ts'
 import type { Change, Model } from '../../dashboard-api/model/types.ts'
-import { mulberry32 } from '../../registry/sample/prng.ts'
+import { mulberry32 } from '../../lib/prng.ts'
 
 export interface CityModel extends Model {
   /** One step of the city: vehicles move, some bins fill, a few tickets arrive. */

@@ -5,14 +5,14 @@
 // change or another `devices add` loses neither. Exit codes: 0 done; 1 the registry refused the
 // change (its problems on stderr, one `path: message` per line), was locked too long, or could not
 // be read or written; 2 bad arguments.
-import { parseArgs } from 'node:util'
-import { DEVICE_TYPES, DeviceType, ID_PATTERN, REF_FIELD_BY_DEVICE_TYPE, deviceRef } from '../../contracts/registry.ts'
+import { DEVICE_TYPES, DeviceType, REF_FIELD_BY_DEVICE_TYPE, deviceRef } from '../../contracts/registry.ts'
 import type { Device, RefField, Registry, RegistryProblem } from '../../contracts/registry.ts'
 import { editRegistry } from '../../registry/edit.ts'
 import { RegistryError, formatProblem } from '../../registry/errors.ts'
 import { loadRegistry } from '../../registry/load.ts'
 import type { LockOptions } from '../../registry/lock.ts'
 import { DEVICE_TOKEN_PREFIX, SERVICE_TOKEN_PREFIX, generateToken, hashToken } from '../../registry/tokens.ts'
+import { oneId, parse, reportUsage, UsageError } from '../args.ts'
 
 export interface CommandContext {
   registryPath: string
@@ -20,16 +20,6 @@ export interface CommandContext {
   lock?: LockOptions
   stdout: NodeJS.WritableStream
   stderr: NodeJS.WritableStream
-}
-
-/** Bad command-line input; the message names the argument. Exit code 2. */
-export class UsageError extends Error {
-  readonly code = 'CLI_E_USAGE'
-
-  constructor(message: string) {
-    super(message)
-    this.name = 'UsageError'
-  }
 }
 
 const DEVICES_USAGE = `usage:
@@ -46,23 +36,6 @@ const SERVICES_USAGE = `usage:
 
 const FLAG_BY_REF: Record<RefField, string> = { siteId: '--site', binId: '--bin', vehicleId: '--vehicle' }
 
-function parse(command: string, args: string[], options: Record<string, { type: 'string' }> = {}) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true })
-  } catch (err) {
-    throw new UsageError(`${command}: ${(err as Error).message}`)
-  }
-}
-
-function oneId(command: string, positionals: string[]): string {
-  if (positionals.length !== 1) throw new UsageError(`${command}: expected exactly one ID, got ${positionals.length}`)
-  const id = positionals[0]!
-  if (!ID_PATTERN.test(id)) {
-    throw new UsageError(`${command}: ID ${JSON.stringify(id)} is invalid: use 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit`)
-  }
-  return id
-}
-
 function line(stream: NodeJS.WritableStream, text: string): void {
   stream.write(`${text}\n`)
 }
@@ -73,11 +46,7 @@ async function run(ctx: CommandContext, usage: string, body: () => Promise<void>
     await body()
     return 0
   } catch (err) {
-    if (err instanceof UsageError) {
-      line(ctx.stderr, err.message)
-      line(ctx.stderr, usage)
-      return 2
-    }
+    if (err instanceof UsageError) return reportUsage(ctx.stderr, err, usage)
     if (err instanceof RegistryError) {
       const head = err.source === undefined ? 'the registry refused the change:' : `${err.source}: invalid registry:`
       line(ctx.stderr, head)

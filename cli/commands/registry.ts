@@ -1,11 +1,10 @@
 // `qingyun registry sample|check`, and the first-start seeding used by `qingyun start`.
 // Exit codes: 0 done (or valid), 1 invalid or unreadable registry, 2 bad arguments.
-import { parseArgs } from 'node:util'
 import type { Registry } from '../../contracts/registry.ts'
 import { RegistryError, formatProblem } from '../../registry/errors.ts'
 import { loadRegistry } from '../../registry/load.ts'
 import { DEFAULT_SEED, writeSample } from '../../registry/sample/generate.ts'
-import { UsageError } from './devices.ts'
+import { parse, reportUsage, required, UsageError } from '../args.ts'
 import type { CommandContext } from './devices.ts'
 
 export { readCredentials, seedRegistry } from '../../registry/seed.ts'
@@ -20,25 +19,17 @@ function summary(r: Registry): string {
   return `${r.sites.length} sites, ${r.bins.length} bins, ${r.vehicles.length} vehicles, ${r.devices.length} devices, ${r.services.length} service accounts`
 }
 
-function parse(command: string, args: string[], options: Record<string, { type: 'string' }> = {}) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true })
-  } catch (err) {
-    throw new UsageError(`${command}: ${(err as Error).message}`)
-  }
-}
-
 async function sample(ctx: CommandContext, args: string[]): Promise<number> {
   const cmd = 'registry sample'
   const { values, positionals } = parse(cmd, args, { seed: { type: 'string' }, out: { type: 'string' } })
   if (positionals.length > 0) throw new UsageError(`${cmd}: unexpected argument ${JSON.stringify(positionals[0])}`)
-  if (values.out === undefined || values.out === '') throw new UsageError(`${cmd}: --out FILE is required`)
+  const out = required(cmd, '--out FILE', values.out)
   const seed = values.seed === undefined ? DEFAULT_SEED : Number(values.seed)
   if (values.seed !== undefined && (!/^\d+$/.test(values.seed) || seed > 0xffffffff)) {
     throw new UsageError(`${cmd}: --seed ${JSON.stringify(values.seed)} must be an integer from 0 to 4294967295`)
   }
-  const registry = await writeSample(values.out, seed)
-  ctx.stderr.write(`wrote the synthetic sample for seed ${seed} to ${values.out}: ${summary(registry)}\n`)
+  const registry = await writeSample(out, seed)
+  ctx.stderr.write(`wrote the synthetic sample for seed ${seed} to ${out}: ${summary(registry)}\n`)
   return 0
 }
 
@@ -68,10 +59,7 @@ export async function registryCommand(args: string[], ctx: CommandContext): Prom
       default: throw new UsageError(sub === undefined ? 'registry: a subcommand is required' : `registry: unknown subcommand ${JSON.stringify(sub)}`)
     }
   } catch (err) {
-    if (err instanceof UsageError) {
-      ctx.stderr.write(`${err.message}\n${USAGE}\n`)
-      return 2
-    }
+    if (err instanceof UsageError) return reportUsage(ctx.stderr, err, USAGE)
     ctx.stderr.write(`${(err as Error).message}\n`)
     return 1
   }

@@ -2,7 +2,6 @@
 // Exit codes: 0 done (verify: no difference), 1 failure or differences, 2 bad arguments.
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
 import { z } from 'zod'
 import { ID_PATTERN } from '../../contracts/registry.ts'
@@ -11,7 +10,7 @@ import { INFLUXD_CREDENTIALS_FILE, readCredentials as readInfluxdCredentials } f
 import { parseConfig } from '../../lib/config.ts'
 import { createLogger } from '../../lib/log.ts'
 import { addDays, localDate } from '../../lib/time.ts'
-import { writeFileAtomic } from '../../registry/atomic.ts'
+import { writeFileAtomic } from '../../lib/atomic.ts'
 import { editRegistry } from '../../registry/edit.ts'
 import { loadRegistry } from '../../registry/load.ts'
 import { readCredentials } from '../../registry/seed.ts'
@@ -25,6 +24,9 @@ import { Truth } from '../../devices-sim/run/truth.ts'
 import { formatDifferences, type Difference } from '../../devices-sim/verify/compare.ts'
 import { verifyInflux } from '../../devices-sim/verify/influx.ts'
 import { verifyRest } from '../../devices-sim/verify/rest.ts'
+import {
+  num as cliNumber, parse as parseCli, reportUsage, required, UsageError, type Parsed, type StringOptions
+} from '../args.ts'
 import type { CommandContext } from './context.ts'
 
 const USAGE = `usage:
@@ -41,24 +43,15 @@ const USAGE = `usage:
                    [--json FILE] [--credentials FILE] [--mqtt URL] [--malformed x] [--duplicates x] [--storms n]
                    [--node-pid PID | --api URL]   (the node's RSS: /proc/PID/status, or its /readyz)`
 
-class UsageError extends Error {}
-
 const str = { type: 'string' } as const
 const FAULT_FLAGS = { malformed: str, duplicates: str, 'out-of-order': str, late: str, skew: str, storms: str } as const
 
-function parse<T extends Record<string, { type: 'string' }>>(cmd: string, args: string[], options: T) {
-  try {
-    return parseArgs({ args, options, allowPositionals: false, strict: true }).values as { [K in keyof T]?: string }
-  } catch (err) {
-    throw new UsageError(`sim ${cmd}: ${(err as Error).message}`)
-  }
+function parse<T extends StringOptions>(cmd: string, args: string[], options: T): Parsed<T>['values'] {
+  return parseCli(`sim ${cmd}`, args, options, { positionals: false }).values
 }
 
-function num(cmd: string, name: string, v: string | undefined, dflt: number, schema = z.coerce.number().positive()): number {
-  if (v === undefined) return dflt
-  const r = schema.safeParse(v)
-  if (!r.success) throw new UsageError(`sim ${cmd}: --${name} ${JSON.stringify(v)}: ${r.error.issues[0]?.message ?? 'invalid'}`)
-  return r.data
+function num(cmd: string, name: string, v: string | undefined, dflt: number, schema?: z.ZodType<number>): number {
+  return cliNumber(`sim ${cmd}`, name, v, dflt, schema)
 }
 
 function faults(cmd: string, v: Partial<Record<keyof typeof FAULT_FLAGS, string>>): FaultOptions {
@@ -167,11 +160,10 @@ async function provision(args: string[], ctx: CommandContext): Promise<number> {
   const v = parse('provision', args, { devices: str, 'out-credentials': str, mix: str, registry: str })
   const n = num('provision', 'devices', v.devices, NaN, z.coerce.number().int().positive().max(99_999))
   if (Number.isNaN(n)) throw new UsageError('sim provision: --devices N is required')
-  if (!v['out-credentials']) throw new UsageError('sim provision: --out-credentials FILE is required')
   const config = parseConfig(ctx.env)
   const registryPath = v.registry ?? config.registryPath
   const mix = parseMix(v.mix ?? DEFAULT_MIX)
-  const out = v['out-credentials']
+  const out = required('sim provision', '--out-credentials FILE', v['out-credentials'])
   // Under the registry lock, on the file as it is now (registry/edit.ts). The tokens are written
   // before the registry, as at first start: a crash in between leaves the old load devices.
   await editRegistry(registryPath, async (current) => {
@@ -179,7 +171,7 @@ async function provision(args: string[], ctx: CommandContext): Promise<number> {
     await writeFileAtomic(out, `${JSON.stringify(credentials)}\n`, 0o600)
     return registry
   }, { ...config.registryLock, log: createLogger(config.logLevel, ctx.stderr) })
-  ctx.stderr.write(`provisioned ${n} load devices (load-wb-…, load-fill-…, load-gps-…) in ${registryPath}; tokens in ${v['out-credentials']} (mode 0600). A running broker reloads the registry by itself.\n`)
+  ctx.stderr.write(`provisioned ${n} load devices (load-wb-…, load-fill-…, load-gps-…) in ${registryPath}; tokens in ${out} (mode 0600). A running broker reloads the registry by itself.\n`)
   return 0
 }
 
@@ -228,10 +220,7 @@ export async function simCommand(args: string[], ctx: CommandContext): Promise<n
       default: throw new UsageError(sub === undefined ? 'sim: a subcommand is required' : `sim: unknown subcommand ${JSON.stringify(sub)}`)
     }
   } catch (err) {
-    if (err instanceof UsageError) {
-      ctx.stderr.write(`${err.message}\n${USAGE}\n`)
-      return 2
-    }
+    if (err instanceof UsageError) return reportUsage(ctx.stderr, err, USAGE)
     throw err
   }
 }

@@ -2,18 +2,16 @@
 // A new token is printed once, alone on the last line of stdout (so `| tail -n1` captures it);
 // only its SHA-256 is stored. A running dashboard-api picks up changes by itself.
 // Exit codes: 0 done, 1 the accounts file could not be read or written, 2 bad arguments.
-import { parseArgs } from 'node:util'
-import { ID_PATTERN } from '../../contracts/registry.ts'
 import { UserRole } from '../../contracts/users.ts'
 import { UsersError, addUser, readUsers, revokeUser, writeUsers } from '../../dashboard-api/auth/usersFile.ts'
-import { UsageError } from './devices.ts'
+import { oneId, parse, reportUsage, UsageError } from '../args.ts'
 
 export interface UsersCommandContext {
   usersPath: string
   stdout: NodeJS.WritableStream
   stderr: NodeJS.WritableStream
   /** For createdAt; defaults to Date.now. */
-  clock?: () => number
+  now?: () => number
 }
 
 const USAGE = `usage:
@@ -27,21 +25,8 @@ function line(stream: NodeJS.WritableStream, text: string): void {
   stream.write(`${text}\n`)
 }
 
-function parse(command: string, args: string[], options: Record<string, { type: 'string' }> = {}) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true })
-  } catch (err) {
-    throw new UsageError(`${command}: ${(err as Error).message}`)
-  }
-}
-
 function oneName(command: string, positionals: string[]): string {
-  if (positionals.length !== 1) throw new UsageError(`${command}: expected exactly one NAME, got ${positionals.length}`)
-  const name = positionals[0]!
-  if (!ID_PATTERN.test(name)) {
-    throw new UsageError(`${command}: NAME ${JSON.stringify(name)} is invalid: use 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit`)
-  }
-  return name
+  return oneId(command, positionals, 'NAME')
 }
 
 async function add(ctx: UsersCommandContext, args: string[]): Promise<void> {
@@ -54,7 +39,7 @@ async function add(ctx: UsersCommandContext, args: string[]): Promise<void> {
   const { file } = await readUsers(ctx.usersPath)
   let added
   try {
-    added = addUser(file, name, role.data, (ctx.clock ?? Date.now)())
+    added = addUser(file, name, role.data, (ctx.now ?? Date.now)())
   } catch (err) {
     if (err instanceof UsersError && err.code === 'USERS_E_EXISTS') throw new UsageError(`${cmd}: ${err.message}`)
     throw err
@@ -106,11 +91,7 @@ export async function usersCommand(args: string[], ctx: UsersCommandContext): Pr
     }
     return 0
   } catch (err) {
-    if (err instanceof UsageError) {
-      line(ctx.stderr, err.message)
-      line(ctx.stderr, USAGE)
-      return 2
-    }
+    if (err instanceof UsageError) return reportUsage(ctx.stderr, err, USAGE)
     line(ctx.stderr, (err as Error).message)
     return 1
   }

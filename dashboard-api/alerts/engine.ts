@@ -6,10 +6,10 @@
 // One engine per database: two engines evaluating against the same database would each open
 // their own episode. If start() finds more than one open episode of a (type, subject) — such a
 // leftover — it keeps the newest and resolves the others.
-import type { Logger } from 'pino'
 import type { Alert } from '../../contracts/ops.ts'
 import type { InfluxClient } from '../../influx/client.ts'
 import type { Sink } from '../../store/sink.ts'
+import type { Log } from '../../lib/log.ts'
 import { addDays, localDate, startOfLocalDay } from '../../lib/time.ts'
 import type { AlertFilter } from '../model/types.ts'
 import { DEFAULT_HYSTERESIS, plan, resolveAlert, type Hysteresis, type Streak } from './lifecycle.ts'
@@ -20,7 +20,7 @@ import type { AlertEngine, AlertInputs, AlertRules } from './types.ts'
 export interface AlertEngineDeps {
   readonly influx: InfluxClient
   readonly sink: Sink
-  readonly log: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>
+  readonly log: Log
   readonly tz: string
   /** The thresholds, read at each evaluation so admin changes to the registry's rules apply at once. */
   readonly rules: AlertRules | (() => AlertRules)

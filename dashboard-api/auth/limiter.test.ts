@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest'
+import { fakeClock as clock } from '../../test/harness/clock.ts'
 import { createFailureLimiter } from './limiter.ts'
-
-function clock(start = 1_000_000) {
-  let now = start
-  return { now: () => now, advance: (ms: number) => (now += ms) }
-}
 
 describe('failure limiter', () => {
   it('blocks a key after max failures until its window ends, with Retry-After in whole seconds', () => {
     const c = clock()
-    const l = createFailureLimiter({ max: 3, windowMs: 60_000, clock: c.now })
+    const l = createFailureLimiter({ max: 3, windowMs: 60_000, now: c.now })
     expect(l.fail('a')).toEqual({ blocked: false })
     expect(l.fail('a')).toEqual({ blocked: false })
     expect(l.check('a')).toEqual({ blocked: false })
@@ -23,7 +19,7 @@ describe('failure limiter', () => {
 
   it('keeps keys apart; checks alone never count', () => {
     const c = clock()
-    const l = createFailureLimiter({ max: 2, clock: c.now })
+    const l = createFailureLimiter({ max: 2, now: c.now })
     l.fail('a')
     l.fail('a')
     for (let i = 0; i < 100; i++) expect(l.check('b')).toEqual({ blocked: false })
@@ -33,14 +29,14 @@ describe('failure limiter', () => {
 
   it('defaults to 10 failures per minute', () => {
     const c = clock()
-    const l = createFailureLimiter({ clock: c.now })
+    const l = createFailureLimiter({ now: c.now })
     for (let i = 0; i < 9; i++) expect(l.fail('ip').blocked).toBe(false)
     expect(l.fail('ip')).toEqual({ blocked: true, retryAfterS: 60 })
   })
 
   it('remembers at most maxKeys keys, forgetting expired then oldest windows', () => {
     const c = clock()
-    const l = createFailureLimiter({ max: 1, windowMs: 1000, maxKeys: 3, clock: c.now })
+    const l = createFailureLimiter({ max: 1, windowMs: 1000, maxKeys: 3, now: c.now })
     l.fail('old')
     c.advance(1000)
     l.fail('a')

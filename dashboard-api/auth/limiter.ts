@@ -15,7 +15,7 @@ export interface FailureLimiterOptions {
   windowMs?: number
   /** Keys remembered at most (default 10 000); the oldest window is forgotten first. */
   maxKeys?: number
-  clock?: () => number
+  now?: () => number
 }
 
 export interface FailureLimiter {
@@ -33,7 +33,7 @@ interface Window {
 }
 
 export function createFailureLimiter(opts: FailureLimiterOptions = {}): FailureLimiter {
-  const { max = 10, windowMs = 60_000, maxKeys = 10_000, clock = Date.now } = opts
+  const { max = 10, windowMs = 60_000, maxKeys = 10_000, now: clock = Date.now } = opts
   // Insertion order = order of each key's window start, so the first entry is the oldest.
   const windows = new Map<string, Window>()
 

@@ -13,7 +13,7 @@ let dir: string
 let file: string
 const stores: UserStore[] = []
 const open = async (): Promise<UserStore> => {
-  const s = await createUserStore({ path: file, log, watch: false, clock: () => Date.UTC(2025, 0, 2, 3, 4, 5) })
+  const s = await createUserStore({ path: file, log, watch: false, now: () => Date.UTC(2025, 0, 2, 3, 4, 5) })
   stores.push(s)
   return s
 }

@@ -45,7 +45,7 @@ export interface UserStore extends Authenticator {
 export interface UserStoreOptions {
   path: string
   log: Logger
-  clock?: () => number
+  now?: () => number
   /** Fallback poll interval for file systems where fs.watch misses changes. */
   pollMs?: number
   debounceMs?: number
@@ -66,7 +66,7 @@ function index(file: UsersFile): Entry[] {
 
 /** Loads the accounts (a missing file: none); an invalid file at start throws a UsersError. */
 export async function createUserStore(options: UserStoreOptions): Promise<UserStore> {
-  const { path, clock = Date.now, pollMs = 1000, debounceMs = 50, watch: live = true } = options
+  const { path, now = Date.now, pollMs = 1000, debounceMs = 50, watch: live = true } = options
   const log = options.log.child({ component: 'users', path })
 
   const initial = await readUsers(path)
@@ -145,7 +145,7 @@ export async function createUserStore(options: UserStoreOptions): Promise<UserSt
     },
     async add(name, role) {
       const token = await change((current) => {
-        const { file: next, token } = addUser(current, name, role, clock())
+        const { file: next, token } = addUser(current, name, role, now())
         return { next, result: token }
       })
       log.info({ user: name, role }, 'operator account added')

@@ -4,7 +4,7 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { UsersFile } from '../../contracts/users.ts'
 import type { User, UserRole } from '../../contracts/users.ts'
-import { writeFileAtomic } from '../../registry/atomic.ts'
+import { writeFileAtomic } from '../../lib/atomic.ts'
 import { OPERATOR_TOKEN_PREFIX, generateToken, hashToken } from '../../registry/tokens.ts'
 
 export type UsersErrorCode = 'USERS_E_INVALID' | 'USERS_E_IO' | 'USERS_E_EXISTS' | 'USERS_E_UNKNOWN'

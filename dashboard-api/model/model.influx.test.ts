@@ -11,7 +11,8 @@ import { toPoint } from '../../ingest/points/index.ts'
 import { createTestDatabase, type TestDatabase } from '../../test/harness/influxdb.ts'
 import { testRegistry } from '../../test/fixtures/registry.ts'
 import type { FactSource } from '../factSource.ts'
-import { createModel, type Timers } from './model.ts'
+import type { Scheduler } from '../../lib/clock.ts'
+import { createModel } from './model.ts'
 import type { Change, Model } from './types.ts'
 
 const TZ = 'Asia/Shanghai'
@@ -41,7 +42,7 @@ function harness(registry: Registry, clock: { now: number }) {
   }
   const pending = new Map<number, () => void>()
   let next = 0
-  const timers: Timers = {
+  const timers: Scheduler = {
     setTimeout(fn) { pending.set(++next, fn); return next },
     clearTimeout(h) { pending.delete(h as number) }
   }

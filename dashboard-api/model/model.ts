@@ -2,11 +2,12 @@
 // start, rolled over at local midnight, with alerts re-evaluated as things change. The thin
 // shell around the pure fold (conventions #4): it owns the subscription, the timers and the
 // queries; every number comes from dashboard-api/fold.
-import type { Logger } from 'pino'
 import type { Fact } from '../../contracts/facts.ts'
 import type { BinView, CitySummary, VehicleView } from '../../contracts/ops.ts'
 import { resolveRules, type Registry } from '../../contracts/registry.ts'
 import type { InfluxClient } from '../../influx/client.ts'
+import type { Log } from '../../lib/log.ts'
+import { realTimers, type Now, type Scheduler } from '../../lib/clock.ts'
 import { localDate } from '../../lib/time.ts'
 import type { RegistryStore } from '../../registry/store.ts'
 import { createAlertSchedule } from '../alerts/schedule.ts'
@@ -22,16 +23,6 @@ import { completenessOn, historyRows, hourlyOn, recyclablesOn, sitesOn, ticketsO
 import { monthStartOf, openingKg, rebuildDay, recoveredKg } from './rebuild.ts'
 import type { Change, Model } from './types.ts'
 
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown
-  clearTimeout(handle: unknown): void
-}
-
-const realTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout)
-}
-
 export interface ModelDeps {
   readonly facts: FactSource
   readonly influx: InfluxClient
@@ -39,9 +30,9 @@ export interface ModelDeps {
   /** The model starts it, evaluates it and closes it; absent: no alerts. */
   readonly alerts?: AlertEngine | undefined
   readonly tz: string
-  readonly now: () => number
-  readonly log: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>
-  readonly timers?: Timers
+  readonly now: Now
+  readonly log: Log
+  readonly timers?: Scheduler
   /**
    * Resolves once every fact committed so far is in InfluxDB (the node's forwarder drains its
    * spool behind the acks); rejects when that takes too long. The model reads InfluxDB only after

@@ -6,7 +6,7 @@ import { ApiError } from '../errors.ts'
 import type { Model } from '../model/types.ts'
 import { Day, IdParams, errors } from './schemas.ts'
 
-export const alertRoutes: FastifyPluginAsyncZod<{ readonly model: Model; readonly clock?: () => number }> = async (app, { model, clock = Date.now }) => {
+export const alertRoutes: FastifyPluginAsyncZod<{ readonly model: Model; readonly now?: () => number }> = async (app, { model, now = Date.now }) => {
   app.get('/alerts', {
     config: { minRole: 'viewer' },
     schema: {
@@ -32,7 +32,7 @@ export const alertRoutes: FastifyPluginAsyncZod<{ readonly model: Model; readonl
     }
   }, async (req) => {
     // The auth plugin sets the operator on every non-public route.
-    const alert = await model.acknowledge(req.params.id, req.operator!.name, clock())
+    const alert = await model.acknowledge(req.params.id, req.operator!.name, now())
     if (!alert) throw new ApiError('API_E_NOT_FOUND', `no alert ${JSON.stringify(req.params.id)}`)
     return alert
   })

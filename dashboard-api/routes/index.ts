@@ -31,7 +31,7 @@ export interface ApiDeps {
   readonly limiter?: FailureLimiter
   /** QINGYUN_DOCS_PUBLIC: /docs and /docs/json without a token (default: any operator's token). */
   readonly docsPublic?: boolean
-  readonly clock?: () => number
+  readonly now?: () => number
 }
 
 /**
@@ -40,9 +40,9 @@ export interface ApiDeps {
  * routes registered earlier (/healthz, /readyz) stay public and out of the document.
  */
 export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<void> {
-  const { model, authenticator, registryPath, registry, clock = Date.now } = deps
+  const { model, authenticator, registryPath, registry, now = Date.now } = deps
   const log = deps.log.child({ component: 'api' })
-  const limiter = deps.limiter ?? createFailureLimiter({ clock })
+  const limiter = deps.limiter ?? createFailureLimiter({ now })
 
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
@@ -104,7 +104,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
     await api.register(authPlugin, { authenticator, limiter })
     await api.register(readRoutes, { model, zones: () => registry.current().zones ?? [] })
     await api.register(historyRoutes, { model })
-    await api.register(alertRoutes, { model, clock })
+    await api.register(alertRoutes, { model, now })
     await api.register(adminRoutes, { registry, registryPath, log })
   }, { prefix: API_PREFIX })
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createCoalescer, type Dirty } from './coalescer.ts'
-import { fakeTimers } from './timers.ts'
+import { fakeTimers } from '../../test/harness/clock.ts'
 
 const flushed = async (): Promise<void> => {
   for (let i = 0; i < 5; i++) await Promise.resolve()

@@ -1,4 +1,4 @@
-import type { Timers } from './timers.ts'
+import type { Timers } from '../../lib/clock.ts'
 
 /** What changed since the last flush: some item keys, or everything (e.g. a new day). */
 export interface Dirty {

@@ -10,9 +10,9 @@ import type { Model } from '../model/types.ts'
 import { WsOptions, type WsOptionsInput } from './options.ts'
 import { createOutbox } from './outbox.ts'
 import { trackReads } from './unread.ts'
-import { createStreamRegistry } from './registry.ts'
+import { createStreamRegistry } from './streams.ts'
 import { createSession, type AuthGate, type Session } from './session.ts'
-import { realTimers, type Timers } from './timers.ts'
+import { realTimers, type Timers } from '../../lib/clock.ts'
 
 export { WsOptions, type WsOptionsInput } from './options.ts'
 

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest'
 import { ServerMessageV1, WsCloseCode } from '../../contracts/ws.ts'
 import type { Authenticator } from '../auth/types.ts'
 import { bin, fakeModel } from './fakeModel.test-support.ts'
-import { createStreamRegistry } from './registry.ts'
+import { createStreamRegistry } from './streams.ts'
 import { createSession, parseClientMessage } from './session.ts'
-import { fakeTimers } from './timers.ts'
+import { fakeTimers } from '../../test/harness/clock.ts'
 
 const log = pino({ level: 'silent' })
 const settle = async (): Promise<void> => {

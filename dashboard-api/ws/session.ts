@@ -4,9 +4,9 @@ import { ClientMessage, WS_PROTOCOL, WsCloseCode, type ErrorMessage, type Subscr
 import { allows, type Authenticator, type Operator } from '../auth/types.ts'
 import type { Model } from '../model/types.ts'
 import { channels } from './channels/index.ts'
-import type { StreamRegistry } from './registry.ts'
+import type { StreamRegistry } from './streams.ts'
 import type { Stream, Subscriber } from './stream.ts'
-import type { Timers } from './timers.ts'
+import type { Timers } from '../../lib/clock.ts'
 
 /** The connection as the session sees it: text out (through the bounded outbox), and close. */
 export interface Connection {

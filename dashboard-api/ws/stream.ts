@@ -4,7 +4,7 @@ import type { Model } from '../model/types.ts'
 import type { ChannelAdapter, Touch } from './channels/index.ts'
 import { createCoalescer, type Dirty } from './coalescer.ts'
 import { createRing, decideResume } from './ring.ts'
-import type { Timers } from './timers.ts'
+import type { Timers } from '../../lib/clock.ts'
 
 /** One subscription of one connection: it receives the stream's messages as JSON text. */
 export interface Subscriber {
@@ -41,7 +41,7 @@ export interface StreamDeps<C extends ChannelName> {
   readonly timers: Timers
   readonly flushMs: number
   readonly ringSize: number
-  /** First seq; see registry.ts for why it is the clock. */
+  /** First seq; see streams.ts for why it is the clock. */
   readonly firstSeq: number
   readonly log: Logger
   /** Called with each new delta's seq (the registry keeps the highest seq it ever issued). */

@@ -3,7 +3,7 @@
 // seed 1 and a test keeps the two identical.
 import { fileURLToPath } from 'node:url'
 import type { Bin, BinStream, Device, District, LonLat, Location, Registry, Site, Targets, Vehicle, VehicleType, Zone, ZoneWindow } from '../../contracts/registry.ts'
-import { writeFileAtomic } from '../atomic.ts'
+import { writeFileAtomic } from '../../lib/atomic.ts'
 import { formatRegistry } from '../load.ts'
 import { distanceToBoundaryM, pointInAny } from './geo.ts'
 import type { Polygon } from './geo.ts'
@@ -11,8 +11,8 @@ import { WUXI_OUTLINES } from './outlines.ts'
 import type { Outlines } from './outlines.ts'
 import { DISTRICTS } from './places.ts'
 import type { DistrictInfo, Place } from './places.ts'
-import { approxNormal, intBetween, mulberry32, pickWeighted } from './prng.ts'
-import type { Rng } from './prng.ts'
+import { approxNormal, intBetween, mulberry32, pickWeighted } from '../../lib/prng.ts'
+import type { Rng } from '../../lib/prng.ts'
 
 export const SAMPLE_PATH = fileURLToPath(new URL('./wuxi.json', import.meta.url))
 export const DISTRICTS_PATH = fileURLToPath(new URL('./wuxi-districts.json', import.meta.url))

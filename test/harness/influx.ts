@@ -12,8 +12,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
 import type { TestProject } from 'vitest/node'
-import type { InfluxAuth, InfluxLog } from '../../influx/client.ts'
+import type { InfluxAuth } from '../../influx/client.ts'
 import { findInfluxd, startLocalInfluxd } from '../../influx/local.ts'
+import type { Log } from '../../lib/log.ts'
 
 /** What tests get through inject(); JSON-serialisable (vitest sends it to the workers). */
 export interface InfluxTestContext {
@@ -114,7 +115,7 @@ async function fromEnv (env: NodeJS.ProcessEnv): Promise<Found | undefined> {
   return { ctx: { influxUrl: url, influxAuth: auth, influxV2 }, teardown: async () => {}, what: `external InfluxDB at ${shown} (${p.detail})` }
 }
 
-async function fromLocalInfluxd (env: NodeJS.ProcessEnv, log: InfluxLog): Promise<Found | undefined> {
+async function fromLocalInfluxd (env: NodeJS.ProcessEnv, log: Log): Promise<Found | undefined> {
   const exe = findInfluxd(env.QINGYUN_TEST_INFLUXD ?? 'influxd')
   if (exe === undefined) return undefined
   const dataDir = await mkdtemp(join(tmpdir(), 'qingyun-influxd-'))
@@ -173,7 +174,7 @@ async function fromContainer (): Promise<Found | undefined> {
  *  harness's own tests (they must not depend on whether this machine runs Docker). */
 export async function findTestInflux (
   env: NodeJS.ProcessEnv,
-  log: InfluxLog,
+  log: Log,
   container: () => Promise<Found | undefined> = fromContainer
 ): Promise<Found> {
   const found = (await fromEnv(env)) ?? (await fromLocalInfluxd(env, log)) ?? (await container())

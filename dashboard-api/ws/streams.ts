@@ -3,7 +3,7 @@ import type { ChannelName, ChannelParams } from '../../contracts/ws.ts'
 import type { Model } from '../model/types.ts'
 import { channels } from './channels/index.ts'
 import { createStream, type Stream } from './stream.ts'
-import type { Timers } from './timers.ts'
+import type { Timers } from '../../lib/clock.ts'
 
 export interface StreamRegistryOptions {
   readonly flushMs: number

@@ -1,18 +1,14 @@
-/** Clock and timers, injected so the coalescer, streams and sessions run on a fake clock in tests. */
-export interface Timers {
-  now(): number
-  setTimeout(fn: () => void, ms: number): unknown
-  clearTimeout(handle: unknown): void
+// Fake clocks for tests: the production code takes `now` / `Timers` (lib/clock.ts) as
+// dependencies, and these stand in for them so a test moves time by hand instead of waiting.
+import type { Now, Timers } from '../../lib/clock.ts'
+
+/** A clock that moves only when told: `advance(ms)`. */
+export function fakeClock(start = 1_000_000): { now: Now; advance(ms: number): number } {
+  let now = start
+  return { now: () => now, advance: (ms: number) => (now += ms) }
 }
 
-export const realTimers: Timers = {
-  now: () => Date.now(),
-  // unref: a pending flush or heartbeat never keeps a stopping process alive.
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout)
-}
-
-/** A manual clock for tests: `advance(ms)` runs due timers in order. */
+/** A manual clock with timers: `advance(ms)` runs due timers in order. */
 export function fakeTimers(start = 1_700_000_000_000): Timers & { advance(ms: number): void; pending(): number } {
   let now = start
   let nextId = 1
