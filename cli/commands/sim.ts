@@ -117,6 +117,22 @@ async function city(args: string[], ctx: CommandContext): Promise<number> {
   return sent === acked ? 0 : 1
 }
 
+const CATCH_UP_WAIT_MS = 120_000
+
+async function forwarderCaughtUp(api: string, ctx: CommandContext): Promise<void> {
+  const until = Date.now() + CATCH_UP_WAIT_MS
+  for (let lag: unknown; Date.now() < until; await new Promise((r) => setTimeout(r, 500))) {
+    try {
+      const body = (await (await fetch(new URL('/readyz', api))).json()) as { details?: { forwarder?: { lagRecords?: number } } }
+      lag = body.details?.forwarder?.lagRecords
+    } catch {
+      lag = undefined
+    }
+    if (lag === 0 || lag === undefined) return // caught up, or a node that does not say
+  }
+  ctx.stderr.write(`note: the node's forwarder had not caught up after ${CATCH_UP_WAIT_MS / 1000} s; InfluxDB may lack the newest messages\n`)
+}
+
 async function verify(args: string[], ctx: CommandContext): Promise<number> {
   const v = parse('verify', args, {
     truth: str, api: str, token: str, 'influx-url': str, 'influx-db': str, 'influx-token': str, 'influx-username': str, 'influx-password': str
@@ -125,6 +141,9 @@ async function verify(args: string[], ctx: CommandContext): Promise<number> {
   if (!v.api && !v['influx-url']) throw new UsageError('sim verify: give --api URL --token T, or --influx-url URL --influx-db DB, or both')
   if (v.api && !v.token) throw new UsageError('sim verify: --api needs --token (an operator bearer token)')
   const truth = Truth.parse(JSON.parse(await readFile(v.truth, 'utf8')))
+  // An acknowledged message is durable in the node's spool and reaches InfluxDB a moment later:
+  // compare once the node's forwarder has caught up (its /readyz says so).
+  if (v.api) await forwarderCaughtUp(v.api, ctx)
   const diffs: Difference[] = []
   let checked = 0
   if (v['influx-url']) {

@@ -47,6 +47,7 @@ describe('a ticket sent again with another weight', () => {
         expect(n.byDevice.find((r) => r.key === 'wb-1')?.conflicts).toBe(1)
         return n
       }, { timeout: 15_000, interval: 100 })
+      await t1.forwarded() // acknowledged means durable in the spool; InfluxDB follows
       const [stored] = await t1.db.client.query('SELECT "net_kg" FROM "weighing"', { epoch: 'ms' })
       expect(rows(stored).map((r) => r.net_kg)).toEqual([9120])
     } finally {

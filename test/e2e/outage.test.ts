@@ -61,12 +61,15 @@ describe('InfluxDB outages', () => {
     onTestFinished(() => proxy.close())
     const t = await withSystem({ db, influxUrl: proxy.url })
     const wb = await t.device('wb-1')
-    proxy.inject({ kind: 'delay', ms: 3000 }, { times: 1 })
+    // Every write is held for 3 s (not just the next one: the forwarder may be writing something
+    // else, an alert or a status, when the ticket arrives).
+    proxy.inject({ kind: 'delay', ms: 3000 }, { times: 100 })
     await wb.publishAsync('v1/devices/wb-1/weighing', ticket('SLOW-1', Date.now() - 1000), { qos: 1 })
     // Acknowledged, and the write that carries it has not been answered yet.
     const [before] = await db.client.query("SELECT count(net_kg) AS n FROM weighing WHERE ticket_id = 'SLOW-1'", { epoch: 'ms' })
     expect(rows(before)).toEqual([])
     expect(proxy.requests.filter((r) => r.path.startsWith('/write')).map((r) => r.fault)).toContain('delay')
+    proxy.clear()
     await t.forwarded()
     const [after] = await db.client.query("SELECT count(net_kg) AS n FROM weighing WHERE ticket_id = 'SLOW-1'", { epoch: 'ms' })
     expect(rows(after)).toMatchObject([{ n: 1 }])

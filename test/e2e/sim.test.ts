@@ -84,6 +84,8 @@ describe('sim city day → verify', () => {
   })
 
   it('finds no difference against InfluxDB: tonnes to the kilogram, objects per device, rejections by code', async () => {
+    // Acknowledged means durable in the node's spool; InfluxDB follows.
+    await system.store.forwarder.forwardedTo(system.store.spool.stats().appendedSeq)
     const report = await verifyInflux(truth, db.client)
     expect(report.differences).toEqual([])
     expect(report.checked).toBeGreaterThan(50)
