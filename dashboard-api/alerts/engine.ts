@@ -9,12 +9,13 @@
 import type { Logger } from 'pino'
 import type { Alert } from '../../contracts/ops.ts'
 import type { InfluxClient } from '../../influx/client.ts'
+import { alertLine } from '../../influx/schema/alert.ts'
 import type { Sink } from '../../ingest/sink.ts'
 import { addDays, localDate, startOfLocalDay } from '../../lib/time.ts'
 import type { AlertFilter } from '../model/types.ts'
 import { DEFAULT_HYSTERESIS, plan, resolveAlert, type Hysteresis, type Streak } from './lifecycle.ts'
 import { alertKey, desiredAlerts } from './rules.ts'
-import { alertLine, loadAlerts } from './store.ts'
+import { loadAlerts } from './store.ts'
 import type { AlertEngine, AlertInputs, AlertRules } from './types.ts'
 
 export interface AlertEngineDeps {
