@@ -29,8 +29,8 @@ const HOUR_MS = 3_600_000
 const DAY_MS = 86_400_000
 const LOOKBACK_MS = 30 * DAY_MS
 
-async function query(influx: InfluxClient, q: string): Promise<InfluxResult[]> {
-  return influx.query(q, { epoch: 'ms' })
+async function query(influx: InfluxClient, statement: string): Promise<InfluxResult[]> {
+  return influx.query(statement, { epoch: 'ms' })
 }
 
 /** Σin − Σout per site of every ticket before `beforeMs`. */

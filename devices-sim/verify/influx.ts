@@ -9,6 +9,9 @@ import type { Truth } from '../run/truth.ts'
 import { tonnes, truthDays, type Difference, type VerifyReport } from './compare.ts'
 
 const ns = (ms: number): string => `${BigInt(ms) * 1_000_000n}`
+// The names go in bare (plain snake_case), the measurement per kind quoted: the statements this
+// check has always sent. With every name quoted, test/e2e/sim.test.ts counted one fill point
+// fewer for a few devices on InfluxDB 1.6 (run after run); why is not understood yet.
 
 export async function verifyInflux(truth: Truth, influx: InfluxClient): Promise<VerifyReport> {
   const differences: Difference[] = []
@@ -22,9 +25,7 @@ export async function verifyInflux(truth: Truth, influx: InfluxClient): Promise<
 
   for (const day of truthDays(truth)) {
     const range = `time >= ${ns(startOfLocalDay(day, truth.tz))} AND time < ${ns(startOfLocalDay(addDays(day, 1), truth.tz))}`
-    const w = await select(
-      `SELECT sum(${q(F.netKg)}) AS kg, count(${q(F.netKg)}) AS n FROM ${q(M.weighing)} WHERE ${range} GROUP BY ${q(T.site)}, ${q(T.direction)}`
-    )
+    const w = await select(`SELECT sum(${F.netKg}) AS kg, count(${F.netKg}) AS n FROM ${M.weighing} WHERE ${range} GROUP BY ${T.site}, ${T.direction}`)
     const got = new Map(w.map((r) => [`${String(r[T.site])}|${String(r[T.direction])}`, { kg: Number(r.kg), n: Number(r.n) }]))
     for (const s of truth.sites.filter((x) => x.day === day)) {
       const i = got.get(`${s.siteId}|in`) ?? { kg: 0, n: 0 }
@@ -35,7 +36,7 @@ export async function verifyInflux(truth: Truth, influx: InfluxClient): Promise<
       diff(s.siteId, day, 'ticketsOut', s.ticketsOut, o.n)
     }
     for (const kind of Kind.options) {
-      const r = await select(`SELECT count(${q(F.recvMs)}) AS n FROM ${q(M[kind])} WHERE ${range} GROUP BY ${q(T.device)}`)
+      const r = await select(`SELECT count(${F.recvMs}) AS n FROM ${q(M[kind])} WHERE ${range} GROUP BY ${T.device}`)
       const byDevice = new Map(r.map((x) => [String(x[T.device]), Number(x.n)]))
       for (const d of truth.devices) {
         const expected = d.days[day]?.accepted[kind] ?? 0
@@ -47,8 +48,8 @@ export async function verifyInflux(truth: Truth, influx: InfluxClient): Promise<
   }
   // Rejections are stamped with the event time when readable, else the arrival time: select
   // them by arrival (recv_ms) within the run, whatever day they count on.
-  const arrived = `${q(F.recvMs)} >= ${truth.startedAt - 5000} AND ${q(F.recvMs)} <= ${truth.endedAt + 60_000}`
-  const rej = await select(`SELECT count(${q(F.error)}) AS n FROM ${q(M.rejection)} WHERE ${arrived} GROUP BY ${q(T.device)}, ${q(T.code)}`)
+  const arrived = `${F.recvMs} >= ${truth.startedAt - 5000} AND ${F.recvMs} <= ${truth.endedAt + 60_000}`
+  const rej = await select(`SELECT count(${F.error}) AS n FROM ${M.rejection} WHERE ${arrived} GROUP BY ${T.device}, ${T.code}`)
   const got = new Map(rej.filter((r) => ids.has(String(r[T.device]))).map((r) => [`${String(r[T.device])}|${String(r[T.code])}`, Number(r.n)]))
   const expected = new Map<string, number>()
   for (const d of truth.devices) {
