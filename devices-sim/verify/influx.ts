@@ -9,9 +9,6 @@ import type { Truth } from '../run/truth.ts'
 import { tonnes, truthDays, type Difference, type VerifyReport } from './compare.ts'
 
 const ns = (ms: number): string => `${BigInt(ms) * 1_000_000n}`
-// The names go in bare (plain snake_case), the measurement per kind quoted: the statements this
-// check has always sent. With every name quoted, test/e2e/sim.test.ts counted one fill point
-// fewer for a few devices on InfluxDB 1.6 (run after run); why is not understood yet.
 
 export async function verifyInflux(truth: Truth, influx: InfluxClient): Promise<VerifyReport> {
   const differences: Difference[] = []
