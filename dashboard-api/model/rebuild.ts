@@ -16,7 +16,9 @@ import type { Material } from '../../contracts/device/weighing.ts'
 import type { Fact } from '../../contracts/facts.ts'
 import type { InfluxClient, InfluxResult } from '../../influx/client.ts'
 import { rows } from '../../influx/client.ts'
-import { DATA_MEASUREMENTS, REPEAT_MEASUREMENTS, rowToFact, type FactMeasurement as Measurement } from '../../influx/schema/index.ts'
+import {
+  DATA_MEASUREMENTS, REPEAT_MEASUREMENTS, rowToFact, type FactMeasurement as Measurement
+} from '../../influx/schema/index.ts'
 import { FIELD as F, MEASUREMENT as M, q, TAG as T } from '../../influx/schema/names.ts'
 import { startOfLocalDay } from '../../lib/time.ts'
 import { binState } from '../fold/fill.ts'
@@ -99,9 +101,11 @@ export async function latestBefore(influx: InfluxClient, state: FoldState, befor
   const range = `time >= ${beforeMs - LOOKBACK_MS}ms AND time < ${beforeMs}ms`
   const queries = [
     `SELECT last(${q(F.fillPct)}) FROM ${q(M.fill)} WHERE ${range} GROUP BY ${q(T.bin)}`,
-    `SELECT last(${q(F.lat)}) AS ${q(F.lat)}, ${[F.lon, F.speedKmh, F.headingDeg].map(q).join(', ')} FROM ${q(M.position)}` +
+    `SELECT last(${q(F.lat)}) AS ${q(F.lat)}, ${[F.lon, F.speedKmh, F.headingDeg].map(q).join(', ')}` +
+      ` FROM ${q(M.position)}` +
       ` WHERE ${range} GROUP BY ${q(T.vehicle)}, ${q(T.vehicleType)}`,
-    `SELECT last(${q(F.recvMs)}) FROM ${[M.weighing, M.fill, M.position, M.status].map(q).join(', ')} WHERE ${range} GROUP BY ${q(T.device)}`,
+    `SELECT last(${q(F.recvMs)}) FROM ${[M.weighing, M.fill, M.position, M.status].map(q).join(', ')}` +
+      ` WHERE ${range} GROUP BY ${q(T.device)}`,
     `SELECT last(${q(F.batteryPct)}) FROM ${q(M.fill)}, ${q(M.status)} WHERE ${range} GROUP BY ${q(T.device)}`,
     `SELECT last(${q(F.rssiDbm)}) FROM ${q(M.status)} WHERE ${range} GROUP BY ${q(T.device)}`,
     `SELECT last(${q(F.firmware)}) FROM ${q(M.status)} WHERE ${range} GROUP BY ${q(T.device)}`
@@ -117,7 +121,8 @@ export async function latestBefore(influx: InfluxClient, state: FoldState, befor
     const heading = r[F.headingDeg]
     const fix = {
       ts: Number(r.time), lat: Number(r[F.lat]), lon: Number(r[F.lon]), speedKmh: Number(r[F.speedKmh]),
-      headingDeg: heading === null || heading === undefined ? null : Number(heading), vehicleType: String(r[T.vehicleType])
+      headingDeg: heading === null || heading === undefined ? null : Number(heading),
+      vehicleType: String(r[T.vehicleType])
     }
     if (v.latest === null || fix.ts >= v.latest.ts) v.latest = fix
     if (v.beforeTs === null || fix.ts > v.beforeTs) {

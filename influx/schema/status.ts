@@ -26,6 +26,11 @@ export function statusFact(r: Row): StatusFact {
     kind: 'status',
     ...dataBase(r),
     deviceType: String(r.device_type),
-    ...defined({ batteryPct: optNum(r.battery_pct), rssiDbm: optNum(r.rssi_dbm), firmware: optStr(r.firmware), uptimeS: optNum(r.uptime_s) })
+    ...defined({
+      batteryPct: optNum(r.battery_pct),
+      rssiDbm: optNum(r.rssi_dbm),
+      firmware: optStr(r.firmware),
+      uptimeS: optNum(r.uptime_s)
+    })
   }
 }
