@@ -17,7 +17,7 @@ import { createModel } from '../dashboard-api/model/model.ts'
 import { createInfluxClient } from '../influx/client.ts'
 import { toLine } from '../influx/lineProtocol.ts'
 import { startLocalInfluxd } from '../influx/local.ts'
-import { toPoint } from '../ingest/points/index.ts'
+import { toPoint } from '../influx/schema/index.ts'
 import { createWriter } from '../store/influxWriter.ts'
 import { localDate, startOfLocalDay } from '../lib/time.ts'
 

@@ -109,7 +109,7 @@ export type DuplicateFact = z.infer<typeof DuplicateFact>
 /**
  * A data point committed again with the same identity but other content (e.g. the same ticket
  * and time with another weight). InfluxDB keeps the last write, and so does the live fold (last
- * write wins by point identity, ingest/SCHEMA.md); this record keeps the change visible and
+ * write wins by point identity, influx/schema/README.md); this record keeps the change visible and
  * countable per device and day.
  */
 export const ConflictFact = z.object({

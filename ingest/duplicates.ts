@@ -1,6 +1,6 @@
 // Recent point identities, so a retransmission can be recorded as a duplicate, and one with
 // other content as a conflict. InfluxDB overwrites a point written again with the same identity
-// (last write wins, ingest/SCHEMA.md): the numbers stay consistent, but the retransmission and
+// (last write wins, influx/schema/README.md): the numbers stay consistent, but the retransmission and
 // the change would be invisible after a restart. Ingest keeps the identities it committed
 // recently, with the content each had, and writes a `duplicate` point when one comes back
 // unchanged, or a `conflict` point (old and new fields) when it comes back changed.
@@ -17,6 +17,7 @@
 // spurious duplicate or conflict point, never change a number.
 import { createHash } from 'node:crypto'
 import type { ConflictFact, DuplicateFact, Fact } from '../contracts/facts.ts'
+import { FIELD } from '../influx/schema/names.ts'
 
 /** What one entry costs on the V8 heap besides its content: measured 69 bytes (digest string and Map slot), rounded up. */
 export const DUPLICATE_CACHE_ENTRY_BYTES = 80
@@ -61,6 +62,8 @@ export function lineIdentity(line: string): string {
   return `${line.slice(0, seriesEnd(line))} ${line.slice(line.lastIndexOf(' ') + 1)}`
 }
 
+const RECV_MS_LAST = new RegExp(`(^|,)${FIELD.recvMs}=-?\\d+i$`)
+
 /**
  * What a line says, apart from its identity and its arrival time: the field set without
  * `recv_ms` (always the last field of a data point, so the pattern is anchored at the end and
@@ -68,7 +71,7 @@ export function lineIdentity(line: string): string {
  */
 export function lineContent(line: string): string {
   const fields = line.slice(seriesEnd(line) + 1, line.lastIndexOf(' '))
-  return fields.replace(/(^|,)recv_ms=-?\d+i$/, '').slice(0, MAX_CONTENT_CHARS)
+  return fields.replace(RECV_MS_LAST, '').slice(0, MAX_CONTENT_CHARS)
 }
 
 const isData = (f: Fact): f is DataFact => f.kind === 'weighing' || f.kind === 'fill' || f.kind === 'position' || f.kind === 'status'

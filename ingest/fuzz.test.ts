@@ -5,7 +5,7 @@ import { toLine } from '../influx/lineProtocol.ts'
 import { lookup, testRegistry } from '../test/fixtures/registry.ts'
 import { anyMessage, deviceFor, FIXTURE_RECV_MS, fixtures } from './fuzz.test-support.ts'
 import { summariseRejections } from './notice.ts'
-import { toPoint } from './points/index.ts'
+import { toPoint } from '../influx/schema/index.ts'
 import { processMessage } from './process.ts'
 import type { Inbound, Limits } from './types.ts'
 

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { Kind } from '../contracts/device/index.ts'
 import { toLine } from '../influx/lineProtocol.ts'
 import { lookup, testRegistry } from '../test/fixtures/registry.ts'
-import { toPoint } from './points/index.ts'
+import { toPoint } from '../influx/schema/index.ts'
 import { processMessage } from './process.ts'
 
 // Golden cases: input message → the exact line protocol ingest writes (data points, then

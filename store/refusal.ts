@@ -3,23 +3,21 @@
 // `rejection` record with code INGEST_E_STORE, counted in completeness like any other.
 import type { RejectionFact } from '../contracts/facts.ts'
 import { lineIdentity } from '../ingest/duplicates.ts'
-import { toPoint } from '../ingest/points/index.ts'
 import { toLine } from '../influx/lineProtocol.ts'
+import { toPoint } from '../influx/schema/index.ts'
+import { MEASUREMENT, TAG } from '../influx/schema/names.ts'
 
-const KIND_OF_MEASUREMENT: Record<string, string> = {
-  weighing: 'weighing',
-  fill: 'fill',
-  position: 'position',
-  device_status: 'status'
-}
+const KIND_OF_MEASUREMENT: ReadonlyMap<string, string> =
+  new Map(Object.entries(MEASUREMENT).map(([kind, m]) => [m, kind]))
+const DEVICE_TAG = new RegExp(`(?:^|,)${TAG.device}=((?:\\\\.|[^,\\\\])*)`)
 
 /** The rejection record's line for a refused line. */
 export function refusalLine(line: string, error: string, nowMs: number): string {
   const identity = lineIdentity(line)
   const seriesKey = identity.slice(0, identity.lastIndexOf(' '))
   const measurement = seriesKey.split(',', 1)[0] ?? ''
-  const device = /(?:^|,)device=((?:\\.|[^,\\])*)/.exec(seriesKey.slice(measurement.length))?.[1]?.replace(/\\(.)/g, '$1') ?? 'unknown'
-  const kind = KIND_OF_MEASUREMENT[measurement] ?? measurement
+  const device = DEVICE_TAG.exec(seriesKey.slice(measurement.length))?.[1]?.replace(/\\(.)/g, '$1') ?? 'unknown'
+  const kind = KIND_OF_MEASUREMENT.get(measurement) ?? measurement
   const timeNs = identity.slice(identity.lastIndexOf(' ') + 1)
   const ts = /^\d{1,19}$/.test(timeNs) ? Math.floor(Number(timeNs) / 1e6) : undefined
   const fact: RejectionFact = {

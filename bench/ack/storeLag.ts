@@ -1,8 +1,9 @@
 // Store lag for bench:ack: how long after its PUBACK a message becomes visible in InfluxDB.
 // Sampled messages are looked up by their point identity (device tag + event time + seq, see
-// ingest/SCHEMA.md), many lookups per /query request; the lag is taken when the response that
+// influx/schema/README.md), many lookups per /query request; the lag is taken when the response that
 // first shows the point arrives, so it is an upper bound with the poll interval as resolution.
 import { setTimeout as sleep } from 'node:timers/promises'
+import { FIELD, MEASUREMENT, q as ident, TAG } from '../../influx/schema/names.ts'
 
 export interface LagSample {
   readonly device: string
@@ -30,11 +31,11 @@ export function createLagPoller(o: { url: string; db: string; pollMs: number; no
   let stopAt = Infinity
 
   const lookup = async (batch: LagSample[]): Promise<boolean[]> => {
-    // The point's time is event ms × 10⁶ + seq mod 10⁶ ns (ingest/SCHEMA.md): its millisecond
+    // The point's time is event ms × 10⁶ + seq mod 10⁶ ns (influx/schema/README.md): its millisecond
     // and its seq find exactly this message.
     const q = batch
-      .map((s) => `SELECT "seq" FROM "fill" WHERE "device"='${s.device}' ` +
-        `AND time >= ${s.ts}ms AND time < ${s.ts + 1}ms AND "seq" = ${s.seq}`)
+      .map((s) => `SELECT ${ident(FIELD.seq)} FROM ${ident(MEASUREMENT.fill)} WHERE ${ident(TAG.device)}='${s.device}' ` +
+        `AND time >= ${s.ts}ms AND time < ${s.ts + 1}ms AND ${ident(FIELD.seq)} = ${s.seq}`)
       .join(';')
     const res = await fetch(`${o.url}/query`, {
       method: 'POST',

@@ -10,7 +10,7 @@ import { createWriter, type Writer } from '../../store/influxWriter.ts'
 import { createTestDatabase, type TestDatabase } from '../../test/harness/influxdb.ts'
 import { AlertEngineError, createAlertEngine, type AlertEngineDeps } from './engine.ts'
 import { openAlert } from './lifecycle.ts'
-import { alertLine } from './store.ts'
+import { alertLine } from '../../influx/schema/alert.ts'
 import { at, bin, device, inputs, RULES, site, TZ } from './test/fixtures.ts'
 import type { AlertEngine, AlertInputs } from './types.ts'
 

@@ -8,13 +8,14 @@
 // leftover — it keeps the newest and resolves the others.
 import type { Alert } from '../../contracts/ops.ts'
 import type { InfluxClient } from '../../influx/client.ts'
-import type { Sink } from '../../store/sink.ts'
+import { alertLine } from '../../influx/schema/alert.ts'
 import type { Log } from '../../lib/log.ts'
+import type { Sink } from '../../store/sink.ts'
 import { addDays, localDate, startOfLocalDay } from '../../lib/time.ts'
 import type { AlertFilter } from '../model/types.ts'
 import { DEFAULT_HYSTERESIS, plan, resolveAlert, type Hysteresis, type Streak } from './lifecycle.ts'
 import { alertKey, desiredAlerts } from './rules.ts'
-import { alertLine, loadAlerts } from './store.ts'
+import { loadAlerts } from './store.ts'
 import type { AlertEngine, AlertInputs, AlertRules } from './types.ts'
 
 export interface AlertEngineDeps {

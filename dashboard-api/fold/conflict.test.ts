@@ -1,4 +1,4 @@
-// Last write wins by point identity (ingest/SCHEMA.md): a data point sent again with the same
+// Last write wins by point identity (influx/schema/README.md): a data point sent again with the same
 // identity and other content replaces the earlier value in the live fold, exactly as InfluxDB
 // overwrites the point, so the numbers after a restart (the rebuild folds only the last write)
 // equal the live ones.

@@ -25,7 +25,7 @@ export function binState(state: FoldState, binId: string): BinState {
 
 /**
  * Inserts a reading in event-time order; one reading per event time. A reading sent again for
- * the same time replaces the earlier one: last write wins, as in InfluxDB (ingest/SCHEMA.md).
+ * the same time replaces the earlier one: last write wins, as in InfluxDB (influx/schema/README.md).
  */
 export function insertReading(b: BinState, todayStart: number, r: Reading): void {
   if (r.ts < todayStart) {

@@ -4,6 +4,7 @@ import type { Material } from '../../contracts/device/weighing.ts'
 import type { CompletenessRow, DailyRow, HourPoint, Recyclables, SiteBalance, Ticket } from '../../contracts/ops.ts'
 import type { Registry } from '../../contracts/registry.ts'
 import { quoteString, rows, type InfluxClient } from '../../influx/client.ts'
+import { FIELD as F, MEASUREMENT as M, q, TAG as T } from '../../influx/schema/names.ts'
 import { addDays, localDate, startOfLocalDay } from '../../lib/time.ts'
 import { completenessRows } from '../fold/completeness.ts'
 import { createFoldState, foldFact, type FoldContext } from '../fold/index.ts'
@@ -23,9 +24,10 @@ interface DayNumbers {
 async function dailySums(influx: InfluxClient, from: string, to: string, tz: string, siteId?: string): Promise<Map<string, Map<string, DayNumbers>>> {
   const start = startOfLocalDay(from, tz)
   const end = startOfLocalDay(addDays(to, 1), tz)
-  const site = siteId === undefined ? '' : ` AND "site" = ${quoteString(siteId)}`
+  const site = siteId === undefined ? '' : ` AND ${q(T.site)} = ${quoteString(siteId)}`
   const [r] = await influx.query(
-    `SELECT sum("net_kg"), count("net_kg") FROM "weighing" WHERE time >= ${start}ms AND time < ${end}ms${site} GROUP BY time(1d), "site", "direction" fill(none) ${tzClause(tz)}`,
+    `SELECT sum(${q(F.netKg)}), count(${q(F.netKg)}) FROM ${q(M.weighing)} WHERE time >= ${start}ms AND time < ${end}ms${site}` +
+      ` GROUP BY time(1d), ${q(T.site)}, ${q(T.direction)} fill(none) ${tzClause(tz)}`,
     { epoch: 'ms' }
   )
   const out = new Map<string, Map<string, DayNumbers>>()
@@ -33,9 +35,9 @@ async function dailySums(influx: InfluxClient, from: string, to: string, tz: str
     const day = localDate(Number(row.time), tz)
     let bySite = out.get(day)
     if (!bySite) out.set(day, (bySite = new Map()))
-    const s = String(row.site)
+    const s = String(row[T.site])
     const n = bySite.get(s) ?? { inKg: 0, outKg: 0, ticketsIn: 0, ticketsOut: 0 }
-    if (row.direction === 'out') {
+    if (row[T.direction] === 'out') {
       n.outKg += Number(row.sum)
       n.ticketsOut += Number(row.count)
     } else {
@@ -90,9 +92,9 @@ export async function sitesOn(influx: InfluxClient, registry: Registry, day: str
   const end = startOfLocalDay(addDays(day, 1), tz)
   const [[d], [r]] = await Promise.all([
     dailyBalances(influx, registry, day, day, tz),
-    influx.query(`SELECT last("net_kg") FROM "weighing" WHERE time >= ${start}ms AND time < ${end}ms GROUP BY "site"`, { epoch: 'ms' })
+    influx.query(`SELECT last(${q(F.netKg)}) FROM ${q(M.weighing)} WHERE time >= ${start}ms AND time < ${end}ms GROUP BY ${q(T.site)}`, { epoch: 'ms' })
   ])
-  const last = new Map(rows(r).map((row) => [String(row.site), Number(row.time)]))
+  const last = new Map(rows(r).map((row) => [String(row[T.site]), Number(row.time)]))
   return (d?.balances ?? []).map(({ site, n }) => {
     const withLast = { ...n, lastTicketAt: last.get(site.id) ?? null }
     return makeBalance(site, day, withLast, closedProjection(site, withLast))
@@ -102,16 +104,17 @@ export async function sitesOn(influx: InfluxClient, registry: Registry, day: str
 /** In/out per local hour of a day, for one site or the whole city. */
 export async function hourlyOn(influx: InfluxClient, day: string, tz: string, siteId?: string): Promise<HourPoint[]> {
   const start = startOfLocalDay(day, tz)
-  const site = siteId === undefined ? '' : ` AND "site" = ${quoteString(siteId)}`
+  const site = siteId === undefined ? '' : ` AND ${q(T.site)} = ${quoteString(siteId)}`
   const [r] = await influx.query(
-    `SELECT sum("net_kg") FROM "weighing" WHERE time >= ${start}ms AND time < ${startOfLocalDay(addDays(day, 1), tz)}ms${site} GROUP BY time(1h), "direction" fill(none) ${tzClause(tz)}`,
+    `SELECT sum(${q(F.netKg)}) FROM ${q(M.weighing)} WHERE time >= ${start}ms AND time < ${startOfLocalDay(addDays(day, 1), tz)}ms${site}` +
+      ` GROUP BY time(1h), ${q(T.direction)} fill(none) ${tzClause(tz)}`,
     { epoch: 'ms' }
   )
   const inKg = new Array<number>(24).fill(0)
   const outKg = new Array<number>(24).fill(0)
   for (const row of rows(r)) {
     const h = Math.min(23, Math.max(0, Math.floor((Number(row.time) - start) / 3_600_000)))
-    if (row.direction === 'out') outKg[h]! += Number(row.sum)
+    if (row[T.direction] === 'out') outKg[h]! += Number(row.sum)
     else inKg[h]! += Number(row.sum)
   }
   return hourPoints(start, inKg, outKg)
@@ -122,21 +125,26 @@ export async function recyclablesOn(influx: InfluxClient, registry: Registry, da
   const end = startOfLocalDay(addDays(day, 1), tz)
   const monthStart = monthStartOf(day, tz)
   const [[r], mtd] = await Promise.all([
-    influx.query(`SELECT sum("net_kg") FROM "weighing" WHERE time >= ${start}ms AND time < ${end}ms AND "stream" = 'recyclable' GROUP BY "site", "site_type", "direction", "material"`, { epoch: 'ms' }),
+    influx.query(
+      `SELECT sum(${q(F.netKg)}) FROM ${q(M.weighing)} WHERE time >= ${start}ms AND time < ${end}ms AND ${q(T.stream)} = 'recyclable'` +
+        ` GROUP BY ${[T.site, T.siteType, T.direction, T.material].map(q).join(', ')}`,
+      { epoch: 'ms' }
+    ),
     recoveredKg(influx, monthStart, end)
   ])
   const sites = new Map<string, { siteId: string; siteType: 'transfer' | 'sorting'; inKg: number; outKg: number; byMaterialIn: Map<Material, number>; byMaterialOut: Map<Material, number> }>()
   for (const row of rows(r)) {
-    const id = String(row.site)
+    const id = String(row[T.site])
     let s = sites.get(id)
-    if (!s) sites.set(id, (s = { siteId: id, siteType: row.site_type === 'sorting' ? 'sorting' : 'transfer', inKg: 0, outKg: 0, byMaterialIn: new Map(), byMaterialOut: new Map() }))
+    if (!s) sites.set(id, (s = { siteId: id, siteType: row[T.siteType] === 'sorting' ? 'sorting' : 'transfer', inKg: 0, outKg: 0, byMaterialIn: new Map(), byMaterialOut: new Map() }))
     const kg = Number(row.sum)
-    const out = row.direction === 'out'
+    const out = row[T.direction] === 'out'
     if (out) s.outKg += kg
     else s.inKg += kg
-    if (row.material) {
+    const material = row[T.material]
+    if (material) {
       const m = (out ? s.byMaterialOut : s.byMaterialIn)
-      m.set(String(row.material) as Material, (m.get(String(row.material) as Material) ?? 0) + kg)
+      m.set(String(material) as Material, (m.get(String(material) as Material) ?? 0) + kg)
     }
   }
   return makeRecyclables(day, registry, [...sites.values()] satisfies SiteRecyclables[], mtd)
@@ -154,21 +162,23 @@ export async function ticketsOn(influx: InfluxClient, day: string, tz: string, s
   const start = startOfLocalDay(day, tz)
   const end = startOfLocalDay(addDays(day, 1), tz)
   const [r] = await influx.query(
-    `SELECT "ticket_id", "gross_kg", "tare_kg", "net_kg", "plate" FROM "weighing" WHERE "site" = ${quoteString(siteId)} AND time >= ${start}ms AND time < ${end}ms GROUP BY "device", "direction", "stream", "material" ORDER BY time DESC LIMIT ${limit}`,
+    `SELECT ${[F.ticketId, F.grossKg, F.tareKg, F.netKg, F.plate].map(q).join(', ')} FROM ${q(M.weighing)}` +
+      ` WHERE ${q(T.site)} = ${quoteString(siteId)} AND time >= ${start}ms AND time < ${end}ms` +
+      ` GROUP BY ${[T.device, T.direction, T.stream, T.material].map(q).join(', ')} ORDER BY time DESC LIMIT ${limit}`,
     { epoch: 'ms' }
   )
   return rows(r)
     .map((row) => ({
       ts: Number(row.time),
-      deviceId: String(row.device),
-      ticketId: String(row.ticket_id),
-      direction: row.direction === 'out' ? ('out' as const) : ('in' as const),
-      stream: String(row.stream),
-      material: row.material ? String(row.material) : null,
-      grossKg: Number(row.gross_kg),
-      tareKg: Number(row.tare_kg),
-      netKg: Number(row.net_kg),
-      plate: String(row.plate)
+      deviceId: String(row[T.device]),
+      ticketId: String(row[F.ticketId]),
+      direction: row[T.direction] === 'out' ? ('out' as const) : ('in' as const),
+      stream: String(row[T.stream]),
+      material: row[T.material] ? String(row[T.material]) : null,
+      grossKg: Number(row[F.grossKg]),
+      tareKg: Number(row[F.tareKg]),
+      netKg: Number(row[F.netKg]),
+      plate: String(row[F.plate])
     }))
     .sort((a, b) => b.ts - a.ts)
     .slice(0, limit)

@@ -16,38 +16,43 @@ import type { Material } from '../../contracts/device/weighing.ts'
 import type { Fact } from '../../contracts/facts.ts'
 import type { InfluxClient, InfluxResult } from '../../influx/client.ts'
 import { rows } from '../../influx/client.ts'
+import {
+  DATA_MEASUREMENTS, REPEAT_MEASUREMENTS, rowToFact, type FactMeasurement as Measurement
+} from '../../influx/schema/index.ts'
+import { FIELD as F, MEASUREMENT as M, q, TAG as T } from '../../influx/schema/names.ts'
 import { startOfLocalDay } from '../../lib/time.ts'
 import { binState } from '../fold/fill.ts'
 import { createFoldState, foldFact, type FoldContext, type FoldState } from '../fold/index.ts'
 import { fixFlags, vehicleState } from '../fold/position.ts'
 import { deviceState, newer, seen } from '../fold/state.ts'
 import { noteRecentInbound } from '../fold/weighing.ts'
-import { DATA_MEASUREMENTS, REPEAT_MEASUREMENTS, rowToFact, type Measurement } from './rows.ts'
 
 const HOUR_MS = 3_600_000
 const DAY_MS = 86_400_000
 const LOOKBACK_MS = 30 * DAY_MS
 
-async function query(influx: InfluxClient, q: string): Promise<InfluxResult[]> {
-  return influx.query(q, { epoch: 'ms' })
+async function query(influx: InfluxClient, statement: string): Promise<InfluxResult[]> {
+  return influx.query(statement, { epoch: 'ms' })
 }
 
 /** Σin − Σout per site of every ticket before `beforeMs`. */
 export async function openingKg(influx: InfluxClient, beforeMs: number): Promise<Map<string, number>> {
-  const [r] = await query(influx, `SELECT sum("net_kg") FROM "weighing" WHERE time < ${beforeMs}ms GROUP BY "site", "direction"`)
+  const [r] = await query(influx, `SELECT sum(${q(F.netKg)}) FROM ${q(M.weighing)} WHERE time < ${beforeMs}ms GROUP BY ${q(T.site)}, ${q(T.direction)}`)
   const out = new Map<string, number>()
   for (const row of rows(r)) {
     const kg = Number(row.sum)
-    out.set(String(row.site), (out.get(String(row.site)) ?? 0) + (row.direction === 'out' ? -kg : kg))
+    const site = String(row[T.site])
+    out.set(site, (out.get(site) ?? 0) + (row[T.direction] === 'out' ? -kg : kg))
   }
   return out
 }
 
 /** Recovered recyclables (outbound of sorting centres) per material in [fromMs, toMs). */
 export async function recoveredKg(influx: InfluxClient, fromMs: number, toMs: number): Promise<Map<Material, number>> {
-  const [r] = await query(influx, `SELECT sum("net_kg") FROM "weighing" WHERE time >= ${fromMs}ms AND time < ${toMs}ms AND "stream" = 'recyclable' AND "direction" = 'out' AND "site_type" = 'sorting' GROUP BY "material"`)
+  const [r] = await query(influx, `SELECT sum(${q(F.netKg)}) FROM ${q(M.weighing)} WHERE time >= ${fromMs}ms AND time < ${toMs}ms` +
+    ` AND ${q(T.stream)} = 'recyclable' AND ${q(T.direction)} = 'out' AND ${q(T.siteType)} = 'sorting' GROUP BY ${q(T.material)}`)
   const out = new Map<Material, number>()
-  for (const row of rows(r)) if (row.material) out.set(String(row.material) as Material, Number(row.sum))
+  for (const row of rows(r)) if (row[T.material]) out.set(String(row[T.material]) as Material, Number(row.sum))
   return out
 }
 
@@ -70,7 +75,7 @@ export async function* readFactChunks(
   const plain = measurements.filter((m) => !isRepeat(m))
   const hour = (a: number): Promise<Fact[]> => {
     const b = Math.min(toMs, a + HOUR_MS)
-    return query(influx, plain.map((m) => `SELECT * FROM "${m}" WHERE time >= ${a}ms AND time < ${b}ms GROUP BY *`).join('; ')).then((results) =>
+    return query(influx, plain.map((m) => `SELECT * FROM ${q(m)} WHERE time >= ${a}ms AND time < ${b}ms GROUP BY *`).join('; ')).then((results) =>
       plain.flatMap((m, i) => rows(results[i]).map((row) => rowToFact[m](row)))
     )
   }
@@ -85,8 +90,8 @@ export async function* readFactChunks(
   for (const m of measurements.filter(isRepeat)) {
     // A duplicate or conflict point is stamped with its arrival; its data's event time may be
     // up to a day earlier than any arrival we look at here only when the device clock ran ahead.
-    const where = `time >= ${fromMs - DAY_MS}ms AND "event_ms" >= ${fromMs} AND "event_ms" < ${toMs}`
-    const [r] = await query(influx, `SELECT * FROM "${m}" WHERE ${where} GROUP BY *`)
+    const where = `time >= ${fromMs - DAY_MS}ms AND ${q(F.eventMs)} >= ${fromMs} AND ${q(F.eventMs)} < ${toMs}`
+    const [r] = await query(influx, `SELECT * FROM ${q(m)} WHERE ${where} GROUP BY *`)
     yield rows(r).map((row) => rowToFact[m](row))
   }
 }
@@ -94,40 +99,48 @@ export async function* readFactChunks(
 /** The latest reading of each bin, vehicle and device before `beforeMs` (last(), 30 days back). */
 export async function latestBefore(influx: InfluxClient, state: FoldState, beforeMs: number, ctx: FoldContext): Promise<void> {
   const range = `time >= ${beforeMs - LOOKBACK_MS}ms AND time < ${beforeMs}ms`
-  const q = [
-    `SELECT last("fill_pct") FROM "fill" WHERE ${range} GROUP BY "bin"`,
-    `SELECT last("lat") AS "lat", "lon", "speed_kmh", "heading_deg" FROM "position" WHERE ${range} GROUP BY "vehicle", "vehicle_type"`,
-    `SELECT last("recv_ms") FROM "weighing", "fill", "position", "device_status" WHERE ${range} GROUP BY "device"`,
-    `SELECT last("battery_pct") FROM "fill", "device_status" WHERE ${range} GROUP BY "device"`,
-    `SELECT last("rssi_dbm") FROM "device_status" WHERE ${range} GROUP BY "device"`,
-    `SELECT last("firmware") FROM "device_status" WHERE ${range} GROUP BY "device"`
+  const queries = [
+    `SELECT last(${q(F.fillPct)}) FROM ${q(M.fill)} WHERE ${range} GROUP BY ${q(T.bin)}`,
+    `SELECT last(${q(F.lat)}) AS ${q(F.lat)}, ${[F.lon, F.speedKmh, F.headingDeg].map(q).join(', ')}` +
+      ` FROM ${q(M.position)}` +
+      ` WHERE ${range} GROUP BY ${q(T.vehicle)}, ${q(T.vehicleType)}`,
+    `SELECT last(${q(F.recvMs)}) FROM ${[M.weighing, M.fill, M.position, M.status].map(q).join(', ')}` +
+      ` WHERE ${range} GROUP BY ${q(T.device)}`,
+    `SELECT last(${q(F.batteryPct)}) FROM ${q(M.fill)}, ${q(M.status)} WHERE ${range} GROUP BY ${q(T.device)}`,
+    `SELECT last(${q(F.rssiDbm)}) FROM ${q(M.status)} WHERE ${range} GROUP BY ${q(T.device)}`,
+    `SELECT last(${q(F.firmware)}) FROM ${q(M.status)} WHERE ${range} GROUP BY ${q(T.device)}`
   ].join('; ')
-  const [bins, vehicles, seenRows, battery, rssi, firmware] = await query(influx, q)
+  const [bins, vehicles, seenRows, battery, rssi, firmware] = await query(influx, queries)
   for (const r of rows(bins)) {
-    const b = binState(state, String(r.bin))
+    const b = binState(state, String(r[T.bin]))
     const ts = Number(r.time)
     if (b.before === null || ts > b.before.ts) b.before = { ts, fillPct: Number(r.last) }
   }
   for (const r of rows(vehicles)) {
-    const v = vehicleState(state, String(r.vehicle))
-    const fix = { ts: Number(r.time), lat: Number(r.lat), lon: Number(r.lon), speedKmh: Number(r.speed_kmh), headingDeg: r.heading_deg === null || r.heading_deg === undefined ? null : Number(r.heading_deg), vehicleType: String(r.vehicle_type) }
+    const v = vehicleState(state, String(r[T.vehicle]))
+    const heading = r[F.headingDeg]
+    const fix = {
+      ts: Number(r.time), lat: Number(r[F.lat]), lon: Number(r[F.lon]), speedKmh: Number(r[F.speedKmh]),
+      headingDeg: heading === null || heading === undefined ? null : Number(heading),
+      vehicleType: String(r[T.vehicleType])
+    }
     if (v.latest === null || fix.ts >= v.latest.ts) v.latest = fix
     if (v.beforeTs === null || fix.ts > v.beforeTs) {
       v.beforeTs = fix.ts
       v.beforeFlags = fixFlags(fix, ctx)
     }
   }
-  for (const r of rows(seenRows)) seen(deviceState(state, String(r.device)), Number(r.time))
+  for (const r of rows(seenRows)) seen(deviceState(state, String(r[T.device])), Number(r.time))
   for (const r of rows(battery)) {
-    const d = deviceState(state, String(r.device))
+    const d = deviceState(state, String(r[T.device]))
     d.battery = newer(d.battery, Number(r.time), Number(r.last))
   }
   for (const r of rows(rssi)) {
-    const d = deviceState(state, String(r.device))
+    const d = deviceState(state, String(r[T.device]))
     d.rssi = newer(d.rssi, Number(r.time), Number(r.last))
   }
   for (const r of rows(firmware)) {
-    const d = deviceState(state, String(r.device))
+    const d = deviceState(state, String(r[T.device]))
     d.firmware = newer(d.firmware, Number(r.time), String(r.last))
   }
 }

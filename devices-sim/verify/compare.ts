@@ -1,6 +1,5 @@
 // Comparing the ground truth with what the system reports. Pure helpers: expected numbers from
 // the truth, and a difference list; the I/O lives in influx.ts and rest.ts.
-import type { Kind } from '../../contracts/device/index.ts'
 import type { Truth } from '../run/truth.ts'
 
 export interface Difference {
@@ -17,8 +16,6 @@ export interface VerifyReport {
   readonly differences: Difference[]
   readonly notes: string[]
 }
-
-export const MEASUREMENT: Record<Kind, string> = { weighing: 'weighing', fill: 'fill', position: 'position', status: 'device_status' }
 
 /** Tonnes to the kilogram, as the REST numbers are rounded. */
 export const tonnes = (kg: number): number => Math.round(kg) / 1000

@@ -2,10 +2,11 @@
 // and local day; accepted objects per device, kind and day (duplicates overwrite themselves, so
 // a count is of distinct objects); rejections per device and code within the run's wall window.
 import { Kind } from '../../contracts/device/index.ts'
-import { quoteIdent, rows, type InfluxClient } from '../../influx/client.ts'
+import { rows, type InfluxClient } from '../../influx/client.ts'
+import { FIELD as F, MEASUREMENT as M, q, TAG as T } from '../../influx/schema/names.ts'
 import { addDays, startOfLocalDay } from '../../lib/time.ts'
 import type { Truth } from '../run/truth.ts'
-import { MEASUREMENT, tonnes, truthDays, type Difference, type VerifyReport } from './compare.ts'
+import { tonnes, truthDays, type Difference, type VerifyReport } from './compare.ts'
 
 const ns = (ms: number): string => `${BigInt(ms) * 1_000_000n}`
 
@@ -21,8 +22,8 @@ export async function verifyInflux(truth: Truth, influx: InfluxClient): Promise<
 
   for (const day of truthDays(truth)) {
     const range = `time >= ${ns(startOfLocalDay(day, truth.tz))} AND time < ${ns(startOfLocalDay(addDays(day, 1), truth.tz))}`
-    const w = await select(`SELECT sum(net_kg) AS kg, count(net_kg) AS n FROM weighing WHERE ${range} GROUP BY site, direction`)
-    const got = new Map(w.map((r) => [`${String(r.site)}|${String(r.direction)}`, { kg: Number(r.kg), n: Number(r.n) }]))
+    const w = await select(`SELECT sum(${F.netKg}) AS kg, count(${F.netKg}) AS n FROM ${M.weighing} WHERE ${range} GROUP BY ${T.site}, ${T.direction}`)
+    const got = new Map(w.map((r) => [`${String(r[T.site])}|${String(r[T.direction])}`, { kg: Number(r.kg), n: Number(r.n) }]))
     for (const s of truth.sites.filter((x) => x.day === day)) {
       const i = got.get(`${s.siteId}|in`) ?? { kg: 0, n: 0 }
       const o = got.get(`${s.siteId}|out`) ?? { kg: 0, n: 0 }
@@ -32,8 +33,8 @@ export async function verifyInflux(truth: Truth, influx: InfluxClient): Promise<
       diff(s.siteId, day, 'ticketsOut', s.ticketsOut, o.n)
     }
     for (const kind of Kind.options) {
-      const r = await select(`SELECT count(recv_ms) AS n FROM ${quoteIdent(MEASUREMENT[kind])} WHERE ${range} GROUP BY device`)
-      const byDevice = new Map(r.map((x) => [String(x.device), Number(x.n)]))
+      const r = await select(`SELECT count(${F.recvMs}) AS n FROM ${q(M[kind])} WHERE ${range} GROUP BY ${T.device}`)
+      const byDevice = new Map(r.map((x) => [String(x[T.device]), Number(x.n)]))
       for (const d of truth.devices) {
         const expected = d.days[day]?.accepted[kind] ?? 0
         const actual = byDevice.get(d.deviceId) ?? 0
@@ -44,8 +45,9 @@ export async function verifyInflux(truth: Truth, influx: InfluxClient): Promise<
   }
   // Rejections are stamped with the event time when readable, else the arrival time: select
   // them by arrival (recv_ms) within the run, whatever day they count on.
-  const rej = await select(`SELECT count(error) AS n FROM rejection WHERE recv_ms >= ${truth.startedAt - 5000} AND recv_ms <= ${truth.endedAt + 60_000} GROUP BY device, code`)
-  const got = new Map(rej.filter((r) => ids.has(String(r.device))).map((r) => [`${String(r.device)}|${String(r.code)}`, Number(r.n)]))
+  const arrived = `${F.recvMs} >= ${truth.startedAt - 5000} AND ${F.recvMs} <= ${truth.endedAt + 60_000}`
+  const rej = await select(`SELECT count(${F.error}) AS n FROM ${M.rejection} WHERE ${arrived} GROUP BY ${T.device}, ${T.code}`)
+  const got = new Map(rej.filter((r) => ids.has(String(r[T.device]))).map((r) => [`${String(r[T.device])}|${String(r[T.code])}`, Number(r.n)]))
   const expected = new Map<string, number>()
   for (const d of truth.devices) {
     for (const dd of Object.values(d.days)) {

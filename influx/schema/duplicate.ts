@@ -1,6 +1,8 @@
 import type { DuplicateFact } from '../../contracts/facts.ts'
 import { fnv1a32 } from '../../lib/hash.ts'
-import { int, str, type Point } from '../../influx/point.ts'
+import { int, str, type Point } from '../point.ts'
+import { MEASUREMENT } from './names.ts'
+import { defined, optNum, optStr, type Row } from './row.ts'
 
 /**
  * Measurement `duplicate`: one point per retransmission of an already committed data point.
@@ -9,7 +11,7 @@ import { int, str, type Point } from '../../influx/point.ts'
  */
 export function duplicatePoint(f: DuplicateFact): Point {
   return {
-    measurement: 'duplicate',
+    measurement: MEASUREMENT.duplicate,
     tags: { device: f.deviceId, kind: f.dataKind },
     fields: {
       identity: str(f.identity),
@@ -19,5 +21,17 @@ export function duplicatePoint(f: DuplicateFact): Point {
       recv_ms: int(f.recvMs)
     },
     timeNs: BigInt(f.recvMs) * 1_000_000n + BigInt(fnv1a32(f.identity) % 1_000_000)
+  }
+}
+
+export function duplicateFact(r: Row): DuplicateFact {
+  return {
+    kind: 'duplicate',
+    deviceId: String(r.device),
+    ts: Number(r.event_ms),
+    recvMs: Number(r.recv_ms),
+    dataKind: String(r.kind) as DuplicateFact['dataKind'],
+    identity: String(r.identity),
+    ...defined({ seq: optNum(r.seq), ticketId: optStr(r.ticket_id) })
   }
 }

@@ -1,10 +1,12 @@
 import type { FillFact } from '../../contracts/facts.ts'
-import { float, int, type Point } from '../../influx/point.ts'
+import { float, int, type Point } from '../point.ts'
+import { MEASUREMENT } from './names.ts'
+import { dataBase, defined, optNum, type Row } from './row.ts'
 import { pointTime } from './time.ts'
 
 export function fillPoint(f: FillFact): Point {
   return {
-    measurement: 'fill',
+    measurement: MEASUREMENT.fill,
     tags: { device: f.deviceId, bin: f.binId, district: f.district, stream: f.binStream },
     fields: {
       fill_pct: float(f.fillPct),
@@ -14,5 +16,17 @@ export function fillPoint(f: FillFact): Point {
       recv_ms: int(f.recvMs)
     },
     timeNs: pointTime(f.ts, f.seq)
+  }
+}
+
+export function fillFact(r: Row): FillFact {
+  return {
+    kind: 'fill',
+    ...dataBase(r),
+    binId: String(r.bin),
+    binStream: String(r.stream),
+    district: String(r.district),
+    fillPct: Number(r.fill_pct),
+    ...defined({ batteryPct: optNum(r.battery_pct), tempC: optNum(r.temp_c) })
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Alert } from '../../contracts/ops.ts'
 import { fnv1a32 } from '../../lib/hash.ts'
-import { alertLine, alertTimeNs, rowToAlert } from './store.ts'
+import { alertLine, alertTimeNs, rowToAlert } from './alert.ts'
 
 const open: Alert = {
   id: '0123456789abcdef01234567',

@@ -1,5 +1,8 @@
 import type { RejectionFact } from '../../contracts/facts.ts'
-import { int, str, type Point } from '../../influx/point.ts'
+import type { RejectionCode } from '../../contracts/rejection.ts'
+import { int, str, type Point } from '../point.ts'
+import { MEASUREMENT } from './names.ts'
+import { defined, optNum, type Row } from './row.ts'
 import { pointTime } from './time.ts'
 
 /**
@@ -8,7 +11,7 @@ import { pointTime } from './time.ts'
  */
 export function rejectionPoint(f: RejectionFact): Point {
   return {
-    measurement: 'rejection',
+    measurement: MEASUREMENT.rejection,
     tags: { device: f.deviceId, code: f.code, kind: f.msgKind },
     fields: {
       topic: str(f.topic),
@@ -20,5 +23,20 @@ export function rejectionPoint(f: RejectionFact): Point {
       recv_ms: int(f.recvMs)
     },
     timeNs: pointTime(f.ts ?? f.recvMs, `${f.index ?? ''}|${f.code}|${f.excerpt}`)
+  }
+}
+
+/** Its event time is `event_ms` (the point's time is the arrival time when there was none). */
+export function rejectionFact(r: Row): RejectionFact {
+  return {
+    kind: 'rejection',
+    deviceId: String(r.device),
+    recvMs: Number(r.recv_ms),
+    code: String(r.code) as RejectionCode,
+    msgKind: String(r.kind),
+    topic: String(r.topic ?? ''),
+    error: String(r.error ?? ''),
+    excerpt: String(r.excerpt ?? ''),
+    ...defined({ index: optNum(r.index), ts: optNum(r.event_ms), seq: optNum(r.seq) })
   }
 }
