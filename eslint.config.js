@@ -11,7 +11,7 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-syntax': ['error', {
         selector: "MemberExpression[object.object.name='process'][object.property.name='env'][property.name='NODE_ENV']",
-        message: 'Never branch on NODE_ENV (conventions.md #7)'
+        message: 'Never branch on NODE_ENV (docs/conventions.md #7)'
       }]
     }
   },

@@ -1,5 +1,5 @@
 // How long the operations model takes to rebuild a full, busy day from InfluxDB when
-// dashboard-api starts (design decision 3), and what it costs in memory.
+// dashboard-api starts (docs/architecture.md, decision 3), and what it costs in memory.
 //
 //   npm run bench:rebuild [-- --trackers-hours 10 --gps-interval 15 --fill-interval 300]
 //

@@ -16,7 +16,7 @@ export type AuthResult =
   | { readonly ok: false; readonly returnCode: number; readonly reason: string }
 
 /**
- * The MQTT username names a device or service account, the password is its token (design
+ * The MQTT username names a device or service account, the password is its token (docs/architecture.md,
  * decision 7). With the dev flag, a client with no credentials, or a registered device's id
  * and no password, is let in; a wrong password is refused even then.
  */

@@ -27,7 +27,7 @@ import {
   channelParams
 } from './ws.ts'
 
-// JSON Schema and AsyncAPI are generated from the zod schemas (conventions #1), never
+// JSON Schema and AsyncAPI are generated from the zod schemas (docs/conventions.md #1), never
 // written by hand. Pure: returns file name → document.
 
 type Json = Record<string, unknown>
@@ -158,7 +158,7 @@ function asyncApi(): Json {
   }
 }
 
-// ── Operations websocket v1 (issue 3 item 5): channels and messages from contracts/ws.ts ──
+// ── Operations websocket v1: channels and messages from contracts/ws.ts ──
 
 const toSchema = (schema: z.ZodType, io: 'input' | 'output'): Json => z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Json
 

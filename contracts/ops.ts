@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { Material } from './device/weighing.ts'
 import { RejectionCode } from './rejection.ts'
 
-// The operations numbers (design.md "Operations numbers"), as dashboard-api serves them over
+// The operations numbers (docs/architecture.md, "The operations numbers"), as dashboard-api serves them over
 // REST and the websocket. Tonnes are rounded to the kilogram (3 decimals); percentages to
 // 0.1. Times are epoch ms; days are local days (QINGYUN_TZ) as YYYY-MM-DD.
 

@@ -1,4 +1,4 @@
-// Targets, zones and rules in the registry (issue 3 item 1), and the admin API's changes to
+// Targets, zones and rules in the registry, and the admin API's changes to
 // them. contracts/registry.ts assembles the file's schema.
 import { z } from 'zod'
 import { Material } from './device/weighing.ts'
@@ -21,7 +21,7 @@ export const ZoneWindow = z.strictObject({
 export type ZoneWindow = z.infer<typeof ZoneWindow>
 
 /**
- * A residential compound or old-town area with access rules (issue 3). A vehicle type not
+ * A residential compound or old-town area with access rules. A vehicle type not
  * listed in any window is never allowed in the zone; an empty `windows` means no restriction.
  */
 export const Zone = z.strictObject({
@@ -110,7 +110,7 @@ export const Targets = z.strictObject({
 export type Targets = z.infer<typeof Targets>
 
 /**
- * One edit of targets and rules through the admin API (issue 3 item 1); `registry/admin.ts`
+ * One edit of targets and rules through the admin API; `registry/admin.ts`
  * applies it. Entities (sites, devices...) are managed by the CLI, not here.
  */
 export const AdminChange = z.discriminatedUnion('op', [

@@ -1,5 +1,5 @@
 // Operator accounts of dashboard-api (QINGYUN_USERS, default data/users.json): bearer tokens
-// with a role, stored only as SHA-256 hashes (design decision 7). Written by `qingyun users`,
+// with a role, stored only as SHA-256 hashes (docs/architecture.md, decision 7). Written by `qingyun users`,
 // hot-reloaded by the running dashboard-api.
 import { z } from 'zod'
 import { Id, TokenHash } from './registry.ts'

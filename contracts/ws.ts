@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { Alert, BinStatus, BinView, CitySummary, HourPoint, Severity, SiteBalance, VehicleState, VehicleView } from './ops.ts'
 
 // ─────────────────────────────────────────────────────────────────────────────────────────
-// Protocol v1 (issue 3 item 5): GET /api/v1/ws. One catalog per direction (conventions #1).
+// Protocol v1: GET /api/v1/ws. One catalog per direction (docs/conventions.md #1).
 // Semantics (auth, seq, resume, heartbeats, close codes) are documented in
 // dashboard-api/ws/README.md and in the AsyncAPI document generated from these schemas.
 

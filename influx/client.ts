@@ -1,4 +1,4 @@
-// A small client for InfluxDB's v1-compatible HTTP API (design.md decision 2): line protocol to
+// A small client for InfluxDB's v1-compatible HTTP API (docs/architecture.md, decision 2): line protocol to
 // POST /write, InfluxQL to /query, GET /ping. InfluxDB 1.x serves it natively, 2.x and 3.x as
 // compatibility endpoints, so one client talks to all of them. Every call has a timeout
 // (AbortSignal.timeout), as every network call must.

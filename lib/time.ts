@@ -1,4 +1,4 @@
-// Local days (design decision 5): a day is a calendar day in the configured zone, so
+// Local days (docs/architecture.md, decision 5): a day is a calendar day in the configured zone, so
 // midnight is local midnight. Pure functions of (ms, zone).
 
 const formatters = new Map<string, Intl.DateTimeFormat>()

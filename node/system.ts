@@ -51,7 +51,7 @@ export interface System {
 
 /**
  * Assemble the whole node: InfluxDB (embedded when none is configured), registry, writer,
- * ingest, broker and dashboard-api. Everything is built here and passed in (conventions #5).
+ * ingest, broker and dashboard-api. Everything is built here and passed in (docs/conventions.md #5).
  */
 export async function startSystem(config: Config, log: Logger, opts: { now?: () => number } = {}): Promise<System> {
   const now = opts.now ?? Date.now

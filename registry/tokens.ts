@@ -1,7 +1,7 @@
 // Device and service credentials.
 //
 // Tokens are 256 random bits, so a plain SHA-256 of the token is a sufficient verifier
-// (design decision 7): nothing is guessable to brute-force, which is all a slow password hash
+// (docs/architecture.md, decision 7): nothing is guessable to brute-force, which is all a slow password hash
 // (bcrypt, scrypt, argon2) protects against. A slow hash would cost tens of milliseconds of
 // CPU per CONNECT, and after a broker restart thousands of devices reconnect at once — the
 // storm would take minutes of CPU; SHA-256 verifies in about a microsecond.

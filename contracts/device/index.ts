@@ -10,7 +10,7 @@ export * from './position.ts'
 export * from './status.ts'
 export * from './weighing.ts'
 
-/** The wire contract's version; a change that breaks devices is v2 (design.md, wire contract). */
+/** The wire contract's version; a change that breaks devices is v2 (docs/architecture.md, "Wire contract"). */
 export const CONTRACT_VERSION = 'v1'
 
 /** Message kinds and the schema of one object of each; adding a kind adds a row here. */

@@ -1,7 +1,7 @@
 // The alert engine: the thin shell around rules.ts and lifecycle.ts. It holds the open alerts
 // and today's resolved ones in memory, writes every transition (open, acknowledge, resolve)
 // through the sink before it is visible, and rebuilds itself from InfluxDB at start
-// (design.md decision 3), so a restart neither loses an alert nor opens one twice.
+// (docs/architecture.md, decision 3), so a restart neither loses an alert nor opens one twice.
 //
 // One engine per database: two engines evaluating against the same database would each open
 // their own episode. If start() finds more than one open episode of a (type, subject) — such a

@@ -1,4 +1,4 @@
-// A keyed limiter of authentication failures (issue 3 item 7), shared by REST and the websocket.
+// A keyed limiter of authentication failures, shared by REST and the websocket.
 //
 // Why not @fastify/rate-limit: it counts every request a route receives, before the handler
 // runs, and has no way to count only the ones that end in 401; successful calls must not be

@@ -1,4 +1,4 @@
-// Bearer-token authorisation for every route of the scope it is registered in (issue 3 item 7).
+// Bearer-token authorisation for every route of the scope it is registered in.
 //
 // Each route declares its minimum role in `config.minRole` (or `config.public: true`); a route
 // that declares neither fails at registration, so a forgotten declaration can never ship as an
@@ -71,7 +71,7 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app, { authenticato
     const token = bearerToken(header)
     const outcome = guard.check(ip, header === undefined ? undefined : (token ?? ''))
     if (!outcome.ok) {
-      // Never the token itself (conventions #9).
+      // Never the token itself (docs/conventions.md #9).
       request.log.info({ ip, reason: header === undefined ? 'missing' : token === undefined ? 'not-bearer' : 'unknown-token', blocked: outcome.blocked }, 'authentication failed')
       if (outcome.blocked) throw new ApiError('API_E_RATE_LIMITED', undefined, { headers: { 'retry-after': String(outcome.retryAfterS) } })
       const message = header === undefined ? 'missing Authorization: Bearer <token>' : 'the bearer token is not valid'

@@ -1,4 +1,4 @@
-/** Operator roles, least to most privileged (design decision 7). */
+/** Operator roles, least to most privileged (docs/architecture.md, decision 7). */
 export const ROLES = ['viewer', 'operator', 'admin'] as const
 export type Role = (typeof ROLES)[number]
 

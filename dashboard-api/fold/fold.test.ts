@@ -1,4 +1,4 @@
-// The day fold against hand-computed cases (issue 3 item 2). Times are Asia/Shanghai (UTC+8):
+// The day fold against hand-computed cases. Times are Asia/Shanghai (UTC+8):
 // L('23:50') is 23:50 local on 2025-03-10, i.e. 15:50Z.
 import { describe, expect, it } from 'vitest'
 import type { DuplicateFact, Fact, FillFact, PositionFact, RejectionFact, StatusFact, WeighingFact } from '../../contracts/facts.ts'

@@ -1,6 +1,6 @@
 // A set of non-negative integers kept as sorted, disjoint, non-adjacent [lo, hi] intervals:
 // a device's seq numbers of a day in a handful of intervals instead of one entry per message
-// (issue 3: "keep an interval set per device per day, not every seq").
+// (an interval set per device per day, not every seq: bounded memory for any seq pattern).
 
 export interface IntervalSet {
   /** Adds n; true when it was not in the set. */

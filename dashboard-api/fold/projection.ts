@@ -1,4 +1,4 @@
-// Will a site clear today, and stay within capacity? (issue 3 item 2)
+// Will a site clear today, and stay within capacity?
 //
 // Method:
 // - Inbound: today's inbound so far divided by the share of a day's inbound that normally

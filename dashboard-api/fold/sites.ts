@@ -1,4 +1,4 @@
-// Site balances, the city summary and recyclables (design.md "Operations numbers") from
+// Site balances, the city summary and recyclables (docs/architecture.md, "The operations numbers") from
 // numbers per site and day: today's from the fold, other days' from InfluxDB — one builder.
 import { Material } from '../../contracts/device/weighing.ts'
 import type { CitySummary, HourPoint, Recyclables, SiteBalance, SiteProjection } from '../../contracts/ops.ts'

@@ -1,4 +1,4 @@
-// The state the day fold keeps (issue 3 item 2). One DayState per local day (today, plus any
+// The state the day fold keeps. One DayState per local day (today, plus any
 // later day a device with a fast clock already reported); entity state (bins, vehicles,
 // devices) spans days, with the per-day counters derived from today's readings.
 //

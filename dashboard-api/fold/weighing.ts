@@ -9,7 +9,7 @@ const RECENT_MS = HOUR_MS
 /**
  * A ticket's identity: what makes its InfluxDB point (influx/schema/README.md) — the ticket id and
  * event time (the point's time) and its tags (site, direction, stream, material). The same
- * ticket retransmitted is the same ticket (design decision 4); sent again with another weight it
+ * ticket retransmitted is the same ticket (docs/architecture.md, decision 4); sent again with another weight it
  * replaces the earlier one, as the store does (last write wins by point identity). The event
  * time stays last: rollover() reads it back to expire old identities.
  */

@@ -1,4 +1,4 @@
-// Zones with access windows per vehicle type and speed limits (issue 3). Point in polygon by
+// Zones with access windows per vehicle type and speed limits. Point in polygon by
 // even-odd ray casting on lon/lat: zones are a few hundred metres to a few kilometres across,
 // where the planar approximation is far below GPS error.
 import { hhmmMinutes, type Zone } from '../../contracts/registry.ts'

@@ -1,4 +1,4 @@
-// Days other than today, from InfluxDB (issue 3: "past days and history come from InfluxDB
+// Days other than today, from InfluxDB ("past days and history come from InfluxDB
 // queries"). Day and hour buckets are local: GROUP BY time(…) with tz('<QINGYUN_TZ>').
 import type { Material } from '../../contracts/device/weighing.ts'
 import type { CompletenessRow, DailyRow, HourPoint, Recyclables, SiteBalance, Ticket } from '../../contracts/ops.ts'

@@ -1,4 +1,4 @@
-// Today's state from InfluxDB, the source of truth (design decision 3; issue 3 item 3).
+// Today's state from InfluxDB, the source of truth (docs/architecture.md, decision 3).
 //
 // - Opening stock: Σin − Σout of every ticket before today's local midnight, one aggregate
 //   per site and direction — exact, with no recursion through earlier days.

@@ -33,7 +33,7 @@ export interface AlertFilter {
 
 /**
  * The operations model: committed facts folded into each local day's state, rebuilt from
- * InfluxDB at start (design decision 3). Today's views come from memory; other days from
+ * InfluxDB at start (docs/architecture.md, decision 3). Today's views come from memory; other days from
  * InfluxDB. `day` defaults to today in QINGYUN_TZ.
  */
 export interface Model {

@@ -1,4 +1,4 @@
-// Alerts: listed by viewers, acknowledged by operators (issue 3 item 6).
+// Alerts: listed by viewers, acknowledged by operators.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { Alert, AlertType, Severity } from '../../contracts/ops.ts'

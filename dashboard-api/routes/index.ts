@@ -1,4 +1,4 @@
-// The REST API of dashboard-api (issue 3 items 4 and 7): /api/v1/... behind bearer-token auth,
+// The REST API of dashboard-api : /api/v1/... behind bearer-token auth,
 // one error handler, and an OpenAPI document generated from the route schemas at /docs.
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -36,7 +36,7 @@ export interface ApiDeps {
 
 /**
  * Registers the API on the root instance: the error and not-found handlers (the one handler of
- * the app, conventions #10), /docs and /docs/json, and /api/v1. Call before `listen`/`ready`;
+ * the app, docs/conventions.md #10), /docs and /docs/json, and /api/v1. Call before `listen`/`ready`;
  * routes registered earlier (/healthz, /readyz) stay public and out of the document.
  */
 export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<void> {

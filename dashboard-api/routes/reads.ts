@@ -1,4 +1,4 @@
-// Read-only views of the operations model (issue 3 item 4): viewer role and up.
+// Read-only views of the operations model: viewer role and up.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { BinStatus, BinView, CitySummary, CompletenessRow, DeviceView, HourPoint, Recyclables, SiteBalance, Ticket, VehicleState, VehicleView } from '../../contracts/ops.ts'

@@ -1,4 +1,4 @@
-// The operations centre web page (issue 5): plain ES modules from ./public, ECharts from
+// The operations centre web page: plain ES modules from ./public, ECharts from
 // node_modules, and the Wuxi district outlines, all from this server — nothing is fetched from
 // the internet at run time, so the page works on an isolated operations network.
 //
@@ -123,7 +123,7 @@ export async function loadWebAssets(opts: WebOptions = {}): Promise<Map<string, 
 }
 
 /**
- * Serves the operations centre page at `/` (issue 5). Call on the root instance, e.g.
+ * Serves the operations centre page at `/`. Call on the root instance, e.g.
  * `await registerWeb(app, { tz: config.tz })`; its routes are public and outside /api/v1.
  */
 export async function registerWeb(app: FastifyInstance, opts: WebOptions = {}): Promise<void> {

@@ -5,7 +5,7 @@ const NS_PER_MS = 1_000_000n
 /**
  * A point's time: event ms × 1e6 plus a deterministic sub-millisecond offset derived from the
  * message's own identity (ticket id, or seq). InfluxDB identifies a point by measurement +
- * tags + time, so a retransmitted message lands on itself (design decision 4) while two
+ * tags + time, so a retransmitted message lands on itself (docs/architecture.md, decision 4) while two
  * different tickets stamped in the same millisecond by one device stay two points.
  */
 export function pointTime(tsMs: number, identity: string | number | undefined): bigint {

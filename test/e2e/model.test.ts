@@ -1,4 +1,4 @@
-// The operations model on real parts (issue 3 item 6): mqtt.js → Aedes → ingest → a real
+// The operations model on real parts: mqtt.js → Aedes → ingest → a real
 // InfluxDB, committed facts folded by the model; its numbers checked against (a) an
 // independent recomputation in InfluxQL and (b) a second model rebuilt from InfluxDB alone.
 import { pino } from 'pino'

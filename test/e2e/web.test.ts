@@ -7,7 +7,7 @@ import { deviceTopic } from '../../contracts/topics.ts'
 import { CONTENT_SECURITY_POLICY } from '../../dashboard-api/web/plugin.ts'
 import { withSystem, type TestSystem } from '../harness/system.ts'
 
-// The operations web page (issue 5) in a real browser — Debian's chromium driven by
+// The operations web page in a real browser — Debian's chromium driven by
 // playwright-core, never a downloaded one — against the whole node as `qingyun start` builds
 // it (real broker, ingest, InfluxDB, model, REST and websocket). Devices publish over real
 // MQTT; the test waits for what it expects to appear (vitest's timeout is the only clock; no

@@ -1,5 +1,5 @@
 // Every visible string goes through t(); numbers and times through the locale's Intl formats.
-// Chinese (zh-CN) is the default (issue 5); English is selectable and remembered in localStorage.
+// Chinese (zh-CN) is the default; English is selectable and remembered in localStorage.
 /* global localStorage */
 
 export const LOCALES = ['zh-CN', 'en']
