@@ -9,11 +9,18 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
-      'no-restricted-syntax': ['error', {
-        selector: "MemberExpression[object.object.name='process'][object.property.name='env'][property.name='NODE_ENV']",
-        message: 'Never branch on NODE_ENV (docs/conventions.md #7)'
-      }]
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "MemberExpression[object.object.name='process'][object.property.name='env'][property.name='NODE_ENV']",
+          message: 'Never branch on NODE_ENV (docs/conventions.md #7)'
+        }
+      ]
     }
   },
-  { files: ['bin/**/*.mjs', 'scripts/**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } }
+  {
+    files: ['bin/**/*.mjs', 'scripts/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } }
+  }
 )

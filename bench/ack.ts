@@ -49,7 +49,10 @@ const opts = {
   window: Math.floor(num('window', a.window, 1)),
   warmupS: a.smoke ? 0.5 : num('warmup', a.warmup, 0),
   lagEvery: a.smoke ? 5 : Math.floor(num('lag-every', a['lag-every'], 1)),
-  only: a.only!.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  only: a
+    .only!.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
 }
 const unknown = opts.only.filter((n) => !(NAMES as readonly string[]).includes(n))
 if (unknown.length > 0 || opts.only.length === 0) {
@@ -69,11 +72,12 @@ const procs = createProcs(say)
 let dir: string | undefined
 let generator: ChildProcess | undefined
 let cleaning: Promise<void> | undefined
-const cleanup = (): Promise<void> => (cleaning ??= (async () => {
-  generator?.kill('SIGTERM')
-  await procs.stopAll()
-  if (dir) await rm(dir, { recursive: true, force: true })
-})())
+const cleanup = (): Promise<void> =>
+  (cleaning ??= (async () => {
+    generator?.kill('SIGTERM')
+    await procs.stopAll()
+    if (dir) await rm(dir, { recursive: true, force: true })
+  })())
 const abort = (why: string, code: number) => (): void => {
   say(why)
   void cleanup().finally(() => process.exit(code))
@@ -86,18 +90,19 @@ async function startGenerator(): Promise<{ run(spec: RoundSpec): Promise<RoundRe
   const file = fileURLToPath(new URL('./ack/generator.ts', import.meta.url))
   const child = fork(file, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   generator = child
-  const next = (ms: number): Promise<FromGenerator> => new Promise((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`the generator did not answer within ${ms} ms`)), ms)
-    const onExit = (code: number | null): void => done(new Error(`the generator exited (${code})`))
-    const onMessage = (m: FromGenerator): void => done(null, m)
-    const done = (err: Error | null, m?: FromGenerator): void => {
-      clearTimeout(timer)
-      child.off('exit', onExit).off('message', onMessage)
-      if (err) reject(err)
-      else resolve(m!)
-    }
-    child.on('exit', onExit).on('message', onMessage)
-  })
+  const next = (ms: number): Promise<FromGenerator> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => done(new Error(`the generator did not answer within ${ms} ms`)), ms)
+      const onExit = (code: number | null): void => done(new Error(`the generator exited (${code})`))
+      const onMessage = (m: FromGenerator): void => done(null, m)
+      const done = (err: Error | null, m?: FromGenerator): void => {
+        clearTimeout(timer)
+        child.off('exit', onExit).off('message', onMessage)
+        if (err) reject(err)
+        else resolve(m!)
+      }
+      child.on('exit', onExit).on('message', onMessage)
+    })
   if ((await next(60_000)).type !== 'ready') throw new Error('the generator did not start')
   return {
     async run(spec) {
@@ -116,9 +121,12 @@ async function main(): Promise<number> {
   const targets: Target[] = []
   for (const name of selected) {
     say(`starting ${name}`)
-    const t = name === 'aedes'
-      ? await startAedes(procs, dir)
-      : name === 'mosquitto' ? await startMosquitto(procs, dir) : await startQingyun(procs, dir, registry)
+    const t =
+      name === 'aedes'
+        ? await startAedes(procs, dir)
+        : name === 'mosquitto'
+          ? await startMosquitto(procs, dir)
+          : await startQingyun(procs, dir, registry)
     targets.push(t)
   }
   const gen = await startGenerator()
@@ -148,21 +156,35 @@ async function main(): Promise<number> {
     labels.push('½ max')
   }
 
-  const summaries = targets.map((t) => summarise(t.name, of(t.name).filter((r) => r !== half),
-    Object.fromEntries(Object.entries(t.pids).map(([k, pid]) => [k, peakRssMiB(pid)]))))
+  const summaries = targets.map((t) =>
+    summarise(
+      t.name,
+      of(t.name).filter((r) => r !== half),
+      Object.fromEntries(Object.entries(t.pids).map(([k, pid]) => [k, peakRssMiB(pid)]))
+    )
+  )
   const med = (name: string): number | null =>
-    targets.some((t) => t.name === name) ? median(of(name).filter((r) => r !== half).map((r) => r.ackedPerS)) : null
+    targets.some((t) => t.name === name)
+      ? median(
+          of(name)
+            .filter((r) => r !== half)
+            .map((r) => r.ackedPerS)
+        )
+      : null
   const q = med('qingyun')
   const maxRounds = of('qingyun').filter((r) => r !== half && r.storeLagMs)
   const verdicts = {
     ratioToAedes: q !== null && med('aedes') !== null ? q / med('aedes')! : null,
     ratioToMosquitto: q !== null && med('mosquitto') !== null ? q / med('mosquitto')! : null,
-    storeLag: maxRounds.length === 0 ? null : {
-      p50: median(maxRounds.map((r) => r.storeLagMs!.p50)),
-      p99: median(maxRounds.map((r) => r.storeLagMs!.p99)),
-      samples: maxRounds.reduce((s, r) => s + r.storeLagMs!.samples, 0),
-      notSeen: maxRounds.reduce((s, r) => s + r.storeLagMs!.notSeen, 0)
-    },
+    storeLag:
+      maxRounds.length === 0
+        ? null
+        : {
+            p50: median(maxRounds.map((r) => r.storeLagMs!.p50)),
+            p99: median(maxRounds.map((r) => r.storeLagMs!.p99)),
+            samples: maxRounds.reduce((s, r) => s + r.storeLagMs!.samples, 0),
+            notSeen: maxRounds.reduce((s, r) => s + r.storeLagMs!.notSeen, 0)
+          },
     half
   }
 
@@ -172,7 +194,9 @@ async function main(): Promise<number> {
     `bench:ack — ${opts.clients} clients × ${opts.window} QoS 1 publishes in flight, ` +
       `${opts.seconds} s per round after ` +
       `${opts.warmupS} s warm-up, ${opts.rounds} round(s) of ${targets.map((t) => t.name).join(' ')}; ` +
-      `${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}; ${os.cpus().length} CPUs`,
+      `${Object.entries(versions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}; ${os.cpus().length} CPUs`,
     '',
     ...roundTable(rounds, labels),
     '',
@@ -186,10 +210,23 @@ async function main(): Promise<number> {
   console.log(lines.join('\n'))
   await mkdir(a.out!, { recursive: true })
   const file = path.join(a.out!, 'ack.json')
-  await writeFile(file, JSON.stringify({
-    at: new Date().toISOString(), node: process.version, cpus: os.cpus().length,
-    options: opts, versions, rounds, summaries, verdicts
-  }, null, 2) + '\n')
+  await writeFile(
+    file,
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        node: process.version,
+        cpus: os.cpus().length,
+        options: opts,
+        versions,
+        rounds,
+        summaries,
+        verdicts
+      },
+      null,
+      2
+    ) + '\n'
+  )
   console.log(`\nwrote ${file}`)
   return 0
 }

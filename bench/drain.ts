@@ -62,9 +62,16 @@ const { values: a } = parseArgs({
 const num = (k: keyof typeof a): number => Number(a[k])
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
-interface Node { system: System; probe: Probe; influxPid: number; proxy: Awaited<ReturnType<typeof startRecordingProxy>>; tokens: Map<string, string>; stop(): Promise<void> }
+interface Node {
+  system: System
+  probe: Probe
+  influxPid: number
+  proxy: Awaited<ReturnType<typeof startRecordingProxy>>
+  tokens: Map<string, string>
+  stop(): Promise<void>
+}
 
-async function startNode (devices: number): Promise<Node> {
+async function startNode(devices: number): Promise<Node> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'qingyun-drain-'))
   const influxd = await startLocalInfluxd({ dataDir: path.join(dir, 'influxdb'), log: pino({ level: 'warn' }) })
   const proxy = await startRecordingProxy(influxd.url)
@@ -73,7 +80,13 @@ async function startNode (devices: number): Promise<Node> {
   const ids = [...Array.from({ length: devices }, (_, i) => `fill-${i}`), 'fill-single-raw', 'fill-single-mqttjs']
   const registry: Registry = {
     ...base,
-    bins: ids.map((id) => ({ id: `bin-${id}`, stream: 'residual' as const, district: '梁溪' as const, location: { lat: 31.5, lon: 120.3 }, capacityL: 240 })),
+    bins: ids.map((id) => ({
+      id: `bin-${id}`,
+      stream: 'residual' as const,
+      district: '梁溪' as const,
+      location: { lat: 31.5, lon: 120.3 },
+      capacityL: 240
+    })),
     devices: ids.map((id) => {
       const token = generateToken('qyd_')
       tokens.set(id, token)
@@ -83,17 +96,24 @@ async function startNode (devices: number): Promise<Node> {
   }
   await saveRegistry(path.join(dir, 'registry.json'), registry)
   const config = parseConfig({
-    QINGYUN_BIND_HOST: '127.0.0.1', QINGYUN_MQTT_PORT: '0', QINGYUN_MQTT_WS_PORT: '0', QINGYUN_HTTP_PORT: '0',
-    QINGYUN_DATA_DIR: dir, QINGYUN_REGISTRY: path.join(dir, 'registry.json'), QINGYUN_INFLUX_URL: proxy.url, QINGYUN_INFLUX_DB: 'drain'
+    QINGYUN_BIND_HOST: '127.0.0.1',
+    QINGYUN_MQTT_PORT: '0',
+    QINGYUN_MQTT_WS_PORT: '0',
+    QINGYUN_HTTP_PORT: '0',
+    QINGYUN_DATA_DIR: dir,
+    QINGYUN_REGISTRY: path.join(dir, 'registry.json'),
+    QINGYUN_INFLUX_URL: proxy.url,
+    QINGYUN_INFLUX_DB: 'drain'
   })
   const probe: Probe = { retries: [], chunks: [], acks: [], keepaliveTimeouts: 0, clientDisconnects: 0 }
   // The writer's retry lines (warn) tell the backoff it chose; everything else goes nowhere.
   const logSink = new Writable({
-    write (chunk: Buffer, _enc, cb) {
+    write(chunk: Buffer, _enc, cb) {
       for (const line of chunk.toString().split('\n')) {
         if (!line.includes('retrying')) continue
         const j = JSON.parse(line) as { delayMs?: number; attempt?: number; reason?: string; component?: string }
-        if (j.component === 'writer' && typeof j.delayMs === 'number') probe.retries.push({ at: Date.now(), delayMs: j.delayMs, attempt: j.attempt ?? 0, reason: j.reason ?? '' })
+        if (j.component === 'writer' && typeof j.delayMs === 'number')
+          probe.retries.push({ at: Date.now(), delayMs: j.delayMs, attempt: j.attempt ?? 0, reason: j.reason ?? '' })
       }
       cb()
     }
@@ -101,8 +121,12 @@ async function startNode (devices: number): Promise<Node> {
   const system = await startSystem(config, pino({ level: 'warn' }, logSink))
   instrumentBroker(system.broker.aedes, probe)
   return {
-    system, probe, influxPid: influxd.pid, proxy, tokens,
-    async stop () {
+    system,
+    probe,
+    influxPid: influxd.pid,
+    proxy,
+    tokens,
+    async stop() {
       process.kill(influxd.pid, 'SIGCONT')
       proxy.release()
       await system.stop()
@@ -115,25 +139,35 @@ async function startNode (devices: number): Promise<Node> {
 
 const fillBody = (seq: number): string => JSON.stringify({ ts: Date.now() - 1000, seq, fillPct: seq % 100 })
 
-async function drain (node: Node): Promise<Record<string, unknown>> {
+async function drain(node: Node): Promise<Record<string, unknown>> {
   const devices = num('devices')
   const rate = num('rate')
   const url = `mqtt://127.0.0.1:${node.system.broker.mqttPort}`
   const events = { reconnects: 0, offline: 0, errors: 0 }
-  const clients = await Promise.all(Array.from({ length: devices }, async (_, i) => {
-    const c = await mqtt.connectAsync(url, { username: `fill-${i}`, password: node.tokens.get(`fill-${i}`)!, clientId: `d${i}`, keepalive: num('keepalive'), reconnectPeriod: 1000 })
-    c.on('reconnect', () => events.reconnects++)
-    c.on('offline', () => events.offline++)
-    c.on('error', () => events.errors++)
-    return c
-  }))
+  const clients = await Promise.all(
+    Array.from({ length: devices }, async (_, i) => {
+      const c = await mqtt.connectAsync(url, {
+        username: `fill-${i}`,
+        password: node.tokens.get(`fill-${i}`)!,
+        clientId: `d${i}`,
+        keepalive: num('keepalive'),
+        reconnectPeriod: 1000
+      })
+      c.on('reconnect', () => events.reconnects++)
+      c.on('offline', () => events.offline++)
+      c.on('error', () => events.errors++)
+      return c
+    })
+  )
   const t0 = Date.now()
   const freezeAt = t0 + num('warmup') * 1000
   const releaseAt = freezeAt + num('freeze') * 1000
   const deadline = releaseAt + num('max-drain') * 1000
   const sec = (t: number): number => Math.floor((t - t0) / 1000)
   const perSec: { sent: number; acked: number }[] = []
-  const bump = (t: number, k: 'sent' | 'acked'): void => { (perSec[sec(t)] ??= { sent: 0, acked: 0 })[k]++ }
+  const bump = (t: number, k: 'sent' | 'acked'): void => {
+    ;(perSec[sec(t)] ??= { sent: 0, acked: 0 })[k]++
+  }
   let sent = 0
   let acked = 0
   let preRelease = 0
@@ -172,7 +206,10 @@ async function drain (node: Node): Promise<Record<string, unknown>> {
       if (before) preRelease++
       bump(now, 'sent')
       clients[i]!.publish(`v1/devices/fill-${i}/fill`, fillBody(seqs[i]!++), { qos: 1 }, (err) => {
-        if (err) { events.errors++; return }
+        if (err) {
+          events.errors++
+          return
+        }
         const t = Date.now()
         acked++
         bump(t, 'acked')
@@ -190,36 +227,70 @@ async function drain (node: Node): Promise<Record<string, unknown>> {
   while (acked < sent && Date.now() < tailDeadline) await sleep(100)
   await Promise.all(clients.map((c) => c.endAsync(true)))
 
-  const backlogAtRelease = preRelease - (perSec.slice(0, sec(releaseAt)).reduce((s, b) => s + (b?.acked ?? 0), 0))
+  const backlogAtRelease = preRelease - perSec.slice(0, sec(releaseAt)).reduce((s, b) => s + (b?.acked ?? 0), 0)
   const drainS = drainedAt === undefined ? undefined : (drainedAt - releaseAt) / 1000
   const bucket = num('bucket')
   const rows: Record<string, unknown>[] = []
   let backlog = 0
   for (let s = 0; s < perSec.length; s += bucket) {
-    let sentB = 0; let ackB = 0
-    for (let k = s; k < s + bucket && k < perSec.length; k++) { sentB += perSec[k]?.sent ?? 0; ackB += perSec[k]?.acked ?? 0 }
+    let sentB = 0
+    let ackB = 0
+    for (let k = s; k < s + bucket && k < perSec.length; k++) {
+      sentB += perSec[k]?.sent ?? 0
+      ackB += perSec[k]?.acked ?? 0
+    }
     backlog += sentB - ackB
     const from = t0 + s * 1000
     const to = from + bucket * 1000
-    const phase = to <= freezeAt ? 'warmup' : from >= releaseAt ? (drainedAt !== undefined && from >= drainedAt ? 'after' : 'drain') : from >= freezeAt && to <= releaseAt ? 'frozen' : 'mixed'
+    const phase =
+      to <= freezeAt
+        ? 'warmup'
+        : from >= releaseAt
+          ? drainedAt !== undefined && from >= drainedAt
+            ? 'after'
+            : 'drain'
+          : from >= freezeAt && to <= releaseAt
+            ? 'frozen'
+            : 'mixed'
     const w = summarise(node.probe, node.proxy.log, from, to)
-    rows.push({ t: `${s}-${s + bucket}s`, phase, sentPerS: +(sentB / bucket).toFixed(0), ackPerS: +(ackB / bucket).toFixed(0), backlog, ...w })
+    rows.push({
+      t: `${s}-${s + bucket}s`,
+      phase,
+      sentPerS: +(sentB / bucket).toFixed(0),
+      ackPerS: +(ackB / bucket).toFixed(0),
+      backlog,
+      ...w
+    })
   }
   // How long after the release InfluxDB first stored something, and what the outage cost it.
   const writes = node.proxy.log.filter((e) => e.path.startsWith('/write'))
-  const firstStored = writes.find((e) => e.end !== undefined && e.end >= releaseAt && e.status !== undefined && e.status >= 200 && e.status < 300)
+  const firstStored = writes.find(
+    (e) => e.end !== undefined && e.end >= releaseAt && e.status !== undefined && e.status >= 200 && e.status < 300
+  )
   const outage = writes.filter((e) => e.start >= freezeAt && e.start < releaseAt)
   return {
-    devices, rate, freezeS: num('freeze'), mode: a.mode, keepaliveS: num('keepalive'),
+    devices,
+    rate,
+    freezeS: num('freeze'),
+    mode: a.mode,
+    keepaliveS: num('keepalive'),
     firstStoredAfterReleaseMs: firstStored === undefined ? undefined : firstStored.end! - releaseAt,
-    outageWrites: outage.length, outageLinesSent: outage.reduce((t, e) => t + e.lines, 0),
-    backlogAtRelease, drainS, drainRate,
-    undrained: preRelease - preReleaseAcked, sent, acked, ...events,
-    keepaliveTimeouts: node.probe.keepaliveTimeouts, clientDisconnects: node.probe.clientDisconnects, rows
+    outageWrites: outage.length,
+    outageLinesSent: outage.reduce((t, e) => t + e.lines, 0),
+    backlogAtRelease,
+    drainS,
+    drainRate,
+    undrained: preRelease - preReleaseAcked,
+    sent,
+    acked,
+    ...events,
+    keepaliveTimeouts: node.probe.keepaliveTimeouts,
+    clientDisconnects: node.probe.clientDisconnects,
+    rows
   }
 }
 
-async function singleRaw (node: Node, n: number): Promise<Record<string, unknown>> {
+async function singleRaw(node: Node, n: number): Promise<Record<string, unknown>> {
   const sock = net.connect(node.system.broker.mqttPort, '127.0.0.1')
   await once(sock, 'connect')
   const parser = mqttPacket.parser()
@@ -228,55 +299,112 @@ async function singleRaw (node: Node, n: number): Promise<Record<string, unknown
   let lastAckAt = 0
   parser.on('packet', (p) => {
     if (p.cmd === 'connack') connack = true
-    if (p.cmd === 'puback') { acks++; lastAckAt = Date.now() }
+    if (p.cmd === 'puback') {
+      acks++
+      lastAckAt = Date.now()
+    }
   })
   sock.on('data', (d) => parser.parse(d))
-  sock.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'raw', keepalive: 60, username: 'fill-single-raw', password: Buffer.from(node.tokens.get('fill-single-raw')!) }))
+  sock.write(
+    mqttPacket.generate({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clean: true,
+      clientId: 'raw',
+      keepalive: 60,
+      username: 'fill-single-raw',
+      password: Buffer.from(node.tokens.get('fill-single-raw')!)
+    })
+  )
   while (!connack) await sleep(10)
   const chunksBefore = node.probe.chunks.length
   const ackBefore = node.probe.acks.length
-  const bufs = Array.from({ length: n }, (_, i) => mqttPacket.generate({ cmd: 'publish', topic: 'v1/devices/fill-single-raw/fill', payload: Buffer.from(fillBody(i)), qos: 1, messageId: (i % 65535) + 1, dup: false, retain: false }))
+  const bufs = Array.from({ length: n }, (_, i) =>
+    mqttPacket.generate({
+      cmd: 'publish',
+      topic: 'v1/devices/fill-single-raw/fill',
+      payload: Buffer.from(fillBody(i)),
+      qos: 1,
+      messageId: (i % 65535) + 1,
+      dup: false,
+      retain: false
+    })
+  )
   const t0 = Date.now()
   sock.write(Buffer.concat(bufs))
   const deadline = t0 + num('single-timeout') * 1000
   while (acks < n && Date.now() < deadline) await sleep(20)
   sock.destroy()
   const chunks = node.probe.chunks.slice(chunksBefore).filter((c) => c.client === 'fill-single-raw/raw')
-  const ackMs = node.probe.acks.slice(ackBefore).map((x) => x.ms).sort((x, y) => x - y)
+  const ackMs = node.probe.acks
+    .slice(ackBefore)
+    .map((x) => x.ms)
+    .sort((x, y) => x - y)
   const s = ((acks === n ? lastAckAt : Date.now()) - t0) / 1000
   const packets = chunks.reduce((t, c) => t + c.packets, 0)
   return {
-    messages: n, acked: acks, seconds: +s.toFixed(2), ackPerS: Math.round(acks / s), chunks: chunks.length,
+    messages: n,
+    acked: acks,
+    seconds: +s.toFixed(2),
+    ackPerS: Math.round(acks / s),
+    chunks: chunks.length,
     packetsPerChunk: chunks.length === 0 ? 0 : Math.round(packets / chunks.length),
     maxPacketsPerChunk: Math.max(0, ...chunks.map((c) => c.packets)),
-    ackLatencyP50Ms: Math.round(ackMs[Math.floor(ackMs.length / 2)] ?? NaN), ackLatencyP99Ms: Math.round(ackMs[Math.floor(ackMs.length * 0.99)] ?? NaN)
+    ackLatencyP50Ms: Math.round(ackMs[Math.floor(ackMs.length / 2)] ?? NaN),
+    ackLatencyP99Ms: Math.round(ackMs[Math.floor(ackMs.length * 0.99)] ?? NaN)
   }
 }
 
-async function singleMqttjs (node: Node, n: number): Promise<Record<string, unknown>> {
+async function singleMqttjs(node: Node, n: number): Promise<Record<string, unknown>> {
   const ackBefore = node.probe.acks.length
-  const c = mqtt.connect(`mqtt://127.0.0.1:${node.system.broker.mqttPort}`, { username: 'fill-single-mqttjs', password: node.tokens.get('fill-single-mqttjs')!, clientId: 'offline', manualConnect: true, reconnectPeriod: 0 })
+  const c = mqtt.connect(`mqtt://127.0.0.1:${node.system.broker.mqttPort}`, {
+    username: 'fill-single-mqttjs',
+    password: node.tokens.get('fill-single-mqttjs')!,
+    clientId: 'offline',
+    manualConnect: true,
+    reconnectPeriod: 0
+  })
   let acks = 0
   let lastAckAt = 0
-  for (let i = 0; i < n; i++) c.publish('v1/devices/fill-single-mqttjs/fill', fillBody(i), { qos: 1 }, (err) => { if (!err) { acks++; lastAckAt = Date.now() } })
+  for (let i = 0; i < n; i++)
+    c.publish('v1/devices/fill-single-mqttjs/fill', fillBody(i), { qos: 1 }, (err) => {
+      if (!err) {
+        acks++
+        lastAckAt = Date.now()
+      }
+    })
   const t0 = Date.now()
   c.connect()
   const deadline = t0 + num('single-timeout') * 1000
   while (acks < n && Date.now() < deadline) await sleep(20)
   await c.endAsync(true)
-  const ackMs = node.probe.acks.slice(ackBefore).map((x) => x.ms).sort((x, y) => x - y)
+  const ackMs = node.probe.acks
+    .slice(ackBefore)
+    .map((x) => x.ms)
+    .sort((x, y) => x - y)
   const s = ((acks === n ? lastAckAt : Date.now()) - t0) / 1000
   return {
-    messages: n, acked: acks, seconds: +s.toFixed(2), ackPerS: Math.round(acks / s),
-    ackLatencyP50Ms: Math.round(ackMs[Math.floor(ackMs.length / 2)] ?? NaN), ackLatencyP99Ms: Math.round(ackMs[Math.floor(ackMs.length * 0.99)] ?? NaN)
+    messages: n,
+    acked: acks,
+    seconds: +s.toFixed(2),
+    ackPerS: Math.round(acks / s),
+    ackLatencyP50Ms: Math.round(ackMs[Math.floor(ackMs.length / 2)] ?? NaN),
+    ackLatencyP99Ms: Math.round(ackMs[Math.floor(ackMs.length * 0.99)] ?? NaN)
   }
 }
 
-const out: Record<string, unknown> = { at: new Date().toISOString(), node: process.version, cpus: os.cpus().length, args: a }
+const out: Record<string, unknown> = {
+  at: new Date().toISOString(),
+  node: process.version,
+  cpus: os.cpus().length,
+  args: a
+}
 if (!a.only || a.only === 'tcp') {
   const rows = []
   for (const split of [false, true]) {
-    for (const noDelay of [false, true]) rows.push(await pubackSplit({ messages: 300, delayMs: 5, split, noDelay, timeoutMs: 20_000 }))
+    for (const noDelay of [false, true])
+      rows.push(await pubackSplit({ messages: 300, delayMs: 5, split, noDelay, timeoutMs: 20_000 }))
   }
   out.tcp = rows
   console.log('\nmqtt.js store replay (one message per PUBACK) against a minimal acker answering after 5 ms')
@@ -288,7 +416,10 @@ try {
     out.singleRaw = await singleRaw(node, num('single'))
     out.singleMqttjs = await singleMqttjs(node, num('single'))
     console.log('\none device, queued messages')
-    console.table({ 'raw socket, all PUBLISH in one write': out.singleRaw, 'mqtt.js offline store, then connect': out.singleMqttjs })
+    console.table({
+      'raw socket, all PUBLISH in one write': out.singleRaw,
+      'mqtt.js offline store, then connect': out.singleMqttjs
+    })
   }
   if (node !== undefined && (!a.only || a.only === 'drain')) {
     node.proxy.log.length = 0

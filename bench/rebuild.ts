@@ -21,15 +21,19 @@ import { toPoint } from '../influx/schema/index.ts'
 import { createWriter } from '../store/influxWriter.ts'
 import { localDate, startOfLocalDay } from '../lib/time.ts'
 
-const { values } = parseArgs({ options: {
-  'trackers-hours': { type: 'string', default: '10' },
-  'gps-interval': { type: 'string', default: '15' },
-  'fill-interval': { type: 'string', default: '300' },
-  out: { type: 'string', default: 'bench-output' }
-} })
+const { values } = parseArgs({
+  options: {
+    'trackers-hours': { type: 'string', default: '10' },
+    'gps-interval': { type: 'string', default: '15' },
+    'fill-interval': { type: 'string', default: '300' },
+    out: { type: 'string', default: 'bench-output' }
+  }
+})
 const TZ = 'Asia/Shanghai'
 const log = pino({ level: 'warn' })
-const registry = JSON.parse(await readFile(new URL('../registry/sample/wuxi.json', import.meta.url), 'utf8')) as Registry
+const registry = JSON.parse(
+  await readFile(new URL('../registry/sample/wuxi.json', import.meta.url), 'utf8')
+) as Registry
 const dir = await mkdtemp(path.join(os.tmpdir(), 'qingyun-rebuild-'))
 const influxd = await startLocalInfluxd({ dataDir: dir, log })
 try {
@@ -63,18 +67,67 @@ try {
     const base = { deviceId: d.id, recvMs: 0 }
     if (d.type === 'fill-sensor') {
       const b = bin.get(d.binId!)!
-      for (let t = start; t < start + 86_400_000; t += fillEvery) emit({ kind: 'fill', ...base, ts: t, seq: seq++, recvMs: t + 800, binId: b.id, binStream: b.stream, district: b.district, fillPct: ((t - start) / 86_400_000) * 90 })
+      for (let t = start; t < start + 86_400_000; t += fillEvery)
+        emit({
+          kind: 'fill',
+          ...base,
+          ts: t,
+          seq: seq++,
+          recvMs: t + 800,
+          binId: b.id,
+          binStream: b.stream,
+          district: b.district,
+          fillPct: ((t - start) / 86_400_000) * 90
+        })
     } else if (d.type === 'gps-tracker') {
       const v = vehicle.get(d.vehicleId!)!
-      for (let t = start + 6 * 3_600_000; t < start + 6 * 3_600_000 + dutyMs; t += gpsEvery) emit({ kind: 'position', ...base, ts: t, seq: seq++, recvMs: t + 500, vehicleId: v.id, vehicleType: v.type, lat: 31.5 + (t % 1000) / 1e5, lon: 120.3, speedKmh: 25 })
+      for (let t = start + 6 * 3_600_000; t < start + 6 * 3_600_000 + dutyMs; t += gpsEvery)
+        emit({
+          kind: 'position',
+          ...base,
+          ts: t,
+          seq: seq++,
+          recvMs: t + 500,
+          vehicleId: v.id,
+          vehicleType: v.type,
+          lat: 31.5 + (t % 1000) / 1e5,
+          lon: 120.3,
+          speedKmh: 25
+        })
     } else {
       const s = site.get(d.siteId!)!
       for (let i = 0; i < 20; i++) {
         const ts = start + 3_600_000 + i * 3_000_000
-        emit({ kind: 'weighing', ...base, ts, seq: seq++, recvMs: ts + 900, siteId: s.id, siteType: s.type, district: s.district, ticketId: `${d.id}-${i}`, direction: i % 3 === 2 ? 'out' : 'in', stream: s.type === 'sorting' ? 'recyclable' : 'residual', ...(s.type === 'sorting' ? { material: 'paper' as const } : {}), grossKg: 18000, tareKg: 10000, netKg: 8000, plate: '苏B12345' })
+        emit({
+          kind: 'weighing',
+          ...base,
+          ts,
+          seq: seq++,
+          recvMs: ts + 900,
+          siteId: s.id,
+          siteType: s.type,
+          district: s.district,
+          ticketId: `${d.id}-${i}`,
+          direction: i % 3 === 2 ? 'out' : 'in',
+          stream: s.type === 'sorting' ? 'recyclable' : 'residual',
+          ...(s.type === 'sorting' ? { material: 'paper' as const } : {}),
+          grossKg: 18000,
+          tareKg: 10000,
+          netKg: 8000,
+          plate: '苏B12345'
+        })
       }
     }
-    for (let h = 0; h < 24; h++) emit({ kind: 'status', ...base, ts: start + h * 3_600_000 + 1, seq: seq++, recvMs: start + h * 3_600_000 + 900, deviceType: d.type, batteryPct: 80 })
+    for (let h = 0; h < 24; h++)
+      emit({
+        kind: 'status',
+        ...base,
+        ts: start + h * 3_600_000 + 1,
+        seq: seq++,
+        recvMs: start + h * 3_600_000 + 900,
+        deviceType: d.type,
+        batteryPct: 80
+      })
   }
   if (buffer.length) pending.push(writer.write(buffer))
   await Promise.all(pending)
@@ -94,18 +147,32 @@ try {
 
   const results = [
     { name: 'points in the day', value: points, unit: 'points' },
-    { name: 'write through the group-commit writer', value: Math.round(points / writeS), unit: 'points/s', note: `${writeS.toFixed(1)} s` },
+    {
+      name: 'write through the group-commit writer',
+      value: Math.round(points / writeS),
+      unit: 'points/s',
+      note: `${writeS.toFixed(1)} s`
+    },
     { name: 'model rebuild (createModel().start())', value: +rebuildS.toFixed(1), unit: 's' },
     { name: 'rebuild rate', value: Math.round(points / rebuildS), unit: 'points/s' },
-    { name: 'RSS after rebuild', value: Math.round(rss1 / 2 ** 20), unit: 'MiB', note: `before ${Math.round(rss0 / 2 ** 20)} MiB` },
+    {
+      name: 'RSS after rebuild',
+      value: Math.round(rss1 / 2 ** 20),
+      unit: 'MiB',
+      note: `before ${Math.round(rss0 / 2 ** 20)} MiB`
+    },
     { name: 'city inT after rebuild', value: city.inT, unit: 't' }
   ]
   const width = Math.max(...results.map((r) => r.name.length))
   console.log(`\n${'benchmark'.padEnd(width)}  ${'value'.padStart(12)}  unit`)
-  for (const r of results) console.log(`${r.name.padEnd(width)}  ${String(r.value).padStart(12)}  ${r.unit}${r.note ? `   (${r.note})` : ''}`)
+  for (const r of results)
+    console.log(`${r.name.padEnd(width)}  ${String(r.value).padStart(12)}  ${r.unit}${r.note ? `   (${r.note})` : ''}`)
   await mkdir(values.out!, { recursive: true })
   const file = path.join(values.out!, 'rebuild.json')
-  await writeFile(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, args: values, results }, null, 2) + '\n')
+  await writeFile(
+    file,
+    JSON.stringify({ at: new Date().toISOString(), node: process.version, args: values, results }, null, 2) + '\n'
+  )
   console.log(`\nwrote ${file}`)
 } finally {
   await influxd.stop()

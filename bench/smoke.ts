@@ -14,7 +14,22 @@ const SMOKE: Record<string, string[]> = {
   'rebuild.ts': ['--trackers-hours', '0.1', '--gps-interval', '600', '--fill-interval', '21600'],
   'web.ts': ['--seconds', '1'],
   'spool.ts': ['--seconds', '0.2'],
-  'drain.ts': ['--devices', '2', '--rate', '20', '--warmup', '1', '--freeze', '1', '--max-drain', '10', '--single', '50', '--single-timeout', '10'],
+  'drain.ts': [
+    '--devices',
+    '2',
+    '--rate',
+    '20',
+    '--warmup',
+    '1',
+    '--freeze',
+    '1',
+    '--max-drain',
+    '10',
+    '--single',
+    '50',
+    '--single-timeout',
+    '10'
+  ],
   'ack.ts': ['--smoke']
 }
 const NOT_BENCHMARKS = new Set(['smoke.ts'])
@@ -37,7 +52,9 @@ try {
     const ok = r.status === 0
     if (!ok) failed++
     const why = r.error ? ` (${r.error.message})` : r.signal ? ` (signal ${r.signal})` : ''
-    console.log(`bench smoke: ${file.padEnd(12)} ${ok ? 'ok' : `FAILED, exit ${r.status}${why}`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+    console.log(
+      `bench smoke: ${file.padEnd(12)} ${ok ? 'ok' : `FAILED, exit ${r.status}${why}`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`
+    )
   }
 } finally {
   rmSync(out, { recursive: true, force: true })

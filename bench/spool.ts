@@ -13,17 +13,27 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { openSpool } from '../store/spool.ts'
 
-const { values } = parseArgs({ options: {
-  seconds: { type: 'string', default: '1.5' },
-  dir: { type: 'string' },
-  out: { type: 'string', default: 'bench-output' }
-} })
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '1.5' },
+    dir: { type: 'string' },
+    out: { type: 'string', default: 'bench-output' }
+  }
+})
 const seconds = Number(values.seconds)
 const root = await mkdtemp(path.join(values.dir ?? os.tmpdir(), 'qingyun-spool-bench-'))
 
 interface Result {
-  recordBytes: number; appenders: number; appends: number; appendsPerSec: number; mbPerSec: number
-  fsyncs: number; fsyncsPerSec: number; recordsPerFsync: number; fsyncP50Ms: number; fsyncP99Ms: number
+  recordBytes: number
+  appenders: number
+  appends: number
+  appendsPerSec: number
+  mbPerSec: number
+  fsyncs: number
+  fsyncsPerSec: number
+  recordsPerFsync: number
+  fsyncP50Ms: number
+  fsyncP99Ms: number
 }
 
 async function run(recordBytes: number, appenders: number): Promise<Result> {
@@ -54,7 +64,9 @@ async function run(recordBytes: number, appenders: number): Promise<Result> {
   await spool.close()
   await rm(dir, { recursive: true, force: true })
   return {
-    recordBytes, appenders, appends,
+    recordBytes,
+    appenders,
+    appends,
     appendsPerSec: Math.round(appends / secs),
     mbPerSec: Number(((appends * recordBytes) / secs / 1e6).toFixed(2)),
     fsyncs: fsync.count,
@@ -77,6 +89,19 @@ console.table(results)
 console.log('fsync p50/p99 are log2-bucket upper bounds (capped at the max seen)')
 await mkdir(values.out, { recursive: true })
 const file = path.join(values.out, 'spool.json')
-await writeFile(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: os.cpus().length,
-  dir: values.dir ?? os.tmpdir(), args: values, results }, null, 2) + '\n')
+await writeFile(
+  file,
+  JSON.stringify(
+    {
+      at: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      dir: values.dir ?? os.tmpdir(),
+      args: values,
+      results
+    },
+    null,
+    2
+  ) + '\n'
+)
 console.log(`wrote ${file}`)

@@ -37,7 +37,16 @@ const { values } = parseArgs({
 })
 
 const CHROMIUM = '/usr/bin/chromium'
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync'
+]
 
 const log = pino({ level: 'warn' })
 const dir = await mkdtemp(path.join(os.tmpdir(), 'qingyun-bench-web-'))
@@ -84,8 +93,24 @@ if (values.serve) {
       await context.addInitScript('globalThis.__name = (f) => f')
       const page = await context.newPage()
       let bytes = 0
-      page.on('response', (r) => void r.request().sizes().then((s) => { bytes += s.responseBodySize + s.responseHeadersSize }).catch(() => undefined))
-      return { page, bytes: () => bytes, reset: () => { bytes = 0 } }
+      page.on(
+        'response',
+        (r) =>
+          void r
+            .request()
+            .sizes()
+            .then((s) => {
+              bytes += s.responseBodySize + s.responseHeadersSize
+            })
+            .catch(() => undefined)
+      )
+      return {
+        page,
+        bytes: () => bytes,
+        reset: () => {
+          bytes = 0
+        }
+      }
     }
 
     const load = async (label: string, p: { page: Page; bytes: () => number; reset: () => void }): Promise<void> => {
@@ -99,12 +124,35 @@ if (values.serve) {
       const nav = await page.evaluate(() => {
         const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming
         const m = (name: string): number => performance.getEntriesByName(name)[0]?.startTime ?? NaN
-        return { dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd, boot: m('qy:boot'), wsOpen: m('qy:ws-open'), welcome: m('qy:welcome'), snapshot: m('qy:snapshot:city'), numbers: m('qy:city-numbers') }
+        return {
+          dcl: n.domContentLoadedEventEnd,
+          load: n.loadEventEnd,
+          boot: m('qy:boot'),
+          wsOpen: m('qy:ws-open'),
+          welcome: m('qy:welcome'),
+          snapshot: m('qy:snapshot:city'),
+          numbers: m('qy:city-numbers')
+        }
       })
       rows.push({ name: `${label}: DOMContentLoaded`, value: Math.round(nav.dcl), unit: 'ms' })
-      rows.push({ name: `${label}: first live numbers`, value: Math.round(nav.numbers), unit: 'ms', note: `navigation start → city numbers painted (boot ${Math.round(nav.boot)}, ws open ${Math.round(nav.wsOpen)}, welcome ${Math.round(nav.welcome)}, snapshot ${Math.round(nav.snapshot)})` })
-      rows.push({ name: `${label}: goto → numbers (driver)`, value: firstNumbers, unit: 'ms', note: 'as seen by the test driver, including its own round trips' })
-      rows.push({ name: `${label}: bytes on the wire`, value: p.bytes(), unit: 'B', note: 'bodies as transferred (gzip) + headers' })
+      rows.push({
+        name: `${label}: first live numbers`,
+        value: Math.round(nav.numbers),
+        unit: 'ms',
+        note: `navigation start → city numbers painted (boot ${Math.round(nav.boot)}, ws open ${Math.round(nav.wsOpen)}, welcome ${Math.round(nav.welcome)}, snapshot ${Math.round(nav.snapshot)})`
+      })
+      rows.push({
+        name: `${label}: goto → numbers (driver)`,
+        value: firstNumbers,
+        unit: 'ms',
+        note: 'as seen by the test driver, including its own round trips'
+      })
+      rows.push({
+        name: `${label}: bytes on the wire`,
+        value: p.bytes(),
+        unit: 'B',
+        note: 'bodies as transferred (gzip) + headers'
+      })
     }
     // The very first page of a just-started browser pays for its processes starting; a new
     // context is a first visit (empty cache) to a running browser; a reload is a repeat visit.
@@ -116,14 +164,29 @@ if (values.serve) {
 
     await page.goto(`${url}#/map`)
     await page.waitForFunction(() => {
-      const v = (window as unknown as { __qingyun: { view: { debug?: { bins: { items: Map<string, unknown> }; vehicles: { items: Map<string, unknown> } } } } }).__qingyun.view
+      const v = (
+        window as unknown as {
+          __qingyun: {
+            view: { debug?: { bins: { items: Map<string, unknown> }; vehicles: { items: Map<string, unknown> } } }
+          }
+        }
+      ).__qingyun.view
       return (v.debug?.bins.items.size ?? 0) > 0 && (v.debug?.vehicles.items.size ?? 0) > 0
     })
     const seconds = Number(values.seconds)
     const measured = await page.evaluate(async (ms) => {
-      const s = (window as unknown as { __qingyun: { live: { stats(): Record<string, number> }; view: { debug: { bins: { items: Map<string, unknown> }; vehicles: { items: Map<string, unknown> } } } } }).__qingyun
+      const s = (
+        window as unknown as {
+          __qingyun: {
+            live: { stats(): Record<string, number> }
+            view: { debug: { bins: { items: Map<string, unknown> }; vehicles: { items: Map<string, unknown> } } }
+          }
+        }
+      ).__qingyun
       const longTasks: number[] = []
-      const obs = new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration) })
+      const obs = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) longTasks.push(e.duration)
+      })
       obs.observe({ type: 'longtask', buffered: false })
       const before = s.live.stats()
       let frames = 0
@@ -155,18 +218,47 @@ if (values.serve) {
         renders: (s.view.debug as unknown as { stats: { renders: number; renderMs: number } }).stats
       }
     }, seconds * 1000)
-    rows.push({ name: 'map: bins / trucks shown', value: measured.bins, unit: 'bins', note: `${measured.trucks} trucks` })
-    rows.push({ name: 'map: deltas applied', value: Math.round(measured.deltasPerS * 10) / 10, unit: '/s', note: `model step every ${stepMs} ms moves every truck and ~200 bins; ws flush 250 ms` })
-    rows.push({ name: 'map: mean repaint (canvas)', value: Math.round((measured.renders.renderMs / Math.max(1, measured.renders.renders)) * 10) / 10, unit: 'ms', note: `${measured.renders.renders} renders since the map opened` })
-    rows.push({ name: 'map: frames', value: Math.round(measured.fps * 10) / 10, unit: 'fps', note: 'headless, --disable-gpu (software canvas)' })
+    rows.push({
+      name: 'map: bins / trucks shown',
+      value: measured.bins,
+      unit: 'bins',
+      note: `${measured.trucks} trucks`
+    })
+    rows.push({
+      name: 'map: deltas applied',
+      value: Math.round(measured.deltasPerS * 10) / 10,
+      unit: '/s',
+      note: `model step every ${stepMs} ms moves every truck and ~200 bins; ws flush 250 ms`
+    })
+    rows.push({
+      name: 'map: mean repaint (canvas)',
+      value: Math.round((measured.renders.renderMs / Math.max(1, measured.renders.renders)) * 10) / 10,
+      unit: 'ms',
+      note: `${measured.renders.renders} renders since the map opened`
+    })
+    rows.push({
+      name: 'map: frames',
+      value: Math.round(measured.fps * 10) / 10,
+      unit: 'fps',
+      note: 'headless, --disable-gpu (software canvas)'
+    })
     rows.push({ name: 'map: worst frame gap', value: Math.round(measured.worstFrameMs), unit: 'ms' })
-    rows.push({ name: 'map: long tasks (>50 ms)', value: measured.longTasks, unit: 'count', note: `${Math.round(measured.longTaskMs)} ms in ${seconds} s` })
+    rows.push({
+      name: 'map: long tasks (>50 ms)',
+      value: measured.longTasks,
+      unit: 'count',
+      note: `${Math.round(measured.longTaskMs)} ms in ${seconds} s`
+    })
   } finally {
     await browser.close()
     await cleanup()
   }
   const w = Math.max(...rows.map((r) => r.name.length))
-  for (const r of rows) console.log(`${r.name.padEnd(w)}  ${String(r.value).padStart(9)} ${r.unit.padEnd(5)} ${r.note ?? ''}`)
+  for (const r of rows)
+    console.log(`${r.name.padEnd(w)}  ${String(r.value).padStart(9)} ${r.unit.padEnd(5)} ${r.note ?? ''}`)
   await mkdir(values.out, { recursive: true })
-  await writeFile(path.join(values.out, 'web.json'), `${JSON.stringify({ at: new Date().toISOString(), cpus: os.cpus().length, rows }, null, 2)}\n`)
+  await writeFile(
+    path.join(values.out, 'web.json'),
+    `${JSON.stringify({ at: new Date().toISOString(), cpus: os.cpus().length, rows }, null, 2)}\n`
+  )
 }

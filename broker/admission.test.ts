@@ -29,7 +29,12 @@ describe('admission', () => {
   it('bounds connections per address and frees a slot on close', () => {
     const { log } = capture()
     const a = createAdmission({ maxConnectionsPerAddress: 2, authFailLimit: 10, authFailWindowMs: 60_000 }, log)
-    expect([a.openConnection('x'), a.openConnection('x'), a.openConnection('x'), a.openConnection('y')]).toEqual([true, true, false, true])
+    expect([a.openConnection('x'), a.openConnection('x'), a.openConnection('x'), a.openConnection('y')]).toEqual([
+      true,
+      true,
+      false,
+      true
+    ])
     a.closeConnection('x')
     expect(a.openConnection('x')).toBe(true)
     expect(a.stats().refusedByAddress).toBe(1)

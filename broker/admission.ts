@@ -47,7 +47,11 @@ export function createAdmission(limits: AdmissionLimits, log: Logger): Admission
     return w
   }
   const summarise = (key: string, w: Window): void => {
-    if (w.failures > 1 || w.throttled > 0) log.warn({ key, failures: w.failures, refusedUnchecked: w.throttled, windowMs: limits.authFailWindowMs }, 'authentication failures in the last window')
+    if (w.failures > 1 || w.throttled > 0)
+      log.warn(
+        { key, failures: w.failures, refusedUnchecked: w.throttled, windowMs: limits.authFailWindowMs },
+        'authentication failures in the last window'
+      )
   }
   const fail = (key: string, nowMs: number): Window => {
     let w = windowOf(key, nowMs)
@@ -74,7 +78,11 @@ export function createAdmission(limits: AdmissionLimits, log: Logger): Admission
       if (n >= limits.maxConnectionsPerAddress) {
         counters.refusedByAddress++
         // One line per power of two refusals: a flood is visible without one line per try.
-        if ((++refusedSinceLog & (refusedSinceLog - 1)) === 0) log.warn({ address, limit: limits.maxConnectionsPerAddress, refused: counters.refusedByAddress }, 'connection refused: too many from this address')
+        if ((++refusedSinceLog & (refusedSinceLog - 1)) === 0)
+          log.warn(
+            { address, limit: limits.maxConnectionsPerAddress, refused: counters.refusedByAddress },
+            'connection refused: too many from this address'
+          )
         return false
       }
       perAddress.set(address, n + 1)
@@ -99,7 +107,10 @@ export function createAdmission(limits: AdmissionLimits, log: Logger): Admission
       // The first failure of a window is logged in full; the rest go into the window's summary.
       if (a.failures === 1 || u?.failures === 1) log.warn({ username, address, reason }, 'connection refused')
       if (a.failures === limits.authFailLimit || u?.failures === limits.authFailLimit) {
-        log.warn({ username, address, failures: Math.max(a.failures, u?.failures ?? 0), windowMs: limits.authFailWindowMs }, 'authentication failures over the limit; refusing without checking until the window ends')
+        log.warn(
+          { username, address, failures: Math.max(a.failures, u?.failures ?? 0), windowMs: limits.authFailWindowMs },
+          'authentication failures over the limit; refusing without checking until the window ends'
+        )
       }
     },
     sweep(nowMs) {

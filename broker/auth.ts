@@ -20,22 +20,35 @@ export type AuthResult =
  * decision 7). With the dev flag, a client with no credentials, or a registered device's id
  * and no password, is let in; a wrong password is refused even then.
  */
-export function authenticate(accounts: Accounts, allowAnonymous: boolean, username: string | undefined, password: Buffer | undefined): AuthResult {
+export function authenticate(
+  accounts: Accounts,
+  allowAnonymous: boolean,
+  username: string | undefined,
+  password: Buffer | undefined
+): AuthResult {
   if (!username) {
-    return allowAnonymous ? { ok: true, principal: { kind: 'anonymous' } } : { ok: false, returnCode: CONNACK_BAD_CREDENTIALS, reason: 'no username' }
+    return allowAnonymous
+      ? { ok: true, principal: { kind: 'anonymous' } }
+      : { ok: false, returnCode: CONNACK_BAD_CREDENTIALS, reason: 'no username' }
   }
   const device = accounts.device(username)
   if (device) {
     if (!device.enabled) return { ok: false, returnCode: CONNACK_BAD_CREDENTIALS, reason: 'device disabled' }
-    if (password === undefined && allowAnonymous) return { ok: true, principal: { kind: 'device', deviceId: device.id } }
-    if (password !== undefined && verifyToken(device.tokenHash, password)) return { ok: true, principal: { kind: 'device', deviceId: device.id } }
+    if (password === undefined && allowAnonymous)
+      return { ok: true, principal: { kind: 'device', deviceId: device.id } }
+    if (password !== undefined && verifyToken(device.tokenHash, password))
+      return { ok: true, principal: { kind: 'device', deviceId: device.id } }
     return { ok: false, returnCode: CONNACK_BAD_CREDENTIALS, reason: 'wrong or missing token' }
   }
   const service = accounts.service(username)
   if (service?.enabled && password !== undefined && verifyToken(service.tokenHash, password)) {
     return { ok: true, principal: { kind: 'service', serviceId: service.id } }
   }
-  return { ok: false, returnCode: CONNACK_BAD_CREDENTIALS, reason: service ? 'wrong token or disabled service' : 'unknown username' }
+  return {
+    ok: false,
+    returnCode: CONNACK_BAD_CREDENTIALS,
+    reason: service ? 'wrong token or disabled service' : 'unknown username'
+  }
 }
 
 /** Whether the principal's account still lets it in after a registry change. */

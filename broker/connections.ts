@@ -30,7 +30,13 @@ const CUT_LOG: Record<GuardCut['reason'], string> = {
   inflight: 'client does not acknowledge its deliveries; connection closed'
 }
 
-export function createConnections(deps: { limits: MqttLimits; maxPacketBytes: number; admission: Admission; log: Logger; counters: ConnectionCounters }) {
+export function createConnections(deps: {
+  limits: MqttLimits
+  maxPacketBytes: number
+  admission: Admission
+  log: Logger
+  counters: ConnectionCounters
+}) {
   const { limits, admission, log, counters } = deps
   return {
     /** Wrap a new connection, or undefined when it was refused (and destroyed). */
@@ -51,7 +57,15 @@ export function createConnections(deps: { limits: MqttLimits; maxPacketBytes: nu
           else if (why.reason === 'slow') counters.slowClientDisconnects++
           else counters.inflightDisconnects++
           const clientId = (stream as Duplex & { client?: { id?: string } }).client?.id ?? undefined
-          log.warn({ ...why, clientId, address, limits: { packet: deps.maxPacketBytes, outgoing: limits.maxOutgoingBytes, inflight: limits.maxInflight } }, CUT_LOG[why.reason])
+          log.warn(
+            {
+              ...why,
+              clientId,
+              address,
+              limits: { packet: deps.maxPacketBytes, outgoing: limits.maxOutgoingBytes, inflight: limits.maxInflight }
+            },
+            CUT_LOG[why.reason]
+          )
         }
       })
       let closed = false

@@ -3,7 +3,15 @@ import { describe, expect, it } from 'vitest'
 import { createFrameScanner } from './frameGuard.ts'
 
 const publish = (payloadBytes: number): Buffer =>
-  mqttPacket.generate({ cmd: 'publish', topic: 'v1/devices/d/fill', payload: Buffer.alloc(payloadBytes, 0x61), qos: 1, messageId: 7, retain: false, dup: false })
+  mqttPacket.generate({
+    cmd: 'publish',
+    topic: 'v1/devices/d/fill',
+    payload: Buffer.alloc(payloadBytes, 0x61),
+    qos: 1,
+    messageId: 7,
+    retain: false,
+    dup: false
+  })
 
 describe('frame scanner', () => {
   it('lets packets up to the limit through, byte by byte or whole', () => {
@@ -38,7 +46,12 @@ describe('connection guard writes', () => {
       writes.push(chunk.length)
       return write(chunk, ...rest)
     }) as typeof socket.write
-    const guarded = guardConnection(socket, { maxPacketBytes: 1024, maxOutgoingBytes: 1 << 20, maxInflightDeliveries: 10, onCut: () => undefined })
+    const guarded = guardConnection(socket, {
+      maxPacketBytes: 1024,
+      maxOutgoingBytes: 1 << 20,
+      maxInflightDeliveries: 10,
+      onCut: () => undefined
+    })
     // As mqtt-packet's writeToStream does: cork, write the pieces, uncork on the next tick.
     guarded.cork()
     guarded.write(Buffer.from([0x40, 0x02]))

@@ -62,7 +62,12 @@ export function installHooks(aedes: Aedes, deps: HookDeps): Hooks {
 
   aedes.preConnect = (client, packet, done) => {
     const conn = (client.conn as Duplex & { [CONNECTION]?: Connection })[CONNECTION]
-    if (conn) accepted.set(client, { conn, keepalive: packet.keepalive ?? 0, emptyPersistentId: !packet.clientId && packet.clean === false })
+    if (conn)
+      accepted.set(client, {
+        conn,
+        keepalive: packet.keepalive ?? 0,
+        emptyPersistentId: !packet.clientId && packet.clean === false
+      })
     // Scope client ids by username, so one device cannot take over another's session by
     // connecting with its client id ([MQTT-3.1.4-2] disconnects the older client). The
     // original id must still respect the configured length.
@@ -70,8 +75,11 @@ export function installHooks(aedes: Aedes, deps: HookDeps): Hooks {
     done(null, true)
   }
 
-  const refuse = (done: (err: AuthenticateError | null, ok: boolean) => void, reason: string, returnCode: number): void =>
-    done(Object.assign(new Error(reason), { returnCode }) as AuthenticateError, false)
+  const refuse = (
+    done: (err: AuthenticateError | null, ok: boolean) => void,
+    reason: string,
+    returnCode: number
+  ): void => done(Object.assign(new Error(reason), { returnCode }) as AuthenticateError, false)
 
   aedes.authenticate = (client, username, password, done) => {
     const info = accepted.get(client)
@@ -79,8 +87,10 @@ export function installHooks(aedes: Aedes, deps: HookDeps): Hooks {
     const now = clock()
     // [MQTT-3.1.3-8]: a zero-byte client id needs CleanSession = 1; else CONNACK 2.
     if (info?.emptyPersistentId) return refuse(done, 'empty client id with CleanSession 0', CONNACK_IDENTIFIER_REJECTED)
-    if (deps.admission.throttled(address, username, now)) return refuse(done, 'too many authentication failures', CONNACK_NOT_AUTHORIZED)
-    const rawId = username && client.id.startsWith(username + SCOPE_SEPARATOR) ? client.id.slice(username.length + 1) : client.id
+    if (deps.admission.throttled(address, username, now))
+      return refuse(done, 'too many authentication failures', CONNACK_NOT_AUTHORIZED)
+    const rawId =
+      username && client.id.startsWith(username + SCOPE_SEPARATOR) ? client.id.slice(username.length + 1) : client.id
     if (rawId.length > deps.maxClientIdLength) {
       deps.admission.authFailed(address, username, now, 'client id too long')
       return refuse(done, 'client id too long', CONNACK_IDENTIFIER_REJECTED)
@@ -96,7 +106,10 @@ export function installHooks(aedes: Aedes, deps: HookDeps): Hooks {
       const others = [...live].filter((c) => c.id !== client.id).length
       if (others >= deps.mqtt.maxConnectionsPerUsername) {
         counters.connectionsRefusedByUsername++
-        log.warn({ username, address, limit: deps.mqtt.maxConnectionsPerUsername }, 'connection refused: account has its maximum of connections')
+        log.warn(
+          { username, address, limit: deps.mqtt.maxConnectionsPerUsername },
+          'connection refused: account has its maximum of connections'
+        )
         return refuse(done, 'too many connections for this account', CONNACK_NOT_AUTHORIZED)
       }
       live.add(client)
@@ -107,10 +120,18 @@ export function installHooks(aedes: Aedes, deps: HookDeps): Hooks {
       })
     }
     const p = result.principal
-    const tokenHash = p.kind === 'device' ? deps.accounts.device(p.deviceId)?.tokenHash : p.kind === 'service' ? deps.accounts.service(p.serviceId)?.tokenHash : undefined
+    const tokenHash =
+      p.kind === 'device'
+        ? deps.accounts.device(p.deviceId)?.tokenHash
+        : p.kind === 'service'
+          ? deps.accounts.service(p.serviceId)?.tokenHash
+          : undefined
     sessions.set(client, { principal: p, tokenHash })
     if (p.kind === 'anonymous' || (p.kind === 'device' && password === undefined)) {
-      log.warn({ clientId: client.id, username }, 'ANONYMOUS CONNECTION accepted (QINGYUN_ALLOW_ANONYMOUS=true): development only')
+      log.warn(
+        { clientId: client.id, username },
+        'ANONYMOUS CONNECTION accepted (QINGYUN_ALLOW_ANONYMOUS=true): development only'
+      )
     }
     done(null, true)
   }
@@ -133,7 +154,13 @@ export function installHooks(aedes: Aedes, deps: HookDeps): Hooks {
     // PUBACK (QoS 1) / PUBREC (QoS 2) is written only after this callback: hold it until
     // the message is durable (docs/architecture.md, decision 1).
     deps
-      .onPublish({ deviceId: decision.deviceId, kind: decision.kind, topic: packet.topic, payload: packet.payload as Buffer, recvMs: clock() })
+      .onPublish({
+        deviceId: decision.deviceId,
+        kind: decision.kind,
+        topic: packet.topic,
+        payload: packet.payload as Buffer,
+        recvMs: clock()
+      })
       .then(
         () => done(null),
         (err: unknown) => {

@@ -35,7 +35,8 @@ export function createLocalFacts(deps: { log: Logger; maxPending: number }): Loc
         } catch (err) {
           listenerErrors++
           // Sampled: one line per power of two, so a listener failing on every batch cannot flood the log.
-          if ((listenerErrors & (listenerErrors - 1)) === 0) deps.log.error({ err, listenerErrors }, 'facts listener failed')
+          if ((listenerErrors & (listenerErrors - 1)) === 0)
+            deps.log.error({ err, listenerErrors }, 'facts listener failed')
         }
       }
     }

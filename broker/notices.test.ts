@@ -3,8 +3,16 @@ import type { RejectionNotice } from '../contracts/rejection.ts'
 import { createNoticeLimiter } from './notices.ts'
 
 const notice: RejectionNotice = {
-  v: 1, code: 'INGEST_E_SCHEMA', message: 'batteryPct: expected number', topic: 'v1/devices/d/status', issues: [],
-  receivedAt: '2026-12-02T00:00:00.000Z', rejected: 1, objects: 1, rejections: [], more: 0
+  v: 1,
+  code: 'INGEST_E_SCHEMA',
+  message: 'batteryPct: expected number',
+  topic: 'v1/devices/d/status',
+  issues: [],
+  receivedAt: '2026-12-02T00:00:00.000Z',
+  rejected: 1,
+  objects: 1,
+  rejections: [],
+  more: 0
 }
 
 describe('rejection notice limiter', () => {

@@ -56,7 +56,10 @@ export function createNoticeLimiter(opts: { burst: number; perSecond: number; ma
       if (b.suppressed === 0) return notice
       const n = b.suppressed
       b.suppressed = 0
-      return { ...notice, message: `${notice.message} (${n} earlier rejection notice(s) not sent: rate limit; every rejection is stored)` }
+      return {
+        ...notice,
+        message: `${notice.message} (${n} earlier rejection notice(s) not sent: rate limit; every rejection is stored)`
+      }
     },
     stats: () => ({ suppressed, trackedDevices: buckets.size })
   }

@@ -29,23 +29,32 @@ interface PacketLike {
 }
 
 /** Bytes a queued PUBLISH costs on the wire, near enough: header, topic, id, payload. */
-const sizeOf = (p: PacketLike): number => 8 + Buffer.byteLength(p.topic ?? '') + (p.payload ? Buffer.byteLength(p.payload) : 0)
+const sizeOf = (p: PacketLike): number =>
+  8 + Buffer.byteLength(p.topic ?? '') + (p.payload ? Buffer.byteLength(p.payload) : 0)
 
-export function boundOfflineQueues(aedes: Aedes, limits: { maxCount: number; maxBytes: number }, log: Logger): { ended(): number } {
+export function boundOfflineQueues(
+  aedes: Aedes,
+  limits: { maxCount: number; maxBytes: number },
+  log: Logger
+): { ended(): number } {
   const persistence = (aedes as unknown as { persistence: OutgoingPersistence }).persistence
   const clients = (aedes as unknown as { clients: Record<string, { clean?: boolean } | undefined> }).clients
   const queued = new Map<string, Queued>()
   const ending = new Set<string>()
   let ended = 0
 
-  const over = (q: Queued | undefined, extra: number): boolean => q !== undefined && (q.count + 1 > limits.maxCount || q.bytes + extra > limits.maxBytes)
+  const over = (q: Queued | undefined, extra: number): boolean =>
+    q !== undefined && (q.count + 1 > limits.maxCount || q.bytes + extra > limits.maxBytes)
 
   async function endSession(clientId: string): Promise<void> {
     if (ending.has(clientId)) return
     ending.add(clientId)
     const q = queued.get(clientId)
     ended++
-    log.warn({ clientId, queued: q?.count ?? 0, queuedBytes: q?.bytes ?? 0, limits }, 'persistent session ended: its queue for an absent client reached its bound')
+    log.warn(
+      { clientId, queued: q?.count ?? 0, queuedBytes: q?.bytes ?? 0, limits },
+      'persistent session ended: its queue for an absent client reached its bound'
+    )
     try {
       await persistence.cleanSubscriptions({ id: clientId })
       const stored: PacketLike[] = []

@@ -29,7 +29,11 @@ export interface BrokerOptions {
   readonly wsPort: number | null
   readonly tls?: { readonly certFile: string; readonly keyFile: string } | undefined
   readonly allowAnonymous: boolean
-  readonly limits: { readonly maxPacketBytes: number; readonly maxTopicLevels: number; readonly maxClientIdLength: number }
+  readonly limits: {
+    readonly maxPacketBytes: number
+    readonly maxTopicLevels: number
+    readonly maxClientIdLength: number
+  }
   readonly mqtt: MqttLimits
 }
 
@@ -80,11 +84,26 @@ const MAX_PENDING_FACT_BATCHES = 1000
 export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promise<Broker> {
   const log = deps.log
   const clock = deps.now ?? Date.now
-  const connCounters: ConnectionCounters = { oversizeDisconnects: 0, slowClientDisconnects: 0, inflightDisconnects: 0, idleDisconnects: 0 }
+  const connCounters: ConnectionCounters = {
+    oversizeDisconnects: 0,
+    slowClientDisconnects: 0,
+    inflightDisconnects: 0,
+    idleDisconnects: 0
+  }
   const admission = createAdmission({ ...opts.mqtt, maxConnectionsPerAddress: opts.mqtt.maxConnectionsPerAddress }, log)
-  const connections = createConnections({ limits: opts.mqtt, maxPacketBytes: opts.limits.maxPacketBytes, admission, log, counters: connCounters })
+  const connections = createConnections({
+    limits: opts.mqtt,
+    maxPacketBytes: opts.limits.maxPacketBytes,
+    admission,
+    log,
+    counters: connCounters
+  })
   const localFacts = createLocalFacts({ log, maxPending: MAX_PENDING_FACT_BATCHES })
-  const notices = createNoticeLimiter({ burst: opts.mqtt.noticeBurst, perSecond: opts.mqtt.noticeRatePerS, maxDevices: 100_000 })
+  const notices = createNoticeLimiter({
+    burst: opts.mqtt.noticeBurst,
+    perSecond: opts.mqtt.noticeRatePerS,
+    maxDevices: 100_000
+  })
 
   const aedes = await Aedes.createBroker({
     maxTopicLevels: opts.limits.maxTopicLevels,
@@ -101,7 +120,11 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
 
   // A persistent session's queue gets the same bounds as a connected client; half the bytes,
   // so that on reconnect the whole queue fits with room to spare.
-  const offline = boundOfflineQueues(aedes, { maxCount: opts.mqtt.maxInflight, maxBytes: Math.floor(opts.mqtt.maxOutgoingBytes / 2) }, log)
+  const offline = boundOfflineQueues(
+    aedes,
+    { maxCount: opts.mqtt.maxInflight, maxBytes: Math.floor(opts.mqtt.maxOutgoingBytes / 2) },
+    log
+  )
 
   const hooks = installHooks(aedes, {
     accounts: deps.accounts,
@@ -115,7 +138,9 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
   })
 
   aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'))
-  aedes.on('connectionError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'connection error'))
+  aedes.on('connectionError', (client, err) =>
+    log.debug({ clientId: client?.id, err: err.message }, 'connection error')
+  )
 
   const handle = (conn: Duplex, address: string | undefined): void => {
     const c = connections.accept(conn, address ?? 'unknown')
@@ -152,7 +177,14 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
   // Called from ingest's commit path (before the PUBACK): never throws into it.
   function publishInternal(topic: string, body: unknown): void {
     try {
-      const packet = { cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(body)), qos: 1, retain: false, dup: false } as PublishPacket
+      const packet = {
+        cmd: 'publish',
+        topic,
+        payload: Buffer.from(JSON.stringify(body)),
+        qos: 1,
+        retain: false,
+        dup: false
+      } as PublishPacket
       aedes.publish(packet, (err) => {
         if (err) log.error({ err, topic }, 'internal publish failed')
       })

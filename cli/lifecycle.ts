@@ -32,7 +32,8 @@ export async function lockDataDir(dataDir: string): Promise<NodeLock | { held: s
     if (!(err instanceof LockHeldError)) throw err
     const h = err.holder
     return {
-      held: `another qingyun start (pid ${String(h.pid)}, running since ${String(h.since)}) is using the data ` +
+      held:
+        `another qingyun start (pid ${String(h.pid)}, running since ${String(h.since)}) is using the data ` +
         `directory ${dataDir}; stop it first, or set QINGYUN_DATA_DIR to another directory (lock: ${file})`
     }
   }
@@ -71,10 +72,14 @@ export async function checkPorts(
 }
 
 function portMessage(variable: string, port: number, host: string, code: string | undefined): string {
-  const why = code === 'EADDRINUSE' ? 'is already in use by another process'
-    : code === 'EACCES' ? 'needs privileges this process does not have'
-      : code === 'EADDRNOTAVAIL' ? 'is on an address this machine does not have'
-        : `cannot be listened on (${code ?? 'unknown error'})`
+  const why =
+    code === 'EADDRINUSE'
+      ? 'is already in use by another process'
+      : code === 'EACCES'
+        ? 'needs privileges this process does not have'
+        : code === 'EADDRNOTAVAIL'
+          ? 'is on an address this machine does not have'
+          : `cannot be listened on (${code ?? 'unknown error'})`
   return `${variable}=${port}: port ${port} on ${host} ${why}; free it or set ${variable} to another port`
 }
 

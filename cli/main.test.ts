@@ -25,7 +25,9 @@ describe('qingyun CLI', () => {
     expect(files).toContain('rejection-notice.schema.json')
     const weighing = JSON.parse(await readFile(path.join(dir, 'weighing.schema.json'), 'utf8'))
     expect(weighing.$schema).toBe('https://json-schema.org/draft/2020-12/schema')
-    expect(weighing.required).toEqual(expect.arrayContaining(['ts', 'ticketId', 'direction', 'stream', 'grossKg', 'tareKg', 'netKg', 'plate']))
+    expect(weighing.required).toEqual(
+      expect.arrayContaining(['ts', 'ticketId', 'direction', 'stream', 'grossKg', 'tareKg', 'netKg', 'plate'])
+    )
     expect(weighing.additionalProperties).toBe(false)
     const payload = JSON.parse(await readFile(path.join(dir, 'fill.payload.schema.json'), 'utf8'))
     expect(JSON.stringify(payload)).toContain('"maxItems":500')
@@ -49,7 +51,9 @@ describe('qingyun CLI', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'qingyun-empty-'))
     onTestFinished(() => rm(dir, { recursive: true, force: true }))
     const c = ctx({ QINGYUN_DATA_DIR: dir })
-    expect(await main(['sim', 'provision', '--devices', '10', '--out-credentials', path.join(dir, 'c.json')], c.ctx)).toBe(1)
+    expect(
+      await main(['sim', 'provision', '--devices', '10', '--out-credentials', path.join(dir, 'c.json')], c.ctx)
+    ).toBe(1)
     expect(c.err()).toContain(`${dir}/registry.json: cannot read the registry`)
     expect(c.err()).toContain('(REGISTRY_E_IO)')
     expect(c.err()).not.toMatch(/\n\s+at /)

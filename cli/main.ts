@@ -35,7 +35,10 @@ configuration is by environment variables (QINGYUN_*); see README.md.
 `
 
 /** Entry point: returns the exit code. */
-export async function main(argv: string[], ctx: CommandContext = { env: process.env, stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(
+  argv: string[],
+  ctx: CommandContext = { env: process.env, stdout: process.stdout, stderr: process.stderr }
+): Promise<number> {
   const [command, ...rest] = argv
   try {
     switch (command) {
@@ -48,18 +51,31 @@ export async function main(argv: string[], ctx: CommandContext = { env: process.
         const config = parseConfig(ctx.env)
         if (config.registryIsDefault) {
           const credentialsPath = path.join(config.dataDir, 'device-credentials.json')
-          await seedRegistry({ samplePath: SAMPLE_REGISTRY, registryPath: config.registryPath, credentialsPath, lock: config.registryLock })
+          await seedRegistry({
+            samplePath: SAMPLE_REGISTRY,
+            registryPath: config.registryPath,
+            credentialsPath,
+            lock: config.registryLock
+          })
         }
         const run = command === 'devices' ? devicesCommand : servicesCommand
         const { registryPath, registryLock: lock } = config
         return await run(rest, { registryPath, lock, stdout: ctx.stdout, stderr: ctx.stderr })
       }
       case 'users':
-        return await usersCommand(rest, { usersPath: parseConfig(ctx.env).usersPath, stdout: ctx.stdout, stderr: ctx.stderr })
+        return await usersCommand(rest, {
+          usersPath: parseConfig(ctx.env).usersPath,
+          stdout: ctx.stdout,
+          stderr: ctx.stderr
+        })
       case 'sim':
         return await simCommand(rest, ctx)
       case 'registry':
-        return await registryCommand(rest, { registryPath: parseConfig(ctx.env).registryPath, stdout: ctx.stdout, stderr: ctx.stderr })
+        return await registryCommand(rest, {
+          registryPath: parseConfig(ctx.env).registryPath,
+          stdout: ctx.stdout,
+          stderr: ctx.stderr
+        })
       case undefined:
       case 'help':
       case '--help':
@@ -79,7 +95,9 @@ export async function main(argv: string[], ctx: CommandContext = { env: process.
     // stack trace would only bury that. Anything else is a bug: show the stack.
     const code = (err as { code?: unknown }).code
     const known = typeof code === 'string' && /^[A-Z]+_E_[A-Z_]+$/.test(code)
-    ctx.stderr.write(`qingyun: ${known ? `${(err as Error).message} (${code})` : ((err as Error).stack ?? String(err))}\n`)
+    ctx.stderr.write(
+      `qingyun: ${known ? `${(err as Error).message} (${code})` : ((err as Error).stack ?? String(err))}\n`
+    )
     return 1
   }
 }

@@ -7,9 +7,22 @@ import { contractDocuments } from './export.ts'
 describe('AsyncAPI document', () => {
   it('is a valid AsyncAPI 3.0 document with no errors or warnings', async () => {
     const { document, diagnostics } = await new Parser().parse(JSON.stringify(contractDocuments()['asyncapi.json']))
-    const problems = diagnostics.filter((d) => d.severity <= 1).map((d) => `${d.code}: ${d.message} at ${JSON.stringify(d.path)}`)
+    const problems = diagnostics
+      .filter((d) => d.severity <= 1)
+      .map((d) => `${d.code}: ${d.message} at ${JSON.stringify(d.path)}`)
     expect(problems).toEqual([])
     expect(document).toBeDefined()
-    expect(document!.channels().all().map((c) => c.address())).toEqual(expect.arrayContaining(['v1/devices/{deviceId}/weighing', 'v1/devices/{deviceId}/errors', '$qingyun/v1/facts/{deviceId}']))
+    expect(
+      document!
+        .channels()
+        .all()
+        .map((c) => c.address())
+    ).toEqual(
+      expect.arrayContaining([
+        'v1/devices/{deviceId}/weighing',
+        'v1/devices/{deviceId}/errors',
+        '$qingyun/v1/facts/{deviceId}'
+      ])
+    )
   }, 60_000)
 })

@@ -47,18 +47,41 @@ const kindNotes: Record<Kind, string> = {
 }
 
 /** Schema of a whole payload of one kind: one object or an array of 1..500. */
-const payloadOf = (kind: Kind): z.ZodType => z.union([deviceMessages[kind], z.array(deviceMessages[kind]).min(1).max(MAX_BATCH)])
+const payloadOf = (kind: Kind): z.ZodType =>
+  z.union([deviceMessages[kind], z.array(deviceMessages[kind]).min(1).max(MAX_BATCH)])
 
 export function contractDocuments(): Record<string, Json> {
   const docs: Record<string, Json> = {}
   for (const kind of Kind.options) {
-    docs[`${kind}.schema.json`] = jsonSchema(deviceMessages[kind], `Qingyun ${CONTRACT_VERSION} ${kind} object`, kindNotes[kind])
-    docs[`${kind}.payload.schema.json`] = jsonSchema(payloadOf(kind), `Qingyun ${CONTRACT_VERSION} ${kind} payload`, `One ${kind} object or an array of 1–${MAX_BATCH}. ${kindNotes[kind]}`)
+    docs[`${kind}.schema.json`] = jsonSchema(
+      deviceMessages[kind],
+      `Qingyun ${CONTRACT_VERSION} ${kind} object`,
+      kindNotes[kind]
+    )
+    docs[`${kind}.payload.schema.json`] = jsonSchema(
+      payloadOf(kind),
+      `Qingyun ${CONTRACT_VERSION} ${kind} payload`,
+      `One ${kind} object or an array of 1–${MAX_BATCH}. ${kindNotes[kind]}`
+    )
   }
-  docs['rejection-notice.schema.json'] = jsonSchema(RejectionNotice, 'Qingyun rejection notice', 'Published to v1/devices/{deviceId}/errors when a message or an object of a batch is rejected.')
-  docs['facts.schema.json'] = jsonSchema(FactsMessage, 'Qingyun committed facts', 'Internal: $qingyun/v1/facts/{deviceId}, service accounts only.')
-  docs['ws-v1-client-message.schema.json'] = jsonSchema(ClientMessage, `Qingyun operations websocket ${WS_PROTOCOL}: client to server`)
-  docs['ws-v1-server-message.schema.json'] = jsonSchema(ServerMessageV1, `Qingyun operations websocket ${WS_PROTOCOL}: server to client`)
+  docs['rejection-notice.schema.json'] = jsonSchema(
+    RejectionNotice,
+    'Qingyun rejection notice',
+    'Published to v1/devices/{deviceId}/errors when a message or an object of a batch is rejected.'
+  )
+  docs['facts.schema.json'] = jsonSchema(
+    FactsMessage,
+    'Qingyun committed facts',
+    'Internal: $qingyun/v1/facts/{deviceId}, service accounts only.'
+  )
+  docs['ws-v1-client-message.schema.json'] = jsonSchema(
+    ClientMessage,
+    `Qingyun operations websocket ${WS_PROTOCOL}: client to server`
+  )
+  docs['ws-v1-server-message.schema.json'] = jsonSchema(
+    ServerMessageV1,
+    `Qingyun operations websocket ${WS_PROTOCOL}: server to client`
+  )
   docs['registry.schema.json'] = registryJsonSchema()
   docs['asyncapi.json'] = asyncApi()
   return docs
@@ -117,7 +140,11 @@ function asyncApi(): Json {
     parameters: { deviceId: deviceIdParam },
     messages: { facts: { $ref: '#/components/messages/facts' } }
   }
-  operations.send_facts = { action: 'send', channel: { $ref: '#/channels/facts' }, bindings: { mqtt: { qos: 1, bindingVersion: '0.2.0' } } }
+  operations.send_facts = {
+    action: 'send',
+    channel: { $ref: '#/channels/facts' },
+    bindings: { mqtt: { qos: 1, bindingVersion: '0.2.0' } }
+  }
   const ops = operationsWebsocket()
   Object.assign(channels, ops.channels)
   Object.assign(operations, ops.operations)
@@ -136,17 +163,42 @@ function asyncApi(): Json {
     },
     defaultContentType: 'application/json',
     servers: {
-      mqtt: { host: 'localhost:1883', protocol: 'mqtt', protocolVersion: '3.1.1', security: [{ $ref: '#/components/securitySchemes/token' }] },
-      mqtts: { host: 'localhost:8883', protocol: 'secure-mqtt', protocolVersion: '3.1.1', description: 'When QINGYUN_MQTT_TLS_CERT/KEY are set, the MQTT port serves TLS.', security: [{ $ref: '#/components/securitySchemes/token' }] },
-      ws: { host: 'localhost:8083', protocol: 'ws', description: 'MQTT over WebSocket (subprotocol mqtt).', security: [{ $ref: '#/components/securitySchemes/token' }] },
-      dashboard: { host: 'localhost:8080', protocol: 'ws', description: 'dashboard-api websocket.', security: [{ $ref: '#/components/securitySchemes/operatorBearer' }] }
+      mqtt: {
+        host: 'localhost:1883',
+        protocol: 'mqtt',
+        protocolVersion: '3.1.1',
+        security: [{ $ref: '#/components/securitySchemes/token' }]
+      },
+      mqtts: {
+        host: 'localhost:8883',
+        protocol: 'secure-mqtt',
+        protocolVersion: '3.1.1',
+        description: 'When QINGYUN_MQTT_TLS_CERT/KEY are set, the MQTT port serves TLS.',
+        security: [{ $ref: '#/components/securitySchemes/token' }]
+      },
+      ws: {
+        host: 'localhost:8083',
+        protocol: 'ws',
+        description: 'MQTT over WebSocket (subprotocol mqtt).',
+        security: [{ $ref: '#/components/securitySchemes/token' }]
+      },
+      dashboard: {
+        host: 'localhost:8080',
+        protocol: 'ws',
+        description: 'dashboard-api websocket.',
+        security: [{ $ref: '#/components/securitySchemes/operatorBearer' }]
+      }
     },
     channels,
     operations,
     components: {
       messages,
       securitySchemes: {
-        token: { type: 'userPassword', description: 'MQTT username = device (or service account) id; password = its 256-bit token, issued once by `qingyun devices add`.' },
+        token: {
+          type: 'userPassword',
+          description:
+            'MQTT username = device (or service account) id; password = its 256-bit token, issued once by `qingyun devices add`.'
+        },
         operatorBearer: {
           type: 'httpApiKey',
           name: 'Authorization',
@@ -160,15 +212,18 @@ function asyncApi(): Json {
 
 // ── Operations websocket v1: channels and messages from contracts/ws.ts ──
 
-const toSchema = (schema: z.ZodType, io: 'input' | 'output'): Json => z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Json
+const toSchema = (schema: z.ZodType, io: 'input' | 'output'): Json =>
+  z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Json
 
 const channelNotes: Record<ChannelName, string> = {
   city: "Today's city summary. Snapshot and delta data are the whole summary.",
   sites: "Every site's balance today. Snapshot: items; delta: changed sites' full balances, removed siteIds.",
   site: "One site's balance and hourly series (params.siteId). Snapshot and delta data are the whole {balance, hourly}.",
   bins: 'Bins, optionally filtered by status, district, stream. Delta: changed bins in the set, and binIds that left it.',
-  vehicles: 'Vehicles, optionally filtered by state, district, type. Delta: changed vehicles in the set, and vehicleIds that left it.',
-  alerts: "Open alerts and today's, optionally filtered by state, severity. Delta: changed alerts in the set, and ids that left it."
+  vehicles:
+    'Vehicles, optionally filtered by state, district, type. Delta: changed vehicles in the set, and vehicleIds that left it.',
+  alerts:
+    "Open alerts and today's, optionally filtered by state, severity. Delta: changed alerts in the set, and ids that left it."
 }
 
 const PROTOCOL_DESCRIPTION = [
@@ -185,33 +240,64 @@ const PROTOCOL_DESCRIPTION = [
 
 function operationsWebsocket(): { channels: Json; operations: Json; messages: Json } {
   const messages: Json = {}
-  const refs = (names: string[]): Json => Object.fromEntries(names.map((n) => [n, { $ref: `#/components/messages/${n}` }]))
+  const refs = (names: string[]): Json =>
+    Object.fromEntries(names.map((n) => [n, { $ref: `#/components/messages/${n}` }]))
   const clientMsg = (name: string, schema: z.ZodType, summary: string): string => {
     messages[name] = { name, title: name, summary, contentType: 'application/json', payload: toSchema(schema, 'input') }
     return name
   }
   const serverMsg = (name: string, schema: z.ZodType, summary: string): string => {
-    messages[name] = { name, title: name, summary, contentType: 'application/json', payload: toSchema(schema, 'output') }
+    messages[name] = {
+      name,
+      title: name,
+      summary,
+      contentType: 'application/json',
+      payload: toSchema(schema, 'output')
+    }
     return name
   }
   const client = [
-    clientMsg('wsAuth', AuthMessage, 'Authenticate (when the upgrade had no Authorization header). Must be the first message, within 5 s.'),
+    clientMsg(
+      'wsAuth',
+      AuthMessage,
+      'Authenticate (when the upgrade had no Authorization header). Must be the first message, within 5 s.'
+    ),
     ...SubscribeMessage.options.map((o) => {
       const channel = o.shape.channel.value
-      return clientMsg(`wsSubscribe_${channel}`, o, `Subscribe to ${channel}. Params: ${JSON.stringify(toSchema(channelParams[channel], 'input').properties ?? {})}. ${channelNotes[channel]}`)
+      return clientMsg(
+        `wsSubscribe_${channel}`,
+        o,
+        `Subscribe to ${channel}. Params: ${JSON.stringify(toSchema(channelParams[channel], 'input').properties ?? {})}. ${channelNotes[channel]}`
+      )
     }),
     clientMsg('wsUnsubscribe', UnsubscribeMessage, 'End a subscription by its id.'),
     clientMsg('wsPing', PingMessage, 'Keep-alive; the server answers pong.')
   ]
   const server = [
-    serverMsg('wsWelcome', WelcomeMessage, 'Authenticated: who, which role, the heartbeat interval and the delta interval.'),
+    serverMsg(
+      'wsWelcome',
+      WelcomeMessage,
+      'Authenticated: who, which role, the heartbeat interval and the delta interval.'
+    ),
     ...ChannelName.options.flatMap((c) => [
-      serverMsg(`wsSnapshot_${c}`, SnapshotMessage.options.find((o) => o.shape.channel.value === c)!, `The whole ${c} view at seq. ${channelNotes[c]}`),
-      serverMsg(`wsDelta_${c}`, DeltaMessage.options.find((o) => o.shape.channel.value === c)!, `Changes to ${c} since seq − 1 (full-value upserts${'removed' in channelData[c].delta.shape ? ' and removed keys' : ''}).`)
+      serverMsg(
+        `wsSnapshot_${c}`,
+        SnapshotMessage.options.find((o) => o.shape.channel.value === c)!,
+        `The whole ${c} view at seq. ${channelNotes[c]}`
+      ),
+      serverMsg(
+        `wsDelta_${c}`,
+        DeltaMessage.options.find((o) => o.shape.channel.value === c)!,
+        `Changes to ${c} since seq − 1 (full-value upserts${'removed' in channelData[c].delta.shape ? ' and removed keys' : ''}).`
+      )
     ]),
     serverMsg('wsResumed', ResumedMessage, 'A resume was accepted: the deltas fromSeq+1 … seq follow; no snapshot.'),
     serverMsg('wsHeartbeat', HeartbeatMessage, 'Server heartbeat, every heartbeatMs.'),
-    serverMsg('wsError', ErrorMessage, 'A message was refused (the connection stays open). id names the subscription when there is one.'),
+    serverMsg(
+      'wsError',
+      ErrorMessage,
+      'A message was refused (the connection stays open). id names the subscription when there is one.'
+    ),
     serverMsg('wsPong', PongMessage, 'Answer to ping.')
   ]
   return {
@@ -225,7 +311,16 @@ function operationsWebsocket(): { channels: Json; operations: Json; messages: Js
         bindings: {
           ws: {
             method: 'GET',
-            headers: { type: 'object', properties: { Authorization: { type: 'string', pattern: '^Bearer \\S+$', description: 'Optional; otherwise send an auth message first.' } } },
+            headers: {
+              type: 'object',
+              properties: {
+                Authorization: {
+                  type: 'string',
+                  pattern: '^Bearer \\S+$',
+                  description: 'Optional; otherwise send an auth message first.'
+                }
+              }
+            },
             bindingVersion: '0.1.0'
           }
         }

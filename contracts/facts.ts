@@ -132,7 +132,13 @@ export const ConflictFact = z.object({
 export type ConflictFact = z.infer<typeof ConflictFact>
 
 export const Fact = z.discriminatedUnion('kind', [
-  WeighingFact, FillFact, PositionFact, StatusFact, RejectionFact, DuplicateFact, ConflictFact
+  WeighingFact,
+  FillFact,
+  PositionFact,
+  StatusFact,
+  RejectionFact,
+  DuplicateFact,
+  ConflictFact
 ])
 export type Fact = z.infer<typeof Fact>
 

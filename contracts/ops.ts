@@ -52,7 +52,12 @@ export const SiteBalance = z.object({
 })
 export type SiteBalance = z.infer<typeof SiteBalance>
 
-export const HourPoint = z.object({ hour: z.number().int().min(0).max(23), start: z.number(), inT: z.number(), outT: z.number() })
+export const HourPoint = z.object({
+  hour: z.number().int().min(0).max(23),
+  start: z.number(),
+  inT: z.number(),
+  outT: z.number()
+})
 export type HourPoint = z.infer<typeof HourPoint>
 
 export const CitySummary = z.object({

@@ -9,7 +9,9 @@ const PROVINCES = '京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋�
  * large ones (苏B12345D) — collection trucks are large vehicles.
  */
 export const PLATE_PATTERN = new RegExp(
-  `^[${PROVINCES}][A-Z](?:[A-HJ-NP-Z0-9]{5}|[DF][A-HJ-NP-Z0-9][0-9]{4}|[0-9]{5}[DF])$`,
+  `^[${PROVINCES}][A-Z](?:[A-HJ-NP-Z0-9]{5}|[DF][A-HJ-NP-Z0-9][0-9]{4}|[0-9]{5}[DF])$`
 )
-export const Plate = z.string().regex(PLATE_PATTERN, { error: 'must be a Chinese plate such as 苏B12345, 苏BD12345 or 苏B12345D' })
+export const Plate = z
+  .string()
+  .regex(PLATE_PATTERN, { error: 'must be a Chinese plate such as 苏B12345, 苏BD12345 or 苏B12345D' })
 export type Plate = z.infer<typeof Plate>

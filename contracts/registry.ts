@@ -3,12 +3,23 @@
 // entries (unique ids, references) are checked by `checkRegistry`, a separate pure function,
 // so each problem can name the entry it is about instead of a refinement's anonymous path.
 import { z } from 'zod'
-import { Bin, City, Device, Id, REF_FIELD_BY_DEVICE_TYPE, REF_FIELDS, ServiceAccount, Site, Token, Vehicle, type RefField } from './registryEntities.ts'
+import {
+  Bin,
+  City,
+  Device,
+  Id,
+  REF_FIELD_BY_DEVICE_TYPE,
+  REF_FIELDS,
+  ServiceAccount,
+  Site,
+  Token,
+  Vehicle,
+  type RefField
+} from './registryEntities.ts'
 import { Rules, Targets, Zone, resolveRules } from './registryRules.ts'
 
 export * from './registryEntities.ts'
 export * from './registryRules.ts'
-
 
 export const Registry = z.strictObject({
   version: z.literal(1),
@@ -25,7 +36,7 @@ export const Registry = z.strictObject({
   /** Optional (absent: no zone rules). */
   zones: z.array(Zone).optional(),
   /** Optional (absent: DEFAULT_RULES). */
-  rules: Rules.optional(),
+  rules: Rules.optional()
 })
 export type Registry = z.infer<typeof Registry>
 
@@ -71,8 +82,7 @@ export function checkRegistry(registry: Registry): RegistryProblem[] {
       const first = seen.get(e.id)
       if (first !== undefined) {
         problem(`${collection}[${i}].id`, `duplicate id ${JSON.stringify(e.id)}, already used by ${first}`)
-      }
-      else seen.set(e.id, `${collection}[${i}]`)
+      } else seen.set(e.id, `${collection}[${i}]`)
     })
     return seen
   }
@@ -92,7 +102,7 @@ export function checkRegistry(registry: Registry): RegistryProblem[] {
   const targets: Record<RefField, { noun: string; ids: Map<string, string> }> = {
     siteId: { noun: 'site', ids: sites },
     binId: { noun: 'bin', ids: bins },
-    vehicleId: { noun: 'vehicle', ids: vehicles },
+    vehicleId: { noun: 'vehicle', ids: vehicles }
   }
   registry.devices.forEach((d, i) => {
     const at = `devices[${i}]`
@@ -117,7 +127,10 @@ export function checkRegistry(registry: Registry): RegistryProblem[] {
     if (distinct.size < 3) problem(`zones[${i}].polygon`, `needs at least three distinct points${entryId(z.id)}`)
     z.windows.forEach((w, j) => {
       if (w.from === w.to) {
-        problem(`zones[${i}].windows[${j}]`, `from and to are both ${w.from}; a window must not be empty${entryId(z.id)}`)
+        problem(
+          `zones[${i}].windows[${j}]`,
+          `from and to are both ${w.from}; a window must not be empty${entryId(z.id)}`
+        )
       }
     })
   })
@@ -135,6 +148,7 @@ export function registryJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(Registry, { target: 'draft-2020-12', unrepresentable: 'any' }),
     title: 'Qingyun registry v1',
-    description: 'Sites, bins, vehicles, devices and service accounts. Cross-entry rules (unique ids, references matching the device type) are checked by the loader, not by this schema.',
+    description:
+      'Sites, bins, vehicles, devices and service accounts. Cross-entry rules (unique ids, references matching the device type) are checked by the loader, not by this schema.'
   }
 }

@@ -6,7 +6,7 @@ import { Plate } from './plate.ts'
 /** MQTT usernames and topic segments: never `/`, `+`, `#` (MQTT wildcards) nor `:`. */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 export const Id = z.string().regex(ID_PATTERN, {
-  error: 'must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit',
+  error: 'must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit'
 })
 export type Id = z.infer<typeof Id>
 
@@ -19,16 +19,17 @@ export const Token = z.string().regex(TOKEN_PATTERN, { error: 'must be a qyd_/qy
 export type Token = z.infer<typeof Token>
 
 export const TOKEN_HASH_PATTERN = /^sha256:[0-9a-f]{64}$/
-export const TokenHash = z.string().regex(TOKEN_HASH_PATTERN, { error: 'must be "sha256:" followed by 64 lowercase hex digits' })
+export const TokenHash = z
+  .string()
+  .regex(TOKEN_HASH_PATTERN, { error: 'must be "sha256:" followed by 64 lowercase hex digits' })
 export type TokenHash = z.infer<typeof TokenHash>
 
 export { PLATE_PATTERN, Plate } from './plate.ts'
 
-
 /** WGS-84 degrees (GPS, not the GCJ-02 of Chinese web maps). */
 export const Location = z.strictObject({
   lat: z.number().min(-90).max(90),
-  lon: z.number().min(-180).max(180),
+  lon: z.number().min(-180).max(180)
 })
 export type Location = z.infer<typeof Location>
 
@@ -50,7 +51,7 @@ export const Site = z.strictObject({
   /** Stock at or below this counts as cleared, tonnes. Default DEFAULT_TOLERANCE_T (1 t). */
   toleranceT: z.number().nonnegative().optional(),
   /** Local time (QINGYUN_TZ) by which the site should be cleared, HH:MM. Default DEFAULT_CUTOFF ("20:00"). */
-  cutoff: HhMm.optional(),
+  cutoff: HhMm.optional()
 })
 export type Site = z.infer<typeof Site>
 
@@ -73,7 +74,7 @@ export const Bin = z.strictObject({
   stream: BinStream,
   district: District,
   location: Location,
-  capacityL: z.int().positive(),
+  capacityL: z.int().positive()
 })
 export type Bin = z.infer<typeof Bin>
 
@@ -84,7 +85,7 @@ export const Vehicle = z.strictObject({
   id: Id,
   plate: Plate,
   type: VehicleType,
-  district: District,
+  district: District
 })
 export type Vehicle = z.infer<typeof Vehicle>
 
@@ -99,7 +100,7 @@ type MessageKind = Kind
 export const KINDS_BY_DEVICE_TYPE: { readonly [T in DeviceType]: readonly MessageKind[] } = {
   weighbridge: ['weighing', 'status'],
   'fill-sensor': ['fill', 'status'],
-  'gps-tracker': ['position', 'status'],
+  'gps-tracker': ['position', 'status']
 }
 
 /** The kinds a device of this type may publish (the broker's ACL). */
@@ -111,7 +112,7 @@ export type RefField = 'siteId' | 'binId' | 'vehicleId'
 export const REF_FIELD_BY_DEVICE_TYPE: { readonly [T in DeviceType]: RefField } = {
   weighbridge: 'siteId',
   'fill-sensor': 'binId',
-  'gps-tracker': 'vehicleId',
+  'gps-tracker': 'vehicleId'
 }
 export const REF_FIELDS: readonly RefField[] = ['siteId', 'binId', 'vehicleId']
 
@@ -124,7 +125,7 @@ export const Device = z.strictObject({
   vehicleId: Id.optional(),
   /** Absent: the device has no credential yet and cannot connect. */
   tokenHash: TokenHash.optional(),
-  enabled: z.boolean(),
+  enabled: z.boolean()
 })
 export type Device = z.infer<typeof Device>
 
@@ -132,7 +133,7 @@ export type Device = z.infer<typeof Device>
 export const ServiceAccount = z.strictObject({
   id: Id,
   tokenHash: TokenHash.optional(),
-  enabled: z.boolean(),
+  enabled: z.boolean()
 })
 export type ServiceAccount = z.infer<typeof ServiceAccount>
 
@@ -150,6 +151,6 @@ export const City = z.strictObject({
   name: z.string().min(1),
   tz: z.string().refine(isTimeZone, { error: 'must be an IANA time zone such as Asia/Shanghai' }),
   /** Household waste the city must collect and clear per day, tonnes. */
-  dailyTargetT: z.number().positive(),
+  dailyTargetT: z.number().positive()
 })
 export type City = z.infer<typeof City>

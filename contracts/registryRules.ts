@@ -2,7 +2,7 @@
 // them. contracts/registry.ts assembles the file's schema.
 import { z } from 'zod'
 import { Material } from './device/weighing.ts'
-import type { DeviceType} from './registryEntities.ts';
+import type { DeviceType } from './registryEntities.ts'
 import { HhMm, Id, VehicleType } from './registryEntities.ts'
 
 /** `[lon, lat]`, WGS-84, GeoJSON order. */
@@ -16,7 +16,7 @@ export type LonLat = z.infer<typeof LonLat>
 export const ZoneWindow = z.strictObject({
   vehicleTypes: z.array(VehicleType).min(1),
   from: HhMm,
-  to: HhMm,
+  to: HhMm
 })
 export type ZoneWindow = z.infer<typeof ZoneWindow>
 
@@ -31,7 +31,7 @@ export const Zone = z.strictObject({
   polygon: z.array(LonLat).min(3),
   windows: z.array(ZoneWindow),
   /** Speed limit inside the zone; default rules.defaultSpeedLimitKmh. */
-  speedLimitKmh: z.number().positive().optional(),
+  speedLimitKmh: z.number().positive().optional()
 })
 export type Zone = z.infer<typeof Zone>
 
@@ -46,16 +46,18 @@ export const Rules = z.strictObject({
   /** Accepted data that arrives more than this after its event time is late, ms. */
   lateAfterMs: z.int().positive().optional(),
   /** A device silent for longer than this is offline, ms, per device type. */
-  offlineAfterMs: z.strictObject({
-    weighbridge: z.int().positive().optional(),
-    'fill-sensor': z.int().positive().optional(),
-    'gps-tracker': z.int().positive().optional(),
-  }).optional(),
+  offlineAfterMs: z
+    .strictObject({
+      weighbridge: z.int().positive().optional(),
+      'fill-sensor': z.int().positive().optional(),
+      'gps-tracker': z.int().positive().optional()
+    })
+    .optional(),
   lowBatteryPct: z.number().min(0).max(100).optional(),
   /** A vehicle at or above this speed is moving, km/h. */
   vehicleMovingKmh: z.number().nonnegative().optional(),
   /** Speed limit outside zones and in zones without their own, km/h. */
-  defaultSpeedLimitKmh: z.number().positive().optional(),
+  defaultSpeedLimitKmh: z.number().positive().optional()
 })
 export type Rules = z.infer<typeof Rules>
 
@@ -78,7 +80,7 @@ export const DEFAULT_RULES: ResolvedRules = {
   offlineAfterMs: { weighbridge: 6 * 3_600_000, 'fill-sensor': 3_600_000, 'gps-tracker': 600_000 },
   lowBatteryPct: 20,
   vehicleMovingKmh: 3,
-  defaultSpeedLimitKmh: 60,
+  defaultSpeedLimitKmh: 60
 }
 
 /** The registry's rules with every default filled in. */
@@ -94,18 +96,18 @@ export function resolveRules(rules: Rules | undefined): ResolvedRules {
     offlineAfterMs: {
       weighbridge: o.weighbridge ?? d.offlineAfterMs.weighbridge,
       'fill-sensor': o['fill-sensor'] ?? d.offlineAfterMs['fill-sensor'],
-      'gps-tracker': o['gps-tracker'] ?? d.offlineAfterMs['gps-tracker'],
+      'gps-tracker': o['gps-tracker'] ?? d.offlineAfterMs['gps-tracker']
     },
     lowBatteryPct: r.lowBatteryPct ?? d.lowBatteryPct,
     vehicleMovingKmh: r.vehicleMovingKmh ?? d.vehicleMovingKmh,
-    defaultSpeedLimitKmh: r.defaultSpeedLimitKmh ?? d.defaultSpeedLimitKmh,
+    defaultSpeedLimitKmh: r.defaultSpeedLimitKmh ?? d.defaultSpeedLimitKmh
   }
 }
 
 /** Targets beyond the city's daily tonnage. */
 export const Targets = z.strictObject({
   /** Recovered tonnes per calendar month per recyclable material (outbound from sorting centres). */
-  recyclablesMonthlyT: z.partialRecord(Material, z.number().positive()).optional(),
+  recyclablesMonthlyT: z.partialRecord(Material, z.number().positive()).optional()
 })
 export type Targets = z.infer<typeof Targets>
 
@@ -116,19 +118,22 @@ export type Targets = z.infer<typeof Targets>
 export const AdminChange = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('set-city-target'), dailyTargetT: z.number().positive() }),
   /** Replaces the monthly recyclable targets; an empty object removes them all. */
-  z.strictObject({ op: z.literal('set-recyclable-targets'), recyclablesMonthlyT: z.partialRecord(Material, z.number().positive()) }),
+  z.strictObject({
+    op: z.literal('set-recyclable-targets'),
+    recyclablesMonthlyT: z.partialRecord(Material, z.number().positive())
+  }),
   /** Sets the given fields of one site; `null` restores a field's default. */
   z.strictObject({
     op: z.literal('set-site'),
     siteId: Id,
     capacityTpd: z.number().positive().optional(),
     toleranceT: z.number().nonnegative().nullable().optional(),
-    cutoff: HhMm.nullable().optional(),
+    cutoff: HhMm.nullable().optional()
   }),
   /** Adds the zone, or replaces the zone with the same id. */
   z.strictObject({ op: z.literal('put-zone'), zone: Zone }),
   z.strictObject({ op: z.literal('delete-zone'), zoneId: Id }),
   /** Merges the given thresholds into the rules (offlineAfterMs per device type too); `reset` drops every override first. */
-  z.strictObject({ op: z.literal('set-rules'), rules: Rules, reset: z.boolean().optional() }),
+  z.strictObject({ op: z.literal('set-rules'), rules: Rules, reset: z.boolean().optional() })
 ])
 export type AdminChange = z.infer<typeof AdminChange>

@@ -26,6 +26,7 @@ export function parseDeviceTopic(topic: string): ParsedDeviceTopic {
     return { ok: false, reason: 'topic must be v1/devices/{deviceId}/{kind}' }
   }
   const k = Kind.safeParse(kind)
-  if (!k.success) return { ok: false, deviceId, reason: `unknown kind "${kind}"; expected one of ${Kind.options.join(', ')}` }
+  if (!k.success)
+    return { ok: false, deviceId, reason: `unknown kind "${kind}"; expected one of ${Kind.options.join(', ')}` }
   return { ok: true, deviceId, kind: k.data }
 }

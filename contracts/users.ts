@@ -33,7 +33,12 @@ export const UsersFile = z
   .superRefine((file, ctx) => {
     const seen = new Set<string>()
     file.users.forEach((u, i) => {
-      if (seen.has(u.name)) ctx.addIssue({ code: 'custom', path: ['users', i, 'name'], message: `duplicate user name ${JSON.stringify(u.name)}` })
+      if (seen.has(u.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['users', i, 'name'],
+          message: `duplicate user name ${JSON.stringify(u.name)}`
+        })
       seen.add(u.name)
     })
   })

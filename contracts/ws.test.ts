@@ -23,7 +23,11 @@ describe('websocket v1 contract', () => {
 
   it('is in the AsyncAPI document: one channel, every message, every $ref resolving; the device parts intact', () => {
     const doc = contractDocuments()['asyncapi.json'] as Json
-    const resolve = (ref: string): unknown => ref.slice(2).split('/').reduce<unknown>((o, k) => (o as Json | undefined)?.[k], doc)
+    const resolve = (ref: string): unknown =>
+      ref
+        .slice(2)
+        .split('/')
+        .reduce<unknown>((o, k) => (o as Json | undefined)?.[k], doc)
     const refs: string[] = []
     const walk = (o: unknown): void => {
       if (!o || typeof o !== 'object') return
@@ -38,8 +42,23 @@ describe('websocket v1 contract', () => {
     expect(channels.operationsV1?.address).toBe('/api/v1/ws')
     expect(channels.weighing?.address).toBe('v1/devices/{deviceId}/weighing')
     const names = Object.keys(channels.operationsV1?.messages as Json)
-    for (const c of ChannelName.options) expect(names).toEqual(expect.arrayContaining([`wsSubscribe_${c}`, `wsSnapshot_${c}`, `wsDelta_${c}`]))
-    expect(names).toEqual(expect.arrayContaining(['wsAuth', 'wsUnsubscribe', 'wsPing', 'wsWelcome', 'wsResumed', 'wsHeartbeat', 'wsError', 'wsPong']))
-    expect(ServerMessageV1.safeParse({ type: 'error', code: 'WS_E_BAD_MESSAGE', message: 'params.siteId: Invalid input' }).success).toBe(true)
+    for (const c of ChannelName.options)
+      expect(names).toEqual(expect.arrayContaining([`wsSubscribe_${c}`, `wsSnapshot_${c}`, `wsDelta_${c}`]))
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'wsAuth',
+        'wsUnsubscribe',
+        'wsPing',
+        'wsWelcome',
+        'wsResumed',
+        'wsHeartbeat',
+        'wsError',
+        'wsPong'
+      ])
+    )
+    expect(
+      ServerMessageV1.safeParse({ type: 'error', code: 'WS_E_BAD_MESSAGE', message: 'params.siteId: Invalid input' })
+        .success
+    ).toBe(true)
   })
 })

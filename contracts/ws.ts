@@ -1,5 +1,15 @@
 import { z } from 'zod'
-import { Alert, BinStatus, BinView, CitySummary, HourPoint, Severity, SiteBalance, VehicleState, VehicleView } from './ops.ts'
+import {
+  Alert,
+  BinStatus,
+  BinView,
+  CitySummary,
+  HourPoint,
+  Severity,
+  SiteBalance,
+  VehicleState,
+  VehicleView
+} from './ops.ts'
 
 // ─────────────────────────────────────────────────────────────────────────────────────────
 // Protocol v1: GET /api/v1/ws. One catalog per direction (docs/conventions.md #1).
@@ -56,11 +66,22 @@ export type ChannelName = z.infer<typeof ChannelName>
 export const NoParams = z.strictObject({})
 export const SiteParams = z.strictObject({ siteId: Key })
 export type SiteParams = z.infer<typeof SiteParams>
-export const BinParams = z.strictObject({ status: BinStatus.optional(), district: Key.optional(), stream: Key.optional() })
+export const BinParams = z.strictObject({
+  status: BinStatus.optional(),
+  district: Key.optional(),
+  stream: Key.optional()
+})
 export type BinParams = z.infer<typeof BinParams>
-export const VehicleParams = z.strictObject({ state: VehicleState.optional(), district: Key.optional(), type: Key.optional() })
+export const VehicleParams = z.strictObject({
+  state: VehicleState.optional(),
+  district: Key.optional(),
+  type: Key.optional()
+})
 export type VehicleParams = z.infer<typeof VehicleParams>
-export const AlertParams = z.strictObject({ state: z.enum(['open', 'resolved']).optional(), severity: Severity.optional() })
+export const AlertParams = z.strictObject({
+  state: z.enum(['open', 'resolved']).optional(),
+  severity: Severity.optional()
+})
 export type AlertParams = z.infer<typeof AlertParams>
 
 /** Params schema per channel (the stream is channel + params). */
@@ -104,7 +125,12 @@ export type UnsubscribeMessage = z.infer<typeof UnsubscribeMessage>
 export const PingMessage = z.strictObject({ type: z.literal('ping') })
 export type PingMessage = z.infer<typeof PingMessage>
 
-export const ClientMessage = z.discriminatedUnion('type', [AuthMessage, SubscribeMessage, UnsubscribeMessage, PingMessage])
+export const ClientMessage = z.discriminatedUnion('type', [
+  AuthMessage,
+  SubscribeMessage,
+  UnsubscribeMessage,
+  PingMessage
+])
 export type ClientMessage = z.infer<typeof ClientMessage>
 
 // ── server → client ──
@@ -134,14 +160,35 @@ export const channelData = {
   vehicles: { snapshot: itemsOf(VehicleView), delta: upsertsOf(VehicleView, 'vehicleId') },
   alerts: { snapshot: itemsOf(Alert), delta: upsertsOf(Alert, 'id') }
 } as const satisfies Record<ChannelName, { snapshot: z.ZodType; delta: z.ZodType }>
-export type ChannelData = { [C in ChannelName]: { snapshot: z.infer<(typeof channelData)[C]['snapshot']>; delta: z.infer<(typeof channelData)[C]['delta']> } }
+export type ChannelData = {
+  [C in ChannelName]: {
+    snapshot: z.infer<(typeof channelData)[C]['snapshot']>
+    delta: z.infer<(typeof channelData)[C]['delta']>
+  }
+}
 
-const Seq = z.number().int().nonnegative().describe('Stream sequence number: consecutive deltas of a stream have consecutive seqs.')
+const Seq = z
+  .number()
+  .int()
+  .nonnegative()
+  .describe('Stream sequence number: consecutive deltas of a stream have consecutive seqs.')
 
 const snapshotOf = <C extends ChannelName>(channel: C) =>
-  z.object({ type: z.literal('snapshot'), id: SubId, channel: z.literal(channel), seq: Seq, data: channelData[channel].snapshot })
+  z.object({
+    type: z.literal('snapshot'),
+    id: SubId,
+    channel: z.literal(channel),
+    seq: Seq,
+    data: channelData[channel].snapshot
+  })
 const deltaOf = <C extends ChannelName>(channel: C) =>
-  z.object({ type: z.literal('delta'), id: SubId, channel: z.literal(channel), seq: Seq, data: channelData[channel].delta })
+  z.object({
+    type: z.literal('delta'),
+    id: SubId,
+    channel: z.literal(channel),
+    seq: Seq,
+    data: channelData[channel].delta
+  })
 
 export const WelcomeMessage = z.object({
   type: z.literal('welcome'),
@@ -155,24 +202,57 @@ export const WelcomeMessage = z.object({
 })
 export type WelcomeMessage = z.infer<typeof WelcomeMessage>
 
-export const SnapshotMessage = z.discriminatedUnion('channel', [snapshotOf('city'), snapshotOf('sites'), snapshotOf('site'), snapshotOf('bins'), snapshotOf('vehicles'), snapshotOf('alerts')])
+export const SnapshotMessage = z.discriminatedUnion('channel', [
+  snapshotOf('city'),
+  snapshotOf('sites'),
+  snapshotOf('site'),
+  snapshotOf('bins'),
+  snapshotOf('vehicles'),
+  snapshotOf('alerts')
+])
 export type SnapshotMessage = z.infer<typeof SnapshotMessage>
 
-export const DeltaMessage = z.discriminatedUnion('channel', [deltaOf('city'), deltaOf('sites'), deltaOf('site'), deltaOf('bins'), deltaOf('vehicles'), deltaOf('alerts')])
+export const DeltaMessage = z.discriminatedUnion('channel', [
+  deltaOf('city'),
+  deltaOf('sites'),
+  deltaOf('site'),
+  deltaOf('bins'),
+  deltaOf('vehicles'),
+  deltaOf('alerts')
+])
 export type DeltaMessage = z.infer<typeof DeltaMessage>
 
 /** A resume was accepted: the deltas fromSeq+1 … seq follow (none when equal); no snapshot. */
-export const ResumedMessage = z.object({ type: z.literal('resumed'), id: SubId, channel: ChannelName, fromSeq: Seq, seq: Seq })
+export const ResumedMessage = z.object({
+  type: z.literal('resumed'),
+  id: SubId,
+  channel: ChannelName,
+  fromSeq: Seq,
+  seq: Seq
+})
 export type ResumedMessage = z.infer<typeof ResumedMessage>
 
 export const HeartbeatMessage = z.object({ type: z.literal('heartbeat'), ts: z.number().int() })
 export type HeartbeatMessage = z.infer<typeof HeartbeatMessage>
 
-export const ErrorMessage = z.object({ type: z.literal('error'), code: WsErrorCode, message: z.string(), id: SubId.optional() })
+export const ErrorMessage = z.object({
+  type: z.literal('error'),
+  code: WsErrorCode,
+  message: z.string(),
+  id: SubId.optional()
+})
 export type ErrorMessage = z.infer<typeof ErrorMessage>
 
 export const PongMessage = z.object({ type: z.literal('pong') })
 export type PongMessage = z.infer<typeof PongMessage>
 
-export const ServerMessageV1 = z.discriminatedUnion('type', [WelcomeMessage, SnapshotMessage, DeltaMessage, ResumedMessage, HeartbeatMessage, ErrorMessage, PongMessage])
+export const ServerMessageV1 = z.discriminatedUnion('type', [
+  WelcomeMessage,
+  SnapshotMessage,
+  DeltaMessage,
+  ResumedMessage,
+  HeartbeatMessage,
+  ErrorMessage,
+  PongMessage
+])
 export type ServerMessageV1 = z.infer<typeof ServerMessageV1>

@@ -62,7 +62,10 @@ const Ready = z.object({
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // QINGYUN_TRUST_PROXY: only behind a reverse proxy that sets X-Forwarded-For may it be
   // believed; otherwise any client could pick the address its failures are counted against.
-  const app = Fastify({ loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger, trustProxy: deps.api?.trustProxy ?? false })
+  const app = Fastify({
+    loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger,
+    trustProxy: deps.api?.trustProxy ?? false
+  })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
@@ -70,17 +73,42 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   r.get('/healthz', { schema: { hide: true, response: { 200: Health } } }, async () => ({ status: 'ok' as const }))
   r.get('/readyz', { schema: { hide: true, response: { 200: Ready, 503: Ready } } }, async (_req, reply) => {
-    const checks = { influx: await deps.readiness.influx(), broker: deps.readiness.broker(), model: deps.model.ready(), spool: deps.readiness.spool?.() ?? true }
+    const checks = {
+      influx: await deps.readiness.influx(),
+      broker: deps.readiness.broker(),
+      model: deps.model.ready(),
+      spool: deps.readiness.spool?.() ?? true
+    }
     const ok = checks.influx && checks.broker && checks.model && checks.spool
     const details = deps.readiness.details?.()
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not-ready', checks, ...(details ? { details } : {}) })
+    return reply
+      .code(ok ? 200 : 503)
+      .send({ status: ok ? 'ready' : 'not-ready', checks, ...(details ? { details } : {}) })
   })
 
   // One failed-auth budget per client address (and per presented token) for REST and the
   // websocket together (auth/guard.ts).
-  const limiter = createFailureLimiter({ now: deps.now ?? Date.now, ...(deps.api?.authMaxFailures !== undefined ? { max: deps.api.authMaxFailures } : {}) })
-  await registerApi(app, { model: deps.model, authenticator: deps.authenticator, registry: deps.registry, registryPath: deps.registryPath, log: deps.log, limiter, docsPublic: deps.api?.docsPublic ?? false, ...(deps.now ? { now: deps.now } : {}) })
-  await registerWs(app, { model: deps.model, authenticator: deps.authenticator, limiter, log: deps.log, options: wsOptions(deps) })
+  const limiter = createFailureLimiter({
+    now: deps.now ?? Date.now,
+    ...(deps.api?.authMaxFailures !== undefined ? { max: deps.api.authMaxFailures } : {})
+  })
+  await registerApi(app, {
+    model: deps.model,
+    authenticator: deps.authenticator,
+    registry: deps.registry,
+    registryPath: deps.registryPath,
+    log: deps.log,
+    limiter,
+    docsPublic: deps.api?.docsPublic ?? false,
+    ...(deps.now ? { now: deps.now } : {})
+  })
+  await registerWs(app, {
+    model: deps.model,
+    authenticator: deps.authenticator,
+    limiter,
+    log: deps.log,
+    options: wsOptions(deps)
+  })
   await registerWeb(app, { tz: deps.tz })
   return app
 }

@@ -10,26 +10,43 @@ import { ApiError, ErrorBody, errorHandler, notFoundHandler, toErrorReply } from
 import { Day } from './routes/schemas.ts'
 
 describe('toErrorReply', () => {
-  it('keeps an ApiError\'s code, message, details and headers', () => {
+  it("keeps an ApiError's code, message, details and headers", () => {
     const r = toErrorReply(new ApiError('API_E_RATE_LIMITED', undefined, { headers: { 'retry-after': '7' } }))
-    expect(r).toMatchObject({ status: 429, headers: { 'retry-after': '7' }, body: { error: { code: 'API_E_RATE_LIMITED' } }, serverFault: false })
-    expect(toErrorReply(new ApiError('API_E_NOT_FOUND', 'no site "x"')).body).toEqual({ error: { code: 'API_E_NOT_FOUND', message: 'no site "x"' } })
+    expect(r).toMatchObject({
+      status: 429,
+      headers: { 'retry-after': '7' },
+      body: { error: { code: 'API_E_RATE_LIMITED' } },
+      serverFault: false
+    })
+    expect(toErrorReply(new ApiError('API_E_NOT_FOUND', 'no site "x"')).body).toEqual({
+      error: { code: 'API_E_NOT_FOUND', message: 'no site "x"' }
+    })
   })
 
   it('hides the message of anything unexpected behind API_E_INTERNAL', () => {
     const r = toErrorReply(new Error('secret connection string'))
-    expect(r).toMatchObject({ status: 500, serverFault: true, body: { error: { code: 'API_E_INTERNAL', message: 'internal error' } } })
+    expect(r).toMatchObject({
+      status: 500,
+      serverFault: true,
+      body: { error: { code: 'API_E_INTERNAL', message: 'internal error' } }
+    })
     expect(toErrorReply(new InfluxQueryError('bad', 400)).body.error.code).toBe('API_E_INTERNAL')
     expect(toErrorReply('a string').status).toBe(500)
   })
 
   it('maps an unreachable InfluxDB to 503 API_E_UNAVAILABLE', () => {
-    expect(toErrorReply(new InfluxNetworkError('ECONNREFUSED'))).toMatchObject({ status: 503, body: { error: { code: 'API_E_UNAVAILABLE' } } })
+    expect(toErrorReply(new InfluxNetworkError('ECONNREFUSED'))).toMatchObject({
+      status: 503,
+      body: { error: { code: 'API_E_UNAVAILABLE' } }
+    })
   })
 
-  it('maps Fastify\'s own client errors by status', () => {
+  it("maps Fastify's own client errors by status", () => {
     const e = (statusCode: number, message = 'x') => Object.assign(new Error(message), { statusCode })
-    expect(toErrorReply(e(400, 'Body is not valid JSON')).body.error).toMatchObject({ code: 'API_E_VALIDATION', message: 'Body is not valid JSON' })
+    expect(toErrorReply(e(400, 'Body is not valid JSON')).body.error).toMatchObject({
+      code: 'API_E_VALIDATION',
+      message: 'Body is not valid JSON'
+    })
     expect(toErrorReply(e(415)).status).toBe(415)
     expect(toErrorReply(e(415)).body.error.code).toBe('API_E_BAD_REQUEST')
     expect(toErrorReply(e(404)).body.error.code).toBe('API_E_NOT_FOUND')
@@ -37,7 +54,8 @@ describe('toErrorReply', () => {
   })
 
   it('every body matches the published ErrorBody schema', () => {
-    for (const err of [new ApiError('API_E_AUTH'), new Error('x'), new InfluxNetworkError('y')]) expect(ErrorBody.safeParse(toErrorReply(err).body).success).toBe(true)
+    for (const err of [new ApiError('API_E_AUTH'), new Error('x'), new InfluxNetworkError('y')])
+      expect(ErrorBody.safeParse(toErrorReply(err).body).success).toBe(true)
   })
 })
 
@@ -72,16 +90,37 @@ async function app(max = 3): Promise<FastifyInstance> {
   a.setErrorHandler(errorHandler)
   a.setNotFoundHandler(notFoundHandler)
   a.get('/public', async () => 'ok')
-  await a.register(async (api) => {
-    await api.register(authPlugin, { authenticator, limiter: createFailureLimiter({ max }) })
-    const r = api.withTypeProvider<ZodTypeProvider>()
-    r.get('/q', { config: { minRole: 'viewer' }, schema: { querystring: z.strictObject({ date: Day.optional(), n: z.coerce.number().int().optional() }) } }, async (req) => ({ who: req.operator?.name, date: req.query.date ?? null }))
-    r.post('/b', { config: { minRole: 'operator' }, schema: { body: z.strictObject({ zone: z.strictObject({ speedKmh: z.number().positive() }) }) } }, async () => ({ ok: true }))
-    r.get('/boom', { config: { minRole: 'viewer' } }, async () => {
-      throw new Error('db password is hunter2')
-    })
-    r.get('/bad-response', { config: { minRole: 'viewer' }, schema: { response: { 200: z.object({ n: z.number() }) } } }, async () => ({ n: 'not a number' }) as unknown as { n: number })
-  }, { prefix: '/api' })
+  await a.register(
+    async (api) => {
+      await api.register(authPlugin, { authenticator, limiter: createFailureLimiter({ max }) })
+      const r = api.withTypeProvider<ZodTypeProvider>()
+      r.get(
+        '/q',
+        {
+          config: { minRole: 'viewer' },
+          schema: { querystring: z.strictObject({ date: Day.optional(), n: z.coerce.number().int().optional() }) }
+        },
+        async (req) => ({ who: req.operator?.name, date: req.query.date ?? null })
+      )
+      r.post(
+        '/b',
+        {
+          config: { minRole: 'operator' },
+          schema: { body: z.strictObject({ zone: z.strictObject({ speedKmh: z.number().positive() }) }) }
+        },
+        async () => ({ ok: true })
+      )
+      r.get('/boom', { config: { minRole: 'viewer' } }, async () => {
+        throw new Error('db password is hunter2')
+      })
+      r.get(
+        '/bad-response',
+        { config: { minRole: 'viewer' }, schema: { response: { 200: z.object({ n: z.number() }) } } },
+        async () => ({ n: 'not a number' }) as unknown as { n: number }
+      )
+    },
+    { prefix: '/api' }
+  )
   await a.ready()
   return a
 }
@@ -99,7 +138,9 @@ describe('error handler with the auth plugin', () => {
     const wrong = await a.inject({ url: '/api/q', headers: auth('nope') })
     expect(wrong.json().error.code).toBe('API_E_AUTH')
     expect(JSON.stringify(wrong.json())).not.toContain('nope')
-    expect((await a.inject({ url: '/api/q', headers: { authorization: 'Basic dG9rLXZpZXdlcg==' } })).statusCode).toBe(401)
+    expect((await a.inject({ url: '/api/q', headers: { authorization: 'Basic dG9rLXZpZXdlcg==' } })).statusCode).toBe(
+      401
+    )
     expect((await a.inject({ url: '/api/q', headers: auth('tok-viewer') })).json()).toEqual({ who: 'v', date: null })
   })
 
@@ -110,30 +151,60 @@ describe('error handler with the auth plugin', () => {
 
   it('403 API_E_FORBIDDEN when the role is too low', async () => {
     const a = await app()
-    const r = await a.inject({ method: 'POST', url: '/api/b', headers: auth('tok-viewer'), payload: { zone: { speedKmh: 1 } } })
+    const r = await a.inject({
+      method: 'POST',
+      url: '/api/b',
+      headers: auth('tok-viewer'),
+      payload: { zone: { speedKmh: 1 } }
+    })
     expect(r.statusCode).toBe(403)
     expect(r.json().error).toEqual({ code: 'API_E_FORBIDDEN', message: 'this needs the operator role; v is viewer' })
-    expect((await a.inject({ method: 'POST', url: '/api/b', headers: auth('tok-operator'), payload: { zone: { speedKmh: 1 } } })).statusCode).toBe(200)
+    expect(
+      (
+        await a.inject({
+          method: 'POST',
+          url: '/api/b',
+          headers: auth('tok-operator'),
+          payload: { zone: { speedKmh: 1 } }
+        })
+      ).statusCode
+    ).toBe(200)
   })
 
   it('400 API_E_VALIDATION naming the field and where it is', async () => {
     const a = await app()
     const r = await a.inject({ url: '/api/q?date=2025-02-30', headers: auth('tok-viewer') })
     expect(r.statusCode).toBe(400)
-    expect(r.json().error).toMatchObject({ code: 'API_E_VALIDATION', details: { issues: [{ in: 'querystring', path: 'date' }] } })
+    expect(r.json().error).toMatchObject({
+      code: 'API_E_VALIDATION',
+      details: { issues: [{ in: 'querystring', path: 'date' }] }
+    })
     expect(r.json().error.message).toContain('querystring/date')
     const unknown = await a.inject({ url: '/api/q?day=2025-01-01', headers: auth('tok-viewer') })
     expect(unknown.json().error.message).toContain('day')
-    const body = await a.inject({ method: 'POST', url: '/api/b', headers: auth('tok-operator'), payload: { zone: { speedKmh: -1 } } })
-    expect(body.json().error.details.issues).toEqual([{ in: 'body', path: 'zone.speedKmh', message: expect.any(String) }])
-    const json = await a.inject({ method: 'POST', url: '/api/b', headers: { ...auth('tok-operator'), 'content-type': 'application/json' }, payload: '{"zone":' })
+    const body = await a.inject({
+      method: 'POST',
+      url: '/api/b',
+      headers: auth('tok-operator'),
+      payload: { zone: { speedKmh: -1 } }
+    })
+    expect(body.json().error.details.issues).toEqual([
+      { in: 'body', path: 'zone.speedKmh', message: expect.any(String) }
+    ])
+    const json = await a.inject({
+      method: 'POST',
+      url: '/api/b',
+      headers: { ...auth('tok-operator'), 'content-type': 'application/json' },
+      payload: '{"zone":'
+    })
     expect(json.statusCode).toBe(400)
     expect(json.json().error.code).toBe('API_E_VALIDATION')
   })
 
   it('429 API_E_RATE_LIMITED with Retry-After after max failures; a valid token from the same address still gets in', async () => {
     const a = await app(3)
-    for (let i = 0; i < 3; i++) expect((await a.inject({ url: '/api/q', headers: auth(`bad-${i}`) })).statusCode).toBe(401)
+    for (let i = 0; i < 3; i++)
+      expect((await a.inject({ url: '/api/q', headers: auth(`bad-${i}`) })).statusCode).toBe(401)
     const r = await a.inject({ url: '/api/q', headers: auth('bad-4') })
     expect(r.statusCode).toBe(429)
     expect(Number(r.headers['retry-after'])).toBeGreaterThan(0)
@@ -144,7 +215,8 @@ describe('error handler with the auth plugin', () => {
 
   it('successful calls are never limited', async () => {
     const a = await app(3)
-    for (let i = 0; i < 20; i++) expect((await a.inject({ url: '/api/q', headers: auth('tok-viewer') })).statusCode).toBe(200)
+    for (let i = 0; i < 20; i++)
+      expect((await a.inject({ url: '/api/q', headers: auth('tok-viewer') })).statusCode).toBe(200)
   })
 
   it('500 API_E_INTERNAL hides the cause, also for a response that breaks its own schema', async () => {
@@ -153,7 +225,9 @@ describe('error handler with the auth plugin', () => {
     expect(r.statusCode).toBe(500)
     expect(r.body).not.toContain('hunter2')
     expect(r.json()).toEqual({ error: { code: 'API_E_INTERNAL', message: 'internal error' } })
-    expect((await a.inject({ url: '/api/bad-response', headers: auth('tok-viewer') })).json().error.code).toBe('API_E_INTERNAL')
+    expect((await a.inject({ url: '/api/bad-response', headers: auth('tok-viewer') })).json().error.code).toBe(
+      'API_E_INTERNAL'
+    )
   })
 
   it('404 API_E_NOT_FOUND for an unknown route', async () => {

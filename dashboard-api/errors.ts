@@ -61,7 +61,11 @@ export class ApiError extends Error {
 }
 
 export const validationError = (issues: ValidationIssue[], message?: string): ApiError =>
-  new ApiError('API_E_VALIDATION', message ?? issues.map((i) => `${i.in}${i.path ? `/${i.path}` : ''}: ${i.message}`).join('; '), { details: { issues } })
+  new ApiError(
+    'API_E_VALIDATION',
+    message ?? issues.map((i) => `${i.in}${i.path ? `/${i.path}` : ''}: ${i.message}`).join('; '),
+    { details: { issues } }
+  )
 
 export interface ErrorReply {
   readonly status: number
@@ -73,7 +77,12 @@ export interface ErrorReply {
 
 function reply(code: ErrorCode, message?: string, details?: Record<string, unknown>, status?: number): ErrorReply {
   const s = status ?? ERROR_CATALOG[code].status
-  return { status: s, body: { error: { code, message: message ?? ERROR_CATALOG[code].message, ...(details ? { details } : {}) } }, headers: {}, serverFault: s >= 500 }
+  return {
+    status: s,
+    body: { error: { code, message: message ?? ERROR_CATALOG[code].message, ...(details ? { details } : {}) } },
+    headers: {},
+    serverFault: s >= 500
+  }
 }
 
 /** Maps anything thrown while handling a request to the catalog. Pure. */
@@ -83,15 +92,21 @@ export function toErrorReply(err: unknown): ErrorReply {
   }
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = (err as FastifyError).validationContext ?? 'request'
-    const issues = err.validation.map((v) => ({ in: where, path: v.instancePath.replace(/^\//, '').replaceAll('/', '.'), message: v.message ?? 'invalid' }))
+    const issues = err.validation.map((v) => ({
+      in: where,
+      path: v.instancePath.replace(/^\//, '').replaceAll('/', '.'),
+      message: v.message ?? 'invalid'
+    }))
     return toErrorReply(validationError(issues))
   }
   if (err instanceof ResponseSerializationError) return reply('API_E_INTERNAL')
   if (err instanceof InfluxNetworkError) return reply('API_E_UNAVAILABLE')
-  const status = typeof (err as { statusCode?: unknown })?.statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500
+  const status =
+    typeof (err as { statusCode?: unknown })?.statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500
   const message = err instanceof Error ? err.message : undefined
   // Fastify's own client errors (malformed JSON, empty body, media type, size).
-  if (status === 400) return reply('API_E_VALIDATION', message, { issues: [{ in: 'body', path: '', message: message ?? 'invalid' }] })
+  if (status === 400)
+    return reply('API_E_VALIDATION', message, { issues: [{ in: 'body', path: '', message: message ?? 'invalid' }] })
   if (status === 401) return reply('API_E_AUTH')
   if (status === 403) return reply('API_E_FORBIDDEN')
   if (status === 404) return reply('API_E_NOT_FOUND', message)

@@ -11,7 +11,9 @@ export interface FactSource {
 }
 
 /** Same process: the broker hands facts over directly. */
-export function inProcessFacts(broker: { onFacts(l: (f: readonly Fact[]) => void): Promise<() => Promise<void>> }): FactSource {
+export function inProcessFacts(broker: {
+  onFacts(l: (f: readonly Fact[]) => void): Promise<() => Promise<void>>
+}): FactSource {
   let stop: (() => Promise<void>) | undefined
   return {
     async subscribe(listener) {
@@ -28,7 +30,13 @@ export function inProcessFacts(broker: { onFacts(l: (f: readonly Fact[]) => void
  * Another process: a service account subscribes to `$qingyun/v1/facts/#` at QoS 1 with a
  * persistent session, so facts committed while it reconnects are delivered afterwards.
  */
-export function mqttFacts(opts: { url: string; serviceId: string; token: string; log: Logger; connectTimeoutMs?: number }): FactSource {
+export function mqttFacts(opts: {
+  url: string
+  serviceId: string
+  token: string
+  log: Logger
+  connectTimeoutMs?: number
+}): FactSource {
   const client = mqtt.connect(opts.url, {
     username: opts.serviceId,
     password: opts.token,
@@ -48,12 +56,14 @@ export function mqttFacts(opts: { url: string; serviceId: string; token: string;
         }
         listener(parsed.data.facts)
       })
-      if (!client.connected) await new Promise<void>((resolve, reject) => {
-        client.once('connect', () => resolve())
-        client.once('error', reject)
-      })
+      if (!client.connected)
+        await new Promise<void>((resolve, reject) => {
+          client.once('connect', () => resolve())
+          client.once('error', reject)
+        })
       const granted = await client.subscribeAsync(FACTS_FILTER, { qos: 1 })
-      if (granted.some((g) => g.qos === 128)) throw new Error(`broker refused the subscription to ${FACTS_FILTER}; is ${opts.serviceId} a service account?`)
+      if (granted.some((g) => g.qos === 128))
+        throw new Error(`broker refused the subscription to ${FACTS_FILTER}; is ${opts.serviceId} a service account?`)
     },
     connected: () => client.connected,
     async close() {

@@ -20,7 +20,11 @@ const DATA: Readonly<Record<string, string>> = {
 }
 
 const isData = (url: string): boolean =>
-  url.startsWith('/api/') || url === '/healthz' || url === '/readyz' || url.startsWith('/docs/json') || url.startsWith('/docs/yaml')
+  url.startsWith('/api/') ||
+  url === '/healthz' ||
+  url === '/readyz' ||
+  url.startsWith('/docs/json') ||
+  url.startsWith('/docs/yaml')
 
 export function addSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {

@@ -23,10 +23,22 @@ export async function startDemo(o: DemoOptions): Promise<{ stop(): Promise<void>
   const tz = o.registry.city.tz
   const credentials = await readCredentials(o.credentialsPath)
   const run = startCity({
-    mqttUrl: o.mqttUrl, credentials, registry: o.registry, tz,
-    date: o.date ?? localDate(Date.now(), tz), seed: o.seed ?? 1, speed: o.speed ?? 60,
-    days: Number.POSITIVE_INFINITY, faults: FaultOptions.parse({}), log: o.log, tickMs: 250
+    mqttUrl: o.mqttUrl,
+    credentials,
+    registry: o.registry,
+    tz,
+    date: o.date ?? localDate(Date.now(), tz),
+    seed: o.seed ?? 1,
+    speed: o.speed ?? 60,
+    days: Number.POSITIVE_INFINITY,
+    faults: FaultOptions.parse({}),
+    log: o.log,
+    tickMs: 250
   })
   run.done.catch((err: unknown) => o.log.error({ err }, 'demo simulator stopped'))
-  return { async stop() { await run.stop(5000).catch(() => undefined) } }
+  return {
+    async stop() {
+      await run.stop(5000).catch(() => undefined)
+    }
+  }
 }

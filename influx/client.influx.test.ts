@@ -35,8 +35,18 @@ describe('client against InfluxDB', () => {
 
   it('writes line protocol and reads it back as rows', async () => {
     const body = toLines([
-      { measurement: 'weighing', tags: { site: 'wx-lx-01', stream: 'residual' }, fields: { net_kg: float(8120.5), seq: int(1), plate: str('苏B12345') }, timeNs: T0 },
-      { measurement: 'weighing', tags: { site: 'wx-xs-02', stream: 'kitchen' }, fields: { net_kg: float(950), seq: int(2), plate: str('苏B6789A') }, timeNs: T0 + 1_000_000n }
+      {
+        measurement: 'weighing',
+        tags: { site: 'wx-lx-01', stream: 'residual' },
+        fields: { net_kg: float(8120.5), seq: int(1), plate: str('苏B12345') },
+        timeNs: T0
+      },
+      {
+        measurement: 'weighing',
+        tags: { site: 'wx-xs-02', stream: 'kitchen' },
+        fields: { net_kg: float(950), seq: int(2), plate: str('苏B6789A') },
+        timeNs: T0 + 1_000_000n
+      }
     ]).join('\n')
     const res = await t.client.write(body)
     expect(res).toEqual({ status: 204, body: '' })
@@ -48,11 +58,20 @@ describe('client against InfluxDB', () => {
     ])
 
     const [g] = await t.client.query('SELECT sum(net_kg) AS kg FROM weighing GROUP BY site')
-    expect(rows(g).map((x) => [x.site, x.kg]).sort()).toEqual([['wx-lx-01', 8120.5], ['wx-xs-02', 950]])
+    expect(
+      rows(g)
+        .map((x) => [x.site, x.kg])
+        .sort()
+    ).toEqual([
+      ['wx-lx-01', 8120.5],
+      ['wx-xs-02', 950]
+    ])
   })
 
   it('binds query parameters', async () => {
-    const [r] = await t.client.query('SELECT count(net_kg) FROM weighing WHERE site = $site', { params: { site: 'wx-lx-01' } })
+    const [r] = await t.client.query('SELECT count(net_kg) FROM weighing WHERE site = $site', {
+      params: { site: 'wx-lx-01' }
+    })
     expect(rows(r)[0]).toMatchObject({ count: 1 })
   })
 
@@ -69,7 +88,9 @@ describe('client against InfluxDB', () => {
     expect(err).toMatchObject({ code: 'INFLUX_E_QUERY' })
     expect((err as InfluxQueryError).influxError).toMatch(/error parsing query/)
 
-    const err2 = await t.client.query(`SELECT * FROM ${quoteIdent('weighing')}; SELECT * FROM nope WHERE a =~ /[/`).catch((e: unknown) => e)
+    const err2 = await t.client
+      .query(`SELECT * FROM ${quoteIdent('weighing')}; SELECT * FROM nope WHERE a =~ /[/`)
+      .catch((e: unknown) => e)
     expect(err2).toBeInstanceOf(InfluxQueryError)
   })
 
@@ -105,7 +126,10 @@ describe('client through the fault proxy', () => {
     await createInfluxClient({ url: proxy.url, db: t.db, auth: { token: 'tok' } }).ping()
     await createInfluxClient({ url: proxy.url, db: t.db, auth: { username: 'u', password: 'p:w' } }).ping()
     await createInfluxClient({ url: proxy.url.replace('http://', 'http://v%40x:pw@'), db: t.db }).ping()
-    const auths = proxy.requests.filter((r) => r.path === '/ping').slice(-3).map((r) => r.headers.authorization)
+    const auths = proxy.requests
+      .filter((r) => r.path === '/ping')
+      .slice(-3)
+      .map((r) => r.headers.authorization)
     expect(auths).toEqual([
       'Token tok',
       `Basic ${Buffer.from('u:p:w').toString('base64')}`,
@@ -125,7 +149,9 @@ describe('client failures without a server', () => {
   const sockets = new Set<Socket>()
   beforeAll(async () => {
     // Accepts connections and never answers: a stall the real server cannot be made to produce.
-    silent = createServer((socket) => { sockets.add(socket) })
+    silent = createServer((socket) => {
+      sockets.add(socket)
+    })
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
     silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`
   })
@@ -175,13 +201,23 @@ describe('parseRetryAfter', () => {
 
 describe('rows', () => {
   it('maps columns to objects, adds tags, and names series when several measurements answer', () => {
-    expect(rows({
-      statement_id: 0,
-      series: [
-        { name: 'a', tags: { site: 's1' }, columns: ['time', 'v'], values: [[1, 10], [2, 20]] },
-        { name: 'b', columns: ['time', 'v'], values: [[3, 30]] }
-      ]
-    })).toEqual([
+    expect(
+      rows({
+        statement_id: 0,
+        series: [
+          {
+            name: 'a',
+            tags: { site: 's1' },
+            columns: ['time', 'v'],
+            values: [
+              [1, 10],
+              [2, 20]
+            ]
+          },
+          { name: 'b', columns: ['time', 'v'], values: [[3, 30]] }
+        ]
+      })
+    ).toEqual([
       { _measurement: 'a', site: 's1', time: 1, v: 10 },
       { _measurement: 'a', site: 's1', time: 2, v: 20 },
       { _measurement: 'b', time: 3, v: 30 }

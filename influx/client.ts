@@ -5,9 +5,7 @@
 import type { Log } from '../lib/log.ts'
 import { InfluxHttpError, InfluxNetworkError, InfluxQueryError, InfluxTimeoutError } from './errors.ts'
 
-export type InfluxAuth =
-  | { readonly token: string }
-  | { readonly username: string; readonly password: string }
+export type InfluxAuth = { readonly token: string } | { readonly username: string; readonly password: string }
 
 export interface InfluxClientOptions {
   /** Base URL, e.g. http://127.0.0.1:8086. Credentials in the URL are used as Basic auth and
@@ -101,7 +99,9 @@ export function rows(result: InfluxResult | undefined): Record<string, unknown>[
       const row: Record<string, unknown> = {}
       if (names.size > 1 && s.name !== undefined) row._measurement = s.name
       if (s.tags) Object.assign(row, s.tags)
-      s.columns.forEach((c, i) => { row[c] = values[i] })
+      s.columns.forEach((c, i) => {
+        row[c] = values[i]
+      })
       out.push(row)
     }
   }
@@ -129,13 +129,14 @@ function authHeader(auth: InfluxAuth | undefined): string | undefined {
 function describeCause(err: unknown): string {
   if (!(err instanceof Error)) return String(err)
   const cause = err.cause as { code?: unknown; message?: unknown } | undefined
-  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined
+  const detail =
+    typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined
   return detail ? `${err.message} (${detail})` : err.message
 }
 
-const noopLog: Log = { debug () {}, info () {}, warn () {}, error () {} }
+const noopLog: Log = { debug() {}, info() {}, warn() {}, error() {} }
 
-export function createInfluxClient (opts: InfluxClientOptions): InfluxClient {
+export function createInfluxClient(opts: InfluxClientOptions): InfluxClient {
   const { db, rp, timeoutMs = 10_000, log = noopLog, now = Date.now } = opts
   // An explicit timeoutMs alone keeps applying to every call, as it always did.
   const queryTimeoutMs = opts.queryTimeoutMs ?? opts.timeoutMs ?? 2_000
@@ -151,7 +152,12 @@ export function createInfluxClient (opts: InfluxClientOptions): InfluxClient {
   const base = parsed.toString().replace(/\/+$/, '')
   const authorization = authHeader(auth)
 
-  async function request (op: string, path: string, init: RequestInit, ms = timeoutMs): Promise<{ status: number; headers: Headers; body: string }> {
+  async function request(
+    op: string,
+    path: string,
+    init: RequestInit,
+    ms = timeoutMs
+  ): Promise<{ status: number; headers: Headers; body: string }> {
     const signal = AbortSignal.timeout(ms)
     const headers = new Headers(init.headers)
     if (authorization !== undefined) headers.set('Authorization', authorization)
@@ -168,7 +174,7 @@ export function createInfluxClient (opts: InfluxClientOptions): InfluxClient {
     }
   }
 
-  async function write (body: string): Promise<WriteResult> {
+  async function write(body: string): Promise<WriteResult> {
     const qs = new URLSearchParams({ db, precision: 'ns' })
     if (rp !== undefined) qs.set('rp', rp)
     const res = await request('write', `/write?${qs}`, {
@@ -177,10 +183,12 @@ export function createInfluxClient (opts: InfluxClientOptions): InfluxClient {
       body
     })
     const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), now())
-    return retryAfterMs === undefined ? { status: res.status, body: res.body } : { status: res.status, body: res.body, retryAfterMs }
+    return retryAfterMs === undefined
+      ? { status: res.status, body: res.body }
+      : { status: res.status, body: res.body, retryAfterMs }
   }
 
-  async function query (q: string, qopts: QueryOptions = {}): Promise<InfluxResult[]> {
+  async function query(q: string, qopts: QueryOptions = {}): Promise<InfluxResult[]> {
     const qs = new URLSearchParams({ db: qopts.db ?? db })
     if (rp !== undefined && qopts.db === undefined) qs.set('rp', rp)
     if (qopts.epoch !== undefined) qs.set('epoch', qopts.epoch)
@@ -188,11 +196,16 @@ export function createInfluxClient (opts: InfluxClientOptions): InfluxClient {
     // Always POST with a form body: 1.x requires POST for statements that change things
     // (CREATE/DROP), it serves SELECT/SHOW over POST too, and a long query never meets a URL
     // length limit. 2.x and 3.x accept the same form.
-    const res = await request('query', `/query?${qs}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ q }).toString()
-    }, qopts.timeoutMs ?? queryTimeoutMs)
+    const res = await request(
+      'query',
+      `/query?${qs}`,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ q }).toString()
+      },
+      qopts.timeoutMs ?? queryTimeoutMs
+    )
     let json: { results?: InfluxResult[]; error?: string } | undefined
     try {
       json = JSON.parse(res.body) as typeof json
@@ -200,7 +213,10 @@ export function createInfluxClient (opts: InfluxClientOptions): InfluxClient {
       json = undefined
     }
     if (json === undefined || typeof json !== 'object' || json === null) {
-      throw new InfluxHttpError(res.status, `influx query answered HTTP ${res.status} without JSON: ${res.body.slice(0, 200)}`)
+      throw new InfluxHttpError(
+        res.status,
+        `influx query answered HTTP ${res.status} without JSON: ${res.body.slice(0, 200)}`
+      )
     }
     if (typeof json.error === 'string') throw new InfluxQueryError(json.error, res.status)
     if (res.status < 200 || res.status > 299) {
@@ -213,7 +229,7 @@ export function createInfluxClient (opts: InfluxClientOptions): InfluxClient {
     return results
   }
 
-  async function ping (): Promise<boolean> {
+  async function ping(): Promise<boolean> {
     try {
       const res = await request('ping', '/ping', { method: 'GET' }, pingTimeoutMs)
       return res.status === 204 || res.status === 200
@@ -222,7 +238,7 @@ export function createInfluxClient (opts: InfluxClientOptions): InfluxClient {
     }
   }
 
-  async function ensureDatabase (): Promise<boolean> {
+  async function ensureDatabase(): Promise<boolean> {
     try {
       await query(`CREATE DATABASE ${quoteIdent(db)}`)
       return true

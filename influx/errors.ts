@@ -11,7 +11,11 @@ export type InfluxErrorCode =
 
 export class InfluxError extends Error {
   override readonly name: string = 'InfluxError'
-  constructor (readonly code: InfluxErrorCode, message: string, options?: ErrorOptions) {
+  constructor(
+    readonly code: InfluxErrorCode,
+    message: string,
+    options?: ErrorOptions
+  ) {
     super(message, options)
   }
 }
@@ -19,7 +23,7 @@ export class InfluxError extends Error {
 /** The request never got an HTTP answer (refused, reset, DNS...). Safe to retry. */
 export class InfluxNetworkError extends InfluxError {
   override readonly name: string = 'InfluxNetworkError'
-  constructor (message: string, options?: ErrorOptions, code: InfluxErrorCode = 'INFLUX_E_NETWORK') {
+  constructor(message: string, options?: ErrorOptions, code: InfluxErrorCode = 'INFLUX_E_NETWORK') {
     super(code, message, options)
   }
 }
@@ -29,7 +33,7 @@ export class InfluxNetworkError extends InfluxError {
  *  point's identity makes a rewrite idempotent. */
 export class InfluxTimeoutError extends InfluxNetworkError {
   override readonly name: string = 'InfluxTimeoutError'
-  constructor (message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: ErrorOptions) {
     super(message, options, 'INFLUX_E_TIMEOUT')
   }
 }
@@ -37,7 +41,11 @@ export class InfluxTimeoutError extends InfluxNetworkError {
 /** An HTTP answer that is not what the endpoint promises (non-JSON error page, 401/403, 5xx...). */
 export class InfluxHttpError extends InfluxError {
   override readonly name: string = 'InfluxHttpError'
-  constructor (readonly status: number, message: string, options?: ErrorOptions) {
+  constructor(
+    readonly status: number,
+    message: string,
+    options?: ErrorOptions
+  ) {
     super('INFLUX_E_HTTP', message, options)
   }
 }
@@ -45,15 +53,24 @@ export class InfluxHttpError extends InfluxError {
 /** InfluxQL refused the statement; `influxError` is InfluxDB's own text. */
 export class InfluxQueryError extends InfluxError {
   override readonly name: string = 'InfluxQueryError'
-  constructor (readonly influxError: string, readonly status: number, readonly statementId?: number, options?: ErrorOptions) {
-    super('INFLUX_E_QUERY', `InfluxQL error${statementId === undefined ? '' : ` in statement ${statementId}`}: ${influxError}`, options)
+  constructor(
+    readonly influxError: string,
+    readonly status: number,
+    readonly statementId?: number,
+    options?: ErrorOptions
+  ) {
+    super(
+      'INFLUX_E_QUERY',
+      `InfluxQL error${statementId === undefined ? '' : ` in statement ${statementId}`}: ${influxError}`,
+      options
+    )
   }
 }
 
 /** influxd is not installed (influx/local.ts). */
 export class InfluxdNotFoundError extends InfluxError {
   override readonly name: string = 'InfluxdNotFoundError'
-  constructor (message: string) {
+  constructor(message: string) {
     super('INFLUX_E_NOT_INSTALLED', message)
   }
 }
@@ -61,7 +78,11 @@ export class InfluxdNotFoundError extends InfluxError {
 /** influxd exited or did not answer /ping in time (influx/local.ts). */
 export class InfluxdStartError extends InfluxError {
   override readonly name: string = 'InfluxdStartError'
-  constructor (message: string, readonly stderrTail: readonly string[], options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly stderrTail: readonly string[],
+    options?: ErrorOptions
+  ) {
     super('INFLUX_E_START', message, options)
   }
 }

@@ -6,8 +6,12 @@ import { bool, float, int, str, type Point } from './point.ts'
 import { createTestDatabase, type TestDatabase } from '../test/harness/influxdb.ts'
 
 let t: TestDatabase
-beforeAll(async () => { t = await createTestDatabase('lineproto') })
-afterAll(async () => { await t?.drop() })
+beforeAll(async () => {
+  t = await createTestDatabase('lineproto')
+})
+afterAll(async () => {
+  await t?.drop()
+})
 
 const T0 = BigInt(Date.UTC(2026, 5, 1)) * 1_000_000n
 
@@ -29,20 +33,24 @@ describe('line protocol round trip', () => {
     expect(res).toEqual({ status: 204, body: '' })
 
     const [r] = await t.client.query('SELECT * FROM "rt, meas" ORDER BY time')
-    expect(rows(r)).toEqual(points.map((p, i) => ({
-      time: expect.any(String),
-      'site key': awkward[i],
-      'v=1,x y': i,
-      s: (p.fields.s as { v: string }).v,
-      f: i + 0.25,
-      b: i % 2 === 0
-    })))
+    expect(rows(r)).toEqual(
+      points.map((p, i) => ({
+        time: expect.any(String),
+        'site key': awkward[i],
+        'v=1,x y': i,
+        s: (p.fields.s as { v: string }).v,
+        f: i + 0.25,
+        b: i % 2 === 0
+      }))
+    )
   })
 
   it('a newline in a string field reads back as backslash-n, and the line stays one point', async () => {
-    const res = await t.client.write(toLines([
-      { measurement: 'rt_nl', tags: { site: 'a\nb' }, fields: { s: str('one\ntwo\r\n') }, timeNs: T0 }
-    ]).join('\n'))
+    const res = await t.client.write(
+      toLines([{ measurement: 'rt_nl', tags: { site: 'a\nb' }, fields: { s: str('one\ntwo\r\n') }, timeNs: T0 }]).join(
+        '\n'
+      )
+    )
     expect(res.status).toBe(204)
     const [r] = await t.client.query('SELECT * FROM rt_nl')
     expect(rows(r)).toEqual([{ time: expect.any(String), site: 'a b', s: 'one\\ntwo\\r\\n' }])

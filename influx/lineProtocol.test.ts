@@ -16,17 +16,20 @@ interface Golden {
   errors: { name: string; point: JsonPoint; error: string }[]
 }
 
-const golden = JSON.parse(readFileSync(new URL('./testdata/lineProtocol.golden.json', import.meta.url), 'utf8')) as Golden
+const golden = JSON.parse(
+  readFileSync(new URL('./testdata/lineProtocol.golden.json', import.meta.url), 'utf8')
+) as Golden
 
 function fromJson(p: JsonPoint): Point {
   const tags: Record<string, string | undefined> = {}
   for (const [k, v] of Object.entries(p.tags)) tags[k] = v ?? undefined
   const fields: Record<string, Field | undefined> = {}
   for (const [k, f] of Object.entries(p.fields)) {
-    if (f === null) { fields[k] = undefined; continue }
-    fields[k] = (f.t === 'f' || f.t === 'i') && typeof f.v === 'string'
-      ? { t: f.t, v: Number(f.v) }
-      : (f as Field)
+    if (f === null) {
+      fields[k] = undefined
+      continue
+    }
+    fields[k] = (f.t === 'f' || f.t === 'i') && typeof f.v === 'string' ? { t: f.t, v: Number(f.v) } : (f as Field)
   }
   return { measurement: p.measurement, tags, fields, timeNs: BigInt(p.timeNs) }
 }
@@ -49,7 +52,12 @@ describe('toLine golden cases', () => {
 describe('toLine', () => {
   it('never emits a raw newline, whatever the input', () => {
     const nasty = 'a\nb\r\nc'
-    const line = toLine({ measurement: `m${nasty}`, tags: { [`k${nasty}`]: nasty }, fields: { [`f${nasty}`]: { t: 's', v: nasty } }, timeNs: 1n })
+    const line = toLine({
+      measurement: `m${nasty}`,
+      tags: { [`k${nasty}`]: nasty },
+      fields: { [`f${nasty}`]: { t: 's', v: nasty } },
+      timeNs: 1n
+    })
     expect(line).not.toMatch(/[\r\n]/)
   })
 

@@ -35,7 +35,9 @@ function escapeName(raw: string, syntax: NameSyntax, what: string): string {
   if (!NAME_NEEDS_WORK.test(raw)) return raw
   const s = raw.replace(NEWLINES, ' ')
   if (syntax.unwritable.test(s)) {
-    throw new LineProtocolError(`${what} ${JSON.stringify(raw)} has a backslash at its end or before a delimiter; line protocol cannot represent it`)
+    throw new LineProtocolError(
+      `${what} ${JSON.stringify(raw)} has a backslash at its end or before a delimiter; line protocol cannot represent it`
+    )
   }
   return s.replace(syntax.special, (c) => `\\${c}`)
 }
@@ -50,18 +52,23 @@ function escapeName(raw: string, syntax: NameSyntax, what: string): string {
  */
 function escapeString(s: string): string {
   if (!STRING_NEEDS_WORK.test(s)) return s
-  return s.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, '\\n').replace(/\r/g, '\\r')
+  return s
+    .replace(/[\\"]/g, (c) => `\\${c}`)
+    .replace(/\n/g, '\\n')
+    .replace(/\r/g, '\\r')
 }
 
 function formatField(key: string, f: Field): string {
   switch (f.t) {
     case 'f':
-      if (!Number.isFinite(f.v)) throw new LineProtocolError(`field ${JSON.stringify(key)} is not a finite float: ${f.v}`)
+      if (!Number.isFinite(f.v))
+        throw new LineProtocolError(`field ${JSON.stringify(key)} is not a finite float: ${f.v}`)
       // String(number) yields forms influxd parses (1e+21, 1.5e-7); a float without a decimal
       // point is still a float in line protocol (only the `i` suffix makes an integer).
       return String(f.v)
     case 'i':
-      if (!Number.isSafeInteger(f.v)) throw new LineProtocolError(`field ${JSON.stringify(key)} is not a safe integer: ${f.v}`)
+      if (!Number.isSafeInteger(f.v))
+        throw new LineProtocolError(`field ${JSON.stringify(key)} is not a safe integer: ${f.v}`)
       return `${f.v}i`
     case 's':
       return `"${escapeString(f.v)}"`
@@ -75,7 +82,8 @@ export function toLine(point: Point): string {
   const { measurement } = point
   if (measurement === '') throw new LineProtocolError('measurement is empty')
   // influxd treats a line starting with '#' as a comment and silently drops it.
-  if (measurement.startsWith('#')) throw new LineProtocolError(`measurement ${JSON.stringify(measurement)} starts with '#' (a comment line)`)
+  if (measurement.startsWith('#'))
+    throw new LineProtocolError(`measurement ${JSON.stringify(measurement)} starts with '#' (a comment line)`)
   let line = escapeName(measurement, MEASUREMENT, 'measurement')
 
   // Sorted by key, as InfluxDB recommends (it sorts them itself otherwise, per point).
@@ -84,7 +92,8 @@ export function toLine(point: Point): string {
     const v = point.tags[k]
     if (v === undefined || v === '') continue
     if (k === '') throw new LineProtocolError('tag key is empty')
-    if (k === 'time') throw new LineProtocolError(`tag key "time" is reserved (InfluxDB refuses the point: "invalid tag key")`)
+    if (k === 'time')
+      throw new LineProtocolError(`tag key "time" is reserved (InfluxDB refuses the point: "invalid tag key")`)
     line += `,${escapeName(k, KEY, 'tag key')}=${escapeName(v, KEY, `tag ${JSON.stringify(k)} value`)}`
   }
 

@@ -13,14 +13,23 @@ import { findInfluxd, influxdConfig, startLocalInfluxd } from './local.ts'
 
 const log = pino({ level: 'silent' })
 let dir: string
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'qingyun-local-test-')) })
-afterAll(async () => { await rm(dir, { recursive: true, force: true }) })
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'qingyun-local-test-'))
+})
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
 
 const alive = (pid: number): boolean => {
-  try { process.kill(pid, 0); return true } catch { return false }
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
 }
 
-async function script (name: string, body: string): Promise<string> {
+async function script(name: string, body: string): Promise<string> {
   const p = join(dir, `${name}.sh`)
   await writeFile(p, `#!/bin/sh\n${body}\n`)
   await chmod(p, 0o755)
@@ -55,14 +64,16 @@ describe('startLocalInfluxd', () => {
   })
 
   it('says what to install when influxd is missing', async () => {
-    const err = await startLocalInfluxd({ dataDir: join(dir, 'none'), log, influxdPath: '/nonexistent/influxd' }).catch((e: unknown) => e)
+    const err = await startLocalInfluxd({ dataDir: join(dir, 'none'), log, influxdPath: '/nonexistent/influxd' }).catch(
+      (e: unknown) => e
+    )
     expect(err).toBeInstanceOf(InfluxdNotFoundError)
     expect(err).toMatchObject({ code: 'INFLUX_E_NOT_INSTALLED' })
     expect((err as Error).message).toContain('apt-get install -y influxdb')
     expect((err as Error).message).toContain('QINGYUN_INFLUX_URL')
   })
 
-  it('reports influxd\'s own words when it cannot bind its port', async () => {
+  it("reports influxd's own words when it cannot bind its port", async () => {
     // Holds the port; hangs up on the readiness probe so that close() need not wait for it.
     const blocker = createServer((socket) => socket.destroy())
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
@@ -90,7 +101,12 @@ describe('startLocalInfluxd', () => {
     const pidFile = join(dir, 'silent.pid')
     const exe = await script('silent', `echo $$ > ${pidFile}; exec sleep 60`)
     const started = Date.now()
-    const err = await startLocalInfluxd({ dataDir: join(dir, 'silent'), log, influxdPath: exe, startTimeoutMs: 500 }).catch((e: unknown) => e)
+    const err = await startLocalInfluxd({
+      dataDir: join(dir, 'silent'),
+      log,
+      influxdPath: exe,
+      startTimeoutMs: 500
+    }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(InfluxdStartError)
     expect((err as Error).message).toMatch(/did not answer \/ping with 204 within 500 ms/)
     expect(Date.now() - started).toBeLessThan(10_000)
@@ -99,10 +115,13 @@ describe('startLocalInfluxd', () => {
 
   it('escalates to SIGKILL when SIGTERM is ignored', async () => {
     // Answers /ping on the configured port and ignores SIGTERM.
-    const exe = await script('stubborn', [
-      'port=$(sed -n \'/^\\[http\\]/,/^\\[/ s/^ *bind-address = "127.0.0.1:\\([0-9]*\\)"/\\1/p\' "$2")',
-      `exec "${process.execPath}" -e "process.on('SIGTERM',()=>{});require('http').createServer((q,s)=>{s.writeHead(204);s.end()}).listen($port,'127.0.0.1')"`
-    ].join('\n'))
+    const exe = await script(
+      'stubborn',
+      [
+        'port=$(sed -n \'/^\\[http\\]/,/^\\[/ s/^ *bind-address = "127.0.0.1:\\([0-9]*\\)"/\\1/p\' "$2")',
+        `exec "${process.execPath}" -e "process.on('SIGTERM',()=>{});require('http').createServer((q,s)=>{s.writeHead(204);s.end()}).listen($port,'127.0.0.1')"`
+      ].join('\n')
+    )
     const server = await startLocalInfluxd({ dataDir: join(dir, 'stubborn'), log, influxdPath: exe, killAfterMs: 300 })
     expect(alive(server.pid)).toBe(true)
     const started = Date.now()

@@ -44,7 +44,7 @@ export const INFLUXD_INSTALL_HINT =
 // Some PATHs (non-login shells, CI images) lack the sbin directories.
 const FALLBACK_DIRS = ['/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin']
 
-function isExecutable (p: string): boolean {
+function isExecutable(p: string): boolean {
   try {
     accessSync(p, constants.X_OK)
     return statSync(p).isFile()
@@ -54,7 +54,7 @@ function isExecutable (p: string): boolean {
 }
 
 /** The influxd executable: `name` itself when it is a path, else the first match on PATH. */
-export function findInfluxd (name = 'influxd', pathEnv = process.env.PATH ?? ''): string | undefined {
+export function findInfluxd(name = 'influxd', pathEnv = process.env.PATH ?? ''): string | undefined {
   if (name.includes('/')) return isExecutable(name) ? name : undefined
   const dirs = [...pathEnv.split(delimiter).filter((d) => d !== ''), ...FALLBACK_DIRS]
   for (const dir of dirs) {
@@ -64,13 +64,13 @@ export function findInfluxd (name = 'influxd', pathEnv = process.env.PATH ?? '')
   return undefined
 }
 
-function hostPort (host: string, port: number): string {
+function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
 }
 
 /** Binds port 0 and releases it. Racy by nature (someone may take it before influxd does);
  *  startLocalInfluxd retries with fresh ports when influxd reports the address in use. */
-async function freePort (host: string): Promise<number> {
+async function freePort(host: string): Promise<number> {
   return await new Promise((resolve, reject) => {
     const srv = createServer()
     srv.unref()
@@ -85,7 +85,7 @@ async function freePort (host: string): Promise<number> {
 
 /** influxd 1.x configuration (TOML). Strings go through JSON.stringify: TOML basic strings use
  *  the same escapes for quotes, backslashes and control characters. */
-export function influxdConfig (o: { dataDir: string; httpBind: string; rpcBind: string; auth?: boolean }): string {
+export function influxdConfig(o: { dataDir: string; httpBind: string; rpcBind: string; auth?: boolean }): string {
   const s = JSON.stringify
   return `# Written by Qingyun (influx/local.ts) for a private, throwaway influxd.
 # Upstream's key is reporting-disabled; Debian's build renamed it reporting-enabled. Unknown keys
@@ -124,13 +124,22 @@ bind-address = ${s(o.rpcBind)}
 
 const TAIL_LINES = 40
 
-export async function startLocalInfluxd (opts: LocalInfluxdOptions): Promise<LocalInfluxd> {
+export async function startLocalInfluxd(opts: LocalInfluxdOptions): Promise<LocalInfluxd> {
   const {
-    dataDir, log, influxdPath = 'influxd', host = '127.0.0.1', port = 0, startTimeoutMs = 20_000, killAfterMs = 5_000, auth
+    dataDir,
+    log,
+    influxdPath = 'influxd',
+    host = '127.0.0.1',
+    port = 0,
+    startTimeoutMs = 20_000,
+    killAfterMs = 5_000,
+    auth
   } = opts
   const exe = findInfluxd(influxdPath)
   if (exe === undefined) {
-    throw new InfluxdNotFoundError(`influxd not found (looked for ${JSON.stringify(influxdPath)} on PATH). ${INFLUXD_INSTALL_HINT}`)
+    throw new InfluxdNotFoundError(
+      `influxd not found (looked for ${JSON.stringify(influxdPath)} on PATH). ${INFLUXD_INSTALL_HINT}`
+    )
   }
   // influxd's files are for its owner only (its data is readable without the API).
   await mkdir(dataDir, { recursive: true, mode: 0o700 })
@@ -150,10 +159,15 @@ export async function startLocalInfluxd (opts: LocalInfluxdOptions): Promise<Loc
   }
 }
 
-async function startOnce (
+async function startOnce(
   exe: string,
   o: {
-    dataDir: string; log: Log; host: string; port: number; startTimeoutMs: number; killAfterMs: number
+    dataDir: string
+    log: Log
+    host: string
+    port: number
+    startTimeoutMs: number
+    killAfterMs: number
     auth: LocalInfluxdOptions['auth']
   }
 ): Promise<LocalInfluxd> {
@@ -194,11 +208,17 @@ async function startOnce (
 
   let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined
   const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => { exitInfo = { code, signal }; resolve() })
+    child.once('exit', (code, signal) => {
+      exitInfo = { code, signal }
+      resolve()
+    })
   })
   let spawnFailed = false
   const spawnError = new Promise<Error>((resolve) => {
-    child.once('error', (err) => { spawnFailed = true; resolve(err) })
+    child.once('error', (err) => {
+      spawnFailed = true
+      resolve(err)
+    })
   })
 
   let stopping: Promise<void> | undefined
@@ -211,7 +231,10 @@ async function startOnce (
         child.stdin.end()
         let timer: NodeJS.Timeout | undefined
         const killed = new Promise<void>((resolve) => {
-          timer = setTimeout(() => { killGroup(child.pid); resolve() }, o.killAfterMs + 2_000)
+          timer = setTimeout(() => {
+            killGroup(child.pid)
+            resolve()
+          }, o.killAfterMs + 2_000)
         })
         await Promise.race([exited, killed])
         clearTimeout(timer)
@@ -241,8 +264,10 @@ async function startOnce (
     ])
     if (ready === true && influxdPid !== undefined) break
     if (ready instanceof Error) return await fail(`could not be started: ${ready.message}`, ready)
-    if (ready === 'exited') return await fail(`exited before answering /ping (code ${exitInfo?.code}, signal ${exitInfo?.signal})`)
-    if (Date.now() > deadline) return await fail(`did not answer /ping with 204 within ${o.startTimeoutMs} ms at ${url}`)
+    if (ready === 'exited')
+      return await fail(`exited before answering /ping (code ${exitInfo?.code}, signal ${exitInfo?.signal})`)
+    if (Date.now() > deadline)
+      return await fail(`did not answer /ping with 204 within ${o.startTimeoutMs} ms at ${url}`)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   if (o.auth !== undefined) {
@@ -265,7 +290,7 @@ async function startOnce (
   return { url, pid, stop }
 }
 
-function killGroup (pgid: number | undefined): void {
+function killGroup(pgid: number | undefined): void {
   if (pgid === undefined) return
   try {
     process.kill(-pgid, 'SIGKILL')
@@ -274,7 +299,7 @@ function killGroup (pgid: number | undefined): void {
   }
 }
 
-async function pingOnce (url: string): Promise<boolean> {
+async function pingOnce(url: string): Promise<boolean> {
   try {
     const res = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1_000) })
     await res.arrayBuffer()

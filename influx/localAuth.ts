@@ -64,8 +64,8 @@ const influxIdent = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(
  * admin (it is idempotent), so one request covers a first start and every later one.
  */
 export async function ensureAdminUser(url: string, creds: InfluxdCredentials, credentialsPath: string): Promise<void> {
-  const q = `CREATE USER ${influxIdent(creds.username)} WITH PASSWORD ${influxString(creds.password)} ` +
-    'WITH ALL PRIVILEGES'
+  const q =
+    `CREATE USER ${influxIdent(creds.username)} WITH PASSWORD ${influxString(creds.password)} ` + 'WITH ALL PRIVILEGES'
   const basic = Buffer.from(`${creds.username}:${creds.password}`).toString('base64')
   const res = await fetch(`${url}/query`, {
     method: 'POST',
@@ -75,9 +75,10 @@ export async function ensureAdminUser(url: string, creds: InfluxdCredentials, cr
   })
   const text = await res.text()
   if (res.ok && !text.includes('"error"')) return
-  const hint = res.status === 401
-    ? `its admin user has another password than the one in ${credentialsPath} ` +
-      '(restore that file, or start over with an empty influxdb/ directory)'
-    : `answered ${res.status}: ${text.slice(0, 200)}`
+  const hint =
+    res.status === 401
+      ? `its admin user has another password than the one in ${credentialsPath} ` +
+        '(restore that file, or start over with an empty influxdb/ directory)'
+      : `answered ${res.status}: ${text.slice(0, 200)}`
   throw new InfluxdStartError(`the embedded influxd refused the credentials in ${credentialsPath}: ${hint}`, [])
 }

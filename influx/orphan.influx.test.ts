@@ -15,29 +15,35 @@ import { PIDFILE } from './orphan.ts'
 
 const log = pino({ level: 'silent' })
 let dir: string
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'qingyun-orphan-test-')) })
-afterAll(async () => { await rm(dir, { recursive: true, force: true }) })
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'qingyun-orphan-test-'))
+})
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
 
 const alive = (pid: number): boolean => processStartTime(pid) !== undefined
 const pgid = (pid: number): number => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2])
 
 /** Running influxd processes whose config file is the one in dataDir. */
-function influxdsOn (dataDir: string): number[] {
+function influxdsOn(dataDir: string): number[] {
   const conf = join(dataDir, 'influxdb.conf')
   const out: number[] = []
   for (const e of readdirProc()) {
     try {
       const argv = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0')
       if (argv[0]?.endsWith('influxd') && argv.includes(conf) && alive(Number(e))) out.push(Number(e))
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out
 }
-function readdirProc (): string[] {
+function readdirProc(): string[] {
   return readdirSync('/proc').filter((e) => /^\d+$/.test(e))
 }
 
-async function until (what: string, cond: () => boolean, ms = 15_000): Promise<void> {
+async function until(what: string, cond: () => boolean, ms = 15_000): Promise<void> {
   for (const end = Date.now() + ms; !cond(); await new Promise((r) => setTimeout(r, 50))) {
     if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`)
   }
@@ -69,16 +75,29 @@ describe('an influxd left behind', () => {
   it('is stopped by its supervisor when the process that started it is killed with SIGKILL', async () => {
     const dataDir = join(dir, 'killed')
     // A separate node process starts influxd and is then killed -9, like a node in production.
-    const starter = spawn(process.execPath, ['--import', 'tsx', '-e', `
+    const starter = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `
       import('${new URL('./local.ts', import.meta.url).pathname}').then(async ({ startLocalInfluxd }) => {
         const log = { debug() {}, info() {}, warn() {}, error() {} }
         const s = await startLocalInfluxd({ dataDir: ${JSON.stringify(dataDir)}, log })
         process.stdout.write('pid ' + s.pid + '\\n')
         setInterval(() => {}, 1000)
-      })`], { stdio: ['ignore', 'pipe', 'inherit'] })
-    onTestFinished(() => { starter.kill('SIGKILL') })
+      })`
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] }
+    )
+    onTestFinished(() => {
+      starter.kill('SIGKILL')
+    })
     let out = ''
-    starter.stdout.on('data', (c: Buffer) => { out += c.toString() })
+    starter.stdout.on('data', (c: Buffer) => {
+      out += c.toString()
+    })
     await until('influxd started by the child', () => /pid \d+/.test(out), 30_000)
     const pid = Number(/pid (\d+)/.exec(out)![1])
     expect(alive(pid)).toBe(true)
@@ -90,7 +109,9 @@ describe('an influxd left behind', () => {
   it('leaves alone a live process whose pid a stale pidfile names (recycled pid, other start time)', async () => {
     const dataDir = join(dir, 'recycled')
     const bystander = spawn('sleep', ['60'], { stdio: 'ignore' })
-    onTestFinished(() => { bystander.kill('SIGKILL') })
+    onTestFinished(() => {
+      bystander.kill('SIGKILL')
+    })
     await until('sleep running', () => bystander.pid !== undefined && alive(bystander.pid))
     await mkdir(dataDir, { recursive: true })
     for (const startTime of ['1', processStartTime(bystander.pid!)]) {
@@ -112,8 +133,11 @@ describe('auth on the embedded influxd', () => {
     expect((await stat(credPath)).mode & 0o777).toBe(0o600)
     expect(credentials.password.length).toBeGreaterThanOrEqual(32)
     expect(await loadOrCreateCredentials(credPath)).toEqual(credentials)
-    const q = (url: string, auth?: string): Promise<Response> => fetch(`${url}/query?q=SHOW%20DATABASES`,
-      auth ? { headers: { Authorization: `Basic ${Buffer.from(auth).toString('base64')}` } } : {})
+    const q = (url: string, auth?: string): Promise<Response> =>
+      fetch(
+        `${url}/query?q=SHOW%20DATABASES`,
+        auth ? { headers: { Authorization: `Basic ${Buffer.from(auth).toString('base64')}` } } : {}
+      )
     for (let run = 0; run < 2; run++) {
       const s = await startLocalInfluxd({ dataDir, log, auth: { credentials, path: credPath } })
       try {
@@ -127,8 +151,9 @@ describe('auth on the embedded influxd', () => {
     expect((await stat(dataDir)).mode & 0o777).toBe(0o700)
     // A password that is not the admin's: a clear error naming the credentials file.
     const other = { username: credentials.username, password: 'not-the-password' }
-    await expect(startLocalInfluxd({ dataDir, log, auth: { credentials: other, path: credPath } }))
-      .rejects.toThrow(/refused the credentials in .*auth-credentials\.json/)
+    await expect(startLocalInfluxd({ dataDir, log, auth: { credentials: other, path: credPath } })).rejects.toThrow(
+      /refused the credentials in .*auth-credentials\.json/
+    )
     expect(influxdsOn(dataDir)).toEqual([])
   })
 })

@@ -75,9 +75,12 @@ function signal(id: ProcessIdentity, sig: NodeJS.Signals): void {
  * config file. SIGTERM first (influxd closes its WAL cleanly), SIGKILL after `killAfterMs`.
  * Returns the pids it stopped.
  */
-export async function stopOrphanedInfluxd(
-  o: { dataDir: string; configPath: string; log: Log; killAfterMs: number }
-): Promise<number[]> {
+export async function stopOrphanedInfluxd(o: {
+  dataDir: string
+  configPath: string
+  log: Log
+  killAfterMs: number
+}): Promise<number[]> {
   const recorded = asIdentity(await readJsonFile(join(o.dataDir, PIDFILE)))
   const candidates = await influxdsUsing(o.configPath)
   if (recorded !== undefined && isRunning(recorded) && !candidates.some((c) => c.pid === recorded.pid)) {
@@ -86,7 +89,10 @@ export async function stopOrphanedInfluxd(
     if (cmd.split('\0')[0]?.endsWith('influxd')) candidates.push(recorded)
   }
   for (const id of candidates) {
-    o.log.warn({ pid: id.pid, dataDir: o.dataDir }, 'an influxd from an earlier run still uses this data dir; stopping it')
+    o.log.warn(
+      { pid: id.pid, dataDir: o.dataDir },
+      'an influxd from an earlier run still uses this data dir; stopping it'
+    )
     signal(id, 'SIGTERM')
     if (!(await waitGone(id, o.killAfterMs))) {
       signal(id, 'SIGKILL')

@@ -74,7 +74,8 @@ export function lineContent(line: string): string {
   return fields.replace(RECV_MS_LAST, '').slice(0, MAX_CONTENT_CHARS)
 }
 
-const isData = (f: Fact): f is DataFact => f.kind === 'weighing' || f.kind === 'fill' || f.kind === 'position' || f.kind === 'status'
+const isData = (f: Fact): f is DataFact =>
+  f.kind === 'weighing' || f.kind === 'fill' || f.kind === 'position' || f.kind === 'status'
 
 /** A fresh flat 16-character string: nothing of the line it came from stays reachable. */
 const digestOf = (identity: string): string => createHash('sha256').update(identity).digest().toString('latin1', 0, 16)
@@ -84,7 +85,8 @@ const entryBytes = (content: string): number => DUPLICATE_CACHE_ENTRY_BYTES + 2 
 
 export function createDuplicateCache(opts: { maxEntries?: number; maxBytes?: number } = {}): DuplicateCache {
   const maxEntries = opts.maxEntries ?? Number.POSITIVE_INFINITY
-  const maxBytes = opts.maxBytes ?? (opts.maxEntries === undefined ? DEFAULT_DUPLICATE_CACHE_BYTES : Number.POSITIVE_INFINITY)
+  const maxBytes =
+    opts.maxBytes ?? (opts.maxEntries === undefined ? DEFAULT_DUPLICATE_CACHE_BYTES : Number.POSITIVE_INFINITY)
   const seen = new Map<string, string>()
   let bytes = 0
   const evictFor = (incoming: number): void => {

@@ -37,7 +37,9 @@ describe('ingest.handle with the real writer on InfluxDB, on any input', () => {
     let committed: Fact[] = []
     let notices = 0
     const ingest = createIngest({
-      sink: writer, registry: lookup(testRegistry().registry), log,
+      sink: writer,
+      registry: lookup(testRegistry().registry),
+      log,
       limits: { maxPayloadBytes: 256 * 1024, tsMaxFutureMs: 10 * 60_000, tsMaxAgeMs: 30 * 86_400_000 },
       onCommitted: (facts) => committed.push(...facts),
       onRejected: () => notices++
@@ -51,9 +53,17 @@ describe('ingest.handle with the real writer on InfluxDB, on any input', () => {
         // A distinct arrival per run: the stored recv_ms shows which write a point holds.
         const recvMs = FIXTURE_RECV_MS + ++run
         const before = ingest.stats()
-        await ingest.handle({ deviceId: deviceFor[kind], kind, topic: `v1/devices/${deviceFor[kind]}/${kind}`, payload, recvMs })
+        await ingest.handle({
+          deviceId: deviceFor[kind],
+          kind,
+          topic: `v1/devices/${deviceFor[kind]}/${kind}`,
+          payload,
+          recvMs
+        })
         const after = ingest.stats()
-        const rejected = Object.values(after.rejected).reduce((a, b) => a + b, 0) - Object.values(before.rejected).reduce((a, b) => a + b, 0)
+        const rejected =
+          Object.values(after.rejected).reduce((a, b) => a + b, 0) -
+          Object.values(before.rejected).reduce((a, b) => a + b, 0)
         expect(after.messages - before.messages).toBe(1)
         expect(after.lostRejectionRecords).toBe(0)
         expect(notices).toBe(rejected > 0 ? 1 : 0)

@@ -29,7 +29,13 @@ function objectsOf(payload: Uint8Array): number | 'whole' {
   return json !== null && typeof json === 'object' ? 1 : 'whole'
 }
 
-const inbound = (kind: Inbound['kind'], payload: Uint8Array): Inbound => ({ deviceId: deviceFor[kind], kind, topic: `v1/devices/${deviceFor[kind]}/${kind}`, payload, recvMs: FIXTURE_RECV_MS })
+const inbound = (kind: Inbound['kind'], payload: Uint8Array): Inbound => ({
+  deviceId: deviceFor[kind],
+  kind,
+  topic: `v1/devices/${deviceFor[kind]}/${kind}`,
+  payload,
+  recvMs: FIXTURE_RECV_MS
+})
 
 describe('processMessage on any input', () => {
   it('accepts every valid fixture (the mutations start from valid data)', () => {
@@ -53,15 +59,24 @@ describe('processMessage on any input', () => {
         const expected = objectsOf(payload)
         const deep = out.rejected.length === 1 && /depth limit/.test(out.rejected[0]!.fact.error)
         if (expected === 'whole' || deep) {
-          check(out.accepted.length === 0 && out.rejected.length === 1 && out.objects === 1, 'a refused payload is one rejection')
+          check(
+            out.accepted.length === 0 && out.rejected.length === 1 && out.objects === 1,
+            'a refused payload is one rejection'
+          )
           check(out.rejected[0]!.fact.index === undefined, 'a refused payload has no index')
           seen.whole++
         } else {
           check(out.objects === expected, `objects ${out.objects} ≠ ${expected}`)
-          check(out.accepted.length + out.rejected.length === expected, `accepted ${out.accepted.length} + rejected ${out.rejected.length} ≠ ${expected}`)
+          check(
+            out.accepted.length + out.rejected.length === expected,
+            `accepted ${out.accepted.length} + rejected ${out.rejected.length} ≠ ${expected}`
+          )
           const indexes = out.rejected.map((r) => r.fact.index)
           check(new Set(indexes).size === indexes.length, 'a rejected index twice')
-          check(indexes.every((i) => i === undefined ? expected === 1 : i >= 0 && i < expected), 'a rejected index out of range')
+          check(
+            indexes.every((i) => (i === undefined ? expected === 1 : i >= 0 && i < expected)),
+            'a rejected index out of range'
+          )
           seen.accepted += out.accepted.length
           seen.rejected += out.rejected.length
         }

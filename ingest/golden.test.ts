@@ -11,7 +11,14 @@ import { processMessage } from './process.ts'
 // rejection records). UPDATE_GOLDEN=1 rewrites the .lp files; review the diff before committing.
 
 const dir = new URL('./testdata/golden/', import.meta.url)
-const Case = z.object({ name: z.string(), deviceId: z.string(), kind: Kind, recvMs: z.number(), payload: z.unknown().optional(), raw: z.string().optional() })
+const Case = z.object({
+  name: z.string(),
+  deviceId: z.string(),
+  kind: Kind,
+  recvMs: z.number(),
+  payload: z.unknown().optional(),
+  raw: z.string().optional()
+})
 const cases = z.array(Case).parse(JSON.parse(readFileSync(new URL('cases.json', dir), 'utf8')))
 const limits = { maxPayloadBytes: 256 * 1024, tsMaxFutureMs: 10 * 60_000, tsMaxAgeMs: 30 * 86_400_000 }
 const registry = lookup(testRegistry().registry)
@@ -21,8 +28,13 @@ describe('ingest golden line protocol', () => {
     it(c.name, () => {
       const payload = Buffer.from(c.raw ?? JSON.stringify(c.payload), 'utf8')
       const topic = `v1/devices/${c.deviceId}/${c.kind}`
-      const out = processMessage({ deviceId: c.deviceId, kind: c.kind, topic, payload, recvMs: c.recvMs }, registry, limits)
-      const lines = [...out.accepted, ...out.rejected.map((r) => r.fact)].map((f) => toLine(toPoint(f))).join('\n') + '\n'
+      const out = processMessage(
+        { deviceId: c.deviceId, kind: c.kind, topic, payload, recvMs: c.recvMs },
+        registry,
+        limits
+      )
+      const lines =
+        [...out.accepted, ...out.rejected.map((r) => r.fact)].map((f) => toLine(toPoint(f))).join('\n') + '\n'
       const file = new URL(`${c.name}.lp`, dir)
       if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, lines)
       expect(existsSync(file), `${file.pathname} missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true)

@@ -46,7 +46,12 @@ export interface Ingest {
 export function createIngest(deps: IngestDeps): Ingest {
   const { sink, registry, limits, log } = deps
   const stats: IngestStats = {
-    messages: 0, accepted: 0, rejected: {}, lostRejectionRecords: 0, duplicates: 0, conflicts: 0
+    messages: 0,
+    accepted: 0,
+    rejected: {},
+    lostRejectionRecords: 0,
+    duplicates: 0,
+    conflicts: 0
   }
   const repeatCache = deps.duplicates ?? createDuplicateCache()
 
@@ -80,7 +85,10 @@ export function createIngest(deps: IngestDeps): Ingest {
     }
     if (conflicts.length > 0) {
       const first = conflicts[0]
-      log.warn({ deviceId: msg.deviceId, count: conflicts.length, first }, 'data point rewritten with other content (conflict recorded)')
+      log.warn(
+        { deviceId: msg.deviceId, count: conflicts.length, first },
+        'data point rewritten with other content (conflict recorded)'
+      )
     }
     return durable
   }
@@ -154,8 +162,14 @@ export function createIngest(deps: IngestDeps): Ingest {
     } catch (err) {
       log.error({ err, deviceId: msg.deviceId, topic: msg.topic }, 'processMessage threw; message kept as a rejection')
       const fact: RejectionFact = {
-        kind: 'rejection', deviceId: msg.deviceId, recvMs: msg.recvMs, code: 'INGEST_E_INTERNAL', msgKind: msg.kind,
-        topic: msg.topic, error: 'ingest failed on this payload; it is kept as a rejection record', excerpt: ''
+        kind: 'rejection',
+        deviceId: msg.deviceId,
+        recvMs: msg.recvMs,
+        code: 'INGEST_E_INTERNAL',
+        msgKind: msg.kind,
+        topic: msg.topic,
+        error: 'ingest failed on this payload; it is kept as a rejection record',
+        excerpt: ''
       }
       return { accepted: [], rejected: [{ fact, issues: [] }], objects: 1 }
     }
@@ -194,5 +208,9 @@ function storeRejection(msg: Inbound, fact: Fact, error: string): Rejected {
     ...(fact.ts === undefined ? {} : { ts: fact.ts }),
     ...(fact.seq === undefined ? {} : { seq: fact.seq })
   }
-  return { fact: f, issues: [{ path: '', message: f.error }], ...(fact.kind === 'weighing' ? { ticketId: fact.ticketId } : {}) }
+  return {
+    fact: f,
+    issues: [{ path: '', message: f.error }],
+    ...(fact.kind === 'weighing' ? { ticketId: fact.ticketId } : {})
+  }
 }

@@ -21,9 +21,10 @@ export function summariseRejections(rejected: readonly Rejected[], objects: numb
   return {
     v: 1,
     code: first.fact.code,
-    message: rejected.length === 1
-      ? first.fact.error
-      : `${rejected.length} of ${objects} objects rejected; first: ${first.fact.error}`,
+    message:
+      rejected.length === 1
+        ? first.fact.error
+        : `${rejected.length} of ${objects} objects rejected; first: ${first.fact.error}`,
     topic: msg.topic,
     ...(first.fact.index === undefined ? {} : { index: first.fact.index }),
     ...(first.fact.seq === undefined ? {} : { seq: first.fact.seq }),

@@ -42,7 +42,11 @@ export function splitPayload(
   maxJsonDepth = DEFAULT_MAX_JSON_DEPTH
 ): Split {
   if (payload.length > maxPayloadBytes) {
-    return { ok: false, code: 'INGEST_E_TOO_LARGE', message: `payload is ${payload.length} bytes; the limit is ${maxPayloadBytes}` }
+    return {
+      ok: false,
+      code: 'INGEST_E_TOO_LARGE',
+      message: `payload is ${payload.length} bytes; the limit is ${maxPayloadBytes}`
+    }
   }
   let text: string
   try {
@@ -63,12 +67,20 @@ export function splitPayload(
   if (Array.isArray(json)) {
     if (json.length === 0) return { ok: false, code: 'INGEST_E_SHAPE', message: 'payload is an empty array' }
     if (json.length > MAX_BATCH) {
-      return { ok: false, code: 'INGEST_E_SHAPE', message: `payload array has ${json.length} objects; the limit is ${MAX_BATCH}` }
+      return {
+        ok: false,
+        code: 'INGEST_E_SHAPE',
+        message: `payload array has ${json.length} objects; the limit is ${MAX_BATCH}`
+      }
     }
     return { ok: true, items: json, batch: true }
   }
   if (json === null || typeof json !== 'object') {
-    return { ok: false, code: 'INGEST_E_SHAPE', message: `payload must be a JSON object or an array of objects, not ${json === null ? 'null' : typeof json}` }
+    return {
+      ok: false,
+      code: 'INGEST_E_SHAPE',
+      message: `payload must be a JSON object or an array of objects, not ${json === null ? 'null' : typeof json}`
+    }
   }
   return { ok: true, items: [json], batch: false }
 }

@@ -30,10 +30,25 @@ const MAX_ISSUES_IN_MESSAGE = 5
  * registry give the same facts. A bad object in a batch is rejected alone (docs/conventions.md #8).
  */
 export function processMessage(msg: Inbound, registry: RegistryLookup, limits: Limits): Processed {
-  const reject = (code: RejectionCode, error: string, extra: Partial<RejectionFact> & { issues?: Issue[]; ticketId?: string }, excerpt: string): Rejected => {
+  const reject = (
+    code: RejectionCode,
+    error: string,
+    extra: Partial<RejectionFact> & { issues?: Issue[]; ticketId?: string },
+    excerpt: string
+  ): Rejected => {
     const { issues = [], ticketId, ...rest } = extra
     return {
-      fact: { kind: 'rejection', deviceId: msg.deviceId, recvMs: msg.recvMs, code, msgKind: msg.kind, topic: msg.topic, error, excerpt, ...rest },
+      fact: {
+        kind: 'rejection',
+        deviceId: msg.deviceId,
+        recvMs: msg.recvMs,
+        code,
+        msgKind: msg.kind,
+        topic: msg.topic,
+        error,
+        excerpt,
+        ...rest
+      },
       issues,
       ...(ticketId === undefined ? {} : { ticketId })
     }
@@ -86,7 +101,13 @@ type Reject = (code: RejectionCode, error: string, extra: Extra, excerpt: string
 type Echo = { seq?: number; ticketId?: string; ts?: number }
 
 function processObject(
-  msg: Inbound, item: unknown, index: number | undefined, device: Device, registry: RegistryLookup, limits: Limits, reject: Reject
+  msg: Inbound,
+  item: unknown,
+  index: number | undefined,
+  device: Device,
+  registry: RegistryLookup,
+  limits: Limits,
+  reject: Reject
 ): Fact | Rejected {
   const decoder = decoders[msg.kind]
   const echo = readableEcho(item, msg.recvMs, limits)
@@ -103,9 +124,16 @@ function processObject(
     const issues = [{ path: 'ts', message: range }]
     return reject('INGEST_E_TS_RANGE', `ts: ${range}`, { index, ...echo, ts: undefined, issues }, excerpt())
   }
-  const base: FactBase = { deviceId: msg.deviceId, ts, recvMs: msg.recvMs, ...(value.seq === undefined ? {} : { seq: value.seq }) }
+  const base: FactBase = {
+    deviceId: msg.deviceId,
+    ts,
+    recvMs: msg.recvMs,
+    ...(value.seq === undefined ? {} : { seq: value.seq })
+  }
   // The dispatch table pairs each kind's schema with its own toFact.
-  const fact = (decoder.toFact as (m: typeof value, b: FactBase, d: Device, r: RegistryLookup) => Fact | { error: string })(value, base, device, registry)
+  const fact = (
+    decoder.toFact as (m: typeof value, b: FactBase, d: Device, r: RegistryLookup) => Fact | { error: string }
+  )(value, base, device, registry)
   if ('error' in fact) return reject('INGEST_E_DEVICE', fact.error, { index, ...echo, issues: [] }, excerpt())
   return fact
 }

@@ -52,7 +52,15 @@ describe('parseConfig', () => {
     [{ QINGYUN_INFLUX_URL: 'influx:8086' }, 'QINGYUN_INFLUX_URL'],
     [{ QINGYUN_MAX_JSON_DEPTH: '1' }, 'QINGYUN_MAX_JSON_DEPTH="1"'],
     [{ QINGYUN_ALLOW_ANONYMOUS: 'maybe' }, 'QINGYUN_ALLOW_ANONYMOUS="maybe": must be true or false'],
-    [{ QINGYUN_INFLUX_URL: 'http://i:8086', QINGYUN_INFLUX_TOKEN: 't', QINGYUN_INFLUX_USERNAME: 'u', QINGYUN_INFLUX_PASSWORD: 'p' }, 'not both'],
+    [
+      {
+        QINGYUN_INFLUX_URL: 'http://i:8086',
+        QINGYUN_INFLUX_TOKEN: 't',
+        QINGYUN_INFLUX_USERNAME: 'u',
+        QINGYUN_INFLUX_PASSWORD: 'p'
+      },
+      'not both'
+    ],
     [{ QINGYUN_INFLUX_URL: 'http://i:8086', QINGYUN_INFLUX_USERNAME: 'u' }, 'set both or neither']
   ])('names the variable for %j', (env, message) => {
     expect(() => parseConfig(env)).toThrow(ConfigError)
@@ -64,23 +72,42 @@ describe('parseConfig: dashboard-api protections', () => {
   it('has the documented defaults and reads each variable', () => {
     expect(parseConfig({}, '/srv/qy')).toMatchObject({
       influx: { queryTimeoutMs: 2_000, pingTimeoutMs: 1_000 },
-      api: { trustProxy: false, docsPublic: false, authMaxFailures: 10, wsMaxBufferedBytes: 2 * 1024 * 1024, wsMaxConnectionsPerAddress: 64 }
+      api: {
+        trustProxy: false,
+        docsPublic: false,
+        authMaxFailures: 10,
+        wsMaxBufferedBytes: 2 * 1024 * 1024,
+        wsMaxConnectionsPerAddress: 64
+      }
     })
-    const c = parseConfig({
-      QINGYUN_INFLUX_QUERY_TIMEOUT_MS: '1500',
-      QINGYUN_INFLUX_PING_TIMEOUT_MS: '500',
-      QINGYUN_TRUST_PROXY: 'true',
-      QINGYUN_DOCS_PUBLIC: 'yes',
-      QINGYUN_AUTH_MAX_FAILURES: '20',
-      QINGYUN_WS_MAX_BUFFERED_BYTES: '1048576',
-      QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS: '8'
-    }, '/srv/qy')
+    const c = parseConfig(
+      {
+        QINGYUN_INFLUX_QUERY_TIMEOUT_MS: '1500',
+        QINGYUN_INFLUX_PING_TIMEOUT_MS: '500',
+        QINGYUN_TRUST_PROXY: 'true',
+        QINGYUN_DOCS_PUBLIC: 'yes',
+        QINGYUN_AUTH_MAX_FAILURES: '20',
+        QINGYUN_WS_MAX_BUFFERED_BYTES: '1048576',
+        QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS: '8'
+      },
+      '/srv/qy'
+    )
     expect(c.influx).toMatchObject({ queryTimeoutMs: 1500, pingTimeoutMs: 500 })
-    expect(c.api).toEqual({ trustProxy: true, docsPublic: true, authMaxFailures: 20, wsMaxBufferedBytes: 1048576, wsMaxConnectionsPerAddress: 8 })
+    expect(c.api).toEqual({
+      trustProxy: true,
+      docsPublic: true,
+      authMaxFailures: 20,
+      wsMaxBufferedBytes: 1048576,
+      wsMaxConnectionsPerAddress: 8
+    })
   })
 
   it('names the variable of a bad value', () => {
-    for (const [k, v] of [['QINGYUN_WS_MAX_BUFFERED_BYTES', '1k'], ['QINGYUN_TRUST_PROXY', 'maybe'], ['QINGYUN_INFLUX_QUERY_TIMEOUT_MS', '0']] as const) {
+    for (const [k, v] of [
+      ['QINGYUN_WS_MAX_BUFFERED_BYTES', '1k'],
+      ['QINGYUN_TRUST_PROXY', 'maybe'],
+      ['QINGYUN_INFLUX_QUERY_TIMEOUT_MS', '0']
+    ] as const) {
       expect(() => parseConfig({ [k]: v }), k).toThrow(ConfigError)
       expect(() => parseConfig({ [k]: v })).toThrow(k)
     }

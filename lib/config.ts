@@ -31,7 +31,10 @@ export const ConfigEnv = z.object({
   QINGYUN_REGISTRY: z.string().min(1).optional(),
   QINGYUN_USERS: z.string().min(1).optional(),
   QINGYUN_INFLUX_URL: httpUrl.optional(),
-  QINGYUN_INFLUX_DB: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a database name of letters, digits, _ or -').default('qingyun'),
+  QINGYUN_INFLUX_DB: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a database name of letters, digits, _ or -')
+    .default('qingyun'),
   QINGYUN_INFLUX_TOKEN: z.string().min(1).optional(),
   QINGYUN_INFLUX_USERNAME: z.string().min(1).optional(),
   QINGYUN_INFLUX_PASSWORD: z.string().min(1).optional(),
@@ -58,7 +61,10 @@ export const ConfigEnv = z.object({
   QINGYUN_WRITER_MAX_IN_FLIGHT: positiveInt.max(64).default(2),
   // Recent point identities for recording retransmissions (ingest/duplicates.ts): 16 MiB hold
   // some 210,000, 100 s of 2,000 msg/s.
-  QINGYUN_DUPLICATE_CACHE_BYTES: positiveInt.min(64 * 1024, 'must be at least 65536 (64 KiB)').max(1024 ** 3).default(16 * 1024 * 1024),
+  QINGYUN_DUPLICATE_CACHE_BYTES: positiveInt
+    .min(64 * 1024, 'must be at least 65536 (64 KiB)')
+    .max(1024 ** 3)
+    .default(16 * 1024 * 1024),
   // A busy day of the sample city is about 1.5 M points, some 300 MB of spool frames: 1 GiB
   // holds a day's backlog with room to spare while InfluxDB is away.
   QINGYUN_SPOOL_DIR: z.string().min(1).optional(),
@@ -71,12 +77,16 @@ export const ConfigEnv = z.object({
   QINGYUN_TRUST_PROXY: bool.default(false),
   QINGYUN_DOCS_PUBLIC: bool.default(false),
   QINGYUN_AUTH_MAX_FAILURES: positiveInt.max(10_000).default(10),
-  QINGYUN_WS_MAX_BUFFERED_BYTES: positiveInt.min(64 * 1024).max(256 * 1024 * 1024).default(2 * 1024 * 1024),
+  QINGYUN_WS_MAX_BUFFERED_BYTES: positiveInt
+    .min(64 * 1024)
+    .max(256 * 1024 * 1024)
+    .default(2 * 1024 * 1024),
   QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS: positiveInt.max(100_000).default(64),
   QINGYUN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
 })
 
-export type InfluxAuth = { readonly token: string } | { readonly username: string; readonly password: string } | undefined
+export type InfluxAuth =
+  { readonly token: string } | { readonly username: string; readonly password: string } | undefined
 
 export interface Config {
   readonly bindHost: string
@@ -163,12 +173,18 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('QINGYUN_') && v !== ''))
   const parsed = ConfigEnv.safeParse(present)
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(present[String(i.path[0])] ?? '')}: ${i.message}`))
+    throw new ConfigError(
+      parsed.error.issues.map(
+        (i) => `${i.path.join('.')}=${JSON.stringify(present[String(i.path[0])] ?? '')}: ${i.message}`
+      )
+    )
   }
   const e = parsed.data
   const problems: string[] = []
   if (e.QINGYUN_INFLUX_TOKEN && (e.QINGYUN_INFLUX_USERNAME || e.QINGYUN_INFLUX_PASSWORD)) {
-    problems.push('QINGYUN_INFLUX_TOKEN: set either a token or QINGYUN_INFLUX_USERNAME/QINGYUN_INFLUX_PASSWORD, not both')
+    problems.push(
+      'QINGYUN_INFLUX_TOKEN: set either a token or QINGYUN_INFLUX_USERNAME/QINGYUN_INFLUX_PASSWORD, not both'
+    )
   }
   if (Boolean(e.QINGYUN_INFLUX_USERNAME) !== Boolean(e.QINGYUN_INFLUX_PASSWORD)) {
     problems.push('QINGYUN_INFLUX_USERNAME/QINGYUN_INFLUX_PASSWORD: set both or neither')
@@ -192,14 +208,21 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     mqttPort: e.QINGYUN_MQTT_PORT,
     mqttWsPort: e.QINGYUN_MQTT_WS_PORT,
     httpPort: e.QINGYUN_HTTP_PORT,
-    tls: e.QINGYUN_MQTT_TLS_CERT && e.QINGYUN_MQTT_TLS_KEY
-      ? { certFile: path.resolve(cwd, e.QINGYUN_MQTT_TLS_CERT), keyFile: path.resolve(cwd, e.QINGYUN_MQTT_TLS_KEY) }
-      : undefined,
+    tls:
+      e.QINGYUN_MQTT_TLS_CERT && e.QINGYUN_MQTT_TLS_KEY
+        ? { certFile: path.resolve(cwd, e.QINGYUN_MQTT_TLS_CERT), keyFile: path.resolve(cwd, e.QINGYUN_MQTT_TLS_KEY) }
+        : undefined,
     dataDir,
     registryPath: e.QINGYUN_REGISTRY ? path.resolve(cwd, e.QINGYUN_REGISTRY) : path.join(dataDir, 'registry.json'),
     registryIsDefault: !e.QINGYUN_REGISTRY,
     usersPath: e.QINGYUN_USERS ? path.resolve(cwd, e.QINGYUN_USERS) : path.join(dataDir, 'users.json'),
-    influx: { url: e.QINGYUN_INFLUX_URL, db: e.QINGYUN_INFLUX_DB, auth, queryTimeoutMs: e.QINGYUN_INFLUX_QUERY_TIMEOUT_MS, pingTimeoutMs: e.QINGYUN_INFLUX_PING_TIMEOUT_MS },
+    influx: {
+      url: e.QINGYUN_INFLUX_URL,
+      db: e.QINGYUN_INFLUX_DB,
+      auth,
+      queryTimeoutMs: e.QINGYUN_INFLUX_QUERY_TIMEOUT_MS,
+      pingTimeoutMs: e.QINGYUN_INFLUX_PING_TIMEOUT_MS
+    },
     tz: e.QINGYUN_TZ,
     allowAnonymous: e.QINGYUN_ALLOW_ANONYMOUS,
     limits: {

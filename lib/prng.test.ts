@@ -27,7 +27,13 @@ describe('mulberry32', () => {
   it('picks by weight', () => {
     const rng = mulberry32(7)
     const counts = { a: 0, b: 0 }
-    for (let i = 0; i < 20_000; i++) counts[pickWeighted(rng, [['a', 3], ['b', 1]] as const)]++
+    for (let i = 0; i < 20_000; i++)
+      counts[
+        pickWeighted(rng, [
+          ['a', 3],
+          ['b', 1]
+        ] as const)
+      ]++
     expect(counts.a / 20_000).toBeCloseTo(0.75, 1)
   })
 })

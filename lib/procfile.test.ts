@@ -7,8 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { acquireLockFile, identityOf, isRunning, LockHeldError, processStartTime } from './procfile.ts'
 
 let dir: string
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'qingyun-procfile-')) })
-afterAll(async () => { await rm(dir, { recursive: true, force: true }) })
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'qingyun-procfile-'))
+})
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
 
 /** The pid of a process that has exited (and been reaped). */
 const deadPid = (): number => Number(spawnSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).stdout.trim())

@@ -60,7 +60,10 @@ export function asIdentity(v: unknown): ProcessIdentity | undefined {
 
 export class LockHeldError extends Error {
   readonly code = 'PROC_E_LOCKED'
-  constructor(message: string, readonly holder: Record<string, unknown>) {
+  constructor(
+    message: string,
+    readonly holder: Record<string, unknown>
+  ) {
     super(message)
     this.name = 'LockHeldError'
   }

@@ -31,17 +31,25 @@ describe('retryInBackground', () => {
     expect(calls).toBe(7)
     expect(waits).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000])
     expect(errors).toEqual([
-      ['down 1', 2000], ['down 2', 4000], ['down 3', 8000], ['down 4', 16_000], ['down 5', 30_000], ['down 6', 30_000]
+      ['down 1', 2000],
+      ['down 2', 4000],
+      ['down 3', 8000],
+      ['down 4', 16_000],
+      ['down 5', 30_000],
+      ['down 6', 30_000]
     ])
   })
 
   it('stopped during a wait: no further attempt, done says false', async () => {
     const { waits, sleep } = recordingSleep(2)
     let calls = 0
-    const retry = retryInBackground(async () => {
-      calls++
-      throw new Error('down')
-    }, { initialMs: 10, maxMs: 100, sleep })
+    const retry = retryInBackground(
+      async () => {
+        calls++
+        throw new Error('down')
+      },
+      { initialMs: 10, maxMs: 100, sleep }
+    )
     await new Promise((r) => setImmediate(r))
     expect(waits).toEqual([10, 20, 40])
     retry.stop()
@@ -54,10 +62,15 @@ describe('retryInBackground', () => {
     let calls = 0
     let fail: (err: Error) => void = () => undefined
     const errors: unknown[] = []
-    const retry = retryInBackground(() => {
-      calls++
-      return new Promise((_, reject) => { fail = reject })
-    }, { initialMs: 10, maxMs: 100, sleep, onError: (err) => errors.push(err) })
+    const retry = retryInBackground(
+      () => {
+        calls++
+        return new Promise((_, reject) => {
+          fail = reject
+        })
+      },
+      { initialMs: 10, maxMs: 100, sleep, onError: (err) => errors.push(err) }
+    )
     await new Promise((r) => setImmediate(r))
     retry.stop()
     fail(new Error('down'))
@@ -68,9 +81,12 @@ describe('retryInBackground', () => {
 
   it('stops a real timer wait at once', async () => {
     let calls = 0
-    const retry = retryInBackground(async () => {
-      calls++
-    }, { initialMs: 60_000, maxMs: 60_000 })
+    const retry = retryInBackground(
+      async () => {
+        calls++
+      },
+      { initialMs: 60_000, maxMs: 60_000 }
+    )
     retry.stop()
     expect(await retry.done).toBe(false)
     expect(calls).toBe(0)

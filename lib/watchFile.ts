@@ -17,7 +17,14 @@ const statKey = (s: Stats): string => `${s.ino}:${s.size}:${s.mtimeMs}`
  * and a stat poll as the fallback, for file systems where fs.watch misses changes and for a
  * file that does not exist yet. Used by the registry and the operator accounts.
  */
-export async function watchFile(opts: { path: string; log: WarnLog; pollMs: number; debounceMs: number; useWatch: boolean; onChange: () => void }): Promise<FileWatch> {
+export async function watchFile(opts: {
+  path: string
+  log: WarnLog
+  pollMs: number
+  debounceMs: number
+  useWatch: boolean
+  onChange: () => void
+}): Promise<FileWatch> {
   const { path, log } = opts
   const current = (): Promise<string> => stat(path).then(statKey, () => 'missing')
   let last = await current()

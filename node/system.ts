@@ -84,7 +84,10 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       stops.push(() => local.stop())
       influxUrl = local.url
       influxAuth = credentials
-      log.info({ url: influxUrl, pid: local.pid, credentials: influxCredentialsPath }, 'embedded InfluxDB started (set QINGYUN_INFLUX_URL to use your own)')
+      log.info(
+        { url: influxUrl, pid: local.pid, credentials: influxCredentialsPath },
+        'embedded InfluxDB started (set QINGYUN_INFLUX_URL to use your own)'
+      )
     }
     const influx = createInfluxClient({
       url: influxUrl,
@@ -99,11 +102,22 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     const credentialsPath = path.join(config.dataDir, 'device-credentials.json')
     if (config.registryIsDefault) {
       const lock = { ...config.registryLock, log }
-      const seeded = await seedRegistry({ samplePath: SAMPLE_REGISTRY, registryPath: config.registryPath, credentialsPath, lock })
-      if (seeded) log.info({ registry: config.registryPath, credentials: credentialsPath }, 'registry seeded from the synthetic Wuxi sample; device tokens written for the simulator')
+      const seeded = await seedRegistry({
+        samplePath: SAMPLE_REGISTRY,
+        registryPath: config.registryPath,
+        credentialsPath,
+        lock
+      })
+      if (seeded)
+        log.info(
+          { registry: config.registryPath, credentials: credentialsPath },
+          'registry seeded from the synthetic Wuxi sample; device tokens written for the simulator'
+        )
     }
     const registry = await createRegistryStore({
-      path: config.registryPath, log: log.child({ component: 'registry' }), lock: config.registryLock
+      path: config.registryPath,
+      log: log.child({ component: 'registry' }),
+      lock: config.registryLock
     })
     stops.push(() => registry.close())
 
@@ -119,7 +133,15 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     const spool = await openSpool({ dir: config.spool.dir, maxBytes: config.spool.maxBytes, log: spoolLog })
     stops.push(() => spool.close())
     const recovered = spool.stats()
-    spoolLog.info({ dir: config.spool.dir, unforwardedRecords: recovered.unforwardedRecords, segments: recovered.segments, recovery: recovered.recovery }, 'spool open')
+    spoolLog.info(
+      {
+        dir: config.spool.dir,
+        unforwardedRecords: recovered.unforwardedRecords,
+        segments: recovered.segments,
+        recovery: recovered.recovery
+      },
+      'spool open'
+    )
     const sink = createSpoolSink({ spool, now })
     const forwarder = startForwarder({
       spool,
@@ -143,7 +165,15 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     // The broker hands messages to ingest, and ingest publishes through the broker: build the
     // broker, then ingest with its publish, and only then let devices in (listen).
     const broker = await createBroker(
-      { host: config.bindHost, mqttPort: config.mqttPort, wsPort: config.mqttWsPort, tls: config.tls, allowAnonymous: config.allowAnonymous, limits: config.limits, mqtt: config.mqtt },
+      {
+        host: config.bindHost,
+        mqttPort: config.mqttPort,
+        wsPort: config.mqttWsPort,
+        tls: config.tls,
+        allowAnonymous: config.allowAnonymous,
+        limits: config.limits,
+        mqtt: config.mqtt
+      },
       { accounts: registry, onPublish: (msg) => ingest.handle(msg), log: log.child({ component: 'broker' }), now }
     )
     stops.push(() => broker.close())
@@ -171,21 +201,49 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     }
     await broker.listen()
     if (config.allowAnonymous) {
-      log.warn('QINGYUN_ALLOW_ANONYMOUS=true: devices may connect WITHOUT A TOKEN. Development only; never in production.')
+      log.warn(
+        'QINGYUN_ALLOW_ANONYMOUS=true: devices may connect WITHOUT A TOKEN. Development only; never in production.'
+      )
     }
 
     // Alerts go through the spool too, with its small reserve: the alert that says the spool is
     // full must be writable while it is.
     const alertSink = createSpoolSink({ spool, now, reserve: true })
-    const alerts = createAlertEngine({ influx, sink: alertSink, log: log.child({ component: 'alerts' }), tz: config.tz, rules: () => alertRules(registry.current()), now })
+    const alerts = createAlertEngine({
+      influx,
+      sink: alertSink,
+      log: log.child({ component: 'alerts' }),
+      tz: config.tz,
+      rules: () => alertRules(registry.current()),
+      now
+    })
     const health = (): NodeHealth => {
       const s = spool.stats()
-      return { spoolFull: s.full, spoolUnforwardedBytes: s.unforwardedBytes, spoolMaxBytes: config.spool.maxBytes, forwardLagMs: forwarder.stats().lagMs }
+      return {
+        spoolFull: s.full,
+        spoolUnforwardedBytes: s.unforwardedBytes,
+        spoolMaxBytes: config.spool.maxBytes,
+        forwardLagMs: forwarder.stats().lagMs
+      }
     }
     // What the model reads from InfluxDB must include everything acknowledged before it reads.
     const stored = (): Promise<void> =>
-      withTimeout(forwarder.forwardedTo(spool.stats().appendedSeq), STORED_WAIT_MS, 'acknowledged messages are not in InfluxDB yet')
-    const model = createModel({ facts: inProcessFacts(broker), influx, registry, alerts, health, stored, tz: config.tz, now, log: log.child({ component: 'model' }) })
+      withTimeout(
+        forwarder.forwardedTo(spool.stats().appendedSeq),
+        STORED_WAIT_MS,
+        'acknowledged messages are not in InfluxDB yet'
+      )
+    const model = createModel({
+      facts: inProcessFacts(broker),
+      influx,
+      registry,
+      alerts,
+      health,
+      stored,
+      tz: config.tz,
+      now,
+      log: log.child({ component: 'model' })
+    })
     stops.push(() => model.close())
     const users = await createUserStore({ path: config.usersPath, log: log.child({ component: 'users' }) })
     stops.push(() => users.close())
@@ -199,7 +257,12 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
         influx: () => influx.ping(),
         broker: () => !broker.aedes.closed,
         spool: () => !spool.stats().full,
-        details: () => ({ spool: spoolDetails(spool), forwarder: forwarder.stats(), puback: puback.snapshot(), process: processDetails() })
+        details: () => ({
+          spool: spoolDetails(spool),
+          forwarder: forwarder.stats(),
+          puback: puback.snapshot(),
+          process: processDetails()
+        })
       },
       tz: config.tz,
       log,
@@ -215,7 +278,20 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     const address = http.server.address()
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort
 
-    return { broker, ingest, influx, store: { spool, forwarder, writer, sink }, registry, model, users, http, httpPort, credentialsPath, influxCredentialsPath, stop }
+    return {
+      broker,
+      ingest,
+      influx,
+      store: { spool, forwarder, writer, sink },
+      registry,
+      model,
+      users,
+      http,
+      httpPort,
+      credentialsPath,
+      influxCredentialsPath,
+      stop
+    }
   } catch (err) {
     await stop()
     throw err
@@ -265,7 +341,10 @@ async function startModel(start: () => Promise<void>, log: Logger, stops: Array<
     await start()
     return
   } catch (err) {
-    log.error({ err: (err as Error).message }, "today's rebuild from InfluxDB failed; dashboard-api stays not ready and retries")
+    log.error(
+      { err: (err as Error).message },
+      "today's rebuild from InfluxDB failed; dashboard-api stays not ready and retries"
+    )
   }
   const retry = retryInBackground(start, {
     ...START_RETRY,
@@ -278,12 +357,19 @@ async function startModel(start: () => Promise<void>, log: Logger, stops: Array<
 }
 
 /** The database must exist before writes land; an InfluxDB that is down at start is retried. */
-async function ensureDatabaseInBackground(influx: InfluxClient, log: Logger, stops: Array<() => unknown>): Promise<void> {
+async function ensureDatabaseInBackground(
+  influx: InfluxClient,
+  log: Logger,
+  stops: Array<() => unknown>
+): Promise<void> {
   try {
     await influx.ensureDatabase()
     return
   } catch (err) {
-    log.error({ err: (err as Error).message, url: influx.url }, 'InfluxDB not reachable at start; acks will wait until it is')
+    log.error(
+      { err: (err as Error).message, url: influx.url },
+      'InfluxDB not reachable at start; acks will wait until it is'
+    )
   }
   const retry = retryInBackground(() => influx.ensureDatabase(), START_RETRY)
   stops.push(() => retry.stop())

@@ -16,12 +16,18 @@ const fail = (...problems: RegistryProblem[]): AdminResult => ({ ok: false, prob
  */
 function landing(registry: Registry, c: AdminChange): { at: string; as: string } | undefined {
   switch (c.op) {
-    case 'set-city-target': return { at: 'city.dailyTargetT', as: 'dailyTargetT' }
-    case 'set-recyclable-targets': return { at: 'targets.recyclablesMonthlyT', as: 'recyclablesMonthlyT' }
-    case 'set-site': return { at: `sites[${registry.sites.findIndex((s) => s.id === c.siteId)}]`, as: '' }
-    case 'put-zone': return { at: `zones[${(registry.zones ?? []).findIndex((z) => z.id === c.zone.id)}]`, as: 'zone' }
-    case 'set-rules': return { at: 'rules', as: 'rules' }
-    case 'delete-zone': return undefined
+    case 'set-city-target':
+      return { at: 'city.dailyTargetT', as: 'dailyTargetT' }
+    case 'set-recyclable-targets':
+      return { at: 'targets.recyclablesMonthlyT', as: 'recyclablesMonthlyT' }
+    case 'set-site':
+      return { at: `sites[${registry.sites.findIndex((s) => s.id === c.siteId)}]`, as: '' }
+    case 'put-zone':
+      return { at: `zones[${(registry.zones ?? []).findIndex((z) => z.id === c.zone.id)}]`, as: 'zone' }
+    case 'set-rules':
+      return { at: 'rules', as: 'rules' }
+    case 'delete-zone':
+      return undefined
   }
 }
 
@@ -55,7 +61,8 @@ function apply(registry: Registry, c: AdminChange): Registry | RegistryProblem {
       return { ...registry, city: { ...registry.city, dailyTargetT: c.dailyTargetT } }
     case 'set-recyclable-targets': {
       const { recyclablesMonthlyT: _old, ...rest } = registry.targets ?? {}
-      const targets = Object.keys(c.recyclablesMonthlyT).length > 0 ? { ...rest, recyclablesMonthlyT: c.recyclablesMonthlyT } : rest
+      const targets =
+        Object.keys(c.recyclablesMonthlyT).length > 0 ? { ...rest, recyclablesMonthlyT: c.recyclablesMonthlyT } : rest
       const next: Registry = { ...registry, targets }
       if (Object.keys(targets).length === 0) delete next.targets
       return next
@@ -81,7 +88,7 @@ function apply(registry: Registry, c: AdminChange): Registry | RegistryProblem {
       return { ...registry, zones: zones.filter((z) => z.id !== c.zoneId) }
     }
     case 'set-rules': {
-      const base = c.reset ? {} : registry.rules ?? {}
+      const base = c.reset ? {} : (registry.rules ?? {})
       const offline = { ...(base.offlineAfterMs ?? {}), ...(c.rules.offlineAfterMs ?? {}) }
       const rules = { ...base, ...c.rules, ...(Object.keys(offline).length > 0 ? { offlineAfterMs: offline } : {}) }
       const next: Registry = { ...registry, rules }
@@ -98,7 +105,8 @@ function apply(registry: Registry, c: AdminChange): Registry | RegistryProblem {
  */
 export function applyAdminChange(registry: Registry, change: unknown): AdminResult {
   const parsed = AdminChange.safeParse(change)
-  if (!parsed.success) return fail(...parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })))
+  if (!parsed.success)
+    return fail(...parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })))
   const next = apply(registry, parsed.data)
   if ('message' in next) return fail(next)
   const { registry: valid, problems } = validateRegistry(next)

@@ -68,14 +68,18 @@ async function commit(path: string, lock: HeldLock, next: Registry): Promise<Reg
  * written; in each case the file is unchanged.
  */
 export async function editRegistry(path: string, edit: RegistryEdit, lock?: LockOptions): Promise<EditResult> {
-  return withLock(lockPathOf(path), async (held) => {
-    const previous = await readIfExists(path)
-    if (previous === undefined) throw new RegistryIoError(`${path}: cannot read the registry: no such file`)
-    const outcome = await edit(previous)
-    if ('problems' in outcome) throw new RegistryError(outcome.problems)
-    if (outcome === previous) return { registry: previous, previous, changed: false }
-    return { registry: await commit(path, held, outcome), previous, changed: true }
-  }, lock)
+  return withLock(
+    lockPathOf(path),
+    async (held) => {
+      const previous = await readIfExists(path)
+      if (previous === undefined) throw new RegistryIoError(`${path}: cannot read the registry: no such file`)
+      const outcome = await edit(previous)
+      if ('problems' in outcome) throw new RegistryError(outcome.problems)
+      if (outcome === previous) return { registry: previous, previous, changed: false }
+      return { registry: await commit(path, held, outcome), previous, changed: true }
+    },
+    lock
+  )
 }
 
 /**
@@ -83,14 +87,20 @@ export async function editRegistry(path: string, edit: RegistryEdit, lock?: Lock
  * first starts cannot both seed). Resolves whether it created the file.
  */
 export async function createRegistry(
-  path: string, make: () => Promise<Registry>, lock?: LockOptions
+  path: string,
+  make: () => Promise<Registry>,
+  lock?: LockOptions
 ): Promise<boolean> {
   await mkdir(dirname(path), { recursive: true })
-  return withLock(lockPathOf(path), async (held) => {
-    if (await exists(path)) return false
-    await commit(path, held, await make())
-    return true
-  }, lock)
+  return withLock(
+    lockPathOf(path),
+    async (held) => {
+      if (await exists(path)) return false
+      await commit(path, held, await make())
+      return true
+    },
+    lock
+  )
 }
 
 /** Replaces the whole file, creating it if need be (tests, benchmarks, `saveRegistry`). */

@@ -18,9 +18,8 @@ export class RegistryError extends Error {
 
   constructor(problems: readonly RegistryProblem[], options: ErrorOptions & { source?: string } = {}) {
     const lines = problems.map((p) => formatProblem(p, options.source))
-    const message = lines.length === 1
-      ? lines[0]
-      : `invalid registry (${lines.length} problems):\n  ${lines.join('\n  ')}`
+    const message =
+      lines.length === 1 ? lines[0] : `invalid registry (${lines.length} problems):\n  ${lines.join('\n  ')}`
     super(message, options)
     this.name = 'RegistryError'
     this.problems = problems
@@ -54,12 +53,18 @@ export interface LockHolder {
 export class RegistryLockedError extends Error {
   readonly code = 'REGISTRY_E_LOCKED'
 
-  constructor(readonly lockPath: string, readonly holder: LockHolder | undefined, waitedMs: number) {
+  constructor(
+    readonly lockPath: string,
+    readonly holder: LockHolder | undefined,
+    waitedMs: number
+  ) {
     const who = holder
       ? `pid ${holder.pid} on ${holder.hostname} since ${holder.acquiredAt}`
       : 'a process that has not written its name yet'
-    super(`${lockPath}: the registry is locked by ${who}; gave up after ${waitedMs} ms` +
-      ' (remove the lock file only if that process is gone)')
+    super(
+      `${lockPath}: the registry is locked by ${who}; gave up after ${waitedMs} ms` +
+        ' (remove the lock file only if that process is gone)'
+    )
     this.name = 'RegistryLockedError'
   }
 }

@@ -30,19 +30,26 @@ describe('parseRegistry', () => {
     const r = await tiny()
     r.devices[0]!.siteId = 'ts-zz'
     expect(problemsOf(() => parseRegistry(JSON.stringify(r), 'registry.json'))).toEqual([
-      { path: 'devices[0].siteId', message: 'site "ts-zz" does not exist (id "wb-ts-lx-01")' },
+      { path: 'devices[0].siteId', message: 'site "ts-zz" does not exist (id "wb-ts-lx-01")' }
     ])
   })
 
   it('names the entry and the field of a schema problem, and collects them all', async () => {
-    const r = (await tiny()) as unknown as { sites: Record<string, unknown>[]; vehicles: Record<string, unknown>[]; city: Record<string, unknown> }
+    const r = (await tiny()) as unknown as {
+      sites: Record<string, unknown>[]
+      vehicles: Record<string, unknown>[]
+      city: Record<string, unknown>
+    }
     r.sites[1]!.capacityTpd = 0
     r.vehicles[0]!.plate = 'B12345'
     r.city.tz = 'Mars/Olympus'
     expect(problemsOf(() => parseRegistry(JSON.stringify(r), 'registry.json'))).toEqual([
       { path: 'city.tz', message: 'must be an IANA time zone such as Asia/Shanghai' },
       { path: 'sites[1].capacityTpd', message: 'Too small: expected number to be >0 (id "sc-xw-01")' },
-      { path: 'vehicles[0].plate', message: 'must be a Chinese plate such as 苏B12345, 苏BD12345 or 苏B12345D (id "veh-lx-001")' },
+      {
+        path: 'vehicles[0].plate',
+        message: 'must be a Chinese plate such as 苏B12345, 苏BD12345 or 苏B12345D (id "veh-lx-001")'
+      }
     ])
   })
 
@@ -50,13 +57,14 @@ describe('parseRegistry', () => {
     const r = (await tiny()) as unknown as { bins: unknown[] }
     r.bins.push(42)
     expect(problemsOf(() => parseRegistry(JSON.stringify(r), 'r.json'))).toEqual([
-      { path: 'bins[1]', message: 'Invalid input: expected object, received number' },
+      { path: 'bins[1]', message: 'Invalid input: expected object, received number' }
     ])
   })
 
   it(`stops listing after ${MAX_PROBLEMS} problems`, async () => {
     const r = await tiny()
-    for (let i = 0; i < 80; i++) r.devices.push({ id: `wb-${i}`, type: 'weighbridge', siteId: 'nowhere', enabled: true })
+    for (let i = 0; i < 80; i++)
+      r.devices.push({ id: `wb-${i}`, type: 'weighbridge', siteId: 'nowhere', enabled: true })
     const problems = problemsOf(() => parseRegistry(JSON.stringify(r), 'r.json'))
     expect(problems).toHaveLength(MAX_PROBLEMS + 1)
     expect(problems[MAX_PROBLEMS]).toEqual({ path: '', message: '... and 30 more problems' })

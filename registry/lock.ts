@@ -180,11 +180,16 @@ function held(lockPath: string, holder: LockHolder, staleMs: number, log: WarnLo
   const mine = async (): Promise<boolean> =>
     (await inspect(lockPath).catch(() => undefined))?.holder?.nonce === holder.nonce
   let released = false
-  const heartbeat = setInterval(() => {
-    void mine().then(async (ok) => {
-      if (ok && !released) await utimes(lockPath, new Date(), new Date())
-    }).catch(() => undefined)
-  }, Math.max(1, Math.floor(staleMs / 4)))
+  const heartbeat = setInterval(
+    () => {
+      void mine()
+        .then(async (ok) => {
+          if (ok && !released) await utimes(lockPath, new Date(), new Date())
+        })
+        .catch(() => undefined)
+    },
+    Math.max(1, Math.floor(staleMs / 4))
+  )
   heartbeat.unref()
   return {
     holder,
@@ -207,7 +212,9 @@ function held(lockPath: string, holder: LockHolder, staleMs: number, log: WarnLo
 
 /** Runs `fn` holding the lock; releases it however `fn` ends. */
 export async function withLock<T>(
-  lockPath: string, fn: (lock: HeldLock) => Promise<T>, opts?: LockOptions
+  lockPath: string,
+  fn: (lock: HeldLock) => Promise<T>,
+  opts?: LockOptions
 ): Promise<T> {
   const lock = await acquireLock(lockPath, opts)
   try {

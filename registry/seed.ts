@@ -37,12 +37,16 @@ export function issueDeviceTokens(registry: Registry): { registry: Registry; cre
  * between leaves no registry, so the next start seeds again.
  */
 export async function seedRegistry({ samplePath, registryPath, credentialsPath, lock }: SeedOptions): Promise<boolean> {
-  return createRegistry(registryPath, async () => {
-    const { registry, credentials } = issueDeviceTokens(await loadRegistry(samplePath))
-    await mkdir(dirname(credentialsPath), { recursive: true })
-    await writeFileAtomic(credentialsPath, `${JSON.stringify(credentials, null, 2)}\n`, 0o600)
-    return registry
-  }, lock)
+  return createRegistry(
+    registryPath,
+    async () => {
+      const { registry, credentials } = issueDeviceTokens(await loadRegistry(samplePath))
+      await mkdir(dirname(credentialsPath), { recursive: true })
+      await writeFileAtomic(credentialsPath, `${JSON.stringify(credentials, null, 2)}\n`, 0o600)
+      return registry
+    },
+    lock
+  )
 }
 
 export async function readCredentials(path: string): Promise<Credentials> {
@@ -61,7 +65,9 @@ export async function readCredentials(path: string): Promise<Credentials> {
   const parsed = Credentials.safeParse(raw)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    throw new CredentialsError(`${path}: ${issue ? `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}` : 'invalid'}`)
+    throw new CredentialsError(
+      `${path}: ${issue ? `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}` : 'invalid'}`
+    )
   }
   return parsed.data
 }

@@ -9,7 +9,11 @@ import { saveRegistry } from './load.ts'
 import { createRegistryStore } from './store.ts'
 import type { RegistryStore } from './store.ts'
 
-interface LogEntry { level: number; msg: string; [key: string]: unknown }
+interface LogEntry {
+  level: number
+  msg: string
+  [key: string]: unknown
+}
 
 /** A real pino logger writing into memory, with a way to await a particular entry. */
 function captureLog() {
@@ -26,12 +30,12 @@ function captureLog() {
         }
       }
       done()
-    },
+    }
   })
   return {
     log: pino({ level: 'debug' }, stream),
     entries,
-    next: (match: (e: LogEntry) => boolean) => new Promise<LogEntry>((resolve) => waiters.push({ match, resolve })),
+    next: (match: (e: LogEntry) => boolean) => new Promise<LogEntry>((resolve) => waiters.push({ match, resolve }))
   }
 }
 
@@ -65,7 +69,7 @@ describe('createRegistryStore', () => {
   const withBin = (r: Registry, id: string): Registry => ({
     ...r,
     bins: [...r.bins, { ...r.bins[0]!, id }],
-    devices: [...r.devices, { id: `fs-${id}`, type: 'fill-sensor', binId: id, enabled: true }],
+    devices: [...r.devices, { id: `fs-${id}`, type: 'fill-sensor', binId: id, enabled: true }]
   })
 
   it('serves O(1) lookups of the loaded registry', async () => {
@@ -82,7 +86,9 @@ describe('createRegistryStore', () => {
 
   it('fails at start on an invalid file', async () => {
     await writeFile(path, '{}')
-    await expect(createRegistryStore({ path, log: captureLog().log })).rejects.toMatchObject({ code: 'REGISTRY_E_INVALID' })
+    await expect(createRegistryStore({ path, log: captureLog().log })).rejects.toMatchObject({
+      code: 'REGISTRY_E_INVALID'
+    })
   })
 
   it('reloads when the file is replaced', async () => {
@@ -113,7 +119,9 @@ describe('createRegistryStore', () => {
     const entry = await rejected
     expect(entry.level).toBe(50)
     expect(entry.code).toBe('REGISTRY_E_INVALID')
-    expect(entry.problems).toEqual([{ path: 'devices[4].siteId', message: 'site "ts-zz" does not exist (id "wb-bad")' }])
+    expect(entry.problems).toEqual([
+      { path: 'devices[4].siteId', message: 'site "ts-zz" does not exist (id "wb-bad")' }
+    ])
     expect(store.current()).toEqual(base)
     expect(store.bin('bin-2')).toBeUndefined()
 

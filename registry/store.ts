@@ -68,12 +68,18 @@ function indexRegistry(registry: Registry): Indexed {
     sites: byId(registry.sites),
     bins: byId(registry.bins),
     vehicles: byId(registry.vehicles),
-    services: byId(registry.services),
+    services: byId(registry.services)
   }
 }
 
 function counts(r: Registry) {
-  return { sites: r.sites.length, bins: r.bins.length, vehicles: r.vehicles.length, devices: r.devices.length, services: r.services.length }
+  return {
+    sites: r.sites.length,
+    bins: r.bins.length,
+    vehicles: r.vehicles.length,
+    devices: r.devices.length,
+    services: r.services.length
+  }
 }
 
 export async function createRegistryStore(options: RegistryStoreOptions): Promise<RegistryStore> {
@@ -166,6 +172,6 @@ export async function createRegistryStore(options: RegistryStoreOptions): Promis
       files.close()
       listeners.clear()
       await chain
-    },
+    }
   }
 }

@@ -10,7 +10,12 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c()
 })
 
-interface Ack { first: number; last: number; w: number; n: number }
+interface Ack {
+  first: number
+  last: number
+  w: number
+  n: number
+}
 
 /** Run the child until it has printed `acksBeforeKill` acks, then SIGKILL it; return what it printed. */
 function runAndKill(dir: string, acksBeforeKill: number): Promise<{ acks: Ack[]; commits: number[] }> {

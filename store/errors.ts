@@ -7,7 +7,11 @@ export type SpoolErrorCode =
   | 'SPOOL_E_WRITE' // a write or fsync failed; the batch is retried, never acked before it is durable
 
 export class SpoolError extends Error {
-  constructor(readonly code: SpoolErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: SpoolErrorCode,
+    message: string,
+    options?: { cause?: unknown }
+  ) {
     super(message, options)
     this.name = 'SpoolError'
   }

@@ -22,7 +22,11 @@ describe('CRC-32', () => {
 
 describe('frame codec', () => {
   it('round-trips seq and payload, including 64-bit-safe seqs and empty payloads', () => {
-    const cases = [[1, Buffer.from('hello')], [2 ** 53 - 1, Buffer.alloc(0)], [123456789, randomBytes(5000)]] as const
+    const cases = [
+      [1, Buffer.from('hello')],
+      [2 ** 53 - 1, Buffer.alloc(0)],
+      [123456789, randomBytes(5000)]
+    ] as const
     for (const [seq, p] of cases) {
       const d = decodeAt(frame(seq, p), 0, 1 << 20)
       expect(d).toMatchObject({ kind: 'ok', seq, size: HEADER_BYTES + p.length })

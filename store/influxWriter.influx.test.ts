@@ -23,7 +23,7 @@ const log = pino({ level: 'silent' })
 // Recent timestamps keep every point in one shard (1.x checks field types per shard).
 const T0 = BigInt(Date.now() - 3_600_000) * 1_000_000n
 
-async function countAndSum (measurement: string): Promise<{ count: number; sum: number }> {
+async function countAndSum(measurement: string): Promise<{ count: number; sum: number }> {
   const [r] = await t.client.query(`SELECT count(v) AS count, sum(v) AS sum FROM ${measurement}`)
   const [row] = rows(r)
   return { count: Number(row?.count ?? 0), sum: Number(row?.sum ?? 0) }
@@ -46,12 +46,16 @@ describe('writer → fault proxy → influxd', () => {
     const callers = 60
     const per = N / callers
     const started = Date.now()
-    const results = await Promise.all(Array.from({ length: callers }, (_, c) =>
-      writer.write(Array.from({ length: per }, (_, j) => {
-        const i = c * per + j
-        return `fault_test,device=d${i % 17} v=${i}i ${T0 + BigInt(i)}`
-      }))
-    ))
+    const results = await Promise.all(
+      Array.from({ length: callers }, (_, c) =>
+        writer.write(
+          Array.from({ length: per }, (_, j) => {
+            const i = c * per + j
+            return `fault_test,device=d${i % 17} v=${i}i ${T0 + BigInt(i)}`
+          })
+        )
+      )
+    )
     const elapsed = Date.now() - started
     expect(results.every((r) => r.rejected.length === 0)).toBe(true)
     expect(proxy.queued()).toBe(0)
@@ -96,11 +100,16 @@ describe('writer → fault proxy → influxd', () => {
     const waits: number[] = []
     let created = false
     const writer = createWriter({
-      client, log, retry: { initialMs: 5, maxMs: 20 },
+      client,
+      log,
+      retry: { initialMs: 5, maxMs: 20 },
       // Create the database after a few refusals, from inside the backoff.
       sleep: async (ms) => {
         waits.push(ms)
-        if (waits.length === 3 && !created) { created = true; await admin.ensureDatabase() }
+        if (waits.length === 3 && !created) {
+          created = true
+          await admin.ensureDatabase()
+        }
         await new Promise((resolve) => setTimeout(resolve, ms))
       }
     })

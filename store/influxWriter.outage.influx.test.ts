@@ -24,7 +24,13 @@ const T0 = BigInt(Date.now() - 3_600_000) * 1_000_000n
 describe('writer → fault proxy → influxd, connections dropped', () => {
   it('probes with /ping while nothing answers, then writes both batches once', async () => {
     const client = createInfluxClient({ url: proxy.url, db: t.db, timeoutMs: 2000, auth: t.auth ?? undefined })
-    const writer = createWriter({ client, log: pino({ level: 'silent' }), maxBatchLines: 100, maxInFlight: 2, retry: { initialMs: 5, probeMs: 20 } })
+    const writer = createWriter({
+      client,
+      log: pino({ level: 'silent' }),
+      maxBatchLines: 100,
+      maxInFlight: 2,
+      retry: { initialMs: 5, probeMs: 20 }
+    })
     proxy.inject({ kind: 'drop' }, { times: 6, pathPrefix: '/' }) // writes and pings alike
     const line = (i: number): string => `outage_test,device=d${i % 7} v=${i}i ${T0 + BigInt(i)}`
     const a = writer.write(Array.from({ length: 100 }, (_, i) => line(i)))

@@ -4,7 +4,16 @@
 import { describe, expect, it } from 'vitest'
 import { createWriter, WriterClosedError, type WriteResponse } from './influxWriter.ts'
 import { InfluxNetworkError, InfluxTimeoutError } from '../influx/errors.ts'
-import { captureLog, flush, instantSleep as instantSleepKit, lines, manualClient, manualSleep, ok, scriptedClient } from './influxWriterTestKit.ts'
+import {
+  captureLog,
+  flush,
+  instantSleep as instantSleepKit,
+  lines,
+  manualClient,
+  manualSleep,
+  ok,
+  scriptedClient
+} from './influxWriterTestKit.ts'
 
 describe('outages: one probe, then everyone', () => {
   const unavailable: WriteResponse = { status: 503, body: '{"error":"unavailable"}' }
@@ -12,7 +21,15 @@ describe('outages: one probe, then everyone', () => {
   it('when InfluxDB answers again, a batch backing off retries at once instead of sleeping out its backoff', async () => {
     const client = manualClient()
     const s = manualSleep()
-    const w = createWriter({ client, log: captureLog().log, sleep: s.sleep, maxBatchLines: 2, maxInFlight: 2, random: () => 0.99, retry: { maxMs: 10_000 } })
+    const w = createWriter({
+      client,
+      log: captureLog().log,
+      sleep: s.sleep,
+      maxBatchLines: 2,
+      maxInFlight: 2,
+      random: () => 0.99,
+      retry: { maxMs: 10_000 }
+    })
     const a = w.write(lines(2, 'a'))
     const b = w.write(lines(2, 'b'))
     expect(client.calls).toHaveLength(2)
@@ -122,12 +139,23 @@ describe('outages where InfluxDB does not answer at all', () => {
     const pings: boolean[] = []
     const client = {
       ...scriptedClient(() => (up ? ok : new InfluxNetworkError('influx write failed: fetch failed (ECONNREFUSED)'))),
-      ping: async () => { pings.push(up); return up }
+      ping: async () => {
+        pings.push(up)
+        return up
+      }
     }
     const s = manualSleep()
-    const w = createWriter({ client, log: captureLog().log, sleep: s.sleep, random: () => 0.999, retry: { initialMs: 100, maxMs: 10_000, probeMs: 1000 } })
+    const w = createWriter({
+      client,
+      log: captureLog().log,
+      sleep: s.sleep,
+      random: () => 0.999,
+      retry: { initialMs: 100, maxMs: 10_000, probeMs: 1000 }
+    })
     let acked = false
-    const p = w.write(lines(3)).then(() => { acked = true })
+    const p = w.write(lines(3)).then(() => {
+      acked = true
+    })
     for (let i = 0; i < 7; i++) {
       await flush()
       s.waits[i]!.end()
@@ -152,7 +180,10 @@ describe('outages where InfluxDB does not answer at all', () => {
         if (calls++ === 0) throw new InfluxTimeoutError('influx write timed out after 10000 ms')
         return ok
       },
-      ping: async () => { pings.push(1); return true }
+      ping: async () => {
+        pings.push(1)
+        return true
+      }
     }
     const s = instantSleepKit()
     const w = createWriter({ client, log: captureLog().log, sleep: s.sleep, random: () => 0.5 })
@@ -164,7 +195,13 @@ describe('outages where InfluxDB does not answer at all', () => {
   it('an HTTP error is an answer: no ping, the batch itself is retried with the full backoff', async () => {
     const pings: number[] = []
     const answers: WriteResponse[] = [{ status: 503, body: '' }, { status: 503, body: '' }, ok]
-    const client = { ...scriptedClient((_l, i) => answers[i]!), ping: async () => { pings.push(1); return true } }
+    const client = {
+      ...scriptedClient((_l, i) => answers[i]!),
+      ping: async () => {
+        pings.push(1)
+        return true
+      }
+    }
     const s = instantSleepKit()
     const w = createWriter({ client, log: captureLog().log, sleep: s.sleep, random: () => 0.5, retry: { probeMs: 1 } })
     await expect(w.write(lines(1))).resolves.toEqual({ rejected: [] })

@@ -4,8 +4,16 @@
 import { describe, expect, it } from 'vitest'
 import { createWriter, WriterClosedError, type WriteResponse } from './influxWriter.ts'
 import { InfluxNetworkError } from '../influx/errors.ts'
-import { captureLog, flush, instantSleep, lines, manualClient, manualSleep, ok, scriptedClient } from './influxWriterTestKit.ts'
-
+import {
+  captureLog,
+  flush,
+  instantSleep,
+  lines,
+  manualClient,
+  manualSleep,
+  ok,
+  scriptedClient
+} from './influxWriterTestKit.ts'
 
 describe('group commit', () => {
   it('sends at once when idle; 10 writes during an in-flight write go out as one batch', async () => {
@@ -49,7 +57,10 @@ describe('group commit', () => {
     const client = manualClient()
     const w = createWriter({ client, log: captureLog().log, maxBatchLines: 100, maxInFlight: 2 })
     let settled = false
-    const big = w.write(lines(250)).then((r) => { settled = true; return r })
+    const big = w.write(lines(250)).then((r) => {
+      settled = true
+      return r
+    })
     expect(client.calls.map((c) => c.lines.length)).toEqual([100, 100])
 
     client.calls[0]!.answer.resolve(ok)
@@ -96,7 +107,14 @@ describe('retries', () => {
     const failures = entries.filter((e) => e.msg === 'influx write failed; retrying')
     expect(failures).toHaveLength(6)
     expect(failures.every((e) => e.level === 'warn')).toBe(true)
-    expect(failures[0]!.obj).toMatchObject({ reason: 'server', status: 503, message: 'unavailable', attempt: 1, delayMs: 50, lines: 3 })
+    expect(failures[0]!.obj).toMatchObject({
+      reason: 'server',
+      status: 503,
+      message: 'unavailable',
+      attempt: 1,
+      delayMs: 50,
+      lines: 3
+    })
     expect(failures[1]!.obj).toMatchObject({ reason: 'network', code: 'INFLUX_E_NETWORK' })
   })
 
@@ -107,7 +125,13 @@ describe('retries', () => {
     expect(zero.waits).toEqual([0, 0])
     const client2 = scriptedClient((_l, i) => (i < 2 ? { status: 503, body: '' } : ok))
     const top = instantSleep()
-    await createWriter({ client: client2, log: captureLog().log, sleep: top.sleep, random: () => 0.999, retry: { initialMs: 1000 } }).write(lines(1))
+    await createWriter({
+      client: client2,
+      log: captureLog().log,
+      sleep: top.sleep,
+      random: () => 0.999,
+      retry: { initialMs: 1000 }
+    }).write(lines(1))
     expect(top.waits).toEqual([999, 1998])
   })
 
@@ -139,7 +163,9 @@ describe('retries', () => {
     await expect(w.write(lines(5))).resolves.toEqual({ rejected: [] })
     const failures = entries.filter((e) => e.msg === 'influx write failed; retrying')
     expect(failures.map((e) => [e.level, e.obj.reason, e.obj.status])).toEqual([
-      ['error', 'config', 401], ['error', 'config', 403], ['error', 'config', 404]
+      ['error', 'config', 401],
+      ['error', 'config', 403],
+      ['error', 'config', 404]
     ])
     expect(failures[2]!.obj.message).toBe('database not found: "qingyun"')
     expect(w.stats()).toMatchObject({ lines: 5, retries: 3, rejectedLines: 0 })
@@ -150,9 +176,17 @@ describe('retries', () => {
     let up = false
     const client = scriptedClient(() => (up ? ok : new InfluxNetworkError('down')))
     const s = manualSleep()
-    const w = createWriter({ client, log: captureLog().log, sleep: s.sleep, random: () => 1, retry: { initialMs: 100, maxMs: 400 } })
+    const w = createWriter({
+      client,
+      log: captureLog().log,
+      sleep: s.sleep,
+      random: () => 1,
+      retry: { initialMs: 100, maxMs: 400 }
+    })
     let acked = false
-    const p = w.write(lines(4)).then(() => { acked = true })
+    const p = w.write(lines(4)).then(() => {
+      acked = true
+    })
     for (let i = 0; i < 50; i++) {
       await flush()
       s.waits[i]!.end()
@@ -169,7 +203,8 @@ describe('retries', () => {
 })
 
 describe('bad lines', () => {
-  const conflict = 'partial write: field type conflict: input field "v" on measurement "m" is type string, already exists as type float dropped=1'
+  const conflict =
+    'partial write: field type conflict: input field "v" on measurement "m" is type string, already exists as type float dropped=1'
 
   it('isolates one bad line among 1,000 by bisection; the others are stored', async () => {
     const all = lines(1000)
@@ -206,7 +241,11 @@ describe('bad lines', () => {
     const answerAll = async () => {
       for (let i = 0; i < 40; i++) {
         for (const call of client.calls) {
-          call.answer.resolve(call.lines.some((l) => l === 'BAD') ? { status: 400, body: '{"error":"unable to parse \'BAD\': missing fields"}' } : ok)
+          call.answer.resolve(
+            call.lines.some((l) => l === 'BAD')
+              ? { status: 400, body: '{"error":"unable to parse \'BAD\': missing fields"}' }
+              : ok
+          )
         }
         await flush()
       }
@@ -219,23 +258,38 @@ describe('bad lines', () => {
 
   it('splits on 413 until the batches fit; a single line still too large is rejected alone', async () => {
     const huge = `m s="${'x'.repeat(100)}" 1`
-    const client = scriptedClient((ls) => (ls.length > 8 || ls.includes(huge) ? { status: 413, body: '{"error":"Request Entity Too Large"}' } : ok))
+    const client = scriptedClient((ls) =>
+      ls.length > 8 || ls.includes(huge) ? { status: 413, body: '{"error":"Request Entity Too Large"}' } : ok
+    )
     const w = createWriter({ client, log: captureLog().log, sleep: instantSleep().sleep })
     const input = [...lines(30), huge]
     const result = await w.write(input)
     expect(result).toEqual({ rejected: [{ index: 30, error: 'Request Entity Too Large' }] })
     expect(w.stats()).toMatchObject({ lines: 30, rejectedLines: 1, retries: 0 })
-    expect(client.calls.filter((c) => c.length <= 8 && !c.includes(huge)).flat().sort()).toEqual(lines(30).sort())
+    expect(
+      client.calls
+        .filter((c) => c.length <= 8 && !c.includes(huge))
+        .flat()
+        .sort()
+    ).toEqual(lines(30).sort())
   })
 
   it('reads 2.x error bodies ({code, message}) and plain-text bodies', async () => {
-    const client = scriptedClient((ls) => (ls[0] === 'A'
-      ? { status: 422, body: '{"code":"unprocessable entity","message":"failure writing points to database: partial write: points beyond retention policy dropped=1"}' }
-      : { status: 400, body: 'bad request\n' }))
+    const client = scriptedClient((ls) =>
+      ls[0] === 'A'
+        ? {
+            status: 422,
+            body: '{"code":"unprocessable entity","message":"failure writing points to database: partial write: points beyond retention policy dropped=1"}'
+          }
+        : { status: 400, body: 'bad request\n' }
+    )
     const w = createWriter({ client, log: captureLog().log })
     await expect(w.write(['A', 'B'])).resolves.toEqual({
       rejected: [
-        { index: 0, error: 'failure writing points to database: partial write: points beyond retention policy dropped=1' },
+        {
+          index: 0,
+          error: 'failure writing points to database: partial write: points beyond retention policy dropped=1'
+        },
         { index: 1, error: 'bad request' }
       ]
     })
@@ -244,7 +298,9 @@ describe('bad lines', () => {
   it('refuses a line containing a line break without sending it', async () => {
     const client = scriptedClient(() => ok)
     const w = createWriter({ client, log: captureLog().log })
-    await expect(w.write(['m v=1 1', 'm v=2 2\nm v=3 3'])).resolves.toEqual({ rejected: [{ index: 1, error: 'line contains a line break' }] })
+    await expect(w.write(['m v=1 1', 'm v=2 2\nm v=3 3'])).resolves.toEqual({
+      rejected: [{ index: 1, error: 'line contains a line break' }]
+    })
     expect(client.calls).toEqual([['m v=1 1']])
   })
 })
@@ -257,7 +313,9 @@ describe('close', () => {
     const a = w.write(lines(1))
     const b = w.write(lines(2, 'b'))
     let closed = false
-    const closing = w.close().then(() => { closed = true })
+    const closing = w.close().then(() => {
+      closed = true
+    })
     await expect(w.write(lines(1))).rejects.toBeInstanceOf(WriterClosedError)
     client.calls[0]!.answer.resolve(ok)
     await flush()
@@ -289,7 +347,9 @@ describe('close', () => {
     await flush()
     expect(client.calls).toHaveLength(requests)
     expect(w.stats()).toMatchObject({ pendingLines: 0 })
-    expect(entries.some((e) => e.msg === 'writer closed with unwritten lines' && e.obj.unfinishedWrites === 2)).toBe(true)
+    expect(entries.some((e) => e.msg === 'writer closed with unwritten lines' && e.obj.unfinishedWrites === 2)).toBe(
+      true
+    )
   })
 
   it('resolves at once when idle and is idempotent', async () => {

@@ -67,7 +67,12 @@ export interface WriterStats {
   readonly rejectedLines: number
   readonly inFlight: number
   readonly pendingLines: number
-  readonly lastError?: { readonly reason: FailureReason; readonly status?: number; readonly code?: string; readonly message: string }
+  readonly lastError?: {
+    readonly reason: FailureReason
+    readonly status?: number
+    readonly code?: string
+    readonly message: string
+  }
 }
 
 export interface Writer extends Sink {
@@ -107,16 +112,18 @@ const EXCERPT = 300
 const excerpt = (s: string): string => (s.length > EXCERPT ? `${s.slice(0, EXCERPT)}…` : s)
 
 /** InfluxDB's reason: 1.x/3.x send {"error": ...}, 2.x {"code": ..., "message": ...}. */
-function errorText (status: number, body: string): string {
+function errorText(status: number, body: string): string {
   try {
     const j = JSON.parse(body) as { error?: unknown; message?: unknown }
     if (typeof j.error === 'string') return j.error
     if (typeof j.message === 'string') return j.message
-  } catch { /* not JSON */ }
+  } catch {
+    /* not JSON */
+  }
   return body.trim() === '' ? `HTTP ${status}` : excerpt(body.trim())
 }
 
-function classify (status: number): FailureReason {
+function classify(status: number): FailureReason {
   if (status === 429) return 'throttled'
   if (status >= 500) return 'server'
   // Wrong URL, database or credentials: nothing the data can fix, but an operator can — keep the
@@ -128,13 +135,20 @@ function classify (status: number): FailureReason {
 const defaultSleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
   try {
     await sleepTimer(ms, undefined, signal === undefined ? undefined : { signal })
-  } catch { /* aborted */ }
+  } catch {
+    /* aborted */
+  }
 }
 
-export function createWriter (opts: WriterOptions): Writer {
+export function createWriter(opts: WriterOptions): Writer {
   const {
-    client, log, maxBatchLines = 5000, maxInFlight = 2, closeTimeoutMs = 10_000,
-    sleep = defaultSleep, random = Math.random
+    client,
+    log,
+    maxBatchLines = 5000,
+    maxInFlight = 2,
+    closeTimeoutMs = 10_000,
+    sleep = defaultSleep,
+    random = Math.random
   } = opts
   const initialMs = opts.retry?.initialMs ?? 100
   const maxMs = opts.retry?.maxMs ?? 10_000
@@ -147,25 +161,37 @@ export function createWriter (opts: WriterOptions): Writer {
   let idleWaiters: (() => void)[] = []
   let closing: Promise<void> | undefined
   const abort = new AbortController()
-  const aborted = new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }))
+  const aborted = new Promise<void>((resolve) =>
+    abort.signal.addEventListener('abort', () => resolve(), { once: true })
+  )
   const counters = { batches: 0, requests: 0, lines: 0, retries: 0, probes: 0, rejectedLines: 0 }
   let lastError: WriterStats['lastError']
   let outage: Outage | undefined
 
-  function startOutage (prober: object): Outage {
+  function startOutage(prober: object): Outage {
     let end!: () => void
-    const over = new Promise<void>((resolve) => { end = resolve })
+    const over = new Promise<void>((resolve) => {
+      end = resolve
+    })
     const wake = new AbortController()
-    return { prober, over, wake, end: () => { wake.abort(); end() } }
+    return {
+      prober,
+      over,
+      wake,
+      end: () => {
+        wake.abort()
+        end()
+      }
+    }
   }
 
   /** InfluxDB answered (stored, or refused a line for what it is): whoever waits goes now. */
-  function answered (): void {
+  function answered(): void {
     outage?.end()
     outage = undefined
   }
 
-  function done (item: Item, rejection?: string): void {
+  function done(item: Item, rejection?: string): void {
     const { req } = item
     if (!live.has(req)) return
     if (rejection === undefined) {
@@ -180,15 +206,17 @@ export function createWriter (opts: WriterOptions): Writer {
     }
   }
 
-  function backoffMs (attempt: number, retryAfterMs: number | undefined): number {
+  function backoffMs(attempt: number, retryAfterMs: number | undefined): number {
     // Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): spreads the retries of
     // many nodes hitting one recovering InfluxDB. Never sooner than the server asked.
     const jittered = Math.floor(random() * Math.min(maxMs, initialMs * 2 ** attempt))
     return retryAfterMs === undefined ? jittered : Math.max(retryAfterMs, jittered)
   }
 
-  async function retryLater (
-    me: object, attempt: number, lines: number,
+  async function retryLater(
+    me: object,
+    attempt: number,
+    lines: number,
     failure: { reason: FailureReason; message: string; status?: number; code?: string; retryAfterMs?: number }
   ): Promise<void> {
     outage ??= startOutage(me)
@@ -201,7 +229,8 @@ export function createWriter (opts: WriterOptions): Writer {
     const fields = probing
       ? { ...err, retryAfterMs, attempt: attempt + 1, delayMs, lines }
       : { ...err, retryAfterMs, attempt: attempt + 1, lines, waitingForProbe: true }
-    if (failure.reason === 'config' || failure.reason === 'unexpected') log.error(fields, 'influx write failed; retrying')
+    if (failure.reason === 'config' || failure.reason === 'unexpected')
+      log.error(fields, 'influx write failed; retrying')
     else log.warn(fields, 'influx write failed; retrying')
     if (delayMs === undefined) {
       await Promise.race([current.over, aborted])
@@ -221,7 +250,7 @@ export function createWriter (opts: WriterOptions): Writer {
 
   /** No HTTP answer at all (refused, reset): ask /ping until InfluxDB answers, rather
    *  than resending the batch; full jitter capped at probeMs. */
-  async function pingUntilAnswered (current: Outage, attempt: number): Promise<void> {
+  async function pingUntilAnswered(current: Outage, attempt: number): Promise<void> {
     const ping = client.ping!.bind(client)
     for (let n = attempt; !abort.signal.aborted && outage === current; n++) {
       const ms = Math.floor(random() * Math.min(probeMs, initialMs * 2 ** n))
@@ -235,7 +264,7 @@ export function createWriter (opts: WriterOptions): Writer {
   }
 
   /** Writes `items` until each is stored or rejected; returns early only when closed. */
-  async function deliver (items: Item[]): Promise<void> {
+  async function deliver(items: Item[]): Promise<void> {
     const body = items.map((i) => i.line).join('\n')
     const me = {}
     // During an outage only the probe talks to InfluxDB; otherwise the write goes out synchronously.
@@ -248,7 +277,12 @@ export function createWriter (opts: WriterOptions): Writer {
       } catch (err) {
         const e = err as { message?: unknown; code?: unknown }
         const failure = { reason: 'network' as const, message: String(e?.message ?? err) }
-        await retryLater(me, attempt, items.length, typeof e?.code === 'string' ? { ...failure, code: e.code } : failure)
+        await retryLater(
+          me,
+          attempt,
+          items.length,
+          typeof e?.code === 'string' ? { ...failure, code: e.code } : failure
+        )
         continue
       }
       if (res.status >= 200 && res.status < 300) {
@@ -263,7 +297,10 @@ export function createWriter (opts: WriterOptions): Writer {
         const [first] = items
         if (items.length === 1 && first !== undefined) {
           const error = errorText(res.status, res.body)
-          log.warn({ status: res.status, error, index: first.index, line: excerpt(first.line) }, 'influx rejected a line')
+          log.warn(
+            { status: res.status, error, index: first.index, line: excerpt(first.line) },
+            'influx rejected a line'
+          )
           done(first, error)
           return
         }
@@ -275,11 +312,16 @@ export function createWriter (opts: WriterOptions): Writer {
       }
       const reason = classify(res.status)
       const failure = { reason, status: res.status, message: errorText(res.status, res.body) }
-      await retryLater(me, attempt, items.length, res.retryAfterMs === undefined ? failure : { ...failure, retryAfterMs: res.retryAfterMs })
+      await retryLater(
+        me,
+        attempt,
+        items.length,
+        res.retryAfterMs === undefined ? failure : { ...failure, retryAfterMs: res.retryAfterMs }
+      )
     }
   }
 
-  function send (): void {
+  function send(): void {
     const items = pending.splice(0, maxBatchLines)
     counters.batches++
     inFlight++
@@ -290,7 +332,7 @@ export function createWriter (opts: WriterOptions): Writer {
   }
 
   /** `returned`: a write just came back, so whatever accumulated meanwhile goes now. */
-  function pump (returned = false): void {
+  function pump(returned = false): void {
     if (abort.signal.aborted) return
     if (pending.length > 0 && inFlight < maxInFlight && (inFlight === 0 || returned)) send()
     while (pending.length >= maxBatchLines && inFlight < maxInFlight) send()
@@ -301,7 +343,7 @@ export function createWriter (opts: WriterOptions): Writer {
     }
   }
 
-  function write (lines: readonly string[]): Promise<SinkResult> {
+  function write(lines: readonly string[]): Promise<SinkResult> {
     if (closing !== undefined) return Promise.reject(new WriterClosedError('writer is closed'))
     if (lines.length === 0) return Promise.resolve({ rejected: [] })
     return new Promise<SinkResult>((resolve, reject) => {
@@ -318,7 +360,7 @@ export function createWriter (opts: WriterOptions): Writer {
     })
   }
 
-  function close (copts: { timeoutMs?: number } = {}): Promise<void> {
+  function close(copts: { timeoutMs?: number } = {}): Promise<void> {
     closing ??= (async () => {
       if (pending.length > 0 || inFlight > 0) {
         const drained = new Promise<void>((resolve) => idleWaiters.push(resolve))
@@ -329,7 +371,10 @@ export function createWriter (opts: WriterOptions): Writer {
         ])
         timer.abort()
         if (outcome === 'timeout') {
-          log.warn({ pendingLines: pending.length, inFlight, unfinishedWrites: live.size }, 'writer closed with unwritten lines')
+          log.warn(
+            { pendingLines: pending.length, inFlight, unfinishedWrites: live.size },
+            'writer closed with unwritten lines'
+          )
         }
       }
       abort.abort()
@@ -342,7 +387,7 @@ export function createWriter (opts: WriterOptions): Writer {
     return closing
   }
 
-  function stats (): WriterStats {
+  function stats(): WriterStats {
     const s = { ...counters, inFlight, pendingLines: pending.length }
     return lastError === undefined ? s : { ...s, lastError }
   }

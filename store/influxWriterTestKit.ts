@@ -3,18 +3,27 @@
 import type { Log } from '../lib/log.ts'
 import type { WriteResponse } from './influxWriter.ts'
 
-interface Deferred<T> { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void }
-function deferred<T> (): Deferred<T> {
+interface Deferred<T> {
+  promise: Promise<T>
+  resolve: (v: T) => void
+  reject: (e: unknown) => void
+}
+function deferred<T>(): Deferred<T> {
   let resolve!: (v: T) => void
   let reject!: (e: unknown) => void
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
   return { promise, resolve, reject }
 }
 
-export const flush = async (): Promise<void> => { for (let i = 0; i < 20; i++) await Promise.resolve() }
+export const flush = async (): Promise<void> => {
+  for (let i = 0; i < 20; i++) await Promise.resolve()
+}
 
 /** A client whose every write waits until the test answers it. */
-export function manualClient () {
+export function manualClient() {
   const calls: { lines: string[]; answer: Deferred<WriteResponse> }[] = []
   return {
     calls,
@@ -27,7 +36,7 @@ export function manualClient () {
 }
 
 /** A client answering from a function of the lines. */
-export function scriptedClient (answer: (lines: string[], call: number) => WriteResponse | Error) {
+export function scriptedClient(answer: (lines: string[], call: number) => WriteResponse | Error) {
   const calls: string[][] = []
   return {
     calls,
@@ -42,23 +51,33 @@ export function scriptedClient (answer: (lines: string[], call: number) => Write
 }
 
 /** Records every wait and ends it at once. */
-export function instantSleep () {
+export function instantSleep() {
   const waits: number[] = []
-  return { waits, sleep: async (ms: number) => { waits.push(ms) } }
-}
-
-/** Records every wait; the test ends them. */
-export function manualSleep () {
-  const waits: { ms: number; end: () => void }[] = []
   return {
     waits,
-    sleep: (ms: number) => new Promise<void>((resolve) => { waits.push({ ms, end: resolve }) })
+    sleep: async (ms: number) => {
+      waits.push(ms)
+    }
   }
 }
 
-export function captureLog () {
+/** Records every wait; the test ends them. */
+export function manualSleep() {
+  const waits: { ms: number; end: () => void }[] = []
+  return {
+    waits,
+    sleep: (ms: number) =>
+      new Promise<void>((resolve) => {
+        waits.push({ ms, end: resolve })
+      })
+  }
+}
+
+export function captureLog() {
   const entries: { level: string; obj: Record<string, unknown>; msg: string }[] = []
-  const at = (level: string) => (obj: Record<string, unknown>, msg: string) => { entries.push({ level, obj, msg }) }
+  const at = (level: string) => (obj: Record<string, unknown>, msg: string) => {
+    entries.push({ level, obj, msg })
+  }
   const log = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } as unknown as Log
   return { entries, log }
 }

@@ -74,8 +74,13 @@ export async function recover(fs: SpoolFs, dir: string, maxPayload: number): Pro
           return true
         }
         if (pendingGap) {
-          lost.push({ segment: n, offset: pendingGap.from, bytes: pendingGap.to - pendingGap.from,
-            fromSeq: pendingGap.after + 1, toSeq: ev.seq - 1 })
+          lost.push({
+            segment: n,
+            offset: pendingGap.from,
+            bytes: pendingGap.to - pendingGap.from,
+            fromSeq: pendingGap.after + 1,
+            toSeq: ev.seq - 1
+          })
           pendingGap = undefined
         }
         noteRecord(seg, ev.seq, ev.off, ev.size)
@@ -91,8 +96,13 @@ export async function recover(fs: SpoolFs, dir: string, maxPayload: number): Pro
           cut.push({ segment: n, offset: pendingGap.from, bytes, afterSeq: seg.lastSeq })
         } else {
           const next = names[i + 1]!.base
-          lost.push({ segment: n, offset: pendingGap.from, bytes: pendingGap.to - pendingGap.from,
-            fromSeq: pendingGap.after + 1, toSeq: next - 1 })
+          lost.push({
+            segment: n,
+            offset: pendingGap.from,
+            bytes: pendingGap.to - pendingGap.from,
+            fromSeq: pendingGap.after + 1,
+            toSeq: next - 1
+          })
         }
       }
     } finally {
@@ -104,7 +114,9 @@ export async function recover(fs: SpoolFs, dir: string, maxPayload: number): Pro
     segments.push(seg)
   }
   return {
-    segments, cursor, lastSeq,
+    segments,
+    cursor,
+    lastSeq,
     report: { segments: segments.length, records, cursor, cursorDamaged, deletedSegments: deleted, cut, lost }
   }
 }

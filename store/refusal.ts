@@ -7,8 +7,9 @@ import { toLine } from '../influx/lineProtocol.ts'
 import { toPoint } from '../influx/schema/index.ts'
 import { MEASUREMENT, TAG } from '../influx/schema/names.ts'
 
-const KIND_OF_MEASUREMENT: ReadonlyMap<string, string> =
-  new Map(Object.entries(MEASUREMENT).map(([kind, m]) => [m, kind]))
+const KIND_OF_MEASUREMENT: ReadonlyMap<string, string> = new Map(
+  Object.entries(MEASUREMENT).map(([kind, m]) => [m, kind])
+)
 const DEVICE_TAG = new RegExp(`(?:^|,)${TAG.device}=((?:\\\\.|[^,\\\\])*)`)
 
 /** The rejection record's line for a refused line. */

@@ -61,8 +61,12 @@ export function bytesAfter(seg: Segment, cursor: number): number {
 
 export type ScanEvent =
   | {
-    readonly kind: 'record'; readonly seq: number; readonly payload: Buffer; readonly off: number; readonly size: number
-  }
+      readonly kind: 'record'
+      readonly seq: number
+      readonly payload: Buffer
+      readonly off: number
+      readonly size: number
+    }
   | { readonly kind: 'gap'; readonly from: number; readonly to: number }
 
 const CHUNK = 256 * 1024
@@ -74,7 +78,11 @@ const CHUNK = 256 * 1024
  * cannot loop. `visit` returns false to stop early.
  */
 export async function scanFrames(
-  fh: SpoolFile, start: number, end: number, maxPayload: number, afterSeq: number,
+  fh: SpoolFile,
+  start: number,
+  end: number,
+  maxPayload: number,
+  afterSeq: number,
   visit: (ev: ScanEvent) => boolean
 ): Promise<void> {
   let buf: Buffer = Buffer.alloc(0)

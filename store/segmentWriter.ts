@@ -65,7 +65,11 @@ export async function openSegmentWriter(d: SegmentWriterDeps): Promise<SegmentWr
     // all forwarded: only whole segments can be deleted, so without this a disk that fills up
     // (ENOSPC) with a forwarded active segment could never get its space back.
     const forwardedAll = d.forwarded !== undefined && active.records > 0 && d.forwarded() >= active.lastSeq
-    if (active.size > 0 && (active.size + bytes > d.segmentBytes || (forwardedAll && active.size >= Math.min(d.segmentBytes, ROLL_FORWARDED_BYTES)))) {
+    if (
+      active.size > 0 &&
+      (active.size + bytes > d.segmentBytes ||
+        (forwardedAll && active.size >= Math.min(d.segmentBytes, ROLL_FORWARDED_BYTES)))
+    ) {
       const next = await create(first)
       await wfh.close().catch(() => undefined) // already fsynced with its last batch
       ;({ seg: active, fh: wfh } = next)

@@ -30,7 +30,10 @@ const rec = (s: string): Buffer => Buffer.from(s)
 const texts = (rs: ReadonlyArray<{ data: Buffer }>): string[] => rs.map((r) => r.data.toString())
 const state = async <T>(p: Promise<T>): Promise<'pending' | 'settled'> =>
   Promise.race([
-    p.then(() => 'settled' as const, () => 'settled' as const),
+    p.then(
+      () => 'settled' as const,
+      () => 'settled' as const
+    ),
     new Promise<'pending'>((r) => setImmediate(() => r('pending')))
   ])
 
@@ -40,7 +43,7 @@ describe('spool: append, read, reopen', () => {
     expect(await spool.append([rec('a'), rec('b')])).toEqual({ first: 1, last: 2 })
     expect(await spool.append([rec('c')])).toEqual({ first: 3, last: 3 })
     expect(texts((await spool.read(1)).records)).toEqual(['a', 'b', 'c'])
-    expect((await spool.read(2, { maxRecords: 1 }))).toMatchObject({ next: 3 })
+    expect(await spool.read(2, { maxRecords: 1 })).toMatchObject({ next: 3 })
     await spool.close()
     const again = await open()
     expect(texts(await readAll(again.read, 1))).toEqual(['a', 'b', 'c'])
@@ -85,7 +88,8 @@ describe('spool: cursor and segments', () => {
     const { dir, spool, open } = await setup({ segmentBytes: 100, fs })
     for (let i = 1; i <= 6; i++) await spool.append([rec('x'.repeat(40))]) // 60-byte frames: one per segment
     expect((await readdir(dir)).filter((f) => f.endsWith('.seg')).sort()).toEqual(
-      [1, 2, 3, 4, 5, 6].map((n) => `${String(n).padStart(20, '0')}.seg`))
+      [1, 2, 3, 4, 5, 6].map((n) => `${String(n).padStart(20, '0')}.seg`)
+    )
     ops.length = 0
     await spool.commit(3)
     const renameAt = ops.indexOf('rename:cursor')

@@ -91,8 +91,17 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
     log?.warn({ recovery: rec.report }, 'spool recovered with damage')
   }
   const latency = createLatency()
-  const writer = await openSegmentWriter({ fs, dir: o.dir, segments, nextSeq, segmentBytes, now, log,
-    forwarded: () => cursor, onFsync: (ms) => latency.add(ms) })
+  const writer = await openSegmentWriter({
+    fs,
+    dir: o.dir,
+    segments,
+    nextSeq,
+    segmentBytes,
+    now,
+    log,
+    forwarded: () => cursor,
+    onFsync: (ms) => latency.add(ms)
+  })
   const reader = createReader({ fs, segments, maxRecordBytes })
   let unforwarded = segments.reduce((n, s) => n + bytesAfter(s, cursor), 0)
   let pendingBytes = 0
@@ -125,7 +134,11 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
   }
 
   const writeBatch = async (batch: Pending[]): Promise<void> => {
-    await writer.write(batch.flatMap((p) => p.bufs), batch.flatMap((p) => p.sizes), batch[0]!.first)
+    await writer.write(
+      batch.flatMap((p) => p.bufs),
+      batch.flatMap((p) => p.sizes),
+      batch[0]!.first
+    )
     const bytes = batch.reduce((n, p) => n + p.bytes, 0)
     durableSeq = batch[batch.length - 1]!.last
     pendingBytes -= bytes
@@ -168,7 +181,10 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
   }
 
   const reserveBytes = Math.min(1024 * 1024, Math.floor(o.maxBytes / 16))
-  const append = async (records: readonly Buffer[], opts: { readonly reserve?: boolean } = {}): Promise<{ first: number; last: number }> => {
+  const append = async (
+    records: readonly Buffer[],
+    opts: { readonly reserve?: boolean } = {}
+  ): Promise<{ first: number; last: number }> => {
     if (closed) throw closedError()
     if (records.length === 0) return { first: nextSeq, last: nextSeq - 1 }
     let bytes = 0

@@ -22,7 +22,11 @@ export interface SpoolSink extends Sink {
 const MAX_MARKS = 4096
 
 /** `reserve`: this sink's appends may use the spool's small reserve past its bound (see Spool.append). */
-export function createSpoolSink(deps: { spool: Pick<Spool, 'append'>; now?: () => number; reserve?: boolean }): SpoolSink {
+export function createSpoolSink(deps: {
+  spool: Pick<Spool, 'append'>
+  now?: () => number
+  reserve?: boolean
+}): SpoolSink {
   const now = deps.now ?? Date.now
   // marks[i] = [last seq of an append, when it became durable]; seq ascending.
   let marks: Array<[number, number]> = []

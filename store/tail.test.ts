@@ -15,7 +15,9 @@ describe('spool: a forwarder tailing it while appenders push against the bound',
     let becameFull: () => void = () => undefined
     const filled = new Promise<void>((resolve) => (becameFull = resolve))
     const spool = await openSpool({
-      dir, maxBytes: 4096, segmentBytes: 1024,
+      dir,
+      maxBytes: 4096,
+      segmentBytes: 1024,
       onFull: (f) => {
         fullChanges.push(f)
         if (f) becameFull()

@@ -17,9 +17,7 @@ export type FsOp = 'open' | 'writev' | 'datasync' | 'sync' | 'truncate' | 'renam
  * EIO) or record the order of operations. `partial` makes a failing writev first write half of
  * its bytes, as a disk that fills up mid-write does.
  */
-export function hookedFs(
-  hook: (op: FsOp, file: string) => { fail?: string; partial?: boolean } | void
-): SpoolFs {
+export function hookedFs(hook: (op: FsOp, file: string) => { fail?: string; partial?: boolean } | void): SpoolFs {
   const errno = (code: string): Error => Object.assign(new Error(`injected ${code}`), { code })
   const wrap = (file: string, fh: SpoolFile): SpoolFile => ({
     async writev(bufs, pos) {

@@ -20,16 +20,22 @@ async function connectAll(spec: RoundSpec): Promise<MqttClient[]> {
   const clients: MqttClient[] = []
   for (let i = 0; i < spec.credentials.length; i += CONNECT_CONCURRENCY) {
     const batch = spec.credentials.slice(i, i + CONNECT_CONCURRENCY)
-    clients.push(...(await Promise.all(batch.map((c, k) => mqtt.connectAsync(spec.url, {
-      username: c.username,
-      password: c.password,
-      clientId: `ack-${i + k}`,
-      protocolVersion: 4,
-      clean: true,
-      reconnectPeriod: 0,
-      keepalive: 60,
-      connectTimeout: 10_000
-    })))))
+    clients.push(
+      ...(await Promise.all(
+        batch.map((c, k) =>
+          mqtt.connectAsync(spec.url, {
+            username: c.username,
+            password: c.password,
+            clientId: `ack-${i + k}`,
+            protocolVersion: 4,
+            clean: true,
+            reconnectPeriod: 0,
+            keepalive: 60,
+            connectTimeout: 10_000
+          })
+        )
+      ))
+    )
   }
   return clients
 }
@@ -51,8 +57,12 @@ async function runRound(spec: RoundSpec, seqs: number[]): Promise<RoundResult> {
   let errors = 0
   let sampled = 0
   const lag = spec.storeLag
-    ? createLagPoller({ url: spec.storeLag.url, db: spec.storeLag.db, pollMs: LAG_POLL_MS,
-        now: () => performance.now() })
+    ? createLagPoller({
+        url: spec.storeLag.url,
+        db: spec.storeLag.db,
+        pollMs: LAG_POLL_MS,
+        now: () => performance.now()
+      })
     : null
 
   const t0 = performance.now()

@@ -1,6 +1,9 @@
 // The messages between bench/ack.ts and its one load generator process (IPC over fork()).
 
-export interface Credential { readonly username: string; readonly password: string }
+export interface Credential {
+  readonly username: string
+  readonly password: string
+}
 
 export interface RoundSpec {
   readonly id: number
@@ -17,7 +20,12 @@ export interface RoundSpec {
   readonly storeLag?: { readonly url: string; readonly db: string; readonly every: number; readonly maxWaitMs: number }
 }
 
-export interface Quantiles { readonly p50: number; readonly p95: number; readonly p99: number; readonly max: number }
+export interface Quantiles {
+  readonly p50: number
+  readonly p95: number
+  readonly p99: number
+  readonly max: number
+}
 
 export interface RoundResult {
   readonly id: number

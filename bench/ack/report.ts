@@ -38,13 +38,31 @@ const pad = (cells: string[], widths: number[]): string =>
   cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
 
 export function roundTable(rounds: RoundResult[], labels: string[]): string[] {
-  const head = ['round', 'target', 'acked msg/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors', 'gen CPU',
-    'lag p50', 'lag p99']
+  const head = [
+    'round',
+    'target',
+    'acked msg/s',
+    'p50 ms',
+    'p95 ms',
+    'p99 ms',
+    'max ms',
+    'errors',
+    'gen CPU',
+    'lag p50',
+    'lag p99'
+  ]
   const rows = rounds.map((r, i) => [
-    labels[i]!, r.target, f0(r.ackedPerS),
-    f1(r.latencyMs.p50), f1(r.latencyMs.p95), f1(r.latencyMs.p99), f1(r.latencyMs.max),
-    String(r.errors + r.notSent), `${Math.round(r.generatorCpuPct)} %`,
-    r.storeLagMs ? f0(r.storeLagMs.p50) : '', r.storeLagMs ? f0(r.storeLagMs.p99) : ''
+    labels[i]!,
+    r.target,
+    f0(r.ackedPerS),
+    f1(r.latencyMs.p50),
+    f1(r.latencyMs.p95),
+    f1(r.latencyMs.p99),
+    f1(r.latencyMs.max),
+    String(r.errors + r.notSent),
+    `${Math.round(r.generatorCpuPct)} %`,
+    r.storeLagMs ? f0(r.storeLagMs.p50) : '',
+    r.storeLagMs ? f0(r.storeLagMs.p99) : ''
   ])
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
   return [pad(head, widths), ...rows.map((r) => pad(r, widths))]
@@ -53,9 +71,15 @@ export function roundTable(rounds: RoundResult[], labels: string[]): string[] {
 export function summaryTable(summaries: Summary[]): string[] {
   const head = ['target', 'rounds', 'acked msg/s median', 'range', 'p99 ms median', 'range', 'peak RSS MiB']
   const rows = summaries.map((s) => [
-    s.target, String(s.rounds), f0(s.ackedPerS.median), `${f0(s.ackedPerS.min)}–${f0(s.ackedPerS.max)}`,
-    f1(s.p99Ms.median), `${f1(s.p99Ms.min)}–${f1(s.p99Ms.max)}`,
-    Object.entries(s.peakRssMiB).map(([k, v]) => `${k} ${f0(v)}`).join(' + ')
+    s.target,
+    String(s.rounds),
+    f0(s.ackedPerS.median),
+    `${f0(s.ackedPerS.min)}–${f0(s.ackedPerS.max)}`,
+    f1(s.p99Ms.median),
+    `${f1(s.p99Ms.min)}–${f1(s.p99Ms.max)}`,
+    Object.entries(s.peakRssMiB)
+      .map(([k, v]) => `${k} ${f0(v)}`)
+      .join(' + ')
   ])
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
   return [pad(head, widths), ...rows.map((r) => pad(r, widths))]
@@ -72,28 +96,38 @@ export function verdictLines(v: Verdicts): string[] {
   const met = (ok: boolean): string => (ok ? 'met' : 'NOT MET')
   const out: string[] = []
   if (v.ratioToAedes !== null) {
-    out.push(`qingyun / bare Aedes   ${v.ratioToAedes.toFixed(2)}×  (acked msg/s, medians of rounds; ` +
-      `goal ≥ ${GOALS.ratioToAedes}×: ${met(v.ratioToAedes >= GOALS.ratioToAedes)})`)
+    out.push(
+      `qingyun / bare Aedes   ${v.ratioToAedes.toFixed(2)}×  (acked msg/s, medians of rounds; ` +
+        `goal ≥ ${GOALS.ratioToAedes}×: ${met(v.ratioToAedes >= GOALS.ratioToAedes)})`
+    )
   }
   if (v.ratioToMosquitto !== null) {
     out.push(`qingyun / Mosquitto    ${v.ratioToMosquitto.toFixed(2)}×  (acked msg/s, medians of rounds)`)
   }
   if (v.storeLag) {
-    out.push(`qingyun store lag at max rate: p50 ${f0(v.storeLag.p50)} ms, p99 ${f0(v.storeLag.p99)} ms ` +
-      `(${v.storeLag.samples} samples, ${v.storeLag.notSeen} not seen; goal p99 ≤ ${GOALS.storeLagP99Ms} ms: ` +
-      `${met(v.storeLag.notSeen === 0 && v.storeLag.p99 <= GOALS.storeLagP99Ms)})`)
+    out.push(
+      `qingyun store lag at max rate: p50 ${f0(v.storeLag.p50)} ms, p99 ${f0(v.storeLag.p99)} ms ` +
+        `(${v.storeLag.samples} samples, ${v.storeLag.notSeen} not seen; goal p99 ≤ ${GOALS.storeLagP99Ms} ms: ` +
+        `${met(v.storeLag.notSeen === 0 && v.storeLag.p99 <= GOALS.storeLagP99Ms)})`
+    )
   }
   const h = v.half
   if (h && h.targetRate !== null) {
-    out.push(`qingyun at half its max rate (${f0(h.targetRate)} msg/s asked, ${f0(h.ackedPerS)} acked, ` +
-      `${h.notSent} not sent):`)
-    out.push(`  PUBACK p50 ${f1(h.latencyMs.p50)} ms, p99 ${f1(h.latencyMs.p99)} ms ` +
-      `(goal p99 ≤ ${GOALS.halfRateP99Ms} ms: ${met(h.latencyMs.p99 <= GOALS.halfRateP99Ms)})`)
+    out.push(
+      `qingyun at half its max rate (${f0(h.targetRate)} msg/s asked, ${f0(h.ackedPerS)} acked, ` +
+        `${h.notSent} not sent):`
+    )
+    out.push(
+      `  PUBACK p50 ${f1(h.latencyMs.p50)} ms, p99 ${f1(h.latencyMs.p99)} ms ` +
+        `(goal p99 ≤ ${GOALS.halfRateP99Ms} ms: ${met(h.latencyMs.p99 <= GOALS.halfRateP99Ms)})`
+    )
     if (h.storeLagMs) {
-      out.push(`  store lag p50 ${f0(h.storeLagMs.p50)} ms, p99 ${f0(h.storeLagMs.p99)} ms ` +
-        `(${h.storeLagMs.samples} samples, ` +
-        `${h.storeLagMs.notSeen} not seen; goal p99 ≤ ${GOALS.storeLagP99Ms} ms: ` +
-        `${met(h.storeLagMs.notSeen === 0 && h.storeLagMs.p99 <= GOALS.storeLagP99Ms)})`)
+      out.push(
+        `  store lag p50 ${f0(h.storeLagMs.p50)} ms, p99 ${f0(h.storeLagMs.p99)} ms ` +
+          `(${h.storeLagMs.samples} samples, ` +
+          `${h.storeLagMs.notSeen} not seen; goal p99 ≤ ${GOALS.storeLagP99Ms} ms: ` +
+          `${met(h.storeLagMs.notSeen === 0 && h.storeLagMs.p99 <= GOALS.storeLagP99Ms)})`
+      )
     }
   }
   return out

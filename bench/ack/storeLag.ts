@@ -34,8 +34,11 @@ export function createLagPoller(o: { url: string; db: string; pollMs: number; no
     // The point's time is event ms × 10⁶ + seq mod 10⁶ ns (influx/schema/README.md): its millisecond
     // and its seq find exactly this message.
     const q = batch
-      .map((s) => `SELECT ${ident(FIELD.seq)} FROM ${ident(MEASUREMENT.fill)} WHERE ${ident(TAG.device)}='${s.device}' ` +
-        `AND time >= ${s.ts}ms AND time < ${s.ts + 1}ms AND ${ident(FIELD.seq)} = ${s.seq}`)
+      .map(
+        (s) =>
+          `SELECT ${ident(FIELD.seq)} FROM ${ident(MEASUREMENT.fill)} WHERE ${ident(TAG.device)}='${s.device}' ` +
+          `AND time >= ${s.ts}ms AND time < ${s.ts + 1}ms AND ${ident(FIELD.seq)} = ${s.seq}`
+      )
       .join(';')
     const res = await fetch(`${o.url}/query`, {
       method: 'POST',

@@ -86,8 +86,10 @@ function mosquittoBinary(): string {
   })
   const bin = r.stdout.trim().split('\n').at(-1)
   if (r.status !== 0 || !bin) {
-    throw new Error('Mosquitto is needed for bench:ack and could not be installed; install it ' +
-      '(Debian/Ubuntu: apt-get install -y mosquitto) or run with --only aedes,qingyun')
+    throw new Error(
+      'Mosquitto is needed for bench:ack and could not be installed; install it ' +
+        '(Debian/Ubuntu: apt-get install -y mosquitto) or run with --only aedes,qingyun'
+    )
   }
   return bin
 }
@@ -101,16 +103,19 @@ export async function startMosquitto(procs: Procs, dir: string): Promise<Target>
     const port = await freePort()
     const conf = path.join(dir, 'mosquitto.conf')
     const logFile = path.join(dir, `mosquitto-${attempt}.log`)
-    await writeFile(conf, [
-      '# Written by bench/ack (bench:ack): anonymous, in memory only, loopback.',
-      `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
-      'persistence false',
-      'log_dest stderr',
-      'log_type error',
-      'log_type warning',
-      ''
-    ].join('\n'))
+    await writeFile(
+      conf,
+      [
+        '# Written by bench/ack (bench:ack): anonymous, in memory only, loopback.',
+        `listener ${port} 127.0.0.1`,
+        'allow_anonymous true',
+        'persistence false',
+        'log_dest stderr',
+        'log_type error',
+        'log_type warning',
+        ''
+      ].join('\n')
+    )
     const child = procs.spawn('mosquitto', bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] })
     child.stderr!.pipe(createWriteStream(logFile))
     if (await waitForPort(port, 10_000, () => child.exitCode === null && child.signalCode === null)) {
@@ -130,11 +135,18 @@ export function fillRegistry(devices: number): { registry: Registry; credentials
   const registry: Registry = {
     ...base,
     bins: credentials.map((_, i) => ({
-      id: `bin-${i}`, stream: 'residual' as const, district: '梁溪' as const,
-      location: { lat: 31.5, lon: 120.3 }, capacityL: 240
+      id: `bin-${i}`,
+      stream: 'residual' as const,
+      district: '梁溪' as const,
+      location: { lat: 31.5, lon: 120.3 },
+      capacityL: 240
     })),
     devices: credentials.map((c, i) => ({
-      id: c.username, type: 'fill-sensor' as const, binId: `bin-${i}`, tokenHash: hashToken(c.password), enabled: true
+      id: c.username,
+      type: 'fill-sensor' as const,
+      binId: `bin-${i}`,
+      tokenHash: hashToken(c.password),
+      enabled: true
     })),
     services: []
   }

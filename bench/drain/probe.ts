@@ -16,9 +16,16 @@ export interface Probe {
   clientDisconnects: number
 }
 
-export interface ProxyEntry { start: number; end?: number; lines: number; status?: number; path: string; clientGone?: boolean }
+export interface ProxyEntry {
+  start: number
+  end?: number
+  lines: number
+  status?: number
+  path: string
+  clientGone?: boolean
+}
 
-export function instrumentBroker (aedes: Aedes, probe: Probe): void {
+export function instrumentBroker(aedes: Aedes, probe: Probe): void {
   const original = aedes.authorizePublish.bind(aedes)
   aedes.authorizePublish = (client, packet, done) => {
     const t0 = performance.now()
@@ -27,14 +34,21 @@ export function instrumentBroker (aedes: Aedes, probe: Probe): void {
       done(err)
     })
   }
-  aedes.on('keepaliveTimeout', () => { probe.keepaliveTimeouts++ })
-  aedes.on('clientDisconnect', () => { probe.clientDisconnects++ })
+  aedes.on('keepaliveTimeout', () => {
+    probe.keepaliveTimeouts++
+  })
+  aedes.on('clientDisconnect', () => {
+    probe.clientDisconnects++
+  })
   aedes.on('client', (client: Client) => {
     // aedes parses what one socket read returned, dispatches every packet of it, and reads again
     // only when all of them are handled (lib/client.js, nextBatch/_parsingBatch).
-    const parser = (client as unknown as { _parser: { parse(b: Buffer): unknown; on(e: string, f: () => void): void } })._parser
+    const parser = (client as unknown as { _parser: { parse(b: Buffer): unknown; on(e: string, f: () => void): void } })
+      ._parser
     let n = 0
-    parser.on('packet', () => { n++ })
+    parser.on('packet', () => {
+      n++
+    })
     const parse = parser.parse.bind(parser)
     parser.parse = (b: Buffer) => {
       n = 0
@@ -46,7 +60,7 @@ export function instrumentBroker (aedes: Aedes, probe: Probe): void {
 }
 
 /** A pass-through HTTP proxy that records every request and can hold them all (a frozen InfluxDB). */
-export async function startRecordingProxy (target: string) {
+export async function startRecordingProxy(target: string) {
   const up = new URL(target)
   const agent = new http.Agent({ keepAlive: true })
   const log: ProxyEntry[] = []
@@ -64,20 +78,29 @@ export async function startRecordingProxy (target: string) {
     req.on('end', () => {
       const body = Buffer.concat(chunks)
       const path = req.url ?? '/'
-      const entry: ProxyEntry = { start: Date.now(), lines: path.startsWith('/write') ? body.toString().split('\n').length : 0, path }
+      const entry: ProxyEntry = {
+        start: Date.now(),
+        lines: path.startsWith('/write') ? body.toString().split('\n').length : 0,
+        path
+      }
       log.push(entry)
-      res.on('close', () => { if (!res.writableFinished) entry.clientGone = true })
+      res.on('close', () => {
+        if (!res.writableFinished) entry.clientGone = true
+      })
       const forward = (): void => {
         const headers = { ...req.headers, 'content-length': String(body.length) }
-        const ureq = http.request({ host: up.hostname, port: up.port, path, method: req.method, headers, agent }, (ures) => {
-          const out: Buffer[] = []
-          ures.on('data', (c: Buffer) => out.push(c))
-          ures.on('end', () => {
-            entry.end = Date.now()
-            entry.status = ures.statusCode ?? 0
-            if (!res.destroyed) res.writeHead(ures.statusCode ?? 502, ures.headers).end(Buffer.concat(out))
-          })
-        })
+        const ureq = http.request(
+          { host: up.hostname, port: up.port, path, method: req.method, headers, agent },
+          (ures) => {
+            const out: Buffer[] = []
+            ures.on('data', (c: Buffer) => out.push(c))
+            ures.on('end', () => {
+              entry.end = Date.now()
+              entry.status = ures.statusCode ?? 0
+              if (!res.destroyed) res.writeHead(ures.statusCode ?? 502, ures.headers).end(Buffer.concat(out))
+            })
+          }
+        )
         ureq.on('error', (err) => {
           entry.end = Date.now()
           entry.status = 0
@@ -95,8 +118,12 @@ export async function startRecordingProxy (target: string) {
   return {
     url: `http://127.0.0.1:${port}`,
     log,
-    hold: () => { held ??= [] },
-    down: () => { down = true },
+    hold: () => {
+      held ??= []
+    },
+    down: () => {
+      down = true
+    },
     release: () => {
       down = false
       const h = held ?? []
@@ -118,11 +145,12 @@ const q = (xs: number[], p: number): number => {
 }
 
 /** One table row's worth of probe data for [from, to). */
-export function summarise (probe: Probe, log: readonly ProxyEntry[], from: number, to: number): Record<string, number> {
+export function summarise(probe: Probe, log: readonly ProxyEntry[], from: number, to: number): Record<string, number> {
   const inWin = (t: number): boolean => t >= from && t < to
   const writes = log.filter((e) => e.path.startsWith('/write') && inWin(e.start))
   const done = writes.filter((e) => e.end !== undefined)
-  const open = (t: number): number => log.filter((e) => e.path.startsWith('/write') && e.start <= t && (e.end ?? Infinity) > t).length
+  const open = (t: number): number =>
+    log.filter((e) => e.path.startsWith('/write') && e.start <= t && (e.end ?? Infinity) > t).length
   const retries = probe.retries.filter((r) => inWin(r.at))
   const acks = probe.acks.filter((x) => inWin(x.at)).map((x) => x.ms)
   const chunks = probe.chunks.filter((c) => inWin(c.at) && !c.client.startsWith('fill-single'))
@@ -130,8 +158,14 @@ export function summarise (probe: Probe, log: readonly ProxyEntry[], from: numbe
     writes: writes.length,
     linesPerWrite: writes.length === 0 ? 0 : Math.round(writes.reduce((s, e) => s + e.lines, 0) / writes.length),
     maxLines: Math.max(0, ...writes.map((e) => e.lines)),
-    writeP50Ms: q(done.map((e) => e.end! - e.start), 0.5),
-    writeMaxMs: q(done.map((e) => e.end! - e.start), 1),
+    writeP50Ms: q(
+      done.map((e) => e.end! - e.start),
+      0.5
+    ),
+    writeMaxMs: q(
+      done.map((e) => e.end! - e.start),
+      1
+    ),
     maxOpenWrites: Math.max(0, ...writes.map((e) => open(e.start))),
     retries: retries.length,
     retrySleepMaxMs: Math.max(0, ...retries.map((r) => r.delayMs)),

@@ -9,7 +9,13 @@ import net, { type AddressInfo } from 'node:net'
 import mqtt from 'mqtt'
 import mqttPacket from 'mqtt-packet'
 
-export async function pubackSplit (o: { messages: number; delayMs: number; split: boolean; noDelay: boolean; timeoutMs: number }) {
+export async function pubackSplit(o: {
+  messages: number
+  delayMs: number
+  split: boolean
+  noDelay: boolean
+  timeoutMs: number
+}) {
   const srv = net.createServer((s) => {
     if (o.noDelay) s.setNoDelay(true)
     const p = mqttPacket.parser()
@@ -19,21 +25,37 @@ export async function pubackSplit (o: { messages: number; delayMs: number; split
       setTimeout(() => {
         const b = mqttPacket.generate({ cmd: 'puback', messageId: pk.messageId })
         if (!o.split) s.write(b)
-        else { s.write(b.subarray(0, 2)); s.write(b.subarray(2)) }
+        else {
+          s.write(b.subarray(0, 2))
+          s.write(b.subarray(2))
+        }
       }, o.delayMs)
     })
     s.on('data', (d) => p.parse(d))
     s.on('error', () => {})
   })
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
-  const c = mqtt.connect(`mqtt://127.0.0.1:${(srv.address() as AddressInfo).port}`, { manualConnect: true, reconnectPeriod: 0 })
+  const c = mqtt.connect(`mqtt://127.0.0.1:${(srv.address() as AddressInfo).port}`, {
+    manualConnect: true,
+    reconnectPeriod: 0
+  })
   let acks = 0
-  for (let i = 0; i < o.messages; i++) c.publish('t', JSON.stringify({ ts: Date.now(), seq: i, fillPct: i % 100 }), { qos: 1 }, () => { acks++ })
+  for (let i = 0; i < o.messages; i++)
+    c.publish('t', JSON.stringify({ ts: Date.now(), seq: i, fillPct: i % 100 }), { qos: 1 }, () => {
+      acks++
+    })
   const t0 = Date.now()
   c.connect()
   while (acks < o.messages && Date.now() - t0 < o.timeoutMs) await new Promise((r) => setTimeout(r, 10))
   const s = (Date.now() - t0) / 1000
   await c.endAsync(true)
   await new Promise((r) => srv.close(r))
-  return { pubackWrites: o.split ? 2 : 1, noDelay: o.noDelay, ackDelayMs: o.delayMs, acked: acks, seconds: +s.toFixed(2), ackPerS: Math.round(acks / s) }
+  return {
+    pubackWrites: o.split ? 2 : 1,
+    noDelay: o.noDelay,
+    ackDelayMs: o.delayMs,
+    acked: acks,
+    seconds: +s.toFixed(2),
+    ackPerS: Math.round(acks / s)
+  }
 }

@@ -15,7 +15,17 @@ export interface CityModel extends Model {
   changes(): number
 }
 
-export function createCityModel(registry: Registry, opts: { tz?: string; bins?: number; vehicles?: number; seed?: number; binsPerStep?: number; ticketsPerStep?: number } = {}): CityModel {
+export function createCityModel(
+  registry: Registry,
+  opts: {
+    tz?: string
+    bins?: number
+    vehicles?: number
+    seed?: number
+    binsPerStep?: number
+    ticketsPerStep?: number
+  } = {}
+): CityModel {
   const tz = opts.tz ?? 'Asia/Shanghai'
   const rnd = mulberry32(opts.seed ?? 1)
   const listeners = new Set<(c: Change) => void>()
@@ -28,11 +38,41 @@ export function createCityModel(registry: Registry, opts: { tz?: string; bins?: 
   const r3 = (x: number): number => Math.round(x * 1000) / 1000
   const r1 = (x: number): number => Math.round(x * 10) / 10
 
-  const sites = new Map(registry.sites.map((s) => [s.id, { s, inT: 0, outT: 0, openingT: r3(s.capacityTpd * 0.05 * rnd()), ticketsIn: 0, ticketsOut: 0, lastTicketAt: null as number | null, hourly: new Map<number, HourPoint>() }]))
-  const bins = new Map<string, BinView>(registry.bins.slice(0, opts.bins ?? registry.bins.length).map((b) => [b.id, {
-    binId: b.id, district: b.district, stream: b.stream, lat: b.location.lat, lon: b.location.lon, fillPct: r1(rnd() * 95), lastReadingAt: Date.now(), status: 'ok',
-    emptiedToday: 0, lastEmptiedAt: null, collectedToday: false, predictedFullAt: null, batteryPct: 90
-  }]))
+  const sites = new Map(
+    registry.sites.map((s) => [
+      s.id,
+      {
+        s,
+        inT: 0,
+        outT: 0,
+        openingT: r3(s.capacityTpd * 0.05 * rnd()),
+        ticketsIn: 0,
+        ticketsOut: 0,
+        lastTicketAt: null as number | null,
+        hourly: new Map<number, HourPoint>()
+      }
+    ])
+  )
+  const bins = new Map<string, BinView>(
+    registry.bins.slice(0, opts.bins ?? registry.bins.length).map((b) => [
+      b.id,
+      {
+        binId: b.id,
+        district: b.district,
+        stream: b.stream,
+        lat: b.location.lat,
+        lon: b.location.lon,
+        fillPct: r1(rnd() * 95),
+        lastReadingAt: Date.now(),
+        status: 'ok',
+        emptiedToday: 0,
+        lastEmptiedAt: null,
+        collectedToday: false,
+        predictedFullAt: null,
+        batteryPct: 90
+      }
+    ])
+  )
   const byDistrict = new Map<string, BinView[]>()
   for (const b of bins.values()) byDistrict.set(b.district, [...(byDistrict.get(b.district) ?? []), b])
   const vehicles = new Map<string, VehicleView & { target: BinView }>()
@@ -40,12 +80,27 @@ export function createCityModel(registry: Registry, opts: { tz?: string; bins?: 
     const pool = byDistrict.get(v.district) ?? [...bins.values()]
     const start = pool[Math.floor(rnd() * pool.length)]!
     vehicles.set(v.id, {
-      vehicleId: v.id, plate: v.plate, type: v.type, district: v.district, lat: start.lat, lon: start.lon, speedKmh: 0, headingDeg: 0, lastFixAt: Date.now(), state: 'moving',
-      zoneId: null, zoneWindowViolation: false, speeding: false, zoneViolationsToday: 0, speedViolationsToday: 0, target: pool[Math.floor(rnd() * pool.length)]!
+      vehicleId: v.id,
+      plate: v.plate,
+      type: v.type,
+      district: v.district,
+      lat: start.lat,
+      lon: start.lon,
+      speedKmh: 0,
+      headingDeg: 0,
+      lastFixAt: Date.now(),
+      state: 'moving',
+      zoneId: null,
+      zoneWindowViolation: false,
+      speeding: false,
+      zoneViolationsToday: 0,
+      speedViolationsToday: 0,
+      target: pool[Math.floor(rnd() * pool.length)]!
     })
   }
   const alerts = new Map<string, Alert>()
-  const status = (fill: number | null): BinView['status'] => (fill === null ? 'no-data' : fill >= 100 ? 'overflow' : fill >= 80 ? 'needs-service' : 'ok')
+  const status = (fill: number | null): BinView['status'] =>
+    fill === null ? 'no-data' : fill >= 100 ? 'overflow' : fill >= 80 ? 'needs-service' : 'ok'
   for (const b of bins.values()) b.status = status(b.fillPct)
 
   const balance = (id: string): SiteBalance | undefined => {
@@ -55,20 +110,49 @@ export function createCityModel(registry: Registry, opts: { tz?: string; bins?: 
     const stockT = r3(x.openingT + x.inT - x.outT)
     const tol = Math.max(1, s.capacityTpd * 0.02)
     const projectedStockT = r3(stockT * 0.3)
-    const st = stockT <= tol ? 'cleared' : projectedStockT <= tol ? 'on-track' : projectedStockT <= tol * 3 ? 'at-risk' : 'will-not-clear'
+    const st =
+      stockT <= tol
+        ? 'cleared'
+        : projectedStockT <= tol
+          ? 'on-track'
+          : projectedStockT <= tol * 3
+            ? 'at-risk'
+            : 'will-not-clear'
     return {
-      siteId: id, name: s.name, type: s.type, district: s.district, day: today(), inT: r3(x.inT), outT: r3(x.outT), openingT: x.openingT, stockT,
-      clearancePct: x.openingT + x.inT > 0 ? r1((100 * x.outT) / (x.openingT + x.inT)) : null, capacityPct: r1((100 * x.inT) / s.capacityTpd), capacityTpd: s.capacityTpd,
-      toleranceT: tol, cutoff: '20:00', cleared: stockT <= tol, ticketsIn: x.ticketsIn, ticketsOut: x.ticketsOut, lastTicketAt: x.lastTicketAt,
-      projection: { status: st, projectedInT: r3(x.inT * 1.5), projectedOutT: r3(x.outT * 1.5), projectedStockT, overCapacity: x.inT * 1.5 > s.capacityTpd }
+      siteId: id,
+      name: s.name,
+      type: s.type,
+      district: s.district,
+      day: today(),
+      inT: r3(x.inT),
+      outT: r3(x.outT),
+      openingT: x.openingT,
+      stockT,
+      clearancePct: x.openingT + x.inT > 0 ? r1((100 * x.outT) / (x.openingT + x.inT)) : null,
+      capacityPct: r1((100 * x.inT) / s.capacityTpd),
+      capacityTpd: s.capacityTpd,
+      toleranceT: tol,
+      cutoff: '20:00',
+      cleared: stockT <= tol,
+      ticketsIn: x.ticketsIn,
+      ticketsOut: x.ticketsOut,
+      lastTicketAt: x.lastTicketAt,
+      projection: {
+        status: st,
+        projectedInT: r3(x.inT * 1.5),
+        projectedOutT: r3(x.outT * 1.5),
+        projectedStockT,
+        overCapacity: x.inT * 1.5 > s.capacityTpd
+      }
     }
   }
   const hourlyOf = (xs: Iterable<Map<number, HourPoint>>): HourPoint[] => {
     const m = new Map<number, HourPoint>()
-    for (const h of xs) for (const p of h.values()) {
-      const q = m.get(p.hour) ?? { hour: p.hour, start: p.start, inT: 0, outT: 0 }
-      m.set(p.hour, { ...q, inT: r3(q.inT + p.inT), outT: r3(q.outT + p.outT) })
-    }
+    for (const h of xs)
+      for (const p of h.values()) {
+        const q = m.get(p.hour) ?? { hour: p.hour, start: p.start, inT: 0, outT: 0 }
+        m.set(p.hour, { ...q, inT: r3(q.inT + p.inT), outT: r3(q.outT + p.outT) })
+      }
     return [...m.values()].sort((a, b) => a.hour - b.hour)
   }
   const city = (): CitySummary => {
@@ -77,10 +161,26 @@ export function createCityModel(registry: Registry, opts: { tz?: string; bins?: 
     const count = (st: string): number => all.filter((s) => s.projection.status === st).length
     const open = [...alerts.values()].filter((a) => a.state === 'open')
     return {
-      day: today(), inT, outT: r3(all.reduce((a, s) => a + s.outT, 0)), targetT: registry.city.dailyTargetT, targetPct: r1((100 * inT) / registry.city.dailyTargetT),
-      tonnesPerHour: r3(inT / 10), hourly: hourlyOf([...sites.values()].map((x) => x.hourly)),
-      sites: { total: all.length, cleared: count('cleared'), onTrack: count('on-track'), atRisk: count('at-risk'), willNotClear: count('will-not-clear'), overCapacity: all.filter((s) => s.projection.overCapacity).length },
-      alerts: { critical: open.filter((a) => a.severity === 'critical').length, warning: open.filter((a) => a.severity === 'warning').length, info: open.filter((a) => a.severity === 'info').length }
+      day: today(),
+      inT,
+      outT: r3(all.reduce((a, s) => a + s.outT, 0)),
+      targetT: registry.city.dailyTargetT,
+      targetPct: r1((100 * inT) / registry.city.dailyTargetT),
+      tonnesPerHour: r3(inT / 10),
+      hourly: hourlyOf([...sites.values()].map((x) => x.hourly)),
+      sites: {
+        total: all.length,
+        cleared: count('cleared'),
+        onTrack: count('on-track'),
+        atRisk: count('at-risk'),
+        willNotClear: count('will-not-clear'),
+        overCapacity: all.filter((s) => s.projection.overCapacity).length
+      },
+      alerts: {
+        critical: open.filter((a) => a.severity === 'critical').length,
+        warning: open.filter((a) => a.severity === 'warning').length,
+        info: open.filter((a) => a.severity === 'info').length
+      }
     }
   }
   const zones = registry.zones ?? []
@@ -110,12 +210,29 @@ export function createCityModel(registry: Registry, opts: { tz?: string; bins?: 
     history: async () => [],
     tickets: async () => [],
     recyclables: async (day) => ({ day: day ?? today(), byMaterial: [], sortingYield: [], monthToDate: [] }),
-    bins: (f = {}) => [...bins.values()].filter((b) => (!f.status || b.status === f.status) && (!f.district || b.district === f.district) && (!f.stream || b.stream === f.stream)),
-    vehicles: (f = {}) => [...vehicles.values()].filter((v) => (!f.state || v.state === f.state) && (!f.district || v.district === f.district) && (!f.type || v.type === f.type)).map(({ target: _t, ...v }) => v),
+    bins: (f = {}) =>
+      [...bins.values()].filter(
+        (b) =>
+          (!f.status || b.status === f.status) &&
+          (!f.district || b.district === f.district) &&
+          (!f.stream || b.stream === f.stream)
+      ),
+    vehicles: (f = {}) =>
+      [...vehicles.values()]
+        .filter(
+          (v) =>
+            (!f.state || v.state === f.state) &&
+            (!f.district || v.district === f.district) &&
+            (!f.type || v.type === f.type)
+        )
+        .map(({ target: _t, ...v }) => v),
     completeness: async () => [],
     devices: () => [],
     rejectionRate: () => ({ windowMs: 300_000, accepted: 0, rejected: 0, byDevice: [] }),
-    alerts: (f = {}) => [...alerts.values()].filter((a) => (!f.state || a.state === f.state) && (!f.severity || a.severity === f.severity)),
+    alerts: (f = {}) =>
+      [...alerts.values()].filter(
+        (a) => (!f.state || a.state === f.state) && (!f.severity || a.severity === f.severity)
+      ),
     async acknowledge(id, by, now = Date.now()) {
       const a = alerts.get(id)
       if (!a) return undefined
@@ -160,7 +277,20 @@ export function createCityModel(registry: Registry, opts: { tz?: string; bins?: 
         emit({ channel: 'bin', binId: b.binId })
         const id = `bin-overflow:${b.binId}`
         if (b.status === 'overflow' && !alerts.has(id)) {
-          alerts.set(id, { id, type: 'bin-overflow', severity: 'critical', subject: { kind: 'bin', id: b.binId }, state: 'open', openedAt: now, updatedAt: now, resolvedAt: null, acknowledgedAt: null, acknowledgedBy: null, message: `Bin ${b.binId} (${b.district}, ${b.stream}) is overflowing: fill ${b.fillPct} %`, details: {} })
+          alerts.set(id, {
+            id,
+            type: 'bin-overflow',
+            severity: 'critical',
+            subject: { kind: 'bin', id: b.binId },
+            state: 'open',
+            openedAt: now,
+            updatedAt: now,
+            resolvedAt: null,
+            acknowledgedAt: null,
+            acknowledgedBy: null,
+            message: `Bin ${b.binId} (${b.district}, ${b.stream}) is overflowing: fill ${b.fillPct} %`,
+            details: {}
+          })
           emit({ channel: 'alert', alertId: id })
         }
       }
@@ -170,9 +300,16 @@ export function createCityModel(registry: Registry, opts: { tz?: string; bins?: 
         const x = sites.get(id)!
         const t = r3(2 + rnd() * 8)
         const out = rnd() < 0.4
-        if (out) { x.outT += t; x.ticketsOut++ } else { x.inT += t; x.ticketsIn++ }
+        if (out) {
+          x.outT += t
+          x.ticketsOut++
+        } else {
+          x.inT += t
+          x.ticketsIn++
+        }
         x.lastTicketAt = now
-        const hour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', hour12: false }).format(now)) % 24
+        const hour =
+          Number(new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', hour12: false }).format(now)) % 24
         const p = x.hourly.get(hour) ?? { hour, start: now, inT: 0, outT: 0 }
         x.hourly.set(hour, { ...p, inT: r3(p.inT + (out ? 0 : t)), outT: r3(p.outT + (out ? t : 0)) })
         emit({ channel: 'site', siteId: id })

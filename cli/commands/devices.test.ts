@@ -31,7 +31,15 @@ describe('devices and services commands', () => {
 
   it('devices add prints the token alone as the last stdout line and stores only its hash', async () => {
     const before = await readFile(registryPath, 'utf8')
-    const { code, out, err } = await run(devicesCommand, 'add', 'wb-ts-lx-01-2', '--type', 'weighbridge', '--site', 'ts-lx-01')
+    const { code, out, err } = await run(
+      devicesCommand,
+      'add',
+      'wb-ts-lx-01-2',
+      '--type',
+      'weighbridge',
+      '--site',
+      'ts-lx-01'
+    )
     expect(code).toBe(0)
     const lines = out.trimEnd().split('\n')
     const token = lines[lines.length - 1]!
@@ -59,12 +67,15 @@ describe('devices and services commands', () => {
     [['add'], /devices add: expected exactly one ID, got 0/],
     [['add', 'a/b', '--type', 'weighbridge', '--site', 'ts-lx-01'], /ID "a\/b" is invalid/],
     [['add', 'x'], /--type is required/],
-    [['add', 'x', '--type', 'scale', '--site', 'ts-lx-01'], /--type "scale" is not one of weighbridge\|fill-sensor\|gps-tracker/],
+    [
+      ['add', 'x', '--type', 'scale', '--site', 'ts-lx-01'],
+      /--type "scale" is not one of weighbridge\|fill-sensor\|gps-tracker/
+    ],
     [['add', 'x', '--type', 'weighbridge'], /--site ID is required for a weighbridge/],
     [['add', 'x', '--type', 'weighbridge', '--bin', 'bin-lx-0001'], /a weighbridge is attached with --site, not --bin/],
     [['add', 'x', '--type', 'weighbridge', '--site', 'ts-lx-01', '--colour', 'red'], /Unknown option '--colour'/],
     [['frobnicate'], /unknown subcommand "frobnicate"/],
-    [[], /a subcommand is required/],
+    [[], /a subcommand is required/]
   ])('devices %j is a usage error (exit 2) naming the argument', async (args, message) => {
     const before = await readFile(registryPath, 'utf8')
     const { code, out, err } = await run(devicesCommand, ...args)
@@ -76,9 +87,15 @@ describe('devices and services commands', () => {
   })
 
   it.each([
-    [['add', 'x', '--type', 'weighbridge', '--site', 'ts-zz'], ['devices[3].siteId: site "ts-zz" does not exist (id "x")']],
-    [['add', 'fs-lx-0001', '--type', 'fill-sensor', '--bin', 'bin-lx-0001'], ['devices[3].id: duplicate id "fs-lx-0001", already used by devices[1]']],
-    [['revoke', 'nobody'], ['devices: no device with ID "nobody"']],
+    [
+      ['add', 'x', '--type', 'weighbridge', '--site', 'ts-zz'],
+      ['devices[3].siteId: site "ts-zz" does not exist (id "x")']
+    ],
+    [
+      ['add', 'fs-lx-0001', '--type', 'fill-sensor', '--bin', 'bin-lx-0001'],
+      ['devices[3].id: duplicate id "fs-lx-0001", already used by devices[1]']
+    ],
+    [['revoke', 'nobody'], ['devices: no device with ID "nobody"']]
   ])('devices %j is refused by the registry (exit 1), one problem per line', async (args, problems) => {
     const before = await readFile(registryPath, 'utf8')
     const { code, out, err } = await run(devicesCommand, ...args)
@@ -115,7 +132,10 @@ describe('devices and services commands', () => {
     await run(devicesCommand, 'add', 'wb-new', '--type', 'weighbridge', '--site', 'ts-lx-01')
     const { code, out } = await run(devicesCommand, 'list')
     expect(code).toBe(0)
-    const rows = out.trimEnd().split('\n').map((l) => l.split(/\s+/))
+    const rows = out
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split(/\s+/))
     expect(rows[0]).toEqual(['ID', 'TYPE', 'REF', 'ENABLED', 'TOKEN'])
     expect(rows).toContainEqual(['wb-ts-lx-01', 'weighbridge', 'site:ts-lx-01', 'yes', 'no'])
     expect(rows).toContainEqual(['wb-new', 'weighbridge', 'site:ts-lx-01', 'yes', 'yes'])
@@ -134,7 +154,9 @@ describe('devices and services commands', () => {
     const clash = await run(servicesCommand, 'add', 'wb-ts-lx-01')
     expect(clash.code).toBe(1)
     expect(clash.err).toMatch(/services\[1\]\.id: duplicate id "wb-ts-lx-01", already used by devices\[0\]/)
-    expect((await run(devicesCommand, 'add', 'dashboard-api', '--type', 'weighbridge', '--site', 'ts-lx-01')).err).toMatch(/services\[0\]\.id: duplicate id "dashboard-api", already used by devices\[3\]/)
+    expect(
+      (await run(devicesCommand, 'add', 'dashboard-api', '--type', 'weighbridge', '--site', 'ts-lx-01')).err
+    ).toMatch(/services\[0\]\.id: duplicate id "dashboard-api", already used by devices\[3\]/)
 
     expect((await run(servicesCommand, 'revoke', 'dashboard-api')).code).toBe(0)
     const revoked = (await readRegistry()).services.find((s) => s.id === 'dashboard-api')!

@@ -61,15 +61,26 @@ async function run(ctx: CommandContext, usage: string, body: () => Promise<void>
 
 async function addDevice(ctx: CommandContext, args: string[]): Promise<void> {
   const cmd = 'devices add'
-  const { values, positionals } = parse(cmd, args, { type: { type: 'string' }, site: { type: 'string' }, bin: { type: 'string' }, vehicle: { type: 'string' } })
+  const { values, positionals } = parse(cmd, args, {
+    type: { type: 'string' },
+    site: { type: 'string' },
+    bin: { type: 'string' },
+    vehicle: { type: 'string' }
+  })
   const id = oneId(cmd, positionals)
   if (values.type === undefined) throw new UsageError(`${cmd}: --type is required (${DEVICE_TYPES.join('|')})`)
   const type = DeviceType.safeParse(values.type)
-  if (!type.success) throw new UsageError(`${cmd}: --type ${JSON.stringify(values.type)} is not one of ${DEVICE_TYPES.join('|')}`)
+  if (!type.success)
+    throw new UsageError(`${cmd}: --type ${JSON.stringify(values.type)} is not one of ${DEVICE_TYPES.join('|')}`)
   const wanted = REF_FIELD_BY_DEVICE_TYPE[type.data]
-  const refs: Record<RefField, string | undefined> = { siteId: values.site, binId: values.bin, vehicleId: values.vehicle }
+  const refs: Record<RefField, string | undefined> = {
+    siteId: values.site,
+    binId: values.bin,
+    vehicleId: values.vehicle
+  }
   const wrong = (Object.keys(refs) as RefField[]).find((f) => f !== wanted && refs[f] !== undefined)
-  if (wrong) throw new UsageError(`${cmd}: a ${type.data} is attached with ${FLAG_BY_REF[wanted]}, not ${FLAG_BY_REF[wrong]}`)
+  if (wrong)
+    throw new UsageError(`${cmd}: a ${type.data} is attached with ${FLAG_BY_REF[wanted]}, not ${FLAG_BY_REF[wrong]}`)
   const ref = refs[wanted]
   if (ref === undefined) throw new UsageError(`${cmd}: ${FLAG_BY_REF[wanted]} ID is required for a ${type.data}`)
 
@@ -78,7 +89,10 @@ async function addDevice(ctx: CommandContext, args: string[]): Promise<void> {
   const token = generateToken(DEVICE_TOKEN_PREFIX)
   const device: Device = { id, type: type.data, [wanted]: ref, tokenHash: hashToken(token), enabled: true }
   await editRegistry(ctx.registryPath, (r) => ({ ...r, devices: [...r.devices, device] }), ctx.lock)
-  line(ctx.stderr, `added ${type.data} ${JSON.stringify(id)} (${wanted} ${JSON.stringify(ref)}); its token follows, shown only this once: only its hash is stored`)
+  line(
+    ctx.stderr,
+    `added ${type.data} ${JSON.stringify(id)} (${wanted} ${JSON.stringify(ref)}); its token follows, shown only this once: only its hash is stored`
+  )
   line(ctx.stdout, token)
 }
 
@@ -88,34 +102,52 @@ async function addService(ctx: CommandContext, args: string[]): Promise<void> {
   const token = generateToken(SERVICE_TOKEN_PREFIX)
   const service = { id, tokenHash: hashToken(token), enabled: true }
   await editRegistry(ctx.registryPath, (r) => ({ ...r, services: [...r.services, service] }), ctx.lock)
-  line(ctx.stderr, `added service account ${JSON.stringify(id)}; its token follows, shown only this once: only its hash is stored`)
+  line(
+    ctx.stderr,
+    `added service account ${JSON.stringify(id)}; its token follows, shown only this once: only its hash is stored`
+  )
   line(ctx.stdout, token)
 }
 
 type Collection = 'devices' | 'services'
 
 /** `rotate` issues a new token and enables; `revoke` disables and forgets the hash. */
-async function setCredential(ctx: CommandContext, collection: Collection, action: 'rotate' | 'revoke', args: string[]): Promise<void> {
+async function setCredential(
+  ctx: CommandContext,
+  collection: Collection,
+  action: 'rotate' | 'revoke',
+  args: string[]
+): Promise<void> {
   const cmd = `${collection} ${action}`
   const id = oneId(cmd, parse(cmd, args).positionals)
-  const token = action === 'rotate' ? generateToken(collection === 'devices' ? DEVICE_TOKEN_PREFIX : SERVICE_TOKEN_PREFIX) : undefined
+  const token =
+    action === 'rotate'
+      ? generateToken(collection === 'devices' ? DEVICE_TOKEN_PREFIX : SERVICE_TOKEN_PREFIX)
+      : undefined
   const update = <T extends { id: string; tokenHash?: string; enabled: boolean }>(e: T): T => {
     if (e.id !== id) return e
     const { tokenHash: _old, ...rest } = e
     return (token ? { ...rest, tokenHash: hashToken(token), enabled: true } : { ...rest, enabled: false }) as T
   }
-  await editRegistry(ctx.registryPath, (registry): Registry | { problems: RegistryProblem[] } => {
-    const entries: readonly { id: string }[] = registry[collection]
-    if (!entries.some((e) => e.id === id)) {
-      const noun = collection === 'devices' ? 'device' : 'service account'
-      return { problems: [{ path: collection, message: `no ${noun} with ID ${JSON.stringify(id)}` }] }
-    }
-    return collection === 'devices'
-      ? { ...registry, devices: registry.devices.map(update) }
-      : { ...registry, services: registry.services.map(update) }
-  }, ctx.lock)
+  await editRegistry(
+    ctx.registryPath,
+    (registry): Registry | { problems: RegistryProblem[] } => {
+      const entries: readonly { id: string }[] = registry[collection]
+      if (!entries.some((e) => e.id === id)) {
+        const noun = collection === 'devices' ? 'device' : 'service account'
+        return { problems: [{ path: collection, message: `no ${noun} with ID ${JSON.stringify(id)}` }] }
+      }
+      return collection === 'devices'
+        ? { ...registry, devices: registry.devices.map(update) }
+        : { ...registry, services: registry.services.map(update) }
+    },
+    ctx.lock
+  )
   if (token) {
-    line(ctx.stderr, `issued a new token for ${JSON.stringify(id)} (the old one no longer works); shown only this once: only its hash is stored`)
+    line(
+      ctx.stderr,
+      `issued a new token for ${JSON.stringify(id)} (the old one no longer works); shown only this once: only its hash is stored`
+    )
     line(ctx.stdout, token)
   } else {
     line(ctx.stderr, `revoked ${JSON.stringify(id)}: disabled and its token hash deleted`)
@@ -124,7 +156,9 @@ async function setCredential(ctx: CommandContext, collection: Collection, action
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')).join('\n')
+  return rows
+    .map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  '))
+    .join('\n')
 }
 
 async function list(ctx: CommandContext, collection: Collection, args: string[]): Promise<void> {
@@ -133,12 +167,25 @@ async function list(ctx: CommandContext, collection: Collection, args: string[])
   if (positionals.length > 0) throw new UsageError(`${cmd}: unexpected argument ${JSON.stringify(positionals[0])}`)
   const registry = await loadRegistry(ctx.registryPath)
   const yesNo = (b: boolean) => (b ? 'yes' : 'no')
-  const rows = collection === 'devices'
-    ? [['ID', 'TYPE', 'REF', 'ENABLED', 'TOKEN'], ...registry.devices.map((d) => {
-        const ref = deviceRef(d)
-        return [d.id, d.type, ref ? `${ref.field.replace('Id', '')}:${ref.id}` : '-', yesNo(d.enabled), yesNo(d.tokenHash !== undefined)]
-      })]
-    : [['ID', 'ENABLED', 'TOKEN'], ...registry.services.map((s) => [s.id, yesNo(s.enabled), yesNo(s.tokenHash !== undefined)])]
+  const rows =
+    collection === 'devices'
+      ? [
+          ['ID', 'TYPE', 'REF', 'ENABLED', 'TOKEN'],
+          ...registry.devices.map((d) => {
+            const ref = deviceRef(d)
+            return [
+              d.id,
+              d.type,
+              ref ? `${ref.field.replace('Id', '')}:${ref.id}` : '-',
+              yesNo(d.enabled),
+              yesNo(d.tokenHash !== undefined)
+            ]
+          })
+        ]
+      : [
+          ['ID', 'ENABLED', 'TOKEN'],
+          ...registry.services.map((s) => [s.id, yesNo(s.enabled), yesNo(s.tokenHash !== undefined)])
+        ]
   line(ctx.stdout, table(rows))
 }
 
@@ -146,11 +193,17 @@ export async function devicesCommand(args: string[], ctx: CommandContext): Promi
   const [sub, ...rest] = args
   return run(ctx, DEVICES_USAGE, async () => {
     switch (sub) {
-      case 'add': return addDevice(ctx, rest)
+      case 'add':
+        return addDevice(ctx, rest)
       case 'rotate':
-      case 'revoke': return setCredential(ctx, 'devices', sub, rest)
-      case 'list': return list(ctx, 'devices', rest)
-      default: throw new UsageError(sub === undefined ? 'devices: a subcommand is required' : `devices: unknown subcommand ${JSON.stringify(sub)}`)
+      case 'revoke':
+        return setCredential(ctx, 'devices', sub, rest)
+      case 'list':
+        return list(ctx, 'devices', rest)
+      default:
+        throw new UsageError(
+          sub === undefined ? 'devices: a subcommand is required' : `devices: unknown subcommand ${JSON.stringify(sub)}`
+        )
     }
   })
 }
@@ -159,11 +212,19 @@ export async function servicesCommand(args: string[], ctx: CommandContext): Prom
   const [sub, ...rest] = args
   return run(ctx, SERVICES_USAGE, async () => {
     switch (sub) {
-      case 'add': return addService(ctx, rest)
+      case 'add':
+        return addService(ctx, rest)
       case 'rotate':
-      case 'revoke': return setCredential(ctx, 'services', sub, rest)
-      case 'list': return list(ctx, 'services', rest)
-      default: throw new UsageError(sub === undefined ? 'services: a subcommand is required' : `services: unknown subcommand ${JSON.stringify(sub)}`)
+      case 'revoke':
+        return setCredential(ctx, 'services', sub, rest)
+      case 'list':
+        return list(ctx, 'services', rest)
+      default:
+        throw new UsageError(
+          sub === undefined
+            ? 'services: a subcommand is required'
+            : `services: unknown subcommand ${JSON.stringify(sub)}`
+        )
     }
   })
 }

@@ -23,7 +23,11 @@ describe('registry command', () => {
 
   async function run(...args: string[]) {
     const io = captureStreams()
-    const code = await registryCommand(args, { registryPath: join(dir, 'registry.json'), stdout: io.stdout, stderr: io.stderr })
+    const code = await registryCommand(args, {
+      registryPath: join(dir, 'registry.json'),
+      stdout: io.stdout,
+      stderr: io.stderr
+    })
     return { code, out: io.out(), err: io.err() }
   }
 
@@ -41,7 +45,7 @@ describe('registry command', () => {
     [['sample', '--out', 'x.json', '--seed', '-3'], /--seed/],
     [['sample', '--out', 'x.json', '--seed', '1.5'], /--seed "1.5" must be an integer/],
     [['check', 'a', 'b'], /expected at most one FILE/],
-    [['nope'], /unknown subcommand "nope"/],
+    [['nope'], /unknown subcommand "nope"/]
   ])('%j is a usage error', async (args, message) => {
     const r = await run(...args)
     expect(r.code).toBe(2)
@@ -109,7 +113,10 @@ describe('seedRegistry', () => {
   it('readCredentials rejects a malformed file with its path', async () => {
     const path = join(dir, 'c.json')
     await writeFile(path, JSON.stringify({ 'wb-1': 'not-a-token' }))
-    await expect(readCredentials(path)).rejects.toMatchObject({ code: 'REGISTRY_E_CREDENTIALS', message: expect.stringContaining('wb-1') })
+    await expect(readCredentials(path)).rejects.toMatchObject({
+      code: 'REGISTRY_E_CREDENTIALS',
+      message: expect.stringContaining('wb-1')
+    })
     await expect(readCredentials(join(dir, 'none.json'))).rejects.toMatchObject({ code: 'REGISTRY_E_CREDENTIALS' })
   })
 })

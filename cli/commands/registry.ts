@@ -54,9 +54,16 @@ export async function registryCommand(args: string[], ctx: CommandContext): Prom
   const [sub, ...rest] = args
   try {
     switch (sub) {
-      case 'sample': return await sample(ctx, rest)
-      case 'check': return await check(ctx, rest)
-      default: throw new UsageError(sub === undefined ? 'registry: a subcommand is required' : `registry: unknown subcommand ${JSON.stringify(sub)}`)
+      case 'sample':
+        return await sample(ctx, rest)
+      case 'check':
+        return await check(ctx, rest)
+      default:
+        throw new UsageError(
+          sub === undefined
+            ? 'registry: a subcommand is required'
+            : `registry: unknown subcommand ${JSON.stringify(sub)}`
+        )
     }
   } catch (err) {
     if (err instanceof UsageError) return reportUsage(ctx.stderr, err, USAGE)

@@ -18,15 +18,30 @@ const USAGE = 'usage: qingyun start [--demo [--speed N] [--date YYYY-MM-DD] [--s
 export async function startCommand(args: string[], ctx: CommandContext): Promise<number> {
   let flags
   try {
-    flags = parseArgs({ args, strict: true, options: { demo: { type: 'boolean' }, speed: { type: 'string' }, date: { type: 'string' }, seed: { type: 'string' } } }).values
+    flags = parseArgs({
+      args,
+      strict: true,
+      options: {
+        demo: { type: 'boolean' },
+        speed: { type: 'string' },
+        date: { type: 'string' },
+        seed: { type: 'string' }
+      }
+    }).values
   } catch (err) {
     ctx.stderr.write(`qingyun start: ${(err as Error).message}\n${USAGE}\n`)
     return 2
   }
   const speed = flags.speed === undefined ? 60 : Number(flags.speed)
   const seed = flags.seed === undefined ? 1 : Number(flags.seed)
-  if (!(speed > 0) || !Number.isInteger(seed) || (flags.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(flags.date))) {
-    ctx.stderr.write(`qingyun start: --speed must be a positive number, --seed an integer, --date YYYY-MM-DD\n${USAGE}\n`)
+  if (
+    !(speed > 0) ||
+    !Number.isInteger(seed) ||
+    (flags.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(flags.date))
+  ) {
+    ctx.stderr.write(
+      `qingyun start: --speed must be a positive number, --seed an integer, --date YYYY-MM-DD\n${USAGE}\n`
+    )
     return 2
   }
   if (!flags.demo && (flags.speed ?? flags.date ?? flags.seed) !== undefined) {
@@ -61,7 +76,9 @@ export async function startCommand(args: string[], ctx: CommandContext): Promise
   let demo: { stop(): Promise<void> } | undefined
   let stopping: Promise<void> | undefined
   let requested: (() => void) | undefined
-  const stopped = new Promise<void>((resolve) => { requested = resolve })
+  const stopped = new Promise<void>((resolve) => {
+    requested = resolve
+  })
   const shutdown = (): Promise<void> => {
     stopping ??= (async () => {
       log.info('stopping')
@@ -117,7 +134,8 @@ export async function startCommand(args: string[], ctx: CommandContext): Promise
   async function announce(system: System): Promise<void> {
     let demoToken: string | undefined
     if (wantDemo) {
-      if (!config.registryIsDefault) log.warn('--demo drives the devices of your registry with the tokens in the data dir\'s device-credentials.json')
+      if (!config.registryIsDefault)
+        log.warn("--demo drives the devices of your registry with the tokens in the data dir's device-credentials.json")
       // A fresh operator token each demo start: only its hash is kept.
       if (system.users.list().some((u) => u.name === 'demo')) await system.users.revoke('demo')
       demoToken = await system.users.add('demo', 'operator')
@@ -138,16 +156,24 @@ export async function startCommand(args: string[], ctx: CommandContext): Promise
         '',
         'Qingyun (清运) is running.',
         `  MQTT              ${scheme}://${host}:${system.broker.mqttPort}`,
-        system.broker.wsPort === null ? '' : `  MQTT over WS      ${config.tls ? 'wss' : 'ws'}://${host}:${system.broker.wsPort}`,
+        system.broker.wsPort === null
+          ? ''
+          : `  MQTT over WS      ${config.tls ? 'wss' : 'ws'}://${host}:${system.broker.wsPort}`,
         `  operations page   http://${host}:${system.httpPort}/`,
         `  REST + OpenAPI    http://${host}:${system.httpPort}/api/v1  (docs: /docs; websocket: /api/v1/ws; /healthz, /readyz)`,
         `  InfluxDB          ${system.influx.url}  database ${config.influx.db}`,
-        system.influxCredentialsPath ? `                    login in ${system.influxCredentialsPath} (keep private)` : '',
+        system.influxCredentialsPath
+          ? `                    login in ${system.influxCredentialsPath} (keep private)`
+          : '',
         `  data dir          ${config.dataDir}`,
         `  registry          ${config.registryPath}`,
         config.registryIsDefault ? `  device tokens     ${system.credentialsPath} (sample devices; keep private)` : '',
-        demoToken ? `  demo              simulating the city at ${speed}× from local midnight; sign in with this operator token:` : '',
-        demoToken ? `                    ${demoToken}` : '  operator tokens   qingyun users add NAME --role viewer|operator|admin',
+        demoToken
+          ? `  demo              simulating the city at ${speed}× from local midnight; sign in with this operator token:`
+          : '',
+        demoToken
+          ? `                    ${demoToken}`
+          : '  operator tokens   qingyun users add NAME --role viewer|operator|admin',
         '  Stop with Ctrl-C.',
         ''
       ]

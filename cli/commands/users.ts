@@ -45,7 +45,10 @@ async function add(ctx: UsersCommandContext, args: string[]): Promise<void> {
     throw err
   }
   await writeUsers(ctx.usersPath, added.file)
-  line(ctx.stderr, `added ${role.data} ${JSON.stringify(name)}; the token follows, shown only this once: only its hash is stored`)
+  line(
+    ctx.stderr,
+    `added ${role.data} ${JSON.stringify(name)}; the token follows, shown only this once: only its hash is stored`
+  )
   line(ctx.stdout, added.token)
 }
 
@@ -57,7 +60,8 @@ async function revoke(ctx: UsersCommandContext, args: string[]): Promise<void> {
   try {
     next = revokeUser(file, name)
   } catch (err) {
-    if (err instanceof UsersError && err.code === 'USERS_E_UNKNOWN') throw new UsageError(`${cmd}: ${err.message} in ${ctx.usersPath}`)
+    if (err instanceof UsersError && err.code === 'USERS_E_UNKNOWN')
+      throw new UsageError(`${cmd}: ${err.message} in ${ctx.usersPath}`)
     throw err
   }
   await writeUsers(ctx.usersPath, next)
@@ -68,9 +72,15 @@ async function list(ctx: UsersCommandContext, args: string[]): Promise<void> {
   const { positionals } = parse('users list', args)
   if (positionals.length > 0) throw new UsageError(`users list: unexpected argument ${JSON.stringify(positionals[0])}`)
   const { file } = await readUsers(ctx.usersPath)
-  const rows = [['NAME', 'ROLE', 'ENABLED', 'CREATED'], ...file.users.map((u) => [u.name, u.role, u.enabled ? 'yes' : 'no', u.createdAt])]
+  const rows = [
+    ['NAME', 'ROLE', 'ENABLED', 'CREATED'],
+    ...file.users.map((u) => [u.name, u.role, u.enabled ? 'yes' : 'no', u.createdAt])
+  ]
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
-  line(ctx.stdout, rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')).join('\n'))
+  line(
+    ctx.stdout,
+    rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')).join('\n')
+  )
 }
 
 export async function usersCommand(args: string[], ctx: UsersCommandContext): Promise<number> {
@@ -87,7 +97,9 @@ export async function usersCommand(args: string[], ctx: UsersCommandContext): Pr
         await list(ctx, rest)
         break
       default:
-        throw new UsageError(sub === undefined ? 'users: a subcommand is required' : `users: unknown subcommand ${JSON.stringify(sub)}`)
+        throw new UsageError(
+          sub === undefined ? 'users: a subcommand is required' : `users: unknown subcommand ${JSON.stringify(sub)}`
+        )
     }
     return 0
   } catch (err) {

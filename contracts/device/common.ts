@@ -8,7 +8,11 @@ const EPOCH_MS_FLOOR = 1_000_000_000_000
  * A local time without offset is refused: a device clock's zone cannot be guessed.
  */
 export const Timestamp = z.union([
-  z.iso.datetime({ offset: true, local: false, error: 'ts must be ISO-8601 with an offset (e.g. 2026-11-28T08:15:30+08:00 or …Z), or epoch milliseconds' }),
+  z.iso.datetime({
+    offset: true,
+    local: false,
+    error: 'ts must be ISO-8601 with an offset (e.g. 2026-11-28T08:15:30+08:00 or …Z), or epoch milliseconds'
+  }),
   z
     .number()
     .int('ts in epoch milliseconds must be an integer')

@@ -9,8 +9,20 @@ export const Stream = z.enum(['residual', 'kitchen', 'recyclable', 'hazardous', 
 export type Stream = z.infer<typeof Stream>
 
 export const Material = z.enum([
-  'steel', 'copper', 'aluminium', 'lead', 'zinc', 'paper', 'plastic', 'rubber', 'glass',
-  'textile', 'wood', 'e-waste', 'battery', 'other'
+  'steel',
+  'copper',
+  'aluminium',
+  'lead',
+  'zinc',
+  'paper',
+  'plastic',
+  'rubber',
+  'glass',
+  'textile',
+  'wood',
+  'e-waste',
+  'battery',
+  'other'
 ])
 export type Material = z.infer<typeof Material>
 
@@ -25,7 +37,11 @@ export const NET_TOLERANCE_KG = 1
 export const Weighing = z
   .strictObject({
     ...Envelope,
-    ticketId: z.string().min(1).max(64).regex(/^[\x21-\x7e]+$/, 'ticketId must be printable ASCII without spaces'),
+    ticketId: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[\x21-\x7e]+$/, 'ticketId must be printable ASCII without spaces'),
     direction: Direction,
     stream: Stream,
     material: Material.optional(),
@@ -50,7 +66,11 @@ export const Weighing = z
       ctx.addIssue({ code: 'custom', path: ['material'], message: 'material is required when stream is recyclable' })
     }
     if (w.stream !== 'recyclable' && w.material !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['material'], message: `material is only for stream recyclable, not ${w.stream}` })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['material'],
+        message: `material is only for stream recyclable, not ${w.stream}`
+      })
     }
   })
 export type Weighing = z.infer<typeof Weighing>

@@ -33,7 +33,11 @@ export interface AlertEngineDeps {
 }
 
 export class AlertEngineError extends Error {
-  constructor (readonly code: 'API_E_ALERTS_NOT_STARTED' | 'API_E_ALERTS_CLOSED' | 'API_E_ALERT_STORE', message: string, options?: ErrorOptions) {
+  constructor(
+    readonly code: 'API_E_ALERTS_NOT_STARTED' | 'API_E_ALERTS_CLOSED' | 'API_E_ALERT_STORE',
+    message: string,
+    options?: ErrorOptions
+  ) {
     super(message, options)
   }
 
@@ -43,7 +47,7 @@ export class AlertEngineError extends Error {
 /** Newest first; the id breaks ties so the order is total. */
 const newestFirst = (a: Alert, b: Alert): number => b.openedAt - a.openedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
-export function createAlertEngine (deps: AlertEngineDeps): AlertEngine {
+export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
   const { influx, sink, log, tz, now } = deps
   const rules = typeof deps.rules === 'function' ? deps.rules : () => deps.rules as AlertRules
   const hysteresis = deps.hysteresis ?? DEFAULT_HYSTERESIS
@@ -59,7 +63,7 @@ export function createAlertEngine (deps: AlertEngineDeps): AlertEngine {
 
   /** Mutations run one at a time, so a transition is never based on a state another one is
    *  about to replace. */
-  function exclusive<T> (fn: () => Promise<T>): Promise<T> {
+  function exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = chain.then(() => {
       if (state === 'closed') throw new AlertEngineError('API_E_ALERTS_CLOSED', 'the alert engine is closed')
       return fn()
@@ -68,7 +72,7 @@ export function createAlertEngine (deps: AlertEngineDeps): AlertEngine {
     return run
   }
 
-  function apply (a: Alert): void {
+  function apply(a: Alert): void {
     alerts.set(a.id, a)
     const key = alertKey(a)
     if (a.state === 'open') open.set(key, a)
@@ -77,7 +81,7 @@ export function createAlertEngine (deps: AlertEngineDeps): AlertEngine {
 
   /** Writes the transitions and returns those that are stored. A line that cannot be written (or
    *  that InfluxDB refuses) is logged and its transition left out, to be tried again. */
-  async function persist (transitions: readonly Alert[]): Promise<Alert[]> {
+  async function persist(transitions: readonly Alert[]): Promise<Alert[]> {
     const lines: string[] = []
     const pending: Alert[] = []
     for (const a of transitions) {
@@ -85,7 +89,10 @@ export function createAlertEngine (deps: AlertEngineDeps): AlertEngine {
         lines.push(alertLine(a))
         pending.push(a)
       } catch (err) {
-        log.error({ alertId: a.id, type: a.type, subject: a.subject, err: (err as Error).message }, 'alert cannot be written as a point')
+        log.error(
+          { alertId: a.id, type: a.type, subject: a.subject, err: (err as Error).message },
+          'alert cannot be written as a point'
+        )
       }
     }
     if (lines.length === 0) return []
@@ -98,19 +105,19 @@ export function createAlertEngine (deps: AlertEngineDeps): AlertEngine {
     return pending.filter((_, i) => !bad.has(i))
   }
 
-  function startOfToday (at: number): number {
+  function startOfToday(at: number): number {
     return startOfLocalDay(localDate(at, tz), tz)
   }
 
   /** Resolved alerts of earlier days leave memory; list() shows open ones and today's. */
-  function prune (at: number): void {
+  function prune(at: number): void {
     const from = startOfToday(at)
     for (const [id, a] of alerts) {
       if (a.state === 'resolved' && (a.resolvedAt ?? 0) < from && a.updatedAt < from) alerts.delete(id)
     }
   }
 
-  async function start (): Promise<void> {
+  async function start(): Promise<void> {
     if (state !== 'new') return
     state = 'starting'
     try {
@@ -130,7 +137,10 @@ export function createAlertEngine (deps: AlertEngineDeps): AlertEngine {
       }
       for (const a of await persist(duplicates)) apply(a)
       state = 'started'
-      log.info({ open: open.size, loaded: stored.length, resolvedDuplicates: duplicates.length }, 'alerts rebuilt from InfluxDB')
+      log.info(
+        { open: open.size, loaded: stored.length, resolvedDuplicates: duplicates.length },
+        'alerts rebuilt from InfluxDB'
+      )
     } catch (err) {
       alerts.clear()
       open.clear()
@@ -139,9 +149,10 @@ export function createAlertEngine (deps: AlertEngineDeps): AlertEngine {
     }
   }
 
-  function evaluate (inputs: AlertInputs): Promise<string[]> {
+  function evaluate(inputs: AlertInputs): Promise<string[]> {
     return exclusive(async () => {
-      if (state !== 'started') throw new AlertEngineError('API_E_ALERTS_NOT_STARTED', 'evaluate() before start() finished')
+      if (state !== 'started')
+        throw new AlertEngineError('API_E_ALERTS_NOT_STARTED', 'evaluate() before start() finished')
       prune(inputs.now)
       const p = plan(open, clear, desiredAlerts(inputs, rules(), tz), inputs.now, hysteresis, (id) => alerts.has(id))
       const stored = await persist([...p.resolved, ...p.opened])
@@ -154,7 +165,7 @@ export function createAlertEngine (deps: AlertEngineDeps): AlertEngine {
     })
   }
 
-  function acknowledge (alertId: string, by: string, at: number): Promise<Alert | undefined> {
+  function acknowledge(alertId: string, by: string, at: number): Promise<Alert | undefined> {
     return exclusive(async () => {
       const a = alerts.get(alertId)
       if (a === undefined || a.acknowledgedAt !== null) return a
@@ -166,28 +177,30 @@ export function createAlertEngine (deps: AlertEngineDeps): AlertEngine {
     })
   }
 
-  function matches (a: Alert, filter: AlertFilter, from: number, to: number): boolean {
+  function matches(a: Alert, filter: AlertFilter, from: number, to: number): boolean {
     const active = a.openedAt < to && (a.resolvedAt === null || a.resolvedAt >= from)
     const updated = a.updatedAt >= from && a.updatedAt < to
-    return (active || updated) &&
+    return (
+      (active || updated) &&
       (filter.state === undefined || a.state === filter.state) &&
       (filter.severity === undefined || a.severity === filter.severity) &&
       (filter.type === undefined || a.type === filter.type)
+    )
   }
 
-  function dayBounds (day: string): { from: number; to: number } {
+  function dayBounds(day: string): { from: number; to: number } {
     return { from: startOfLocalDay(day, tz), to: startOfLocalDay(addDays(day, 1), tz) }
   }
 
   /** Default day: today — open alerts plus those resolved or updated today. A day includes the
    *  alerts active during it (opened before its end, not resolved before its start) and those
    *  updated (e.g. acknowledged) during it. Only alerts in memory are listed; see history(). */
-  function list (filter: AlertFilter = {}): Alert[] {
+  function list(filter: AlertFilter = {}): Alert[] {
     const { from, to } = dayBounds(filter.day ?? localDate(now(), tz))
     return [...alerts.values()].filter((a) => matches(a, filter, from, to)).sort(newestFirst)
   }
 
-  async function history (filter: AlertFilter & { readonly day: string }): Promise<Alert[]> {
+  async function history(filter: AlertFilter & { readonly day: string }): Promise<Alert[]> {
     const { from, to } = dayBounds(filter.day)
     const { alerts: stored } = await loadAlerts(influx, {
       openedFrom: startOfLocalDay(addDays(filter.day, -lookbackDays), tz),
@@ -197,7 +210,7 @@ export function createAlertEngine (deps: AlertEngineDeps): AlertEngine {
     return stored.filter((a) => matches(a, filter, from, to)).sort(newestFirst)
   }
 
-  async function close (): Promise<void> {
+  async function close(): Promise<void> {
     // The sink belongs to the caller (it is shared with ingest); only wait for our own writes.
     const last = chain
     state = 'closed'

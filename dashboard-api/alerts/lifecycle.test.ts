@@ -8,7 +8,7 @@ const T0 = at('2026-06-15T12:00:00')
 const H = { evaluations: 2, ms: 60_000 }
 
 /** Runs the lifecycle over a series of (time, fill) readings of one bin, like the engine does. */
-function simulate (readings: readonly (readonly [number, number])[]): { log: string[]; alerts: Map<string, Alert> } {
+function simulate(readings: readonly (readonly [number, number])[]): { log: string[]; alerts: Map<string, Alert> } {
   let open = new Map<string, Alert>()
   let clear: ReadonlyMap<string, Streak> = new Map()
   const alerts = new Map<string, Alert>()
@@ -30,10 +30,19 @@ function simulate (readings: readonly (readonly [number, number])[]): { log: str
 
 describe('plan', () => {
   it('opens once per (type, subject) and keeps one episode while the condition holds', () => {
-    const { log, alerts } = simulate([[T0, 85], [T0 + 10_000, 86], [T0 + 20_000, 90]])
+    const { log, alerts } = simulate([
+      [T0, 85],
+      [T0 + 10_000, 86],
+      [T0 + 20_000, 90]
+    ])
     expect(log).toEqual(['0s open bin-near-full'])
     const [a] = alerts.values()
-    expect(a).toMatchObject({ id: alertId('bin-near-full', { kind: 'bin', id: 'bin-lx-0001' }, T0), openedAt: T0, state: 'open', resolvedAt: null })
+    expect(a).toMatchObject({
+      id: alertId('bin-near-full', { kind: 'bin', id: 'bin-lx-0001' }, T0),
+      openedAt: T0,
+      state: 'open',
+      resolvedAt: null
+    })
   })
 
   it('hysteresis: a value hovering at the threshold does not flap', () => {
@@ -43,28 +52,59 @@ describe('plan', () => {
   })
 
   it('resolves after 2 clear evaluations spanning at least 60 s', () => {
-    expect(simulate([[T0, 85], [T0 + 10_000, 50], [T0 + 70_000, 50]]).log).toEqual(['0s open bin-near-full', '70s resolved bin-near-full'])
+    expect(
+      simulate([
+        [T0, 85],
+        [T0 + 10_000, 50],
+        [T0 + 70_000, 50]
+      ]).log
+    ).toEqual(['0s open bin-near-full', '70s resolved bin-near-full'])
     // Two clear evaluations 30 s apart are not enough; the third, 60 s after the first, is.
-    expect(simulate([[T0, 85], [T0 + 10_000, 50], [T0 + 40_000, 50], [T0 + 70_000, 50]]).log)
-      .toEqual(['0s open bin-near-full', '70s resolved bin-near-full'])
+    expect(
+      simulate([
+        [T0, 85],
+        [T0 + 10_000, 50],
+        [T0 + 40_000, 50],
+        [T0 + 70_000, 50]
+      ]).log
+    ).toEqual(['0s open bin-near-full', '70s resolved bin-near-full'])
     // A single evaluation, however long after, is not enough either.
-    expect(simulate([[T0, 85], [T0 + 3_600_000, 50]]).log).toEqual(['0s open bin-near-full'])
+    expect(
+      simulate([
+        [T0, 85],
+        [T0 + 3_600_000, 50]
+      ]).log
+    ).toEqual(['0s open bin-near-full'])
   })
 
   it('starts a new episode with a new id after a resolution', () => {
-    const { log, alerts } = simulate([[T0, 85], [T0 + 10_000, 50], [T0 + 70_000, 50], [T0 + 80_000, 90]])
+    const { log, alerts } = simulate([
+      [T0, 85],
+      [T0 + 10_000, 50],
+      [T0 + 70_000, 50],
+      [T0 + 80_000, 90]
+    ])
     expect(log).toEqual(['0s open bin-near-full', '70s resolved bin-near-full', '80s open bin-near-full'])
     expect(new Set([...alerts.values()].map((a) => a.id)).size).toBe(2)
   })
 
   it('an escalation resolves the superseded alert at once', () => {
-    expect(simulate([[T0, 85], [T0 + 10_000, 104]]).log).toEqual([
-      '0s open bin-near-full', '10s resolved bin-near-full', '10s open bin-overflow'
-    ])
+    expect(
+      simulate([
+        [T0, 85],
+        [T0 + 10_000, 104]
+      ]).log
+    ).toEqual(['0s open bin-near-full', '10s resolved bin-near-full', '10s open bin-overflow'])
   })
 
   it('keeps ids unique when an episode reopens in the same millisecond (hysteresis 0)', () => {
-    const d: Desired = { type: 'device-offline', severity: 'warning', subject: { kind: 'device', id: 'd1' }, message: 'm', details: {} }
+    const d: Desired = {
+      type: 'device-offline',
+      severity: 'warning',
+      subject: { kind: 'device', id: 'd1' },
+      message: 'm',
+      details: {}
+    }
     const first = plan(new Map(), new Map(), [d], T0, H).opened[0]!
     const closed = plan(new Map([[alertKey(d), first]]), new Map(), [], T0, { evaluations: 1, ms: 0 }).resolved[0]!
     expect(closed).toMatchObject({ id: first.id, state: 'resolved', resolvedAt: T0, updatedAt: T0 })

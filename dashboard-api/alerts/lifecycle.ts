@@ -86,7 +86,8 @@ export function plan(
     }
     const prev = clear.get(key)
     const streak = { since: prev?.since ?? now, count: (prev?.count ?? 0) + 1 }
-    if (streak.count >= hysteresis.evaluations && now - streak.since >= hysteresis.ms) resolved.push(resolveAlert(alert, now))
+    if (streak.count >= hysteresis.evaluations && now - streak.since >= hysteresis.ms)
+      resolved.push(resolveAlert(alert, now))
     else nextClear.set(key, streak)
   }
   for (const [key, d] of wanted) {

@@ -9,21 +9,41 @@ const only = (i: AlertInputs, type: AlertType) => desiredAlerts(i, RULES, TZ).fi
 
 describe('desiredAlerts', () => {
   it('raises nothing for healthy views', () => {
-    expect(desiredAlerts(inputs({ sites: [site()], bins: [bin()], vehicles: [vehicle()], devices: [device()] }), RULES, TZ)).toEqual([])
+    expect(
+      desiredAlerts(inputs({ sites: [site()], bins: [bin()], vehicles: [vehicle()], devices: [device()] }), RULES, TZ)
+    ).toEqual([])
   })
 
   it('has one rule per alert type', () => {
     expect(Object.keys(TABLE).sort()).toEqual([
-      'bin-near-full', 'bin-overflow', 'device-low-battery', 'device-offline', 'rejection-spike',
-      'site-over-capacity', 'site-stock-after-cutoff', 'site-will-not-clear', 'spool-full', 'vehicle-speeding', 'vehicle-zone-window'
+      'bin-near-full',
+      'bin-overflow',
+      'device-low-battery',
+      'device-offline',
+      'rejection-spike',
+      'site-over-capacity',
+      'site-stock-after-cutoff',
+      'site-will-not-clear',
+      'spool-full',
+      'vehicle-speeding',
+      'vehicle-zone-window'
     ])
   })
 
   describe('spool-full', () => {
-    const node = { spoolFull: true, spoolUnforwardedBytes: 1024 ** 3, spoolMaxBytes: 1024 ** 3, forwardLagMs: 30 * 60_000 }
+    const node = {
+      spoolFull: true,
+      spoolUnforwardedBytes: 1024 ** 3,
+      spoolMaxBytes: 1024 ** 3,
+      forwardLagMs: 30 * 60_000
+    }
     it('opens, critical, for the city while the spool is full, saying what it means for devices', () => {
       const [d] = only(inputs({ node }), 'spool-full')
-      expect(d).toMatchObject({ severity: 'critical', subject: { kind: 'city', id: 'city' }, details: { forwardLagMs: 1_800_000 } })
+      expect(d).toMatchObject({
+        severity: 'critical',
+        subject: { kind: 'city', id: 'city' },
+        details: { forwardLagMs: 1_800_000 }
+      })
       expect(d!.message).toContain('1024 of 1024 MiB not yet in InfluxDB, oldest 30 min')
     })
     it('stays closed while the spool has room, or when the node reports nothing', () => {
@@ -34,7 +54,15 @@ describe('desiredAlerts', () => {
 
   describe('site-will-not-clear', () => {
     it('opens on a will-not-clear projection, critical, naming the site and the numbers', () => {
-      const s = site({ projection: { status: 'will-not-clear', projectedInT: 300, projectedOutT: 257.9, projectedStockT: 42.1, overCapacity: false } })
+      const s = site({
+        projection: {
+          status: 'will-not-clear',
+          projectedInT: 300,
+          projectedOutT: 257.9,
+          projectedStockT: 42.1,
+          overCapacity: false
+        }
+      })
       const [d] = only(inputs({ sites: [s] }), 'site-will-not-clear')
       expect(d).toMatchObject({ severity: 'critical', subject: { kind: 'site', id: 'ts-lx-01' } })
       expect(d!.message).toBe('梁溪区扬名转运站 will not clear today: projected stock 42.1 t > tolerance 1 t')
@@ -54,7 +82,10 @@ describe('desiredAlerts', () => {
       expect(d!.message).toBe('梁溪区扬名转运站 is over capacity: 312.6 t in today, 104.2 % of 300 t/day')
     })
     it('opens on a projected overrun', () => {
-      const [d] = only(inputs({ sites: [site({ projection: { ...site().projection, overCapacity: true, projectedInT: 350 } })] }), 'site-over-capacity')
+      const [d] = only(
+        inputs({ sites: [site({ projection: { ...site().projection, overCapacity: true, projectedInT: 350 } })] }),
+        'site-over-capacity'
+      )
       expect(d!.message).toBe('梁溪区扬名转运站 will exceed capacity today: projected 350 t in > 300 t/day')
     })
     it('does not open at exactly 100 % or without a capacity', () => {
@@ -79,14 +110,18 @@ describe('desiredAlerts', () => {
     it('does not open with stock within tolerance', () => {
       expect(types(inputs({ now: at('2026-06-15T21:00:00'), sites: [site({ stockT: 1, toleranceT: 1 })] }))).toEqual([])
     })
-    it('compares only today\'s balance with the clock (after local midnight the day starts over)', () => {
+    it("compares only today's balance with the clock (after local midnight the day starts over)", () => {
       expect(types(inputs({ now: at('2026-06-16T00:30:00'), sites: [s] }))).toEqual([])
-      expect(types(inputs({ now: at('2026-06-16T21:00:00'), sites: [{ ...s, day: '2026-06-16' }] }))).toEqual(['site-stock-after-cutoff'])
+      expect(types(inputs({ now: at('2026-06-16T21:00:00'), sites: [{ ...s, day: '2026-06-16' }] }))).toEqual([
+        'site-stock-after-cutoff'
+      ])
     })
     it('ignores a malformed cut-off', () => {
       expect(parseCutoff('24:00')).toBeUndefined()
       expect(parseCutoff('07:05')).toBe(425)
-      expect(types(inputs({ now: at('2026-06-15T23:00:00'), sites: [site({ cutoff: 'late', stockT: 9 })] }))).toEqual([])
+      expect(types(inputs({ now: at('2026-06-15T23:00:00'), sites: [site({ cutoff: 'late', stockT: 9 })] }))).toEqual(
+        []
+      )
     })
   })
 
@@ -115,17 +150,24 @@ describe('desiredAlerts', () => {
       const v = vehicle({ zoneId: 'zone-lx-res-1', zoneWindowViolation: true, speeding: true, speedKmh: 52.4 })
       const ds = desiredAlerts(inputs({ vehicles: [v] }), RULES, TZ)
       expect(ds.map((d) => [d.type, d.severity, d.subject.id])).toEqual([
-        ['vehicle-zone-window', 'warning', 'veh-001'], ['vehicle-speeding', 'warning', 'veh-001']
+        ['vehicle-zone-window', 'warning', 'veh-001'],
+        ['vehicle-speeding', 'warning', 'veh-001']
       ])
-      expect(ds[0]!.message).toBe('Vehicle 苏B12345 (compactor) is in zone zone-lx-res-1 outside its allowed time window')
-      expect(ds[1]!.message).toBe('Vehicle 苏B12345 (compactor) is over the speed limit in zone zone-lx-res-1: 52.4 km/h')
+      expect(ds[0]!.message).toBe(
+        'Vehicle 苏B12345 (compactor) is in zone zone-lx-res-1 outside its allowed time window'
+      )
+      expect(ds[1]!.message).toBe(
+        'Vehicle 苏B12345 (compactor) is over the speed limit in zone zone-lx-res-1: 52.4 km/h'
+      )
     })
   })
 
   describe('devices', () => {
     it('opens device-offline for enabled devices only', () => {
       const d = device({ offline: true, lastSeenAt: Date.UTC(2026, 5, 15, 1) })
-      expect(only(inputs({ devices: [d] }), 'device-offline')[0]!.message).toBe('Device fs-0001 (fill-sensor, bin-lx-0001) is offline: last seen 2026-06-15T01:00:00.000Z')
+      expect(only(inputs({ devices: [d] }), 'device-offline')[0]!.message).toBe(
+        'Device fs-0001 (fill-sensor, bin-lx-0001) is offline: last seen 2026-06-15T01:00:00.000Z'
+      )
       expect(types(inputs({ devices: [{ ...d, enabled: false }] }))).toEqual([])
     })
     it('opens device-low-battery (info) strictly below the threshold', () => {
@@ -140,7 +182,9 @@ describe('desiredAlerts', () => {
   describe('rejection-spike', () => {
     it('opens per device and city-wide when both the count and the share reach their thresholds', () => {
       const rejections = {
-        windowMs: 300_000, accepted: 30, rejected: 14,
+        windowMs: 300_000,
+        accepted: 30,
+        rejected: 14,
         byDevice: [
           { deviceId: 'wb-01', accepted: 10, rejected: 10 }, // 10 ≥ 10 and 50 % ≥ 20 %
           { deviceId: 'wb-02', accepted: 0, rejected: 4 }, // share 100 % but only 4 < 10
@@ -148,12 +192,26 @@ describe('desiredAlerts', () => {
         ]
       }
       const ds = only(inputs({ rejections }), 'rejection-spike')
-      expect(ds.map((d) => d.subject)).toEqual([{ kind: 'city', id: 'city' }, { kind: 'device', id: 'wb-01' }])
+      expect(ds.map((d) => d.subject)).toEqual([
+        { kind: 'city', id: 'city' },
+        { kind: 'device', id: 'wb-01' }
+      ])
       expect(ds[0]!.message).toBe('City-wide rejection spike: 14 of 44 objects rejected (31.8 %) in the last 5 min')
       expect(ds[1]!.message).toBe('Device wb-01 rejection spike: 10 of 20 objects rejected (50 %) in the last 5 min')
     })
     it('does not open when many are rejected but they are a small share', () => {
-      expect(types(inputs({ rejections: { windowMs: 300_000, accepted: 1000, rejected: 50, byDevice: [{ deviceId: 'wb-01', accepted: 100, rejected: 24 }] } }))).toEqual([])
+      expect(
+        types(
+          inputs({
+            rejections: {
+              windowMs: 300_000,
+              accepted: 1000,
+              rejected: 50,
+              byDevice: [{ deviceId: 'wb-01', accepted: 100, rejected: 24 }]
+            }
+          })
+        )
+      ).toEqual([])
     })
   })
 

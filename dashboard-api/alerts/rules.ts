@@ -52,7 +52,13 @@ type Rule = (ctx: RuleContext) => Desired[]
 export const num = (x: number): string => String(Math.round(x * 10) / 10)
 const pct = (x: number): string => `${num(x)} %`
 
-const desired = (type: AlertType, subject: Subject, message: string, details: Details, supersedes?: readonly AlertType[]): Desired =>
+const desired = (
+  type: AlertType,
+  subject: Subject,
+  message: string,
+  details: Details,
+  supersedes?: readonly AlertType[]
+): Desired =>
   supersedes === undefined
     ? { type, severity: SEVERITY[type], subject, message, details }
     : { type, severity: SEVERITY[type], subject, message, details, supersedes }
@@ -64,80 +70,126 @@ export function parseCutoff(hhmm: string): number | undefined {
 }
 
 const siteWillNotClear: Rule = ({ inputs }) =>
-  inputs.sites.filter((s) => s.projection.status === 'will-not-clear').map((s) => desired(
-    'site-will-not-clear', { kind: 'site', id: s.siteId },
-    `${s.name} will not clear today: projected stock ${num(s.projection.projectedStockT)} t > tolerance ${num(s.toleranceT)} t`,
-    { day: s.day, projectedStockT: s.projection.projectedStockT, toleranceT: s.toleranceT, stockT: s.stockT }
-  ))
+  inputs.sites
+    .filter((s) => s.projection.status === 'will-not-clear')
+    .map((s) =>
+      desired(
+        'site-will-not-clear',
+        { kind: 'site', id: s.siteId },
+        `${s.name} will not clear today: projected stock ${num(s.projection.projectedStockT)} t > tolerance ${num(s.toleranceT)} t`,
+        { day: s.day, projectedStockT: s.projection.projectedStockT, toleranceT: s.toleranceT, stockT: s.stockT }
+      )
+    )
 
 const siteOverCapacity: Rule = ({ inputs }) =>
-  inputs.sites.filter((s) => s.projection.overCapacity || (s.capacityPct !== null && s.capacityPct > 100)).map((s) => {
-    const now = s.capacityPct !== null && s.capacityPct > 100
-    const message = now
-      ? `${s.name} is over capacity: ${num(s.inT)} t in today, ${pct(s.capacityPct!)} of ${num(s.capacityTpd)} t/day`
-      : `${s.name} will exceed capacity today: projected ${num(s.projection.projectedInT)} t in > ${num(s.capacityTpd)} t/day`
-    return desired('site-over-capacity', { kind: 'site', id: s.siteId }, message, {
-      day: s.day, inT: s.inT, capacityTpd: s.capacityTpd, capacityPct: s.capacityPct, projectedInT: s.projection.projectedInT
+  inputs.sites
+    .filter((s) => s.projection.overCapacity || (s.capacityPct !== null && s.capacityPct > 100))
+    .map((s) => {
+      const now = s.capacityPct !== null && s.capacityPct > 100
+      const message = now
+        ? `${s.name} is over capacity: ${num(s.inT)} t in today, ${pct(s.capacityPct!)} of ${num(s.capacityTpd)} t/day`
+        : `${s.name} will exceed capacity today: projected ${num(s.projection.projectedInT)} t in > ${num(s.capacityTpd)} t/day`
+      return desired('site-over-capacity', { kind: 'site', id: s.siteId }, message, {
+        day: s.day,
+        inT: s.inT,
+        capacityTpd: s.capacityTpd,
+        capacityPct: s.capacityPct,
+        projectedInT: s.projection.projectedInT
+      })
     })
-  })
 
 // Only today's balance is compared with the clock: a balance of another day has its own cut-off.
 const siteStockAfterCutoff: Rule = ({ inputs, today, minuteOfDay }) =>
-  inputs.sites.filter((s) => {
-    const cutoff = parseCutoff(s.cutoff)
-    return s.day === today && cutoff !== undefined && minuteOfDay >= cutoff && s.stockT > s.toleranceT
-  }).map((s) => desired(
-    'site-stock-after-cutoff', { kind: 'site', id: s.siteId },
-    `${s.name} still holds ${num(s.stockT)} t after its ${s.cutoff} cut-off (tolerance ${num(s.toleranceT)} t)`,
-    { day: s.day, stockT: s.stockT, toleranceT: s.toleranceT, cutoff: s.cutoff }
-  ))
+  inputs.sites
+    .filter((s) => {
+      const cutoff = parseCutoff(s.cutoff)
+      return s.day === today && cutoff !== undefined && minuteOfDay >= cutoff && s.stockT > s.toleranceT
+    })
+    .map((s) =>
+      desired(
+        'site-stock-after-cutoff',
+        { kind: 'site', id: s.siteId },
+        `${s.name} still holds ${num(s.stockT)} t after its ${s.cutoff} cut-off (tolerance ${num(s.toleranceT)} t)`,
+        { day: s.day, stockT: s.stockT, toleranceT: s.toleranceT, cutoff: s.cutoff }
+      )
+    )
 
 const overflowing = (fillPct: number | null, status: string, rules: AlertRules): boolean =>
   status === 'overflow' || (fillPct !== null && fillPct >= rules.binOverflowPct)
 
 const binOverflow: Rule = ({ inputs, rules }) =>
-  inputs.bins.filter((b) => overflowing(b.fillPct, b.status, rules)).map((b) => desired(
-    'bin-overflow', { kind: 'bin', id: b.binId },
-    `Bin ${b.binId} (${b.district}, ${b.stream}) is overflowing: ${b.fillPct === null ? 'fill unknown' : `fill ${pct(b.fillPct)}`}`,
-    { fillPct: b.fillPct, district: b.district, stream: b.stream, lastReadingAt: b.lastReadingAt },
-    ['bin-near-full']
-  ))
+  inputs.bins
+    .filter((b) => overflowing(b.fillPct, b.status, rules))
+    .map((b) =>
+      desired(
+        'bin-overflow',
+        { kind: 'bin', id: b.binId },
+        `Bin ${b.binId} (${b.district}, ${b.stream}) is overflowing: ${b.fillPct === null ? 'fill unknown' : `fill ${pct(b.fillPct)}`}`,
+        { fillPct: b.fillPct, district: b.district, stream: b.stream, lastReadingAt: b.lastReadingAt },
+        ['bin-near-full']
+      )
+    )
 
 const binNearFull: Rule = ({ inputs, rules }) =>
-  inputs.bins.filter((b) => b.fillPct !== null && b.fillPct >= rules.binNearFullPct && !overflowing(b.fillPct, b.status, rules)).map((b) => desired(
-    'bin-near-full', { kind: 'bin', id: b.binId },
-    `Bin ${b.binId} (${b.district}, ${b.stream}) is nearly full: fill ${pct(b.fillPct!)} ≥ ${pct(rules.binNearFullPct)}`,
-    { fillPct: b.fillPct, district: b.district, stream: b.stream, predictedFullAt: b.predictedFullAt }
-  ))
+  inputs.bins
+    .filter((b) => b.fillPct !== null && b.fillPct >= rules.binNearFullPct && !overflowing(b.fillPct, b.status, rules))
+    .map((b) =>
+      desired(
+        'bin-near-full',
+        { kind: 'bin', id: b.binId },
+        `Bin ${b.binId} (${b.district}, ${b.stream}) is nearly full: fill ${pct(b.fillPct!)} ≥ ${pct(rules.binNearFullPct)}`,
+        { fillPct: b.fillPct, district: b.district, stream: b.stream, predictedFullAt: b.predictedFullAt }
+      )
+    )
 
 const vehicleZoneWindow: Rule = ({ inputs }) =>
-  inputs.vehicles.filter((v) => v.zoneWindowViolation).map((v) => desired(
-    'vehicle-zone-window', { kind: 'vehicle', id: v.vehicleId },
-    `Vehicle ${v.plate} (${v.type}) is in zone ${v.zoneId ?? '?'} outside its allowed time window`,
-    { plate: v.plate, zoneId: v.zoneId, lat: v.lat, lon: v.lon, lastFixAt: v.lastFixAt }
-  ))
+  inputs.vehicles
+    .filter((v) => v.zoneWindowViolation)
+    .map((v) =>
+      desired(
+        'vehicle-zone-window',
+        { kind: 'vehicle', id: v.vehicleId },
+        `Vehicle ${v.plate} (${v.type}) is in zone ${v.zoneId ?? '?'} outside its allowed time window`,
+        { plate: v.plate, zoneId: v.zoneId, lat: v.lat, lon: v.lon, lastFixAt: v.lastFixAt }
+      )
+    )
 
 const vehicleSpeeding: Rule = ({ inputs }) =>
-  inputs.vehicles.filter((v) => v.speeding).map((v) => desired(
-    'vehicle-speeding', { kind: 'vehicle', id: v.vehicleId },
-    `Vehicle ${v.plate} (${v.type}) is over the speed limit${v.zoneId === null ? '' : ` in zone ${v.zoneId}`}: ${v.speedKmh === null ? 'speed unknown' : `${num(v.speedKmh)} km/h`}`,
-    { plate: v.plate, zoneId: v.zoneId, speedKmh: v.speedKmh, lat: v.lat, lon: v.lon, lastFixAt: v.lastFixAt }
-  ))
+  inputs.vehicles
+    .filter((v) => v.speeding)
+    .map((v) =>
+      desired(
+        'vehicle-speeding',
+        { kind: 'vehicle', id: v.vehicleId },
+        `Vehicle ${v.plate} (${v.type}) is over the speed limit${v.zoneId === null ? '' : ` in zone ${v.zoneId}`}: ${v.speedKmh === null ? 'speed unknown' : `${num(v.speedKmh)} km/h`}`,
+        { plate: v.plate, zoneId: v.zoneId, speedKmh: v.speedKmh, lat: v.lat, lon: v.lon, lastFixAt: v.lastFixAt }
+      )
+    )
 
 // A disabled device is expected to be silent; it raises nothing.
 const deviceOffline: Rule = ({ inputs }) =>
-  inputs.devices.filter((d) => d.enabled && d.offline).map((d) => desired(
-    'device-offline', { kind: 'device', id: d.deviceId },
-    `Device ${d.deviceId} (${d.type}, ${d.ref}) is offline: ${d.lastSeenAt === null ? 'never seen' : `last seen ${new Date(d.lastSeenAt).toISOString()}`}`,
-    { ref: d.ref, deviceType: d.type, lastSeenAt: d.lastSeenAt }
-  ))
+  inputs.devices
+    .filter((d) => d.enabled && d.offline)
+    .map((d) =>
+      desired(
+        'device-offline',
+        { kind: 'device', id: d.deviceId },
+        `Device ${d.deviceId} (${d.type}, ${d.ref}) is offline: ${d.lastSeenAt === null ? 'never seen' : `last seen ${new Date(d.lastSeenAt).toISOString()}`}`,
+        { ref: d.ref, deviceType: d.type, lastSeenAt: d.lastSeenAt }
+      )
+    )
 
 const deviceLowBattery: Rule = ({ inputs, rules }) =>
-  inputs.devices.filter((d) => d.enabled && d.batteryPct !== null && d.batteryPct < rules.lowBatteryPct).map((d) => desired(
-    'device-low-battery', { kind: 'device', id: d.deviceId },
-    `Device ${d.deviceId} (${d.type}, ${d.ref}) battery is low: ${pct(d.batteryPct!)} < ${pct(rules.lowBatteryPct)}`,
-    { ref: d.ref, deviceType: d.type, batteryPct: d.batteryPct }
-  ))
+  inputs.devices
+    .filter((d) => d.enabled && d.batteryPct !== null && d.batteryPct < rules.lowBatteryPct)
+    .map((d) =>
+      desired(
+        'device-low-battery',
+        { kind: 'device', id: d.deviceId },
+        `Device ${d.deviceId} (${d.type}, ${d.ref}) battery is low: ${pct(d.batteryPct!)} < ${pct(rules.lowBatteryPct)}`,
+        { ref: d.ref, deviceType: d.type, batteryPct: d.batteryPct }
+      )
+    )
 
 const isSpike = (rejected: number, accepted: number, rules: AlertRules): boolean =>
   rejected >= rules.rejectionSpikeMin && rejected > 0 && rejected / (rejected + accepted) >= rules.rejectionSpikeShare
@@ -149,13 +201,25 @@ const rejectionSpike: Rule = ({ inputs, rules }) => {
     `${rejected} of ${rejected + accepted} objects rejected (${pct((100 * rejected) / (rejected + accepted))}) in the last ${minutes} min`
   const out: Desired[] = []
   if (isSpike(r.rejected, r.accepted, rules)) {
-    out.push(desired('rejection-spike', { kind: 'city', id: CITY }, `City-wide rejection spike: ${describe(r.rejected, r.accepted)}`,
-      { rejected: r.rejected, accepted: r.accepted, windowMs: r.windowMs }))
+    out.push(
+      desired(
+        'rejection-spike',
+        { kind: 'city', id: CITY },
+        `City-wide rejection spike: ${describe(r.rejected, r.accepted)}`,
+        { rejected: r.rejected, accepted: r.accepted, windowMs: r.windowMs }
+      )
+    )
   }
   for (const d of r.byDevice) {
     if (!isSpike(d.rejected, d.accepted, rules)) continue
-    out.push(desired('rejection-spike', { kind: 'device', id: d.deviceId }, `Device ${d.deviceId} rejection spike: ${describe(d.rejected, d.accepted)}`,
-      { rejected: d.rejected, accepted: d.accepted, windowMs: r.windowMs }))
+    out.push(
+      desired(
+        'rejection-spike',
+        { kind: 'device', id: d.deviceId },
+        `Device ${d.deviceId} rejection spike: ${describe(d.rejected, d.accepted)}`,
+        { rejected: d.rejected, accepted: d.accepted, windowMs: r.windowMs }
+      )
+    )
   }
   return out
 }
@@ -165,9 +229,14 @@ function spoolFull({ inputs }: RuleContext): Desired[] {
   const n = inputs.node
   if (!n?.spoolFull) return []
   const mib = (b: number): string => num(b / 2 ** 20)
-  return [desired('spool-full', { kind: 'city', id: CITY },
-    `The node's spool is full (${mib(n.spoolUnforwardedBytes)} of ${mib(n.spoolMaxBytes)} MiB not yet in InfluxDB, oldest ${num(n.forwardLagMs / 60_000)} min): devices wait for their acknowledgements until InfluxDB takes the backlog`,
-    { unforwardedBytes: n.spoolUnforwardedBytes, maxBytes: n.spoolMaxBytes, forwardLagMs: n.forwardLagMs })]
+  return [
+    desired(
+      'spool-full',
+      { kind: 'city', id: CITY },
+      `The node's spool is full (${mib(n.spoolUnforwardedBytes)} of ${mib(n.spoolMaxBytes)} MiB not yet in InfluxDB, oldest ${num(n.forwardLagMs / 60_000)} min): devices wait for their acknowledgements until InfluxDB takes the backlog`,
+      { unforwardedBytes: n.spoolUnforwardedBytes, maxBytes: n.spoolMaxBytes, forwardLagMs: n.forwardLagMs }
+    )
+  ]
 }
 
 export const RULES: { readonly [T in AlertType]: Rule } = {

@@ -69,10 +69,11 @@ export function createAlertSchedule(deps: AlertScheduleDeps): AlertSchedule {
       log.error({ err }, 'alert evaluation failed')
     } finally {
       evaluating = false
-      if (!closed) timer = timers.setTimeout(() => {
-        timer = undefined
-        void evaluateAlerts()
-      }, intervalMs)
+      if (!closed)
+        timer = timers.setTimeout(() => {
+          timer = undefined
+          void evaluateAlerts()
+        }, intervalMs)
     }
   }
   return {

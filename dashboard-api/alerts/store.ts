@@ -27,7 +27,8 @@ export async function loadAlerts(influx: InfluxClient, range: LoadRange): Promis
   const select = ALERT_FIELDS.map(q).join(', ')
   const since = Math.floor(range.changedSince)
   const before = range.openedBefore === undefined ? '' : ` AND time < ${Math.floor(range.openedBefore)}ms`
-  const query = `SELECT ${select} FROM ${q(M.alert)} WHERE time >= ${Math.floor(range.openedFrom)}ms${before}` +
+  const query =
+    `SELECT ${select} FROM ${q(M.alert)} WHERE time >= ${Math.floor(range.openedFrom)}ms${before}` +
     ` AND (${q(FIELD.state)} = 'open' OR ${q(FIELD.resolvedAt)} >= ${since} OR ${q(FIELD.updatedAt)} >= ${since})` +
     ` GROUP BY ${[TAG.alertType, TAG.severity, TAG.subjectKind, TAG.subjectId].map(q).join(', ')}`
   const [result] = await influx.query(query, { epoch: 'ms' })

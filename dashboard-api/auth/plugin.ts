@@ -46,7 +46,7 @@ function documentAuth(route: RouteOptions): void {
   // swagger-ui send the token.
   const schema = (route.schema ??= {}) as Record<string, unknown>
   schema.security ??= [{ [SECURITY_SCHEME]: [] }]
-  const response = ((schema.response as Record<string, unknown> | undefined) ?? {})
+  const response = (schema.response as Record<string, unknown> | undefined) ?? {}
   for (const status of [401, 403, 429]) response[status] ??= ErrorBody
   schema.response = response
 }
@@ -58,7 +58,9 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app, { authenticato
   app.addHook('onRoute', (route) => {
     if (route.config?.public) return
     if (route.config?.minRole === undefined) {
-      throw new Error(`route ${String(route.method)} ${route.url} declares neither config.minRole nor config.public (dashboard-api/auth/plugin.ts)`)
+      throw new Error(
+        `route ${String(route.method)} ${route.url} declares neither config.minRole nor config.public (dashboard-api/auth/plugin.ts)`
+      )
     }
     documentAuth(route)
   })
@@ -72,8 +74,16 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app, { authenticato
     const outcome = guard.check(ip, header === undefined ? undefined : (token ?? ''))
     if (!outcome.ok) {
       // Never the token itself (docs/conventions.md #9).
-      request.log.info({ ip, reason: header === undefined ? 'missing' : token === undefined ? 'not-bearer' : 'unknown-token', blocked: outcome.blocked }, 'authentication failed')
-      if (outcome.blocked) throw new ApiError('API_E_RATE_LIMITED', undefined, { headers: { 'retry-after': String(outcome.retryAfterS) } })
+      request.log.info(
+        {
+          ip,
+          reason: header === undefined ? 'missing' : token === undefined ? 'not-bearer' : 'unknown-token',
+          blocked: outcome.blocked
+        },
+        'authentication failed'
+      )
+      if (outcome.blocked)
+        throw new ApiError('API_E_RATE_LIMITED', undefined, { headers: { 'retry-after': String(outcome.retryAfterS) } })
       const message = header === undefined ? 'missing Authorization: Bearer <token>' : 'the bearer token is not valid'
       throw new ApiError('API_E_AUTH', message, { headers: { 'www-authenticate': 'Bearer realm="qingyun"' } })
     }

@@ -45,17 +45,28 @@ describe('user store', () => {
     expect(text).not.toContain(token.slice(4))
     expect(UsersFile.parse(JSON.parse(text))).toEqual({
       version: 1,
-      users: [{ name: 'li.na', role: 'operator', tokenHash: hashToken(token), enabled: true, createdAt: '2025-01-02T03:04:05.000Z' }]
+      users: [
+        {
+          name: 'li.na',
+          role: 'operator',
+          tokenHash: hashToken(token),
+          enabled: true,
+          createdAt: '2025-01-02T03:04:05.000Z'
+        }
+      ]
     })
     expect((await stat(file)).mode & 0o777).toBe(0o600)
-    expect(s.list()).toEqual([{ name: 'li.na', role: 'operator', enabled: true, createdAt: '2025-01-02T03:04:05.000Z' }])
+    expect(s.list()).toEqual([
+      { name: 'li.na', role: 'operator', enabled: true, createdAt: '2025-01-02T03:04:05.000Z' }
+    ])
   })
 
   it('refuses a wrong, malformed or other-kind token', async () => {
     const s = await open()
     const token = await s.add('a', 'admin')
     const flipped = token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A')
-    for (const t of [flipped, '', 'Bearer ' + token, token + 'x', 'qyd_' + token.slice(4), token.toUpperCase()]) expect(s.verify(t)).toBeUndefined()
+    for (const t of [flipped, '', 'Bearer ' + token, token + 'x', 'qyd_' + token.slice(4), token.toUpperCase()])
+      expect(s.verify(t)).toBeUndefined()
     expect(s.verify(undefined as unknown as string)).toBeUndefined()
   })
 
@@ -116,7 +127,13 @@ describe('user store', () => {
 
   it('refuses to start on an invalid file, naming the field', async () => {
     await writeUsers(file, { version: 1, users: [] })
-    await writeFile(file, JSON.stringify({ version: 1, users: [{ name: 'a', role: 'root', tokenHash: 'sha256:00', enabled: true, createdAt: 'now' }] }))
+    await writeFile(
+      file,
+      JSON.stringify({
+        version: 1,
+        users: [{ name: 'a', role: 'root', tokenHash: 'sha256:00', enabled: true, createdAt: 'now' }]
+      })
+    )
     const err = await createUserStore({ path: file, log, watch: false }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(UsersError)
     expect((err as UsersError).code).toBe('USERS_E_INVALID')
@@ -126,7 +143,13 @@ describe('user store', () => {
 
   it('refuses duplicate names in the file', () => {
     const u = { role: 'viewer', tokenHash: hashToken('x'), enabled: true, createdAt: '2025-01-01T00:00:00Z' }
-    const parsed = UsersFile.safeParse({ version: 1, users: [{ name: 'a', ...u }, { name: 'a', ...u }] })
+    const parsed = UsersFile.safeParse({
+      version: 1,
+      users: [
+        { name: 'a', ...u },
+        { name: 'a', ...u }
+      ]
+    })
     expect(parsed.success).toBe(false)
     expect(parsed.error?.issues[0]?.path).toEqual(['users', 1, 'name'])
   })

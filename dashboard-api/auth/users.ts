@@ -61,7 +61,10 @@ interface Entry {
 function index(file: UsersFile): Entry[] {
   return file.users
     .filter((u) => u.enabled)
-    .map((u) => ({ operator: { name: u.name, role: u.role }, digest: Buffer.from(u.tokenHash.slice('sha256:'.length), 'hex') }))
+    .map((u) => ({
+      operator: { name: u.name, role: u.role },
+      digest: Buffer.from(u.tokenHash.slice('sha256:'.length), 'hex')
+    }))
 }
 
 /** Loads the accounts (a missing file: none); an invalid file at start throws a UsersError. */
@@ -74,7 +77,12 @@ export async function createUserStore(options: UserStoreOptions): Promise<UserSt
   let entries = index(file)
   let appliedText = initial.text
   let seenText: string | null | undefined = initial.text
-  log.info({ users: file.users.length, enabled: entries.length }, initial.text === null ? 'no operator accounts file; nobody can use the API until `qingyun users add`' : 'operator accounts loaded')
+  log.info(
+    { users: file.users.length, enabled: entries.length },
+    initial.text === null
+      ? 'no operator accounts file; nobody can use the API until `qingyun users add`'
+      : 'operator accounts loaded'
+  )
 
   let closed = false
   // Reloads and writes run one at a time, so a write never interleaves with a re-read.
@@ -108,7 +116,11 @@ export async function createUserStore(options: UserStoreOptions): Promise<UserSt
       loaded = await readUsers(path)
     } catch (err) {
       const text = err instanceof UsersError ? err.message : String(err)
-      if (seenText !== text) log.error({ code: (err as UsersError).code, problems: text }, 'operator accounts change rejected; keeping the previous accounts')
+      if (seenText !== text)
+        log.error(
+          { code: (err as UsersError).code, problems: text },
+          'operator accounts change rejected; keeping the previous accounts'
+        )
       seenText = text
       return false
     }
@@ -119,7 +131,9 @@ export async function createUserStore(options: UserStoreOptions): Promise<UserSt
   }
 
   // A one-shot process (the CLI) does not watch.
-  const files = live ? await watchFile({ path, log, pollMs, debounceMs, useWatch: true, onChange: () => void serial(reloadNow) }) : undefined
+  const files = live
+    ? await watchFile({ path, log, pollMs, debounceMs, useWatch: true, onChange: () => void serial(reloadNow) })
+    : undefined
 
   /** Read-modify-write on the current file, so a change made by another process is kept. */
   const change = <T>(fn: (current: UsersFile) => { next: UsersFile; result: T }): Promise<T> =>

@@ -32,7 +32,9 @@ export function parseUsers(text: string, source: string): UsersFile {
   }
   const parsed = UsersFile.safeParse(raw)
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${source}: ${i.path.map(String).join('.') || '(file)'}: ${i.message}`)
+    const problems = parsed.error.issues.map(
+      (i) => `${source}: ${i.path.map(String).join('.') || '(file)'}: ${i.message}`
+    )
     throw new UsersError('USERS_E_INVALID', problems.join('\n'))
   }
   return parsed.data
@@ -45,7 +47,9 @@ export async function readUsers(path: string): Promise<{ file: UsersFile; text: 
     text = await readFile(path, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { file: EMPTY_USERS, text: null }
-    throw new UsersError('USERS_E_IO', `${path}: cannot read the operator accounts: ${(err as Error).message}`, { cause: err })
+    throw new UsersError('USERS_E_IO', `${path}: cannot read the operator accounts: ${(err as Error).message}`, {
+      cause: err
+    })
   }
   return { file: parseUsers(text, path), text }
 }
@@ -57,13 +61,19 @@ export function formatUsers(file: UsersFile): string {
 /** Validates, then replaces the file atomically with mode 0600 (it decides who may log in). */
 export async function writeUsers(path: string, file: UsersFile): Promise<string> {
   const parsed = UsersFile.safeParse(file)
-  if (!parsed.success) throw new UsersError('USERS_E_INVALID', `${path}: refusing to write invalid accounts: ${parsed.error.issues[0]?.message}`)
+  if (!parsed.success)
+    throw new UsersError(
+      'USERS_E_INVALID',
+      `${path}: refusing to write invalid accounts: ${parsed.error.issues[0]?.message}`
+    )
   const text = formatUsers(parsed.data)
   try {
     await mkdir(dirname(path), { recursive: true })
     await writeFileAtomic(path, text, 0o600)
   } catch (err) {
-    throw new UsersError('USERS_E_IO', `${path}: cannot write the operator accounts: ${(err as Error).message}`, { cause: err })
+    throw new UsersError('USERS_E_IO', `${path}: cannot write the operator accounts: ${(err as Error).message}`, {
+      cause: err
+    })
   }
   return text
 }
@@ -72,10 +82,18 @@ export async function writeUsers(path: string, file: UsersFile): Promise<string>
  * A new account (or a revoked one re-issued) with a fresh token. Pure: returns the new file
  * and the token, which exists nowhere else: only its hash is in the file.
  */
-export function addUser(file: UsersFile, name: string, role: UserRole, now: number): { file: UsersFile; token: string; user: User } {
+export function addUser(
+  file: UsersFile,
+  name: string,
+  role: UserRole,
+  now: number
+): { file: UsersFile; token: string; user: User } {
   const existing = file.users.find((u) => u.name === name)
   if (existing?.enabled) {
-    throw new UsersError('USERS_E_EXISTS', `user ${JSON.stringify(name)} already exists; revoke it first to issue a new token`)
+    throw new UsersError(
+      'USERS_E_EXISTS',
+      `user ${JSON.stringify(name)} already exists; revoke it first to issue a new token`
+    )
   }
   const token = generateToken(OPERATOR_TOKEN_PREFIX)
   const user: User = { name, role, tokenHash: hashToken(token), enabled: true, createdAt: new Date(now).toISOString() }
@@ -85,6 +103,7 @@ export function addUser(file: UsersFile, name: string, role: UserRole, now: numb
 
 /** Disables the account; its token stops working as soon as a running server reloads. */
 export function revokeUser(file: UsersFile, name: string): UsersFile {
-  if (!file.users.some((u) => u.name === name)) throw new UsersError('USERS_E_UNKNOWN', `no user ${JSON.stringify(name)}`)
+  if (!file.users.some((u) => u.name === name))
+    throw new UsersError('USERS_E_UNKNOWN', `no user ${JSON.stringify(name)}`)
   return { ...file, users: file.users.map((u) => (u.name === name ? { ...u, enabled: false } : u)) }
 }

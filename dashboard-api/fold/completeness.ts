@@ -25,14 +25,20 @@ function counts(dd: DeviceDay | undefined): Counts {
   const rejected = { ...dd.rejected }
   const rejectedTotal = Object.values(rejected).reduce<number>((a, b) => a + (b ?? 0), 0)
   return {
-    accepted: dd.accepted, rejected, rejectedTotal, duplicates: dd.duplicates, conflicts: dd.conflicts,
-    late: dd.late, missing: dd.allSeqs.gaps()
+    accepted: dd.accepted,
+    rejected,
+    rejectedTotal,
+    duplicates: dd.duplicates,
+    conflicts: dd.conflicts,
+    late: dd.late,
+    missing: dd.allSeqs.gaps()
   }
 }
 
 function sum(a: Counts, b: Counts): Counts {
   const rejected: Partial<Record<RejectionCode, number>> = { ...a.rejected }
-  for (const [code, n] of Object.entries(b.rejected) as [RejectionCode, number][]) rejected[code] = (rejected[code] ?? 0) + n
+  for (const [code, n] of Object.entries(b.rejected) as [RejectionCode, number][])
+    rejected[code] = (rejected[code] ?? 0) + n
   return {
     accepted: a.accepted + b.accepted,
     rejected,
@@ -49,7 +55,12 @@ function sum(a: Counts, b: Counts): Counts {
  * sent something that day), or per site (the sum over its weighbridges). A device or site with
  * no data has a row of zeros: silence is part of the report.
  */
-export function completenessRows(d: DayState | undefined, day: string, by: 'device' | 'site', registry: Registry): CompletenessRow[] {
+export function completenessRows(
+  d: DayState | undefined,
+  day: string,
+  by: 'device' | 'site',
+  registry: Registry
+): CompletenessRow[] {
   const ids = new Set(registry.devices.map((x) => x.id))
   for (const id of d?.devices.keys() ?? []) ids.add(id)
   if (by === 'device') {

@@ -49,6 +49,8 @@ export function rejectionRate(state: FoldState, now: number, windowMs = REJECTIO
     windowMs,
     accepted,
     rejected,
-    byDevice: [...byDevice].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([deviceId, c]) => ({ deviceId, ...c }))
+    byDevice: [...byDevice]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([deviceId, c]) => ({ deviceId, ...c }))
   }
 }

@@ -1,5 +1,17 @@
 import type { FillFact } from '../../contracts/facts.ts'
-import { countRate, dayOf, deviceDay, deviceState, newer, noteAccepted, seen, type BinState, type FoldContext, type FoldState, type Reading } from './state.ts'
+import {
+  countRate,
+  dayOf,
+  deviceDay,
+  deviceState,
+  newer,
+  noteAccepted,
+  seen,
+  type BinState,
+  type FoldContext,
+  type FoldState,
+  type Reading
+} from './state.ts'
 import type { FoldResult } from './types.ts'
 
 /** Index of the first element whose ts is ≥ `ts` in an array sorted by ts. */
@@ -42,8 +54,21 @@ export function foldFill(state: FoldState, f: FillFact, ctx: FoldContext): FoldR
   seen(dev, f.ts)
   dev.battery = newer(dev.battery, f.ts, f.batteryPct)
   const d = dayOf(state, f.ts, ctx.tz)
-  if (d) noteAccepted(deviceDay(d, f.deviceId), f.seq === undefined ? `fill|${f.ts}` : undefined, f.seq, f.ts, f.recvMs, ctx.rules.lateAfterMs)
+  if (d)
+    noteAccepted(
+      deviceDay(d, f.deviceId),
+      f.seq === undefined ? `fill|${f.ts}` : undefined,
+      f.seq,
+      f.ts,
+      f.recvMs,
+      ctx.rules.lateAfterMs
+    )
   countRate(state, f.deviceId, f.recvMs, true)
   insertReading(binState(state, f.binId), state.start, { ts: f.ts, fillPct: f.fillPct })
-  return { changes: [{ channel: 'bin', binId: f.binId }, { channel: 'device', deviceId: f.deviceId }] }
+  return {
+    changes: [
+      { channel: 'bin', binId: f.binId },
+      { channel: 'device', deviceId: f.deviceId }
+    ]
+  }
 }

@@ -17,7 +17,9 @@ export type { FoldContext, FoldState } from './state.ts'
 export { createFoldState } from './state.ts'
 export type { FoldResult } from './types.ts'
 
-type FoldOf = { readonly [K in Fact['kind']]: (state: FoldState, f: Extract<Fact, { kind: K }>, ctx: FoldContext) => FoldResult }
+type FoldOf = {
+  readonly [K in Fact['kind']]: (state: FoldState, f: Extract<Fact, { kind: K }>, ctx: FoldContext) => FoldResult
+}
 
 const folds: FoldOf = {
   weighing: foldWeighing,
@@ -48,7 +50,8 @@ export function rollover(state: FoldState, newDay: string, ctx: FoldContext): vo
     if (d) {
       for (const [siteId, s] of d.sites) {
         state.openingKg.set(siteId, (state.openingKg.get(siteId) ?? 0) + s.inKg - s.outKg)
-        if (s.siteType === 'sorting') for (const [m, kg] of s.recyclablesOut) state.mtdBeforeKg.set(m, (state.mtdBeforeKg.get(m) ?? 0) + kg)
+        if (s.siteType === 'sorting')
+          for (const [m, kg] of s.recyclablesOut) state.mtdBeforeKg.set(m, (state.mtdBeforeKg.get(m) ?? 0) + kg)
       }
       for (const [k, kg] of d.ticketKg) state.pastTickets.set(k, kg)
       state.days.delete(day)

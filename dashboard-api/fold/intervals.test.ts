@@ -6,7 +6,10 @@ describe('interval set', () => {
     const s = createIntervalSet()
     for (const n of [5, 1, 3, 2, 9, 4]) expect(s.add(n)).toBe(true)
     expect(s.add(3)).toBe(false)
-    expect(s.intervals()).toEqual([[1, 5], [9, 9]])
+    expect(s.intervals()).toEqual([
+      [1, 5],
+      [9, 9]
+    ])
     expect([s.count(), s.min(), s.max(), s.gaps()]).toEqual([6, 1, 9, 3])
     s.add(7)
     s.add(8)

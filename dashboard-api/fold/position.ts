@@ -1,6 +1,18 @@
 import type { PositionFact } from '../../contracts/facts.ts'
 import { lowerBound } from './fill.ts'
-import { countRate, dayOf, deviceDay, deviceState, noteAccepted, seen, SPEEDING, ZONE_VIOLATION, type FoldContext, type FoldState, type VehicleState } from './state.ts'
+import {
+  countRate,
+  dayOf,
+  deviceDay,
+  deviceState,
+  noteAccepted,
+  seen,
+  SPEEDING,
+  ZONE_VIOLATION,
+  type FoldContext,
+  type FoldState,
+  type VehicleState
+} from './state.ts'
 import { localMinuteOfDay } from './time.ts'
 import type { FoldResult } from './types.ts'
 import { allowedIn, speedLimitAt, zonesAt } from './zones.ts'
@@ -15,7 +27,10 @@ export function vehicleState(state: FoldState, vehicleId: string): VehicleState 
 }
 
 /** Zone-window and speed violation flags of a fix, with the zones as they are now. */
-export function fixFlags(f: Pick<PositionFact, 'lat' | 'lon' | 'speedKmh' | 'ts' | 'vehicleType'>, ctx: FoldContext): number {
+export function fixFlags(
+  f: Pick<PositionFact, 'lat' | 'lon' | 'speedKmh' | 'ts' | 'vehicleType'>,
+  ctx: FoldContext
+): number {
   const inZones = zonesAt(ctx.zones, f.lon, f.lat)
   let flags = 0
   if (inZones.some((z) => z.windows.length > 0)) {
@@ -30,11 +45,26 @@ export function foldPosition(state: FoldState, f: PositionFact, ctx: FoldContext
   const dev = deviceState(state, f.deviceId)
   seen(dev, f.ts)
   const d = dayOf(state, f.ts, ctx.tz)
-  if (d) noteAccepted(deviceDay(d, f.deviceId), f.seq === undefined ? `position|${f.ts}` : undefined, f.seq, f.ts, f.recvMs, ctx.rules.lateAfterMs)
+  if (d)
+    noteAccepted(
+      deviceDay(d, f.deviceId),
+      f.seq === undefined ? `position|${f.ts}` : undefined,
+      f.seq,
+      f.ts,
+      f.recvMs,
+      ctx.rules.lateAfterMs
+    )
   countRate(state, f.deviceId, f.recvMs, true)
   const v = vehicleState(state, f.vehicleId)
   if (v.latest === null || f.ts >= v.latest.ts) {
-    v.latest = { ts: f.ts, lat: f.lat, lon: f.lon, speedKmh: f.speedKmh, headingDeg: f.headingDeg ?? null, vehicleType: f.vehicleType }
+    v.latest = {
+      ts: f.ts,
+      lat: f.lat,
+      lon: f.lon,
+      speedKmh: f.speedKmh,
+      headingDeg: f.headingDeg ?? null,
+      vehicleType: f.vehicleType
+    }
   }
   const flags = fixFlags(f, ctx)
   // A fix sent again for the same time replaces the earlier one (last write wins, as in InfluxDB).
@@ -51,5 +81,10 @@ export function foldPosition(state: FoldState, f: PositionFact, ctx: FoldContext
       v.flags.splice(i, 0, flags)
     }
   }
-  return { changes: [{ channel: 'vehicle', vehicleId: f.vehicleId }, { channel: 'device', deviceId: f.deviceId }] }
+  return {
+    changes: [
+      { channel: 'vehicle', vehicleId: f.vehicleId },
+      { channel: 'device', deviceId: f.deviceId }
+    ]
+  }
 }

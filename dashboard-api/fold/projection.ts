@@ -22,7 +22,9 @@
 import type { SiteProjection } from '../../contracts/ops.ts'
 
 /** Share (%) of a day's inbound tonnes arriving in each local hour. Sums to 100. */
-export const DAY_PROFILE_PCT: readonly number[] = [1, 1, 1, 1, 2, 5, 8, 9, 9, 8, 7, 6, 4, 4, 5, 5, 5, 4, 3, 3, 3, 3, 2, 1]
+export const DAY_PROFILE_PCT: readonly number[] = [
+  1, 1, 1, 1, 2, 5, 8, 9, 9, 8, 7, 6, 4, 4, 5, 5, 5, 4, 3, 3, 3, 3, 2, 1
+]
 const HOUR_MS = 3_600_000
 const MIN_SHARE = 0.15
 const OUT_RATE_WINDOW_MS = 2 * HOUR_MS

@@ -3,8 +3,9 @@ import { countRate, dayOf, deviceDay, type FoldContext, type FoldState } from '.
 import type { FoldResult } from './types.ts'
 
 /** The rejection record's identity in InfluxDB: device, code, kind, time (event, else arrival), and index|code|excerpt. */
-export const rejectionKey = (f: Pick<RejectionFact, 'code' | 'msgKind' | 'ts' | 'recvMs' | 'index' | 'excerpt'>): string =>
-  `${f.code}|${f.msgKind}|${f.ts ?? f.recvMs}|${f.index ?? ''}|${f.excerpt}`
+export const rejectionKey = (
+  f: Pick<RejectionFact, 'code' | 'msgKind' | 'ts' | 'recvMs' | 'index' | 'excerpt'>
+): string => `${f.code}|${f.msgKind}|${f.ts ?? f.recvMs}|${f.index ?? ''}|${f.excerpt}`
 
 /** Counted on the event day when the object had a readable ts, else on the arrival day. */
 export function foldRejection(state: FoldState, f: RejectionFact, ctx: FoldContext): FoldResult {

@@ -88,7 +88,12 @@ export function siteToday(state: FoldState, site: Site, now: number): SiteBalanc
 }
 
 export function hourPoints(dayStart: number, inKg: readonly number[], outKg: readonly number[]): HourPoint[] {
-  return inKg.map((kg, hour) => ({ hour, start: dayStart + hour * HOUR_MS, inT: tonnes(kg), outT: tonnes(outKg[hour] ?? 0) }))
+  return inKg.map((kg, hour) => ({
+    hour,
+    start: dayStart + hour * HOUR_MS,
+    inT: tonnes(kg),
+    outT: tonnes(outKg[hour] ?? 0)
+  }))
 }
 
 export function siteHourlyToday(state: FoldState, siteId: string): HourPoint[] {
@@ -156,7 +161,12 @@ export interface SiteRecyclables {
   readonly byMaterialOut: ReadonlyMap<Material, number>
 }
 
-export function makeRecyclables(day: string, registry: Registry, sites: readonly SiteRecyclables[], monthToDateKg: ReadonlyMap<Material, number>): Recyclables {
+export function makeRecyclables(
+  day: string,
+  registry: Registry,
+  sites: readonly SiteRecyclables[],
+  monthToDateKg: ReadonlyMap<Material, number>
+): Recyclables {
   const targets = registry.targets?.recyclablesMonthlyT ?? {}
   const byMaterial = Material.options.map((material) => {
     let inKg = 0
@@ -167,14 +177,26 @@ export function makeRecyclables(day: string, registry: Registry, sites: readonly
     }
     return { material, inT: tonnes(inKg), outT: tonnes(outKg) }
   })
-  const sortingYield = registry.sites.filter((s) => s.type === 'sorting').map((site) => {
-    const s = sites.find((x) => x.siteId === site.id)
-    return { siteId: site.id, inT: tonnes(s?.inKg ?? 0), outT: tonnes(s?.outKg ?? 0), yieldPct: pct(s?.outKg ?? 0, s?.inKg ?? 0) }
-  })
+  const sortingYield = registry.sites
+    .filter((s) => s.type === 'sorting')
+    .map((site) => {
+      const s = sites.find((x) => x.siteId === site.id)
+      return {
+        siteId: site.id,
+        inT: tonnes(s?.inKg ?? 0),
+        outT: tonnes(s?.outKg ?? 0),
+        yieldPct: pct(s?.outKg ?? 0, s?.inKg ?? 0)
+      }
+    })
   const monthToDate = Material.options.map((material) => {
     const kg = monthToDateKg.get(material) ?? 0
     const target = targets[material]
-    return { material, t: tonnes(kg), targetT: target ?? null, pct: target === undefined ? null : pct(kg, target * 1000) }
+    return {
+      material,
+      t: tonnes(kg),
+      targetT: target ?? null,
+      pct: target === undefined ? null : pct(kg, target * 1000)
+    }
   })
   return { day, byMaterial, sortingYield, monthToDate }
 }
@@ -186,7 +208,14 @@ export function recyclablesToday(state: FoldState, registry: Registry): Recyclab
   const mtd = new Map(state.mtdBeforeKg)
   for (const [siteId, s] of d?.sites ?? []) {
     const siteType = s.siteType ?? registry.sites.find((x) => x.id === siteId)?.type ?? 'transfer'
-    sites.push({ siteId, siteType, inKg: s.recyclableInKg, outKg: s.recyclableOutKg, byMaterialIn: s.recyclablesIn, byMaterialOut: s.recyclablesOut })
+    sites.push({
+      siteId,
+      siteType,
+      inKg: s.recyclableInKg,
+      outKg: s.recyclableOutKg,
+      byMaterialIn: s.recyclablesIn,
+      byMaterialOut: s.recyclablesOut
+    })
     if (siteType === 'sorting') for (const [m, kg] of s.recyclablesOut) mtd.set(m, (mtd.get(m) ?? 0) + kg)
   }
   return makeRecyclables(state.day, registry, sites, mtd)

@@ -181,9 +181,19 @@ export function siteDay(d: DayState, siteId: string): SiteDay {
   let s = d.sites.get(siteId)
   if (!s) {
     s = {
-      siteType: null, inKg: 0, outKg: 0, ticketsIn: 0, ticketsOut: 0, lastTicketAt: null,
-      hourlyInKg: new Array<number>(24).fill(0), hourlyOutKg: new Array<number>(24).fill(0),
-      outTickets: [], recyclableInKg: 0, recyclableOutKg: 0, recyclablesIn: new Map(), recyclablesOut: new Map()
+      siteType: null,
+      inKg: 0,
+      outKg: 0,
+      ticketsIn: 0,
+      ticketsOut: 0,
+      lastTicketAt: null,
+      hourlyInKg: new Array<number>(24).fill(0),
+      hourlyOutKg: new Array<number>(24).fill(0),
+      outTickets: [],
+      recyclableInKg: 0,
+      recyclableOutKg: 0,
+      recyclablesIn: new Map(),
+      recyclablesOut: new Map()
     }
     d.sites.set(siteId, s)
   }
@@ -194,9 +204,19 @@ export function deviceDay(d: DayState, deviceId: string): DeviceDay {
   let s = d.devices.get(deviceId)
   if (!s) {
     s = {
-      accepted: 0, late: 0, duplicates: 0, conflicts: 0, rejected: {},
-      acceptedSeqs: createIntervalSet(), lateSeqs: createIntervalSet(), allSeqs: createIntervalSet(),
-      keys: new Map(), rejectionKeys: new Set(), duplicateKeys: new Set(), conflictKeys: new Set(), conflictList: []
+      accepted: 0,
+      late: 0,
+      duplicates: 0,
+      conflicts: 0,
+      rejected: {},
+      acceptedSeqs: createIntervalSet(),
+      lateSeqs: createIntervalSet(),
+      allSeqs: createIntervalSet(),
+      keys: new Map(),
+      rejectionKeys: new Set(),
+      duplicateKeys: new Set(),
+      conflictKeys: new Set(),
+      conflictList: []
     }
     d.devices.set(deviceId, s)
   }
@@ -247,7 +267,14 @@ export function countRate(state: FoldState, deviceId: string, recvMs: number, ac
  * more than lateAfterMs after its event time. A retransmission arriving later may make a point
  * late (InfluxDB keeps the later recv_ms). Returns true when the data is new.
  */
-export function noteAccepted(dd: DeviceDay, key: string | undefined, seq: number | undefined, ts: number, recvMs: number, lateAfterMs: number): boolean {
+export function noteAccepted(
+  dd: DeviceDay,
+  key: string | undefined,
+  seq: number | undefined,
+  ts: number,
+  recvMs: number,
+  lateAfterMs: number
+): boolean {
   const late = recvMs - ts > lateAfterMs
   if (seq !== undefined) dd.allSeqs.add(seq)
   if (key === undefined && seq !== undefined) {

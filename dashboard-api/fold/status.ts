@@ -1,5 +1,15 @@
 import type { StatusFact } from '../../contracts/facts.ts'
-import { countRate, dayOf, deviceDay, deviceState, newer, noteAccepted, seen, type FoldContext, type FoldState } from './state.ts'
+import {
+  countRate,
+  dayOf,
+  deviceDay,
+  deviceState,
+  newer,
+  noteAccepted,
+  seen,
+  type FoldContext,
+  type FoldState
+} from './state.ts'
 import type { FoldResult } from './types.ts'
 
 export function foldStatus(state: FoldState, f: StatusFact, ctx: FoldContext): FoldResult {
@@ -9,7 +19,15 @@ export function foldStatus(state: FoldState, f: StatusFact, ctx: FoldContext): F
   dev.rssi = newer(dev.rssi, f.ts, f.rssiDbm)
   dev.firmware = newer(dev.firmware, f.ts, f.firmware)
   const d = dayOf(state, f.ts, ctx.tz)
-  if (d) noteAccepted(deviceDay(d, f.deviceId), f.seq === undefined ? `status|${f.ts}` : undefined, f.seq, f.ts, f.recvMs, ctx.rules.lateAfterMs)
+  if (d)
+    noteAccepted(
+      deviceDay(d, f.deviceId),
+      f.seq === undefined ? `status|${f.ts}` : undefined,
+      f.seq,
+      f.ts,
+      f.recvMs,
+      ctx.rules.lateAfterMs
+    )
   countRate(state, f.deviceId, f.recvMs, true)
   return { changes: [{ channel: 'device', deviceId: f.deviceId }] }
 }

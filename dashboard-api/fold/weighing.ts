@@ -1,6 +1,16 @@
 import type { WeighingFact } from '../../contracts/facts.ts'
 import { startOfLocalDay } from '../../lib/time.ts'
-import { countRate, dayOf, deviceDay, deviceState, noteAccepted, seen, siteDay, type FoldContext, type FoldState } from './state.ts'
+import {
+  countRate,
+  dayOf,
+  deviceDay,
+  deviceState,
+  noteAccepted,
+  seen,
+  siteDay,
+  type FoldContext,
+  type FoldState
+} from './state.ts'
 import type { FoldResult } from './types.ts'
 
 const HOUR_MS = 3_600_000
@@ -93,7 +103,9 @@ export function foldWeighing(state: FoldState, f: WeighingFact, ctx: FoldContext
     if (f.stream === 'recyclable' && f.material !== undefined) add(s.recyclablesOut, f.material, kg)
   }
   if (s.lastTicketAt === null || f.ts > s.lastTicketAt) s.lastTicketAt = f.ts
-  return { changes: [{ channel: 'site', siteId: f.siteId }, { channel: 'city' }, { channel: 'device', deviceId: f.deviceId }] }
+  return {
+    changes: [{ channel: 'site', siteId: f.siteId }, { channel: 'city' }, { channel: 'device', deviceId: f.deviceId }]
+  }
 }
 
 /** Start of the month of today (local midnight of the first). */

@@ -23,7 +23,9 @@ export function inWindow(minute: number, from: string, to: string): boolean {
  */
 export function allowedIn(zone: Zone, vehicleType: string, minute: number): boolean {
   if (zone.windows.length === 0) return true
-  return zone.windows.some((w) => (w.vehicleTypes as readonly string[]).includes(vehicleType) && inWindow(minute, w.from, w.to))
+  return zone.windows.some(
+    (w) => (w.vehicleTypes as readonly string[]).includes(vehicleType) && inWindow(minute, w.from, w.to)
+  )
 }
 
 /** The lowest limit of the zones the point is in, else the default. */

@@ -8,7 +8,14 @@ import { FIELD as F, MEASUREMENT as M, q, TAG as T } from '../../influx/schema/n
 import { addDays, localDate, startOfLocalDay } from '../../lib/time.ts'
 import { completenessRows } from '../fold/completeness.ts'
 import { createFoldState, foldFact, type FoldContext } from '../fold/index.ts'
-import { closedProjection, hourPoints, makeBalance, makeRecyclables, type SiteNumbers, type SiteRecyclables } from '../fold/sites.ts'
+import {
+  closedProjection,
+  hourPoints,
+  makeBalance,
+  makeRecyclables,
+  type SiteNumbers,
+  type SiteRecyclables
+} from '../fold/sites.ts'
 import { monthStartOf, openingKg, readFactChunks, recoveredKg } from './rebuild.ts'
 
 const tzClause = (tz: string): string => `tz(${quoteString(tz)})`
@@ -21,7 +28,13 @@ interface DayNumbers {
 }
 
 /** In/out kg and tickets per local day and site over [from, to]. */
-async function dailySums(influx: InfluxClient, from: string, to: string, tz: string, siteId?: string): Promise<Map<string, Map<string, DayNumbers>>> {
+async function dailySums(
+  influx: InfluxClient,
+  from: string,
+  to: string,
+  tz: string,
+  siteId?: string
+): Promise<Map<string, Map<string, DayNumbers>>> {
   const start = startOfLocalDay(from, tz)
   const end = startOfLocalDay(addDays(to, 1), tz)
   const site = siteId === undefined ? '' : ` AND ${q(T.site)} = ${quoteString(siteId)}`
@@ -53,7 +66,14 @@ async function dailySums(influx: InfluxClient, from: string, to: string, tz: str
  * Daily balances over [from, to]: the opening of `from` is one aggregate over everything
  * before it; each later day opens with the previous day's closing.
  */
-export async function dailyBalances(influx: InfluxClient, registry: Registry, from: string, to: string, tz: string, siteId?: string): Promise<{ day: string; balances: { n: SiteNumbers; site: Registry['sites'][number] }[] }[]> {
+export async function dailyBalances(
+  influx: InfluxClient,
+  registry: Registry,
+  from: string,
+  to: string,
+  tz: string,
+  siteId?: string
+): Promise<{ day: string; balances: { n: SiteNumbers; site: Registry['sites'][number] }[] }[]> {
   const sites = registry.sites.filter((s) => siteId === undefined || s.id === siteId)
   const fromMs = startOfLocalDay(from, tz)
   const [opening, sums] = await Promise.all([openingKg(influx, fromMs), dailySums(influx, from, to, tz, siteId)])
@@ -74,25 +94,50 @@ export async function dailyBalances(influx: InfluxClient, registry: Registry, fr
   return out
 }
 
-export async function historyRows(influx: InfluxClient, registry: Registry, from: string, to: string, tz: string, siteId?: string): Promise<DailyRow[]> {
+export async function historyRows(
+  influx: InfluxClient,
+  registry: Registry,
+  from: string,
+  to: string,
+  tz: string,
+  siteId?: string
+): Promise<DailyRow[]> {
   const days = await dailyBalances(influx, registry, from, to, tz, siteId)
   return days.flatMap(({ day, balances }) =>
     balances.map(({ site, n }) => {
       const b = makeBalance(site, day, n, closedProjection(site, n))
-      return { day, siteId: site.id, inT: b.inT, outT: b.outT, openingT: b.openingT, stockT: b.stockT, clearancePct: b.clearancePct, capacityPct: b.capacityPct, cleared: b.cleared }
+      return {
+        day,
+        siteId: site.id,
+        inT: b.inT,
+        outT: b.outT,
+        openingT: b.openingT,
+        stockT: b.stockT,
+        clearancePct: b.clearancePct,
+        capacityPct: b.capacityPct,
+        cleared: b.cleared
+      }
     })
   )
 }
 
 /** A closed (or future) day's balances, with the time of each site's last ticket. */
-export async function sitesOn(influx: InfluxClient, registry: Registry, day: string, tz: string): Promise<SiteBalance[]> {
+export async function sitesOn(
+  influx: InfluxClient,
+  registry: Registry,
+  day: string,
+  tz: string
+): Promise<SiteBalance[]> {
   // Bounds first: an argument that throws after one query has started would leave that query's
   // promise unawaited (an unhandled rejection ends the process).
   const start = startOfLocalDay(day, tz)
   const end = startOfLocalDay(addDays(day, 1), tz)
   const [[d], [r]] = await Promise.all([
     dailyBalances(influx, registry, day, day, tz),
-    influx.query(`SELECT last(${q(F.netKg)}) FROM ${q(M.weighing)} WHERE time >= ${start}ms AND time < ${end}ms GROUP BY ${q(T.site)}`, { epoch: 'ms' })
+    influx.query(
+      `SELECT last(${q(F.netKg)}) FROM ${q(M.weighing)} WHERE time >= ${start}ms AND time < ${end}ms GROUP BY ${q(T.site)}`,
+      { epoch: 'ms' }
+    )
   ])
   const last = new Map(rows(r).map((row) => [String(row[T.site]), Number(row.time)]))
   return (d?.balances ?? []).map(({ site, n }) => {
@@ -120,7 +165,12 @@ export async function hourlyOn(influx: InfluxClient, day: string, tz: string, si
   return hourPoints(start, inKg, outKg)
 }
 
-export async function recyclablesOn(influx: InfluxClient, registry: Registry, day: string, tz: string): Promise<Recyclables> {
+export async function recyclablesOn(
+  influx: InfluxClient,
+  registry: Registry,
+  day: string,
+  tz: string
+): Promise<Recyclables> {
   const start = startOfLocalDay(day, tz)
   const end = startOfLocalDay(addDays(day, 1), tz)
   const monthStart = monthStartOf(day, tz)
@@ -132,18 +182,39 @@ export async function recyclablesOn(influx: InfluxClient, registry: Registry, da
     ),
     recoveredKg(influx, monthStart, end)
   ])
-  const sites = new Map<string, { siteId: string; siteType: 'transfer' | 'sorting'; inKg: number; outKg: number; byMaterialIn: Map<Material, number>; byMaterialOut: Map<Material, number> }>()
+  const sites = new Map<
+    string,
+    {
+      siteId: string
+      siteType: 'transfer' | 'sorting'
+      inKg: number
+      outKg: number
+      byMaterialIn: Map<Material, number>
+      byMaterialOut: Map<Material, number>
+    }
+  >()
   for (const row of rows(r)) {
     const id = String(row[T.site])
     let s = sites.get(id)
-    if (!s) sites.set(id, (s = { siteId: id, siteType: row[T.siteType] === 'sorting' ? 'sorting' : 'transfer', inKg: 0, outKg: 0, byMaterialIn: new Map(), byMaterialOut: new Map() }))
+    if (!s)
+      sites.set(
+        id,
+        (s = {
+          siteId: id,
+          siteType: row[T.siteType] === 'sorting' ? 'sorting' : 'transfer',
+          inKg: 0,
+          outKg: 0,
+          byMaterialIn: new Map(),
+          byMaterialOut: new Map()
+        })
+      )
     const kg = Number(row.sum)
     const out = row[T.direction] === 'out'
     if (out) s.outKg += kg
     else s.inKg += kg
     const material = row[T.material]
     if (material) {
-      const m = (out ? s.byMaterialOut : s.byMaterialIn)
+      const m = out ? s.byMaterialOut : s.byMaterialIn
       m.set(String(material) as Material, (m.get(String(material) as Material) ?? 0) + kg)
     }
   }
@@ -151,14 +222,27 @@ export async function recyclablesOn(influx: InfluxClient, registry: Registry, da
 }
 
 /** A day's completeness: the day's stored points folded through the same fold as live data. */
-export async function completenessOn(influx: InfluxClient, registry: Registry, day: string, by: 'device' | 'site', ctx: FoldContext): Promise<CompletenessRow[]> {
+export async function completenessOn(
+  influx: InfluxClient,
+  registry: Registry,
+  day: string,
+  by: 'device' | 'site',
+  ctx: FoldContext
+): Promise<CompletenessRow[]> {
   const state = createFoldState(day, ctx.tz)
-  for await (const chunk of readFactChunks(influx, state.start, state.end)) for (const f of chunk) foldFact(state, f, ctx)
+  for await (const chunk of readFactChunks(influx, state.start, state.end))
+    for (const f of chunk) foldFact(state, f, ctx)
   return completenessRows(state.days.get(day), day, by, registry)
 }
 
 /** A site's tickets on a local day, newest first (tickets are few: a busy station has a few hundred a day). */
-export async function ticketsOn(influx: InfluxClient, day: string, tz: string, siteId: string, limit: number): Promise<Ticket[]> {
+export async function ticketsOn(
+  influx: InfluxClient,
+  day: string,
+  tz: string,
+  siteId: string,
+  limit: number
+): Promise<Ticket[]> {
   const start = startOfLocalDay(day, tz)
   const end = startOfLocalDay(addDays(day, 1), tz)
   const [r] = await influx.query(

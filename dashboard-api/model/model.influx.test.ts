@@ -29,24 +29,53 @@ afterAll(async () => {
 
 let n = 0
 const ticket = (ts: number, netKg: number, direction: 'in' | 'out' = 'in'): WeighingFact => ({
-  kind: 'weighing', deviceId: 'wb-1', ts, recvMs: ts + 60_000, siteId: 'ts-1', siteType: 'transfer', district: '梁溪',
-  ticketId: `M-${++n}`, direction, stream: 'residual', grossKg: netKg + 10_000, tareKg: 10_000, netKg, plate: '苏B12345'
+  kind: 'weighing',
+  deviceId: 'wb-1',
+  ts,
+  recvMs: ts + 60_000,
+  siteId: 'ts-1',
+  siteType: 'transfer',
+  district: '梁溪',
+  ticketId: `M-${++n}`,
+  direction,
+  stream: 'residual',
+  grossKg: netKg + 10_000,
+  tareKg: 10_000,
+  netKg,
+  plate: '苏B12345'
 })
 
 function harness(registry: Registry, clock: { now: number }) {
   let listener: ((f: readonly Fact[]) => void) | undefined
   const facts: FactSource = {
-    async subscribe(l) { listener = l },
+    async subscribe(l) {
+      listener = l
+    },
     connected: () => true,
-    async close() { listener = undefined }
+    async close() {
+      listener = undefined
+    }
   }
   const pending = new Map<number, () => void>()
   let next = 0
   const timers: Scheduler = {
-    setTimeout(fn) { pending.set(++next, fn); return next },
-    clearTimeout(h) { pending.delete(h as number) }
+    setTimeout(fn) {
+      pending.set(++next, fn)
+      return next
+    },
+    clearTimeout(h) {
+      pending.delete(h as number)
+    }
   }
-  const model = createModel({ facts, influx: db.client, registry: { current: () => registry, onChange: () => () => undefined }, tz: TZ, now: () => clock.now, log, timers })
+  const model = createModel({
+    facts,
+    influx: db.client,
+    registry: { current: () => registry, onChange: () => () => undefined },
+    tz: TZ,
+    now: () => clock.now,
+    log,
+    timers
+  })
   const changes: Change[] = []
   model.onChange((c) => changes.push(c))
   return {
@@ -74,7 +103,11 @@ describe('the model across local midnight', () => {
     const { registry } = testRegistry()
     const clock = { now: L(D, '23:58') }
     const seed = harness(registry, clock)
-    await seed.commit(ticket(L('2025-03-09', '10:00'), 5000), ticket(L(D, '09:00'), 8000), ticket(L(D, '12:00'), 3000, 'out'))
+    await seed.commit(
+      ticket(L('2025-03-09', '10:00'), 5000),
+      ticket(L(D, '09:00'), 8000),
+      ticket(L(D, '12:00'), 3000, 'out')
+    )
 
     const h = harness(registry, clock)
     const models: Model[] = [h.model]
@@ -88,18 +121,54 @@ describe('the model across local midnight', () => {
       h.runTimers()
       expect(h.changes).toContainEqual({ channel: 'day' })
       expect(h.model.today()).toBe(D1)
-      expect(await h.model.site('ts-1')).toMatchObject({ day: D1, openingT: 11, inT: 0, outT: 0, stockT: 11, ticketsIn: 0 })
+      expect(await h.model.site('ts-1')).toMatchObject({
+        day: D1,
+        openingT: 11,
+        inT: 0,
+        outT: 0,
+        stockT: 11,
+        ticketsIn: 0
+      })
 
       // 00:01: a ticket weighed at 23:30 yesterday arrives: yesterday's, so today's opening.
       clock.now = L(D1, '00:01')
       const late = ticket(L(D, '23:30'), 2000)
       await h.commit(late, { ...late, recvMs: late.recvMs + 1 })
-      await vi.waitFor(async () => expect(await h.model.site('ts-1')).toMatchObject({ openingT: 13, inT: 0, stockT: 13 }))
+      await vi.waitFor(async () =>
+        expect(await h.model.site('ts-1')).toMatchObject({ openingT: 13, inT: 0, stockT: 13 })
+      )
       expect(await h.model.history(D, D1, 'ts-1')).toEqual([
-        { day: D, siteId: 'ts-1', inT: 11, outT: 3, openingT: 5, stockT: 13, clearancePct: 18.8, capacityPct: 2.8, cleared: false },
-        { day: D1, siteId: 'ts-1', inT: 0, outT: 0, openingT: 13, stockT: 13, clearancePct: 0, capacityPct: 0, cleared: false }
+        {
+          day: D,
+          siteId: 'ts-1',
+          inT: 11,
+          outT: 3,
+          openingT: 5,
+          stockT: 13,
+          clearancePct: 18.8,
+          capacityPct: 2.8,
+          cleared: false
+        },
+        {
+          day: D1,
+          siteId: 'ts-1',
+          inT: 0,
+          outT: 0,
+          openingT: 13,
+          stockT: 13,
+          clearancePct: 0,
+          capacityPct: 0,
+          cleared: false
+        }
       ])
-      expect(await h.model.site('ts-1', D)).toMatchObject({ day: D, inT: 11, outT: 3, stockT: 13, lastTicketAt: L(D, '23:59'), projection: { status: 'will-not-clear' } })
+      expect(await h.model.site('ts-1', D)).toMatchObject({
+        day: D,
+        inT: 11,
+        outT: 3,
+        stockT: 13,
+        lastTicketAt: L(D, '23:59'),
+        projection: { status: 'will-not-clear' }
+      })
       expect((await h.model.siteHourly('ts-1', D))[23]).toMatchObject({ inT: 3 })
 
       // Restarted now, from InfluxDB alone: the same day.

@@ -17,7 +17,15 @@ import { binView } from '../fold/bins.ts'
 import { completenessRows } from '../fold/completeness.ts'
 import { deviceView, rejectionRate } from '../fold/devices.ts'
 import { foldFact, rollover, type FoldContext, type FoldState } from '../fold/index.ts'
-import { cityHourlyKg, hourPoints, makeCity, recyclablesToday, siteHourlyToday, siteToday, tonnesPerHour } from '../fold/sites.ts'
+import {
+  cityHourlyKg,
+  hourPoints,
+  makeCity,
+  recyclablesToday,
+  siteHourlyToday,
+  siteToday,
+  tonnesPerHour
+} from '../fold/sites.ts'
 import { vehicleView } from '../fold/vehicles.ts'
 import { completenessOn, historyRows, hourlyOn, recyclablesOn, sitesOn, ticketsOn } from './history.ts'
 import { monthStartOf, openingKg, rebuildDay, recoveredKg } from './rebuild.ts'
@@ -47,7 +55,11 @@ export interface ModelDeps {
   readonly tickMs?: number
 }
 
-const contextOf = (registry: Registry, tz: string): FoldContext => ({ tz, rules: resolveRules(registry.rules), zones: registry.zones ?? [] })
+const contextOf = (registry: Registry, tz: string): FoldContext => ({
+  tz,
+  rules: resolveRules(registry.rules),
+  zones: registry.zones ?? []
+})
 
 export function createModel(deps: ModelDeps): Model {
   const { influx, tz, now, log } = deps
@@ -96,7 +108,10 @@ export function createModel(deps: ModelDeps): Model {
           const monthStart = monthStartOf(day, tz)
           // The late ticket that asked for this refresh is committed; let InfluxDB have it first.
           await deps.stored?.()
-          const [opening, mtd] = await Promise.all([openingKg(influx, s.start), recoveredKg(influx, monthStart, s.start)])
+          const [opening, mtd] = await Promise.all([
+            openingKg(influx, s.start),
+            recoveredKg(influx, monthStart, s.start)
+          ])
           if (state !== s || s.day !== day) {
             refreshAgain = true
             continue
@@ -153,26 +168,39 @@ export function createModel(deps: ModelDeps): Model {
   }
 
   // Alerts: when to evaluate is the schedule's (dashboard-api/alerts/schedule.ts).
-  const alertSchedule = deps.alerts && createAlertSchedule({
-    engine: deps.alerts,
-    intervalMs: alertIntervalMs,
-    timers,
-    now,
-    ready: () => state !== undefined,
-    inputs: (t) => ({ now: t, day: state!.day, sites: sitesToday(t), bins: binsNow(), vehicles: vehiclesNow(t), devices: devicesNow(t), rejections: rejectionRate(state!, t), ...(deps.health ? { node: deps.health() } : {}) }),
-    onChanged: (changed) => {
-      for (const alertId of changed) emit({ channel: 'alert', alertId })
-      emit({ channel: 'city' })
-    },
-    log
-  })
+  const alertSchedule =
+    deps.alerts &&
+    createAlertSchedule({
+      engine: deps.alerts,
+      intervalMs: alertIntervalMs,
+      timers,
+      now,
+      ready: () => state !== undefined,
+      inputs: (t) => ({
+        now: t,
+        day: state!.day,
+        sites: sitesToday(t),
+        bins: binsNow(),
+        vehicles: vehiclesNow(t),
+        devices: devicesNow(t),
+        rejections: rejectionRate(state!, t),
+        ...(deps.health ? { node: deps.health() } : {})
+      }),
+      onChanged: (changed) => {
+        for (const alertId of changed) emit({ channel: 'alert', alertId })
+        emit({ channel: 'city' })
+      },
+      log
+    })
   const scheduleAlerts = (): void => {
     if (!closed) alertSchedule?.schedule()
   }
 
   const sitesToday = (t: number) => registry.sites.map((site) => siteToday(state!, site, t))
-  const batteryOf = (deviceId: string | undefined): number | null => (deviceId === undefined ? null : (state!.devices.get(deviceId)?.battery?.value ?? null))
-  const binsNow = (): BinView[] => registry.bins.map((b) => binView(state!, b, batteryOf(index.binDevice.get(b.id)), ctx.rules))
+  const batteryOf = (deviceId: string | undefined): number | null =>
+    deviceId === undefined ? null : (state!.devices.get(deviceId)?.battery?.value ?? null)
+  const binsNow = (): BinView[] =>
+    registry.bins.map((b) => binView(state!, b, batteryOf(index.binDevice.get(b.id)), ctx.rules))
   const vehiclesNow = (t: number): VehicleView[] => registry.vehicles.map((v) => vehicleView(state!, v, t, ctx))
   const devicesNow = (t: number) => registry.devices.map((d) => deviceView(state!, d, t, ctx.rules))
   const isToday = (day: string | undefined): boolean => {
@@ -181,7 +209,11 @@ export function createModel(deps: ModelDeps): Model {
   }
   const alertCounts = (day: string): CitySummary['alerts'] => {
     const list = deps.alerts?.list(day === state!.day ? { state: 'open' } : { day }) ?? []
-    return { critical: list.filter((a) => a.severity === 'critical').length, warning: list.filter((a) => a.severity === 'warning').length, info: list.filter((a) => a.severity === 'info').length }
+    return {
+      critical: list.filter((a) => a.severity === 'critical').length,
+      warning: list.filter((a) => a.severity === 'warning').length,
+      info: list.filter((a) => a.severity === 'info').length
+    }
   }
 
   function runTick(): void {
@@ -246,7 +278,15 @@ export function createModel(deps: ModelDeps): Model {
           outKg += s.outKg
         }
         const h = cityHourlyKg(state!)
-        return makeCity(state!.day, registry, balances, { inKg, outKg }, hourPoints(state!.start, h.inKg, h.outKg), tonnesPerHour(state!, t), alertCounts(state!.day))
+        return makeCity(
+          state!.day,
+          registry,
+          balances,
+          { inKg, outKg },
+          hourPoints(state!.start, h.inKg, h.outKg),
+          tonnesPerHour(state!, t),
+          alertCounts(state!.day)
+        )
       }
       const [balances, hourly] = await Promise.all([sitesOn(influx, registry, day!, tz), hourlyOn(influx, day!, tz)])
       const inKg = hourly.reduce((a, p) => a + p.inT * 1000, 0)
@@ -274,11 +314,21 @@ export function createModel(deps: ModelDeps): Model {
     },
     bins(filter = {}) {
       checkRollover()
-      return binsNow().filter((b) => (filter.status === undefined || b.status === filter.status) && (filter.district === undefined || b.district === filter.district) && (filter.stream === undefined || b.stream === filter.stream))
+      return binsNow().filter(
+        (b) =>
+          (filter.status === undefined || b.status === filter.status) &&
+          (filter.district === undefined || b.district === filter.district) &&
+          (filter.stream === undefined || b.stream === filter.stream)
+      )
     },
     vehicles(filter = {}) {
       checkRollover()
-      return vehiclesNow(now()).filter((v) => (filter.state === undefined || v.state === filter.state) && (filter.district === undefined || v.district === filter.district) && (filter.type === undefined || v.type === filter.type))
+      return vehiclesNow(now()).filter(
+        (v) =>
+          (filter.state === undefined || v.state === filter.state) &&
+          (filter.district === undefined || v.district === filter.district) &&
+          (filter.type === undefined || v.type === filter.type)
+      )
     },
     async completeness(by, day) {
       if (isToday(day)) return completenessRows(state!.days.get(state!.day), state!.day, by, registry)

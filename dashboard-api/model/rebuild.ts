@@ -17,7 +17,10 @@ import type { Fact } from '../../contracts/facts.ts'
 import type { InfluxClient, InfluxResult } from '../../influx/client.ts'
 import { rows } from '../../influx/client.ts'
 import {
-  DATA_MEASUREMENTS, REPEAT_MEASUREMENTS, rowToFact, type FactMeasurement as Measurement
+  DATA_MEASUREMENTS,
+  REPEAT_MEASUREMENTS,
+  rowToFact,
+  type FactMeasurement as Measurement
 } from '../../influx/schema/index.ts'
 import { FIELD as F, MEASUREMENT as M, q, TAG as T } from '../../influx/schema/names.ts'
 import { startOfLocalDay } from '../../lib/time.ts'
@@ -37,7 +40,10 @@ async function query(influx: InfluxClient, statement: string): Promise<InfluxRes
 
 /** Σin − Σout per site of every ticket before `beforeMs`. */
 export async function openingKg(influx: InfluxClient, beforeMs: number): Promise<Map<string, number>> {
-  const [r] = await query(influx, `SELECT sum(${q(F.netKg)}) FROM ${q(M.weighing)} WHERE time < ${beforeMs}ms GROUP BY ${q(T.site)}, ${q(T.direction)}`)
+  const [r] = await query(
+    influx,
+    `SELECT sum(${q(F.netKg)}) FROM ${q(M.weighing)} WHERE time < ${beforeMs}ms GROUP BY ${q(T.site)}, ${q(T.direction)}`
+  )
   const out = new Map<string, number>()
   for (const row of rows(r)) {
     const kg = Number(row.sum)
@@ -49,8 +55,11 @@ export async function openingKg(influx: InfluxClient, beforeMs: number): Promise
 
 /** Recovered recyclables (outbound of sorting centres) per material in [fromMs, toMs). */
 export async function recoveredKg(influx: InfluxClient, fromMs: number, toMs: number): Promise<Map<Material, number>> {
-  const [r] = await query(influx, `SELECT sum(${q(F.netKg)}) FROM ${q(M.weighing)} WHERE time >= ${fromMs}ms AND time < ${toMs}ms` +
-    ` AND ${q(T.stream)} = 'recyclable' AND ${q(T.direction)} = 'out' AND ${q(T.siteType)} = 'sorting' GROUP BY ${q(T.material)}`)
+  const [r] = await query(
+    influx,
+    `SELECT sum(${q(F.netKg)}) FROM ${q(M.weighing)} WHERE time >= ${fromMs}ms AND time < ${toMs}ms` +
+      ` AND ${q(T.stream)} = 'recyclable' AND ${q(T.direction)} = 'out' AND ${q(T.siteType)} = 'sorting' GROUP BY ${q(T.material)}`
+  )
   const out = new Map<Material, number>()
   for (const row of rows(r)) if (row[T.material]) out.set(String(row[T.material]) as Material, Number(row.sum))
   return out
@@ -75,9 +84,10 @@ export async function* readFactChunks(
   const plain = measurements.filter((m) => !isRepeat(m))
   const hour = (a: number): Promise<Fact[]> => {
     const b = Math.min(toMs, a + HOUR_MS)
-    return query(influx, plain.map((m) => `SELECT * FROM ${q(m)} WHERE time >= ${a}ms AND time < ${b}ms GROUP BY *`).join('; ')).then((results) =>
-      plain.flatMap((m, i) => rows(results[i]).map((row) => rowToFact[m](row)))
-    )
+    return query(
+      influx,
+      plain.map((m) => `SELECT * FROM ${q(m)} WHERE time >= ${a}ms AND time < ${b}ms GROUP BY *`).join('; ')
+    ).then((results) => plain.flatMap((m, i) => rows(results[i]).map((row) => rowToFact[m](row))))
   }
   let next = fromMs < toMs && plain.length > 0 ? hour(fromMs) : undefined
   for (let a = fromMs; next; a += HOUR_MS) {
@@ -97,7 +107,12 @@ export async function* readFactChunks(
 }
 
 /** The latest reading of each bin, vehicle and device before `beforeMs` (last(), 30 days back). */
-export async function latestBefore(influx: InfluxClient, state: FoldState, beforeMs: number, ctx: FoldContext): Promise<void> {
+export async function latestBefore(
+  influx: InfluxClient,
+  state: FoldState,
+  beforeMs: number,
+  ctx: FoldContext
+): Promise<void> {
   const range = `time >= ${beforeMs - LOOKBACK_MS}ms AND time < ${beforeMs}ms`
   const queries = [
     `SELECT last(${q(F.fillPct)}) FROM ${q(M.fill)} WHERE ${range} GROUP BY ${q(T.bin)}`,
@@ -120,7 +135,10 @@ export async function latestBefore(influx: InfluxClient, state: FoldState, befor
     const v = vehicleState(state, String(r[T.vehicle]))
     const heading = r[F.headingDeg]
     const fix = {
-      ts: Number(r.time), lat: Number(r[F.lat]), lon: Number(r[F.lon]), speedKmh: Number(r[F.speedKmh]),
+      ts: Number(r.time),
+      lat: Number(r[F.lat]),
+      lon: Number(r[F.lon]),
+      speedKmh: Number(r[F.speedKmh]),
       headingDeg: heading === null || heading === undefined ? null : Number(heading),
       vehicleType: String(r[T.vehicleType])
     }
@@ -158,17 +176,26 @@ const withQueryTimeout = (influx: InfluxClient, timeoutMs: number): InfluxClient
 })
 
 /** Today's fold state, rebuilt from InfluxDB alone. */
-export async function rebuildDay(client: InfluxClient, day: string, now: number, ctx: FoldContext): Promise<{ state: FoldState; facts: number }> {
+export async function rebuildDay(
+  client: InfluxClient,
+  day: string,
+  now: number,
+  ctx: FoldContext
+): Promise<{ state: FoldState; facts: number }> {
   const influx = withQueryTimeout(client, REBUILD_QUERY_TIMEOUT_MS)
   const state = createFoldState(day, ctx.tz)
   const monthStart = monthStartOf(day, ctx.tz)
-  const [opening, mtd] = await Promise.all([openingKg(influx, state.start), recoveredKg(influx, monthStart, state.start)])
+  const [opening, mtd] = await Promise.all([
+    openingKg(influx, state.start),
+    recoveredKg(influx, monthStart, state.start)
+  ])
   for (const [k, v] of opening) state.openingKg.set(k, v)
   for (const [k, v] of mtd) state.mtdBeforeKg.set(k, v)
   await latestBefore(influx, state, state.start, ctx)
   // Tonnes per hour looks back an hour, across midnight.
   if (now - state.start < HOUR_MS) {
-    for await (const chunk of readFactChunks(influx, state.start - HOUR_MS, state.start, ['weighing'])) for (const f of chunk) if (f.kind === 'weighing') noteRecentInbound(state, f)
+    for await (const chunk of readFactChunks(influx, state.start - HOUR_MS, state.start, ['weighing']))
+      for (const f of chunk) if (f.kind === 'weighing') noteRecentInbound(state, f)
   }
   let facts = 0
   for await (const chunk of readFactChunks(influx, state.start, Math.max(state.end, now + HOUR_MS))) {

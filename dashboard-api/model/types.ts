@@ -1,4 +1,19 @@
-import type { Ticket, Alert, BinStatus, BinView, CitySummary, CompletenessRow, DailyRow, DeviceView, HourPoint, Recyclables, RejectionRate, SiteBalance, VehicleState, VehicleView } from '../../contracts/ops.ts'
+import type {
+  Ticket,
+  Alert,
+  BinStatus,
+  BinView,
+  CitySummary,
+  CompletenessRow,
+  DailyRow,
+  DeviceView,
+  HourPoint,
+  Recyclables,
+  RejectionRate,
+  SiteBalance,
+  VehicleState,
+  VehicleView
+} from '../../contracts/ops.ts'
 
 /** What changed, so the websocket layer knows which channels to push (it re-reads the views). */
 export type Change =

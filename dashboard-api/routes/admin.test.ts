@@ -2,17 +2,33 @@ import { describe, expect, it } from 'vitest'
 import { toIssue } from './admin.ts'
 
 describe('admin problems → issues naming the body field', () => {
-  it('keeps a field path, dotted, without the change\'s wrapper', () => {
-    expect(toIssue({ path: 'zone.windows[1].from', message: 'must be a local time HH:MM' }, 'zone', ['name', 'windows']))
-      .toEqual({ in: 'body', path: 'windows.1.from', message: 'must be a local time HH:MM' })
-    expect(toIssue({ path: 'dailyTargetT', message: 'Too small' }, '', ['dailyTargetT'])).toEqual({ in: 'body', path: 'dailyTargetT', message: 'Too small' })
-    expect(toIssue({ path: 'rules.binNeedsServicePct', message: 'must not exceed' }, 'rules', ['binNeedsServicePct', 'binOverflowPct']))
-      .toMatchObject({ path: 'binNeedsServicePct' })
+  it("keeps a field path, dotted, without the change's wrapper", () => {
+    expect(
+      toIssue({ path: 'zone.windows[1].from', message: 'must be a local time HH:MM' }, 'zone', ['name', 'windows'])
+    ).toEqual({ in: 'body', path: 'windows.1.from', message: 'must be a local time HH:MM' })
+    expect(toIssue({ path: 'dailyTargetT', message: 'Too small' }, '', ['dailyTargetT'])).toEqual({
+      in: 'body',
+      path: 'dailyTargetT',
+      message: 'Too small'
+    })
+    expect(
+      toIssue({ path: 'rules.binNeedsServicePct', message: 'must not exceed' }, 'rules', [
+        'binNeedsServicePct',
+        'binOverflowPct'
+      ])
+    ).toMatchObject({ path: 'binNeedsServicePct' })
   })
 
   it('names no field when the problem is about one the body does not hold', () => {
-    expect(toIssue({ path: 'rules.binNeedsServicePct', message: 'must not exceed binOverflowPct (50)' }, 'rules', ['binOverflowPct']))
-      .toEqual({ in: 'body', path: '', message: 'rules.binNeedsServicePct: must not exceed binOverflowPct (50)' })
-    expect(toIssue({ path: '', message: 'something odd happened' }, '', ['a'])).toEqual({ in: 'body', path: '', message: 'something odd happened' })
+    expect(
+      toIssue({ path: 'rules.binNeedsServicePct', message: 'must not exceed binOverflowPct (50)' }, 'rules', [
+        'binOverflowPct'
+      ])
+    ).toEqual({ in: 'body', path: '', message: 'rules.binNeedsServicePct: must not exceed binOverflowPct (50)' })
+    expect(toIssue({ path: '', message: 'something odd happened' }, '', ['a'])).toEqual({
+      in: 'body',
+      path: '',
+      message: 'something odd happened'
+    })
   })
 })

@@ -17,14 +17,24 @@ describe('CSV (RFC 4180)', () => {
   })
 
   it('writes a header row and CRLF-terminated records', () => {
-    const rows = [{ id: 'a', n: 1, note: 'x,y' }, { id: 'b', n: null, note: '"q"' }]
+    const rows = [
+      { id: 'a', n: 1, note: 'x,y' },
+      { id: 'b', n: null, note: '"q"' }
+    ]
     expect(toCsv(['id', 'n', 'note'], rows)).toBe('id,n,note\r\na,1,"x,y"\r\nb,,"""q"""\r\n')
     expect(toCsv(['id'], [])).toBe('id\r\n')
   })
 
   it('parses back to the same fields', () => {
-    const rows = [{ a: 'x,"y"\r\nz', b: 0.001, c: '' }, { a: '', b: 12345.678, c: 'end' }]
-    expect(parseCsv(toCsv(['a', 'b', 'c'], rows))).toEqual([['a', 'b', 'c'], ['x,"y"\r\nz', '0.001', ''], ['', '12345.678', 'end']])
+    const rows = [
+      { a: 'x,"y"\r\nz', b: 0.001, c: '' },
+      { a: '', b: 12345.678, c: 'end' }
+    ]
+    expect(parseCsv(toCsv(['a', 'b', 'c'], rows))).toEqual([
+      ['a', 'b', 'c'],
+      ['x,"y"\r\nz', '0.001', ''],
+      ['', '12345.678', 'end']
+    ])
   })
 })
 

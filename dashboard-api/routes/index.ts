@@ -3,7 +3,12 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler
+} from 'fastify-type-provider-zod'
 import type { Logger } from 'pino'
 import type { RegistryStore } from '../../registry/store.ts'
 import { createFailureLimiter, type FailureLimiter } from '../auth/limiter.ts'
@@ -54,13 +59,17 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
         title: 'Qingyun dashboard API',
         version: '1.0.0',
         description:
-          'Operations numbers of the city\'s waste collection and transfer (日收日清). Every /api/v1 call needs `Authorization: Bearer <token>` ' +
+          "Operations numbers of the city's waste collection and transfer (日收日清). Every /api/v1 call needs `Authorization: Bearer <token>` " +
           '(`qingyun users add NAME --role viewer|operator|admin`). Errors are `{ error: { code, message, details? } }` with stable codes. ' +
           'Days are local days (QINGYUN_TZ), YYYY-MM-DD, defaulting to today. Tonnes are rounded to the kilogram.'
       },
       components: {
         securitySchemes: {
-          [SECURITY_SCHEME]: { type: 'http', scheme: 'bearer', description: 'An operator token (qyo_…); roles: viewer < operator < admin' }
+          [SECURITY_SCHEME]: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An operator token (qyo_…); roles: viewer < operator < admin'
+          }
         }
       }
     },
@@ -82,29 +91,41 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
               const outcome = guard.check(request.ip, header === undefined ? undefined : (bearerToken(header) ?? ''))
               if (outcome.ok) return
               if (outcome.blocked) {
-                throw new ApiError('API_E_RATE_LIMITED', undefined, { headers: { 'retry-after': String(outcome.retryAfterS) } })
+                throw new ApiError('API_E_RATE_LIMITED', undefined, {
+                  headers: { 'retry-after': String(outcome.retryAfterS) }
+                })
               }
-              throw new ApiError('API_E_AUTH', 'the API document needs an operator token (or QINGYUN_DOCS_PUBLIC=true)', {
-                headers: { 'www-authenticate': 'Bearer realm="qingyun"' }
-              })
+              throw new ApiError(
+                'API_E_AUTH',
+                'the API document needs an operator token (or QINGYUN_DOCS_PUBLIC=true)',
+                {
+                  headers: { 'www-authenticate': 'Bearer realm="qingyun"' }
+                }
+              )
             }
           }
         })
   })
   addSecurityHeaders(app)
 
-  await app.register(async (api) => {
-    api.setValidatorCompiler(validatorCompiler)
-    api.setSerializerCompiler(serializerCompiler)
-    // Until the model has rebuilt today from InfluxDB (up to half a minute for a busy day),
-    // answer 503 with Retry-After rather than numbers that are not there yet.
-    api.addHook('onRequest', async () => {
-      if (!model.ready()) throw new ApiError('API_E_UNAVAILABLE', 'dashboard-api is rebuilding today from InfluxDB; retry shortly', { headers: { 'retry-after': '5' } })
-    })
-    await api.register(authPlugin, { authenticator, limiter })
-    await api.register(readRoutes, { model, zones: () => registry.current().zones ?? [] })
-    await api.register(historyRoutes, { model })
-    await api.register(alertRoutes, { model, now })
-    await api.register(adminRoutes, { registry, registryPath, log })
-  }, { prefix: API_PREFIX })
+  await app.register(
+    async (api) => {
+      api.setValidatorCompiler(validatorCompiler)
+      api.setSerializerCompiler(serializerCompiler)
+      // Until the model has rebuilt today from InfluxDB (up to half a minute for a busy day),
+      // answer 503 with Retry-After rather than numbers that are not there yet.
+      api.addHook('onRequest', async () => {
+        if (!model.ready())
+          throw new ApiError('API_E_UNAVAILABLE', 'dashboard-api is rebuilding today from InfluxDB; retry shortly', {
+            headers: { 'retry-after': '5' }
+          })
+      })
+      await api.register(authPlugin, { authenticator, limiter })
+      await api.register(readRoutes, { model, zones: () => registry.current().zones ?? [] })
+      await api.register(historyRoutes, { model })
+      await api.register(alertRoutes, { model, now })
+      await api.register(adminRoutes, { registry, registryPath, log })
+    },
+    { prefix: API_PREFIX }
+  )
 }

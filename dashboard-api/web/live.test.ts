@@ -5,7 +5,11 @@ import { describe, expect, it } from 'vitest'
 // a real one will not on cue (a skipped seq, a replayed delta); the real thing is exercised
 // end to end by test/e2e/web.test.ts (resume after a dropped connection).
 
-interface Handlers { snapshot(data: unknown): void; delta(data: unknown): void; error?(msg: unknown): void }
+interface Handlers {
+  snapshot(data: unknown): void
+  delta(data: unknown): void
+  error?(msg: unknown): void
+}
 interface Live {
   subscribe(channel: string, params: object | undefined, handlers: Handlers): () => void
   state(): string
@@ -14,7 +18,11 @@ interface Live {
 }
 interface LiveModule {
   createLive(opts: Record<string, unknown>): Live
-  createCollection<T>(keyOf: (item: T) => string): { items: Map<string, T>; snapshot(d: { items: T[] }): void; delta(d: { items: T[]; removed: string[] }): T[] }
+  createCollection<T>(keyOf: (item: T) => string): {
+    items: Map<string, T>
+    snapshot(d: { items: T[] }): void
+    delta(d: { items: T[]; removed: string[] }): T[]
+  }
 }
 
 // A .js module of the page (no types); imported by path so the compiler does not look for any.
@@ -47,7 +55,14 @@ class FakeSocket {
     this.onmessage?.({ data: JSON.stringify(msg) })
   }
   welcome(): void {
-    this.receive({ type: 'welcome', protocol: 'qingyun.ws.v1', user: 'wall', role: 'operator', heartbeatMs: 15_000, flushMs: 250 })
+    this.receive({
+      type: 'welcome',
+      protocol: 'qingyun.ws.v1',
+      user: 'wall',
+      role: 'operator',
+      heartbeatMs: 15_000,
+      flushMs: 250
+    })
   }
 }
 
@@ -74,11 +89,20 @@ async function setup() {
   const states: string[] = []
   let unauthorized = 0
   const live = createLive({
-    url: 'ws://x/api/v1/ws', token: 'qyo_t', WebSocketImpl: FakeSocket, setTimeout: clock.setTimeout, clearTimeout: clock.clearTimeout,
-    random: () => 0.5, onState: (s: string) => states.push(s), onUnauthorized: () => unauthorized++
+    url: 'ws://x/api/v1/ws',
+    token: 'qyo_t',
+    WebSocketImpl: FakeSocket,
+    setTimeout: clock.setTimeout,
+    clearTimeout: clock.clearTimeout,
+    random: () => 0.5,
+    onState: (s: string) => states.push(s),
+    onUnauthorized: () => unauthorized++
   })
   const seen: Array<[string, unknown]> = []
-  live.subscribe('city', undefined, { snapshot: (d) => seen.push(['snapshot', d]), delta: (d) => seen.push(['delta', d]) })
+  live.subscribe('city', undefined, {
+    snapshot: (d) => seen.push(['snapshot', d]),
+    delta: (d) => seen.push(['delta', d])
+  })
   const ws = FakeSocket.all[0]!
   ws.open()
   ws.welcome()
@@ -94,7 +118,11 @@ describe('the page websocket client', () => {
     ws.receive({ type: 'delta', id: 'city-1', channel: 'city', seq: 11, data: 'D11' })
     ws.receive({ type: 'delta', id: 'city-1', channel: 'city', seq: 11, data: 'D11 again' })
     ws.receive({ type: 'delta', id: 'city-1', channel: 'city', seq: 12, data: 'D12' })
-    expect(seen).toEqual([['snapshot', 'S'], ['delta', 'D11'], ['delta', 'D12']])
+    expect(seen).toEqual([
+      ['snapshot', 'S'],
+      ['delta', 'D11'],
+      ['delta', 'D12']
+    ])
     expect(states).toEqual(['connecting', 'open'])
   })
 
@@ -103,7 +131,10 @@ describe('the page websocket client', () => {
     ws.receive({ type: 'snapshot', id: 'city-1', channel: 'city', seq: 10, data: 'S' })
     ws.receive({ type: 'delta', id: 'city-1', channel: 'city', seq: 12, data: 'D12' })
     expect(seen).toEqual([['snapshot', 'S']])
-    expect(ws.sent.slice(2)).toEqual([{ type: 'unsubscribe', id: 'city-1' }, { type: 'subscribe', id: 'city-2', channel: 'city' }])
+    expect(ws.sent.slice(2)).toEqual([
+      { type: 'unsubscribe', id: 'city-1' },
+      { type: 'subscribe', id: 'city-2', channel: 'city' }
+    ])
     expect(live.stats().gaps).toBe(1)
   })
 
@@ -137,8 +168,22 @@ describe('the page websocket client', () => {
   it('a collection applies snapshots and upsert/remove deltas by key', async () => {
     const { createCollection } = await load()
     const c = createCollection<{ id: string; v: number }>((x) => x.id)
-    c.snapshot({ items: [{ id: 'a', v: 1 }, { id: 'b', v: 2 }] })
-    c.delta({ items: [{ id: 'b', v: 3 }, { id: 'c', v: 4 }], removed: ['a'] })
-    expect([...c.items.values()]).toEqual([{ id: 'b', v: 3 }, { id: 'c', v: 4 }])
+    c.snapshot({
+      items: [
+        { id: 'a', v: 1 },
+        { id: 'b', v: 2 }
+      ]
+    })
+    c.delta({
+      items: [
+        { id: 'b', v: 3 },
+        { id: 'c', v: 4 }
+      ],
+      removed: ['a']
+    })
+    expect([...c.items.values()]).toEqual([
+      { id: 'b', v: 3 },
+      { id: 'c', v: 4 }
+    ])
   })
 })

@@ -45,7 +45,10 @@ describe('registerWeb', () => {
 
   it('serves the WGS-84 district outlines and the city time zone', async () => {
     const a = await app()
-    const geo = (await a.inject({ url: '/data/wuxi-districts.json' })).json() as { datum: string; features: Array<{ properties: { name: string } }> }
+    const geo = (await a.inject({ url: '/data/wuxi-districts.json' })).json() as {
+      datum: string
+      features: Array<{ properties: { name: string } }>
+    }
     expect(geo.datum).toMatch(/^WGS-84/)
     expect(geo.features.map((f) => f.properties.name)).toContain('梁溪')
     expect((await a.inject({ url: '/config.json' })).json()).toEqual({ tz: 'Asia/Shanghai' })

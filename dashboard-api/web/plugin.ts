@@ -99,7 +99,8 @@ function send(req: FastifyRequest, reply: FastifyReply, a: Asset): FastifyReply 
     .header('etag', a.etag)
     .header('vary', 'Accept-Encoding')
   const inm = req.headers['if-none-match']
-  if (inm !== undefined && inm.split(',').some((t) => t.trim() === a.etag || t.trim() === `W/${a.etag}`)) return reply.code(304).send()
+  if (inm !== undefined && inm.split(',').some((t) => t.trim() === a.etag || t.trim() === `W/${a.etag}`))
+    return reply.code(304).send()
   reply.type(a.type)
   if (a.gzip && acceptsGzip(req)) return reply.header('content-encoding', 'gzip').send(a.gzip)
   return reply.send(a.body)

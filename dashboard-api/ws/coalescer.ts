@@ -18,7 +18,12 @@ export interface Coalescer {
  * Flushes never overlap; a change during a flush goes to the next one. A failed flush puts its
  * batch back so nothing is lost.
  */
-export function createCoalescer(opts: { intervalMs: number; timers: Timers; flush: (dirty: Dirty) => Promise<void> | void; onError: (err: unknown) => void }): Coalescer {
+export function createCoalescer(opts: {
+  intervalMs: number
+  timers: Timers
+  flush: (dirty: Dirty) => Promise<void> | void
+  onError: (err: unknown) => void
+}): Coalescer {
   const { intervalMs, timers } = opts
   let all = false
   let keys = new Set<string>()

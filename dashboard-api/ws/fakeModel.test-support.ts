@@ -6,7 +6,22 @@ import type { BinFilter, Change, Model } from '../model/types.ts'
 
 export function bin(binId: string, fillPct: number, extra: Partial<BinView> = {}): BinView {
   const status = fillPct >= 100 ? 'overflow' : fillPct >= 80 ? 'needs-service' : 'ok'
-  return { binId, district: '梁溪', stream: 'kitchen', lat: 31.5, lon: 120.3, fillPct, lastReadingAt: 0, status, emptiedToday: 0, lastEmptiedAt: null, collectedToday: false, predictedFullAt: null, batteryPct: null, ...extra }
+  return {
+    binId,
+    district: '梁溪',
+    stream: 'kitchen',
+    lat: 31.5,
+    lon: 120.3,
+    fillPct,
+    lastReadingAt: 0,
+    status,
+    emptiedToday: 0,
+    lastEmptiedAt: null,
+    collectedToday: false,
+    predictedFullAt: null,
+    batteryPct: null,
+    ...extra
+  }
 }
 
 export function fakeModel() {
@@ -19,14 +34,40 @@ export function fakeModel() {
   const balance = (siteId: string): SiteBalance => {
     const t = inT.get(siteId) ?? 0
     return {
-      siteId, name: siteId, type: 'transfer', district: '梁溪', day: '2025-01-01', inT: t, outT: 0, openingT: 0, stockT: t, clearancePct: t ? 0 : null, capacityPct: t / 4,
-      capacityTpd: 400, toleranceT: 1, cutoff: '20:00', cleared: t <= 1, ticketsIn: 0, ticketsOut: 0, lastTicketAt: null,
+      siteId,
+      name: siteId,
+      type: 'transfer',
+      district: '梁溪',
+      day: '2025-01-01',
+      inT: t,
+      outT: 0,
+      openingT: 0,
+      stockT: t,
+      clearancePct: t ? 0 : null,
+      capacityPct: t / 4,
+      capacityTpd: 400,
+      toleranceT: 1,
+      cutoff: '20:00',
+      cleared: t <= 1,
+      ticketsIn: 0,
+      ticketsOut: 0,
+      lastTicketAt: null,
       projection: { status: 'on-track', projectedInT: t, projectedOutT: 0, projectedStockT: t, overCapacity: false }
     }
   }
   const city = (): CitySummary => {
     const total = [...inT.values()].reduce((a, b) => a + b, 0)
-    return { day: '2025-01-01', inT: total, outT: 0, targetT: 5300, targetPct: (total / 5300) * 100, tonnesPerHour: 0, hourly: [], sites: { total: inT.size, cleared: 0, onTrack: 0, atRisk: 0, willNotClear: 0, overCapacity: 0 }, alerts: { critical: 0, warning: 0, info: 0 } }
+    return {
+      day: '2025-01-01',
+      inT: total,
+      outT: 0,
+      targetT: 5300,
+      targetPct: (total / 5300) * 100,
+      tonnesPerHour: 0,
+      hourly: [],
+      sites: { total: inT.size, cleared: 0, onTrack: 0, atRisk: 0, willNotClear: 0, overCapacity: 0 },
+      alerts: { critical: 0, warning: 0, info: 0 }
+    }
   }
   const notImplemented = (): never => {
     throw new Error('not in the fake model')
@@ -46,7 +87,12 @@ export function fakeModel() {
     recyclables: notImplemented,
     bins: (f: BinFilter = {}) => {
       reads.bins++
-      return [...bins.values()].filter((b) => (!f.status || b.status === f.status) && (!f.district || b.district === f.district) && (!f.stream || b.stream === f.stream))
+      return [...bins.values()].filter(
+        (b) =>
+          (!f.status || b.status === f.status) &&
+          (!f.district || b.district === f.district) &&
+          (!f.stream || b.stream === f.stream)
+      )
     },
     vehicles: () => [],
     completeness: notImplemented,

@@ -41,7 +41,8 @@ export interface WsHandle {
 }
 
 /** The Bearer token of the upgrade; '' for a header that is not one (it fails: 4401). */
-const bearer = (header: string | undefined): string | undefined => (header === undefined ? undefined : (bearerToken(header) ?? ''))
+const bearer = (header: string | undefined): string | undefined =>
+  header === undefined ? undefined : (bearerToken(header) ?? '')
 
 function gateFor(guard: AuthGuard, ip: string): AuthGate {
   return {

@@ -11,17 +11,29 @@ export const WsOptions = z.object({
   /** Recent deltas kept per stream for resume (512 ≈ 2 min of deltas at 4/s; longer when quiet). */
   ringSize: z.number().int().min(1).default(512),
   /** A stream nobody subscribes to keeps following the model this long, for resumes. */
-  streamIdleMs: z.number().int().min(0).default(10 * 60_000),
+  streamIdleMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(10 * 60_000),
   maxStreams: z.number().int().min(1).default(1_000),
   maxSubscriptions: z.number().int().min(1).default(64),
-  highWaterBytes: z.number().int().min(1).default(256 * 1024),
+  highWaterBytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(256 * 1024),
   maxQueuedMessages: z.number().int().min(1).default(1_000),
   /**
    * Bytes waiting for one client at most (socket buffer + queue, snapshots included); past it
    * the connection is closed 4008 (QINGYUN_WS_MAX_BUFFERED_BYTES). 2 MiB holds the sample
    * city's largest snapshot (bins, 2,400 of them) several times over.
    */
-  maxBufferedBytes: z.number().int().min(1).default(2 * 1024 * 1024),
+  maxBufferedBytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(2 * 1024 * 1024),
   /** A connection the server closed is destroyed after this long if the close handshake has not
    *  finished: a client that does not read never reads the close frame either. */
   closeGraceMs: z.number().int().min(0).default(2_000),

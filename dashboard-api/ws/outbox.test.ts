@@ -69,7 +69,11 @@ describe('outbox', () => {
   it('counts what the socket holds, so a message written straight to a stalled socket counts too', () => {
     const s = slowSocket()
     let overflows = 0
-    const o = createOutbox(s, { highWaterBytes: 1_000, maxQueuedMessages: 100, maxBufferedBytes: 100 }, () => overflows++)
+    const o = createOutbox(
+      s,
+      { highWaterBytes: 1_000, maxQueuedMessages: 100, maxBufferedBytes: 100 },
+      () => overflows++
+    )
     expect(o.push('a'.repeat(60))).toBe(true)
     expect(o.push('b'.repeat(60))).toBe(false)
     expect(overflows).toBe(1)

@@ -10,14 +10,16 @@ export interface Ring<T> {
 }
 
 export function createRing<T>(capacity: number): Ring<T> {
-  if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`)
+  if (!Number.isInteger(capacity) || capacity < 1)
+    throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`)
   const seqs: number[] = new Array<number>(capacity)
   const values: T[] = new Array<T>(capacity)
   let start = 0
   let size = 0
   return {
     push(seq, value) {
-      if (size > 0 && seq !== seqs[(start + size - 1) % capacity]! + 1) throw new RangeError(`ring seq ${seq} does not follow ${seqs[(start + size - 1) % capacity]}`)
+      if (size > 0 && seq !== seqs[(start + size - 1) % capacity]! + 1)
+        throw new RangeError(`ring seq ${seq} does not follow ${seqs[(start + size - 1) % capacity]}`)
       const at = (start + size) % capacity
       seqs[at] = seq
       values[at] = value
@@ -39,7 +41,9 @@ export function createRing<T>(capacity: number): Ring<T> {
   }
 }
 
-export type ResumeDecision<T> = { readonly kind: 'replay'; readonly entries: readonly T[] } | { readonly kind: 'snapshot'; readonly reason: 'no-resume' | 'unknown-seq' }
+export type ResumeDecision<T> =
+  | { readonly kind: 'replay'; readonly entries: readonly T[] }
+  | { readonly kind: 'snapshot'; readonly reason: 'no-resume' | 'unknown-seq' }
 
 /**
  * Whether a client that applied everything up to `resumeSeq` can catch up from the ring.

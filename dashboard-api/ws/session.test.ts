@@ -13,13 +13,19 @@ const settle = async (): Promise<void> => {
 }
 
 const authenticator: Authenticator = {
-  verify: (t) => (t === 'good' ? { name: 'ops', role: 'viewer' } : t === 'admin' ? { name: 'root', role: 'admin' } : undefined)
+  verify: (t) =>
+    t === 'good' ? { name: 'ops', role: 'viewer' } : t === 'admin' ? { name: 'root', role: 'admin' } : undefined
 }
 
 function setup(opts: { heartbeatMs?: number } = {}) {
   const timers = fakeTimers()
   const fm = fakeModel()
-  const registry = createStreamRegistry({ model: fm.model, timers, log, options: { flushMs: 250, ringSize: 4, streamIdleMs: 60_000, maxStreams: 10 } })
+  const registry = createStreamRegistry({
+    model: fm.model,
+    timers,
+    log,
+    options: { flushMs: 250, ringSize: 4, streamIdleMs: 60_000, maxStreams: 10 }
+  })
   const options = { heartbeatMs: opts.heartbeatMs ?? 15_000, authTimeoutMs: 5_000, maxSubscriptions: 3, flushMs: 250 }
   const connect = () => {
     const sent: Array<Record<string, unknown>> = []
@@ -29,10 +35,17 @@ function setup(opts: { heartbeatMs?: number } = {}) {
         send: (text) => sent.push(ServerMessageV1.parse(JSON.parse(text)) as Record<string, unknown>),
         close: (code, reason) => closes.push({ code, reason })
       },
-      authenticator, model: fm.model, registry, timers, log, options
+      authenticator,
+      model: fm.model,
+      registry,
+      timers,
+      log,
+      options
     })
     const client = {
-      session, sent, closes,
+      session,
+      sent,
+      closes,
       send: (m: unknown) => session.receive(typeof m === 'string' ? m : JSON.stringify(m)),
       of: (type: string) => sent.filter((m) => m.type === type),
       take: () => sent.splice(0)
@@ -52,15 +65,36 @@ function setup(opts: { heartbeatMs?: number } = {}) {
 
 describe('message validation', () => {
   it('names the field of a bad message', () => {
-    expect(parseClientMessage('{"type":"subscribe","id":"a","channel":"site","params":{"siteId":7}}')).toMatchObject({ ok: false, id: 'a', message: expect.stringContaining('params.siteId') })
-    expect(parseClientMessage('{"type":"subscribe","id":"a","channel":"bins","params":{"status":"full"}}')).toMatchObject({ ok: false, message: expect.stringContaining('params.status') })
-    expect(parseClientMessage('{"type":"subscribe","id":"a","channel":"weather"}')).toMatchObject({ ok: false, message: expect.stringMatching(/^channel: /) })
-    expect(parseClientMessage('{"type":"subscribe","id":"a","channel":"city","resume":{"seq":-1}}')).toMatchObject({ ok: false, message: expect.stringContaining('resume.seq') })
-    expect(parseClientMessage('{"type":"subscribe","id":"a","channel":"vehicles","params":{"colour":"red"}}')).toMatchObject({ ok: false, message: expect.stringContaining('colour') })
-    expect(parseClientMessage('{"type":"hello"}')).toMatchObject({ ok: false, message: expect.stringMatching(/^type: /) })
+    expect(parseClientMessage('{"type":"subscribe","id":"a","channel":"site","params":{"siteId":7}}')).toMatchObject({
+      ok: false,
+      id: 'a',
+      message: expect.stringContaining('params.siteId')
+    })
+    expect(
+      parseClientMessage('{"type":"subscribe","id":"a","channel":"bins","params":{"status":"full"}}')
+    ).toMatchObject({ ok: false, message: expect.stringContaining('params.status') })
+    expect(parseClientMessage('{"type":"subscribe","id":"a","channel":"weather"}')).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^channel: /)
+    })
+    expect(parseClientMessage('{"type":"subscribe","id":"a","channel":"city","resume":{"seq":-1}}')).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('resume.seq')
+    })
+    expect(
+      parseClientMessage('{"type":"subscribe","id":"a","channel":"vehicles","params":{"colour":"red"}}')
+    ).toMatchObject({ ok: false, message: expect.stringContaining('colour') })
+    expect(parseClientMessage('{"type":"hello"}')).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^type: /)
+    })
     expect(parseClientMessage('{not json')).toMatchObject({ ok: false, message: expect.stringContaining('JSON') })
     expect(parseClientMessage(undefined)).toMatchObject({ ok: false, message: expect.stringContaining('binary') })
-    expect(parseClientMessage('{"type":"subscribe","id":"b","channel":"alerts","params":{"severity":"critical"},"resume":{"seq":12}}')).toMatchObject({ ok: true })
+    expect(
+      parseClientMessage(
+        '{"type":"subscribe","id":"b","channel":"alerts","params":{"severity":"critical"},"resume":{"seq":12}}'
+      )
+    ).toMatchObject({ ok: true })
   })
 
   it('answers a bad message with an error, not a close', () => {
@@ -68,7 +102,9 @@ describe('message validation', () => {
     const c = connect()
     c.session.start('good')
     c.send({ type: 'subscribe', id: 's1', channel: 'site' })
-    expect(c.of('error')).toEqual([{ type: 'error', code: 'WS_E_BAD_MESSAGE', id: 's1', message: expect.stringContaining('params') }])
+    expect(c.of('error')).toEqual([
+      { type: 'error', code: 'WS_E_BAD_MESSAGE', id: 's1', message: expect.stringContaining('params') }
+    ])
     expect(c.closes).toEqual([])
     expect(c.session.state()).toBe('ready')
   })
@@ -79,7 +115,9 @@ describe('authentication', () => {
     const { connect } = setup()
     const c = connect()
     c.session.start('good')
-    expect(c.sent).toEqual([{ type: 'welcome', protocol: 'qingyun.ws.v1', user: 'ops', role: 'viewer', heartbeatMs: 15_000, flushMs: 250 }])
+    expect(c.sent).toEqual([
+      { type: 'welcome', protocol: 'qingyun.ws.v1', user: 'ops', role: 'viewer', heartbeatMs: 15_000, flushMs: 250 }
+    ])
   })
   it('closes 4401 on a bad header token, a bad auth message, a non-auth first message, or no auth in time', async () => {
     const { connect, run } = setup()
@@ -97,7 +135,8 @@ describe('authentication', () => {
     await run(4_900)
     expect(d.closes).toEqual([])
     await run(200) // … but the auth deadline still holds
-    for (const x of [a, b, c, d]) expect(x.closes).toEqual([{ code: WsCloseCode.unauthorized, reason: expect.any(String) }])
+    for (const x of [a, b, c, d])
+      expect(x.closes).toEqual([{ code: WsCloseCode.unauthorized, reason: expect.any(String) }])
     expect(d.of('error')).toHaveLength(1)
   })
   it('accepts an auth message', () => {
@@ -113,12 +152,26 @@ describe('failed-authentication limit', () => {
   it('counts failures and closes 4429 while the client is blocked; a valid token still gets in', () => {
     const timers = fakeTimers()
     const fm = fakeModel()
-    const registry = createStreamRegistry({ model: fm.model, timers, log, options: { flushMs: 250, ringSize: 4, streamIdleMs: 1, maxStreams: 1 } })
+    const registry = createStreamRegistry({
+      model: fm.model,
+      timers,
+      log,
+      options: { flushMs: 250, ringSize: 4, streamIdleMs: 1, maxStreams: 1 }
+    })
     let failures = 0
     const gate = { failed: () => (++failures > 2 ? 30 : undefined) }
     const closes: number[] = []
     const attempt = (token: string) => {
-      const s = createSession({ conn: { send: () => undefined, close: (code) => closes.push(code) }, authenticator, gate, model: fm.model, registry, timers, log, options: { heartbeatMs: 1000, authTimeoutMs: 1000, maxSubscriptions: 1, flushMs: 250 } })
+      const s = createSession({
+        conn: { send: () => undefined, close: (code) => closes.push(code) },
+        authenticator,
+        gate,
+        model: fm.model,
+        registry,
+        timers,
+        log,
+        options: { heartbeatMs: 1000, authTimeoutMs: 1000, maxSubscriptions: 1, flushMs: 250 }
+      })
       s.start(token)
       return s.state()
     }
@@ -163,7 +216,19 @@ describe('streams', () => {
     const deltas = c.of('delta')
     // 101 changes in one flush interval: one delta, with each changed site's current value.
     expect(deltas).toHaveLength(1)
-    expect(deltas[0]).toMatchObject({ type: 'delta', id: 's', channel: 'sites', seq: seq0 + 1, data: { items: [{ siteId: 'ts-1', inT: 108 }, { siteId: 'ts-2', inT: 5 }], removed: [] } })
+    expect(deltas[0]).toMatchObject({
+      type: 'delta',
+      id: 's',
+      channel: 'sites',
+      seq: seq0 + 1,
+      data: {
+        items: [
+          { siteId: 'ts-1', inT: 108 },
+          { siteId: 'ts-2', inT: 5 }
+        ],
+        removed: []
+      }
+    })
   })
 
   it('shares one stream (and one seq) between subscribers of the same channel and params', async () => {
@@ -223,7 +288,10 @@ describe('streams', () => {
     await run(0)
     expect(b.sent.map((m) => m.type)).toEqual(['welcome', 'resumed', 'delta', 'delta'])
     expect(b.of('resumed')).toEqual([{ type: 'resumed', id: 'c', channel: 'city', fromSeq: lastSeq, seq: lastSeq + 2 }])
-    expect(b.of('delta').map((d) => [d.seq, (d.data as { inT: number }).inT])).toEqual([[lastSeq + 1, 3], [lastSeq + 2, 7]])
+    expect(b.of('delta').map((d) => [d.seq, (d.data as { inT: number }).inT])).toEqual([
+      [lastSeq + 1, 3],
+      [lastSeq + 2, 7]
+    ])
     // Replaying a delta twice changes nothing: it is the full value, not an increment.
 
     // Evicted from the ring (size 4), or a seq from elsewhere: a fresh snapshot.
@@ -236,7 +304,10 @@ describe('streams', () => {
     c.send({ type: 'subscribe', id: 'c', channel: 'city', resume: { seq: lastSeq } })
     c.send({ type: 'subscribe', id: 'd', channel: 'city', resume: { seq: 3 } })
     await run(0)
-    expect(c.of('snapshot')).toMatchObject([{ id: 'c', seq: lastSeq + 7, data: { inT: 12 } }, { id: 'd', seq: lastSeq + 7 }])
+    expect(c.of('snapshot')).toMatchObject([
+      { id: 'c', seq: lastSeq + 7, data: { inT: 12 } },
+      { id: 'd', seq: lastSeq + 7 }
+    ])
   })
 
   it('keeps an unsubscribed stream following the model for streamIdleMs, then drops it', async () => {
@@ -272,9 +343,22 @@ describe('streams', () => {
     a.send({ type: 'subscribe', id: 'e', channel: 'sites' })
     await run(0)
     // 'a' counts against the limit (3) until the server finds the site does not exist.
-    expect(a.of('error').map((e) => [e.id, e.code])).toEqual([['b', 'WS_E_DUPLICATE_ID'], ['d', 'WS_E_LIMIT'], ['e', 'WS_E_LIMIT'], ['a', 'WS_E_NOT_FOUND']])
-    expect(a.of('snapshot').map((s) => s.id).sort()).toEqual(['b', 'c'])
+    expect(a.of('error').map((e) => [e.id, e.code])).toEqual([
+      ['b', 'WS_E_DUPLICATE_ID'],
+      ['d', 'WS_E_LIMIT'],
+      ['e', 'WS_E_LIMIT'],
+      ['a', 'WS_E_NOT_FOUND']
+    ])
+    expect(
+      a
+        .of('snapshot')
+        .map((s) => s.id)
+        .sort()
+    ).toEqual(['b', 'c'])
     expect(registry.size()).toBe(2) // the unknown site left no stream behind
-    expect(a.of('snapshot').find((s) => s.id === 'b')).toMatchObject({ channel: 'site', data: { balance: { siteId: 'ts-1', inT: 1 }, hourly: [] } })
+    expect(a.of('snapshot').find((s) => s.id === 'b')).toMatchObject({
+      channel: 'site',
+      data: { balance: { siteId: 'ts-1', inT: 1 }, hourly: [] }
+    })
   })
 })

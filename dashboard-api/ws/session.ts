@@ -1,6 +1,14 @@
 import type { Logger } from 'pino'
 import type { z } from 'zod'
-import { ClientMessage, WS_PROTOCOL, WsCloseCode, type ErrorMessage, type SubscribeMessage, type WelcomeMessage, type WsErrorCode } from '../../contracts/ws.ts'
+import {
+  ClientMessage,
+  WS_PROTOCOL,
+  WsCloseCode,
+  type ErrorMessage,
+  type SubscribeMessage,
+  type WelcomeMessage,
+  type WsErrorCode
+} from '../../contracts/ws.ts'
 import { allows, type Authenticator, type Operator } from '../auth/types.ts'
 import type { Model } from '../model/types.ts'
 import { channels } from './channels/index.ts'
@@ -60,7 +68,9 @@ export function describeIssues(error: z.ZodError): string {
 }
 
 /** Parse one client frame; the error text names the field. */
-export function parseClientMessage(text: string | undefined): { ok: true; msg: ClientMessage } | { ok: false; message: string; id?: string } {
+export function parseClientMessage(
+  text: string | undefined
+): { ok: true; msg: ClientMessage } | { ok: false; message: string; id?: string } {
   if (text === undefined) return { ok: false, message: '(message): binary frames are not accepted; send JSON text' }
   let raw: unknown
   try {
@@ -70,7 +80,10 @@ export function parseClientMessage(text: string | undefined): { ok: true; msg: C
   }
   const parsed = ClientMessage.safeParse(raw)
   if (parsed.success) return { ok: true, msg: parsed.data }
-  const id = typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id.slice(0, 64) : undefined
+  const id =
+    typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string'
+      ? (raw as { id: string }).id.slice(0, 64)
+      : undefined
   return { ok: false, message: describeIssues(parsed.error), ...(id ? { id } : {}) }
 }
 
@@ -79,7 +92,16 @@ export function parseClientMessage(text: string | undefined): { ok: true; msg: C
  * the injected timers; the Fastify/ws shell (index.ts) feeds it frames and carries out sends
  * and closes.
  */
-export function createSession(deps: { conn: Connection; authenticator: Authenticator; gate?: AuthGate; model: Model; registry: StreamRegistry; timers: Timers; log: Logger; options: SessionOptions }): Session {
+export function createSession(deps: {
+  conn: Connection
+  authenticator: Authenticator
+  gate?: AuthGate
+  model: Model
+  registry: StreamRegistry
+  timers: Timers
+  log: Logger
+  options: SessionOptions
+}): Session {
   const { conn, authenticator, registry, timers, options } = deps
   let log = deps.log
   let state: 'auth' | 'ready' | 'closed' = 'auth'
@@ -93,7 +115,8 @@ export function createSession(deps: { conn: Connection; authenticator: Authentic
   const send = (msg: object): void => {
     if (state !== 'closed') conn.send(JSON.stringify(msg))
   }
-  const error = (code: WsErrorCode, message: string, id?: string): void => send({ type: 'error', code, message, ...(id !== undefined ? { id } : {}) } satisfies ErrorMessage)
+  const error = (code: WsErrorCode, message: string, id?: string): void =>
+    send({ type: 'error', code, message, ...(id !== undefined ? { id } : {}) } satisfies ErrorMessage)
 
   const teardown = (): void => {
     state = 'closed'
@@ -132,7 +155,8 @@ export function createSession(deps: { conn: Connection; authenticator: Authentic
     const op = authenticator.verify(t)
     if (!op) {
       const wait = deps.gate?.failed(t)
-      if (wait !== undefined) return close(WsCloseCode.rateLimited, `too many failed authentications; retry in ${wait} s`)
+      if (wait !== undefined)
+        return close(WsCloseCode.rateLimited, `too many failed authentications; retry in ${wait} s`)
       log.info({ reason: t === '' ? 'malformed-header' : 'unknown-token' }, 'websocket authentication failed')
       close(WsCloseCode.unauthorized, 'invalid token')
       return
@@ -144,7 +168,14 @@ export function createSession(deps: { conn: Connection; authenticator: Authentic
     state = 'ready'
     log = log.child({ user: op.name })
     lastHeardAt = timers.now()
-    send({ type: 'welcome', protocol: WS_PROTOCOL, user: op.name, role: op.role, heartbeatMs: options.heartbeatMs, flushMs: options.flushMs } satisfies WelcomeMessage)
+    send({
+      type: 'welcome',
+      protocol: WS_PROTOCOL,
+      user: op.name,
+      role: op.role,
+      heartbeatMs: options.heartbeatMs,
+      flushMs: options.flushMs
+    } satisfies WelcomeMessage)
     heartbeatTimer = timers.setTimeout(heartbeat, options.heartbeatMs)
   }
 
@@ -153,13 +184,19 @@ export function createSession(deps: { conn: Connection; authenticator: Authentic
     const op = authenticator.verify(token)
     if (!op) return close(WsCloseCode.unauthorized, 'token no longer valid')
     if (!allows(op.role, 'viewer')) return error('WS_E_FORBIDDEN', `role ${op.role} may not subscribe`, msg.id)
-    if (subs.has(msg.id)) return error('WS_E_DUPLICATE_ID', `id: subscription "${msg.id}" is already open on this connection`, msg.id)
-    if (subs.size >= options.maxSubscriptions) return error('WS_E_LIMIT', `at most ${options.maxSubscriptions} subscriptions per connection`, msg.id)
+    if (subs.has(msg.id))
+      return error('WS_E_DUPLICATE_ID', `id: subscription "${msg.id}" is already open on this connection`, msg.id)
+    if (subs.size >= options.maxSubscriptions)
+      return error('WS_E_LIMIT', `at most ${options.maxSubscriptions} subscriptions per connection`, msg.id)
     const params = (msg.params ?? {}) as never
     const adapter = channels[msg.channel]
     // The id is taken (and counts against the limit) from here on; an unsubscribe or a close
     // while the server is still reading marks it cancelled.
-    const sub: Sub = { subscriber: { id: msg.id, send: (text) => state !== 'closed' && conn.send(text) }, attached: false, cancelled: false }
+    const sub: Sub = {
+      subscriber: { id: msg.id, send: (text) => state !== 'closed' && conn.send(text) },
+      attached: false,
+      cancelled: false
+    }
     subs.set(msg.id, sub)
     const fail = (code: WsErrorCode, message: string): void => {
       if (sub.cancelled) return
@@ -168,7 +205,8 @@ export function createSession(deps: { conn: Connection; authenticator: Authentic
     }
     try {
       // Before a stream exists: an unknown site must not leave a stream behind.
-      if (adapter.exists && !(await (adapter.exists as (m: Model, p: unknown) => Promise<boolean>)(deps.model, params))) return fail('WS_E_NOT_FOUND', `params.siteId: no such site "${(params as { siteId?: string }).siteId}"`)
+      if (adapter.exists && !(await (adapter.exists as (m: Model, p: unknown) => Promise<boolean>)(deps.model, params)))
+        return fail('WS_E_NOT_FOUND', `params.siteId: no such site "${(params as { siteId?: string }).siteId}"`)
     } catch (err) {
       log.error({ err, id: msg.id }, 'subscription check failed')
       return fail('WS_E_INTERNAL', 'the view could not be read; subscribe again')
@@ -218,7 +256,8 @@ export function createSession(deps: { conn: Connection; authenticator: Authentic
       const parsed = parseClientMessage(text)
       if (state === 'auth') {
         if (!parsed.ok) return error('WS_E_BAD_MESSAGE', parsed.message, parsed.id)
-        if (parsed.msg.type !== 'auth') return close(WsCloseCode.unauthorized, 'authentication required: send {"type":"auth","token":…} first')
+        if (parsed.msg.type !== 'auth')
+          return close(WsCloseCode.unauthorized, 'authentication required: send {"type":"auth","token":…} first')
         return authenticate(parsed.msg.token)
       }
       lastHeardAt = timers.now()

@@ -28,7 +28,9 @@ export function streamKey(channel: ChannelName, params: Readonly<Record<string, 
   const entries = Object.entries(params)
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  return entries.length === 0 ? channel : `${channel}?${entries.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&')}`
+  return entries.length === 0
+    ? channel
+    : `${channel}?${entries.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&')}`
 }
 
 /**
@@ -43,7 +45,12 @@ export function streamKey(channel: ChannelName, params: Readonly<Record<string, 
  * position in it: the client gets a fresh snapshot. (A wall clock stepped back across a restart
  * is the one case this does not cover.)
  */
-export function createStreamRegistry(deps: { model: Model; timers: Timers; log: Logger; options: StreamRegistryOptions }): StreamRegistry {
+export function createStreamRegistry(deps: {
+  model: Model
+  timers: Timers
+  log: Logger
+  options: StreamRegistryOptions
+}): StreamRegistry {
   const { model, timers, log, options } = deps
   const streams = new Map<string, Stream>()
   const byChannel = new Map<ChannelName, Set<Stream>>()
@@ -58,7 +65,10 @@ export function createStreamRegistry(deps: { model: Model; timers: Timers; log: 
     for (const [channel, set] of byChannel) {
       const adapter = channels[channel]
       for (const s of set) {
-        const t = (adapter.touches as (c: typeof change, p: unknown) => ReturnType<typeof adapter.touches>)(change, s.params)
+        const t = (adapter.touches as (c: typeof change, p: unknown) => ReturnType<typeof adapter.touches>)(
+          change,
+          s.params
+        )
         if (t) s.touch(t)
       }
     }
@@ -80,7 +90,18 @@ export function createStreamRegistry(deps: { model: Model; timers: Timers; log: 
         if (streams.size >= options.maxStreams) return undefined
         const firstSeq = Math.max(Math.floor(timers.now()), highestSeq + 1)
         highestSeq = firstSeq
-        s = createStream({ key, adapter: channels[channel], params, model, timers, flushMs: options.flushMs, ringSize: options.ringSize, firstSeq, log, onSeq })
+        s = createStream({
+          key,
+          adapter: channels[channel],
+          params,
+          model,
+          timers,
+          flushMs: options.flushMs,
+          ringSize: options.ringSize,
+          firstSeq,
+          log,
+          onSeq
+        })
         streams.set(key, s)
         let set = byChannel.get(channel)
         if (!set) byChannel.set(channel, (set = new Set()))

@@ -5,7 +5,9 @@ import { between, rngFor } from './rng.ts'
 import { HOUR, type Emptying } from './types.ts'
 
 /** Relative waste generation per local hour: peaks around 07–08 and 18–20. */
-export const HOURLY_WEIGHTS = [0.2, 0.1, 0.1, 0.1, 0.2, 0.5, 1.2, 2.0, 1.8, 1.0, 0.8, 1.0, 1.3, 0.9, 0.7, 0.7, 0.8, 1.2, 1.8, 2.0, 1.5, 0.9, 0.5, 0.3] as const
+export const HOURLY_WEIGHTS = [
+  0.2, 0.1, 0.1, 0.1, 0.2, 0.5, 1.2, 2.0, 1.8, 1.0, 0.8, 1.0, 1.3, 0.9, 0.7, 0.7, 0.8, 1.2, 1.8, 2.0, 1.5, 0.9, 0.5, 0.3
+] as const
 const WEIGHT_SUM = HOURLY_WEIGHTS.reduce((a, b) => a + b, 0)
 const CUMULATIVE = HOURLY_WEIGHTS.reduce<number[]>((acc, w) => [...acc, acc[acc.length - 1]! + w], [0])
 

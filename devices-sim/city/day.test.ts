@@ -48,7 +48,8 @@ describe('city day (pure model)', () => {
     }
     const b = day.bins.values().next().value!
     const rise = (h0: number, h1: number) => b.fillAt(day.dayStart + h1 * HOUR) - b.fillAt(day.dayStart + h0 * HOUR)
-    if (!day.emptyings.some((e) => e.binId === b.bin.id && e.t < day.dayStart + 9 * HOUR)) expect(rise(7, 8)).toBeGreaterThan(rise(2, 3))
+    if (!day.emptyings.some((e) => e.binId === b.bin.id && e.t < day.dayStart + 9 * HOUR))
+      expect(rise(7, 8)).toBeGreaterThan(rise(2, 3))
   })
 
   it('writes tickets with net = gross − tare, recyclables with a material to sorting centres', () => {
@@ -59,14 +60,16 @@ describe('city day (pure model)', () => {
       expect(t.stream === 'recyclable').toBe(t.material !== undefined)
     }
     const sorting = new Set(small.sites.filter((s) => s.type === 'sorting').map((s) => s.id))
-    for (const tk of day.tickets.filter((t) => t.direction === 'in' && t.stream === 'recyclable')) expect(sorting.has(tk.siteId)).toBe(true)
+    for (const tk of day.tickets.filter((t) => t.direction === 'in' && t.stream === 'recyclable'))
+      expect(sorting.has(tk.siteId)).toBe(true)
     expect(new Set(w.map((t) => t.ticketId)).size).toBe(w.length)
   })
 
   it('clears most sites by the end of the day and leaves the chosen few with stock', () => {
     const full = createCityDay(sample, { ...base, notClearing: 3 })
     const stock = new Map<string, number>()
-    for (const t of full.tickets) stock.set(t.siteId, (stock.get(t.siteId) ?? 0) + (t.direction === 'in' ? t.netKg : -t.netKg))
+    for (const t of full.tickets)
+      stock.set(t.siteId, (stock.get(t.siteId) ?? 0) + (t.direction === 'in' ? t.netKg : -t.netKg))
     expect(full.notClearing.size).toBe(3)
     const withInbound = [...stock.keys()]
     expect(withInbound.length).toBeGreaterThan(30)

@@ -41,11 +41,22 @@ export interface CityDay {
 /** Entities named `load-…` belong to load mode (`sim provision`), not to the city. */
 export const isLoadEntity = (id: string): boolean => id.startsWith('load-')
 
-interface Source { next: number; emit(t: number): { kind: Kind; message: DeviceMessage[Kind] } | undefined; advance(t: number): number }
+interface Source {
+  next: number
+  emit(t: number): { kind: Kind; message: DeviceMessage[Kind] } | undefined
+  advance(t: number): number
+}
 
-const FIRMWARE: Record<Device['type'], string> = { weighbridge: 'wb-4.1.2', 'fill-sensor': 'fs-2.3.1', 'gps-tracker': 'gt-1.8.0' }
+const FIRMWARE: Record<Device['type'], string> = {
+  weighbridge: 'wb-4.1.2',
+  'fill-sensor': 'fs-2.3.1',
+  'gps-tracker': 'gt-1.8.0'
+}
 
-export function createCityDay(registryIn: Registry, opts: Partial<CityOptions> & Pick<CityOptions, 'date' | 'tz' | 'seed'>): CityDay {
+export function createCityDay(
+  registryIn: Registry,
+  opts: Partial<CityOptions> & Pick<CityOptions, 'date' | 'tz' | 'seed'>
+): CityDay {
   const o: CityOptions = { ...DEFAULT_CITY_OPTIONS, ...opts }
   const registry: Registry = {
     ...registryIn,
@@ -58,7 +69,9 @@ export function createCityDay(registryIn: Registry, opts: Partial<CityOptions> &
   const rounds = collectionRounds(registry, o.seed, dayStart)
   const notClearing = pickNotClearing(registry.sites, o.seed, o.notClearing)
   const out = outbound(registry, rounds.inbound, dayStart, o.seed, notClearing)
-  const tickets = [...rounds.inbound, ...out.tickets].sort((a, b) => a.t - b.t || a.siteId.localeCompare(b.siteId) || a.direction.localeCompare(b.direction))
+  const tickets = [...rounds.inbound, ...out.tickets].sort(
+    (a, b) => a.t - b.t || a.siteId.localeCompare(b.siteId) || a.direction.localeCompare(b.direction)
+  )
   const plans = [...rounds.plans, ...out.plans]
   const planOf = new Map(plans.map((p) => [p.vehicleId, p]))
   const emptiedBy = new Map<string, Emptying[]>()
@@ -67,12 +80,18 @@ export function createCityDay(registryIn: Registry, opts: Partial<CityOptions> &
   const siteIds = new Set(registry.sites.map((s) => s.id))
   const vehicleIds = new Set(registry.vehicles.map((v) => v.id))
 
-  const devices = registry.devices.filter((d) => d.enabled && (
-    (d.siteId !== undefined && siteIds.has(d.siteId)) || (d.binId !== undefined && bins.has(d.binId)) || (d.vehicleId !== undefined && vehicleIds.has(d.vehicleId))))
+  const devices = registry.devices.filter(
+    (d) =>
+      d.enabled &&
+      ((d.siteId !== undefined && siteIds.has(d.siteId)) ||
+        (d.binId !== undefined && bins.has(d.binId)) ||
+        (d.vehicleId !== undefined && vehicleIds.has(d.vehicleId)))
+  )
 
   // Weighbridges: the first of a site weighs in, the last weighs out (one bridge does both).
   const bridgesOf = new Map<string, string[]>()
-  for (const d of devices) if (d.type === 'weighbridge') bridgesOf.set(d.siteId!, [...(bridgesOf.get(d.siteId!) ?? []), d.id].sort())
+  for (const d of devices)
+    if (d.type === 'weighbridge') bridgesOf.set(d.siteId!, [...(bridgesOf.get(d.siteId!) ?? []), d.id].sort())
   const ticketsOf = new Map<string, { ticket: Ticket; ticketId: string }[]>()
   const counters = new Map<string, number>()
   const ymd = o.date.replaceAll('-', '')
@@ -96,7 +115,8 @@ export function createCityDay(registryIn: Registry, opts: Partial<CityOptions> &
     const sources: Source[] = []
     const every = (intervalMs: number, from: number, to: number, emit: Source['emit']): void => {
       const first = from + Math.floor(rng() * intervalMs)
-      if (first < to) sources.push({ next: first, emit, advance: (t) => (t + intervalMs < to ? t + intervalMs : Infinity) })
+      if (first < to)
+        sources.push({ next: first, emit, advance: (t) => (t + intervalMs < to ? t + intervalMs : Infinity) })
     }
     if (d.type === 'fill-sensor') {
       const bin = bins.get(d.binId!)!
@@ -114,7 +134,10 @@ export function createCityDay(registryIn: Registry, opts: Partial<CityOptions> &
       const plan = planOf.get(d.vehicleId!)
       if (plan) {
         const { start, end } = dutyWindow(plan)
-        every(o.gpsIntervalS * 1000, start, end, (t) => ({ kind: 'position', message: generators.position(positionAt(plan, t), stamp(t, entry.seq++)) }))
+        every(o.gpsIntervalS * 1000, start, end, (t) => ({
+          kind: 'position',
+          message: generators.position(positionAt(plan, t), stamp(t, entry.seq++))
+        }))
       }
     } else {
       const list = ticketsOf.get(d.id) ?? []
@@ -122,7 +145,10 @@ export function createCityDay(registryIn: Registry, opts: Partial<CityOptions> &
       if (list.length > 0) {
         sources.push({
           next: list[0]!.ticket.t,
-          emit: () => ({ kind: 'weighing', message: generators.weighing(list[i]!, stamp(list[i]!.ticket.t, entry.seq++)) }),
+          emit: () => ({
+            kind: 'weighing',
+            message: generators.weighing(list[i]!, stamp(list[i]!.ticket.t, entry.seq++))
+          }),
           advance: () => (++i < list.length ? list[i]!.ticket.t : Infinity)
         })
       }
@@ -132,7 +158,15 @@ export function createCityDay(registryIn: Registry, opts: Partial<CityOptions> &
     const rssi = between(rng, -105, -60)
     every(o.statusIntervalS * 1000, dayStart, dayEnd, (t) => ({
       kind: 'status',
-      message: generators.status({ ...(battery === undefined ? {} : { batteryPct: battery }), rssiDbm: rssi + (rng() - 0.5) * 6, firmware: FIRMWARE[d.type], uptimeS: (t - boot) / 1000 }, stamp(t, entry.seq++))
+      message: generators.status(
+        {
+          ...(battery === undefined ? {} : { batteryPct: battery }),
+          rssiDbm: rssi + (rng() - 0.5) * 6,
+          firmware: FIRMWARE[d.type],
+          uptimeS: (t - boot) / 1000
+        },
+        stamp(t, entry.seq++)
+      )
     }))
     const entry = { sources, seq: 0, rng, device: d }
     state.push(entry)
@@ -154,5 +188,16 @@ export function createCityDay(registryIn: Registry, opts: Partial<CityOptions> &
     return events
   }
 
-  return { dayStart, dayEnd, tickets, plans, emptyings: rounds.emptyings, bins, notClearing, devices, until, nextAt: () => heap.peek()?.[0] }
+  return {
+    dayStart,
+    dayEnd,
+    tickets,
+    plans,
+    emptyings: rounds.emptyings,
+    bins,
+    notClearing,
+    devices,
+    until,
+    nextAt: () => heap.peek()?.[0]
+  }
 }

@@ -1,12 +1,15 @@
 /** A binary min-heap on [t, a, b] tuples, compared in that order (ties broken deterministically). */
 export type Entry = [t: number, a: number, b: number]
 
-const less = (x: Entry, y: Entry): boolean => x[0] < y[0] || (x[0] === y[0] && (x[1] < y[1] || (x[1] === y[1] && x[2] < y[2])))
+const less = (x: Entry, y: Entry): boolean =>
+  x[0] < y[0] || (x[0] === y[0] && (x[1] < y[1] || (x[1] === y[1] && x[2] < y[2])))
 
 export function createHeap() {
   const h: Entry[] = []
   return {
-    get size() { return h.length },
+    get size() {
+      return h.length
+    },
     peek: (): Entry | undefined => h[0],
     push(e: Entry): void {
       h.push(e)

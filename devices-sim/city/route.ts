@@ -1,7 +1,13 @@
 import { bearingDeg, lerp } from './geo.ts'
 import type { Segment, TruckPlan } from './types.ts'
 
-export interface Fix { readonly lat: number; readonly lon: number; readonly speedKmh: number; readonly headingDeg: number; readonly ignition: boolean }
+export interface Fix {
+  readonly lat: number
+  readonly lon: number
+  readonly speedKmh: number
+  readonly headingDeg: number
+  readonly ignition: boolean
+}
 
 /** The truck's fix at `t`: on a drive, interpolated with its heading; stopped or parked, speed 0. */
 export function positionAt(plan: TruckPlan, t: number): Fix {

@@ -27,9 +27,21 @@ export function pickNotClearing(sites: readonly Site[], seed: number, count: num
   return new Set(ids.slice(0, Math.max(0, Math.min(count, ids.length))))
 }
 
-interface Shipment { siteId: string; t: number; stream: Stream; material?: Material; netKg: number }
+interface Shipment {
+  siteId: string
+  t: number
+  stream: Stream
+  material?: Material
+  netKg: number
+}
 
-function shipmentsOf(site: Site, inbound: readonly Ticket[], dayStart: number, seed: number, clears: boolean): Shipment[] {
+function shipmentsOf(
+  site: Site,
+  inbound: readonly Ticket[],
+  dayStart: number,
+  seed: number,
+  clears: boolean
+): Shipment[] {
   const rng = rngFor(seed, 'ship', site.id)
   const out: Shipment[] = []
   const stock = new Map<string, number>()
@@ -55,14 +67,25 @@ function shipmentsOf(site: Site, inbound: readonly Ticket[], dayStart: number, s
       if (kg < threshold) continue
       const net = Math.min(kg, HAULER_MAX_KG)
       stock.set(k, kg - net)
-      out.push({ siteId: site.id, t: Math.min(tk.t + Math.round(between(rng, 20, 40) * MINUTE), dayStart + LAST_TICKET_H * HOUR), stream, ...(material ? { material } : {}), netKg: net })
+      out.push({
+        siteId: site.id,
+        t: Math.min(tk.t + Math.round(between(rng, 20, 40) * MINUTE), dayStart + LAST_TICKET_H * HOUR),
+        stream,
+        ...(material ? { material } : {}),
+        netKg: net
+      })
     }
   }
   if (clears) {
     let t = dayStart + CLEARANCE_START_H * HOUR + Math.round(between(rng, 0, 20) * MINUTE)
     for (const [k, kg] of [...stock].sort(([a], [b]) => a.localeCompare(b))) {
       for (let left = kg; left > 0; left -= HAULER_MAX_KG) {
-        out.push({ siteId: site.id, t: Math.min(t, dayStart + LAST_TICKET_H * HOUR), ...unkey(k), netKg: Math.min(left, HAULER_MAX_KG) })
+        out.push({
+          siteId: site.id,
+          t: Math.min(t, dayStart + LAST_TICKET_H * HOUR),
+          ...unkey(k),
+          netKg: Math.min(left, HAULER_MAX_KG)
+        })
         t += intBetween(rng, 4, 12) * MINUTE
       }
     }
@@ -76,14 +99,23 @@ function plantOf(site: Site, seed: number): { lat: number; lon: number } {
   return offset(site.location, between(rng, 6000, 12000), between(rng, 0, 360))
 }
 
-export interface Outbound { readonly tickets: Ticket[]; readonly plans: TruckPlan[] }
+export interface Outbound {
+  readonly tickets: Ticket[]
+  readonly plans: TruckPlan[]
+}
 
 /**
  * Outbound tickets of every site, and the haulers' days: a transfer-type truck of the district
  * takes a shipment when it is free (it comes from the plant, weighs out, drives back); when none
  * is free a contractor's truck without a tracker does (a synthetic plate).
  */
-export function outbound(registry: Registry, inbound: readonly Ticket[], dayStart: number, seed: number, notClearing: ReadonlySet<string>): Outbound {
+export function outbound(
+  registry: Registry,
+  inbound: readonly Ticket[],
+  dayStart: number,
+  seed: number,
+  notClearing: ReadonlySet<string>
+): Outbound {
   const bySite = new Map<string, Ticket[]>()
   for (const t of inbound) bySite.set(t.siteId, [...(bySite.get(t.siteId) ?? []), t])
   const haulers = registry.vehicles.filter((v) => v.type === 'transfer')
@@ -104,27 +136,43 @@ export function outbound(registry: Registry, inbound: readonly Ticket[], dayStar
     const arrive = s.t - 5 * MINUTE
     const leave = arrive - driveMs
     const back = s.t + 5 * MINUTE + driveMs
-    const free = site.type === 'transfer'
-      ? [...haulers].sort((a, b) => Number(b.district === site.district) - Number(a.district === site.district))
-          .find((h) => busyUntil.get(h.id)! <= leave)
-      : undefined
+    const free =
+      site.type === 'transfer'
+        ? [...haulers]
+            .sort((a, b) => Number(b.district === site.district) - Number(a.district === site.district))
+            .find((h) => busyUntil.get(h.id)! <= leave)
+        : undefined
     let plate: string
     if (free) {
       plate = free.plate
       busyUntil.set(free.id, back + 10 * MINUTE)
-      segments.get(free.id)!.push(
-        { kind: 'drive', t0: leave, t1: arrive, from: plant, to: site.location, speedKmh: 40 },
-        { kind: 'stop', t0: arrive, t1: s.t + 5 * MINUTE, at: site.location, siteId: site.id },
-        { kind: 'drive', t0: s.t + 5 * MINUTE, t1: back, from: site.location, to: plant, speedKmh: 40 },
-        { kind: 'stop', t0: back, t1: back + 10 * MINUTE, at: plant }
-      )
+      segments
+        .get(free.id)!
+        .push(
+          { kind: 'drive', t0: leave, t1: arrive, from: plant, to: site.location, speedKmh: 40 },
+          { kind: 'stop', t0: arrive, t1: s.t + 5 * MINUTE, at: site.location, siteId: site.id },
+          { kind: 'drive', t0: s.t + 5 * MINUTE, t1: back, from: site.location, to: plant, speedKmh: 40 },
+          { kind: 'stop', t0: back, t1: back + 10 * MINUTE, at: plant }
+        )
     } else {
       // 苏B + S/T + four digits: a valid plate outside the registered fleet.
       plate = `苏B${site.type === 'sorting' ? 'S' : 'T'}${String(1 + (contractor++ % 9999)).padStart(4, '0')}`
     }
     const tareKg = tareOf(seed, plate, 'transfer')
-    tickets.push({ siteId: s.siteId, t: s.t, direction: 'out', stream: s.stream, ...(s.material ? { material: s.material } : {}), plate, grossKg: tareKg + s.netKg, tareKg, netKg: s.netKg })
+    tickets.push({
+      siteId: s.siteId,
+      t: s.t,
+      direction: 'out',
+      stream: s.stream,
+      ...(s.material ? { material: s.material } : {}),
+      plate,
+      grossKg: tareKg + s.netKg,
+      tareKg,
+      netKg: s.netKg
+    })
   }
-  const plans = haulers.filter((h) => segments.get(h.id)!.length > 0).map((h) => ({ vehicleId: h.id, plate: h.plate, segments: segments.get(h.id)! }))
+  const plans = haulers
+    .filter((h) => segments.get(h.id)!.length > 0)
+    .map((h) => ({ vehicleId: h.id, plate: h.plate, segments: segments.get(h.id)! }))
   return { tickets, plans }
 }

@@ -8,26 +8,64 @@ import { between, intBetween, pickWeighted, rngFor, type Rng } from './rng.ts'
 import { HOUR, MINUTE, type Emptying, type Segment, type Ticket, type TruckPlan } from './types.ts'
 
 /** Which bins a truck type empties; bulky and transfer trucks serve none. */
-const BIN_STREAM: Partial<Record<VehicleType, Bin['stream']>> = { compactor: 'residual', kitchen: 'kitchen', recyclable: 'recyclable', hazardous: 'hazardous' }
-export const TICKET_STREAM: Record<VehicleType, Stream> = { compactor: 'residual', kitchen: 'kitchen', recyclable: 'recyclable', hazardous: 'hazardous', bulky: 'bulky', transfer: 'residual' }
+const BIN_STREAM: Partial<Record<VehicleType, Bin['stream']>> = {
+  compactor: 'residual',
+  kitchen: 'kitchen',
+  recyclable: 'recyclable',
+  hazardous: 'hazardous'
+}
+export const TICKET_STREAM: Record<VehicleType, Stream> = {
+  compactor: 'residual',
+  kitchen: 'kitchen',
+  recyclable: 'recyclable',
+  hazardous: 'hazardous',
+  bulky: 'bulky',
+  transfer: 'residual'
+}
 /** Trip start windows (local hours) per truck type: kitchen waste at night and twice by day, residual before the morning rush and after the evening peak builds. */
 const TRIPS: Record<VehicleType, readonly (readonly [number, number])[]> = {
-  compactor: [[5.5, 6.5], [15.5, 16.5]],
+  compactor: [
+    [5.5, 6.5],
+    [15.5, 16.5]
+  ],
   // Night runs in the old towns (the sample's zones allow kitchen trucks only at night).
-  kitchen: [[1, 2], [8, 9], [14, 15]],
+  kitchen: [
+    [1, 2],
+    [8, 9],
+    [14, 15]
+  ],
   recyclable: [[9, 11]],
   hazardous: [[13, 14]],
   bulky: [[10, 12]],
   transfer: []
 }
 const LOAD_KG: Record<VehicleType, readonly [number, number]> = {
-  compactor: [3000, 8000], kitchen: [1500, 4000], recyclable: [800, 2500], hazardous: [100, 600], bulky: [1000, 3000], transfer: [12000, 18000]
+  compactor: [3000, 8000],
+  kitchen: [1500, 4000],
+  recyclable: [800, 2500],
+  hazardous: [100, 600],
+  bulky: [1000, 3000],
+  transfer: [12000, 18000]
 }
 const TARE_KG: Record<VehicleType, readonly [number, number]> = {
-  compactor: [9000, 11000], kitchen: [7000, 9000], recyclable: [5000, 7000], hazardous: [4000, 6000], bulky: [8000, 10000], transfer: [15000, 17000]
+  compactor: [9000, 11000],
+  kitchen: [7000, 9000],
+  recyclable: [5000, 7000],
+  hazardous: [4000, 6000],
+  bulky: [8000, 10000],
+  transfer: [15000, 17000]
 }
 export const MATERIAL_SHARES: readonly (readonly [Material, number])[] = [
-  ['paper', 38], ['plastic', 20], ['glass', 10], ['steel', 10], ['aluminium', 5], ['textile', 5], ['copper', 2], ['e-waste', 3], ['wood', 3], ['other', 4]
+  ['paper', 38],
+  ['plastic', 20],
+  ['glass', 10],
+  ['steel', 10],
+  ['aluminium', 5],
+  ['textile', 5],
+  ['copper', 2],
+  ['e-waste', 3],
+  ['wood', 3],
+  ['other', 4]
 ]
 const ROAD_FACTOR = 1.35
 const ROUND_CUTOFF_H = 21.5
@@ -52,15 +90,21 @@ function nearest<T extends { location: Location }>(from: Location, items: readon
 }
 
 /** Where a truck of this district tips: a site of the right type, in the district when there is one. */
-export function destination(sites: readonly Site[], district: string, type: Site['type'], near: Location): Site | undefined {
+export function destination(
+  sites: readonly Site[],
+  district: string,
+  type: Site['type'],
+  near: Location
+): Site | undefined {
   const ofType = sites.filter((s) => s.type === type)
   const local = ofType.filter((s) => s.district === district)
   return nearest(near, local.length > 0 ? local : ofType)
 }
 
 export function depotOf(registry: Registry, v: Vehicle): Location {
-  const site = destination(registry.sites, v.district, 'transfer', registry.sites[0]?.location ?? { lat: 31.57, lon: 120.3 })
-    ?? destination(registry.sites, v.district, 'sorting', { lat: 31.57, lon: 120.3 })
+  const site =
+    destination(registry.sites, v.district, 'transfer', registry.sites[0]?.location ?? { lat: 31.57, lon: 120.3 }) ??
+    destination(registry.sites, v.district, 'sorting', { lat: 31.57, lon: 120.3 })
   return site?.location ?? { lat: 31.57, lon: 120.3 }
 }
 
@@ -97,7 +141,11 @@ export function assignBins(registry: Registry): Map<string, Bin[]> {
   return out
 }
 
-interface Leg { segments: Segment[]; t: number; at: Location }
+interface Leg {
+  segments: Segment[]
+  t: number
+  at: Location
+}
 
 function drive(leg: Leg, to: Location, rng: Rng): void {
   const speedKmh = between(rng, 18, 35)
@@ -155,8 +203,15 @@ export function collectionRounds(registry: Registry, seed: number, dayStart: num
       const tareKg = tareOf(seed, v.plate, v.type)
       const stream = TICKET_STREAM[v.type]
       inbound.push({
-        siteId: site.id, t: leg.t + WEIGH_AFTER_MS, direction: 'in', stream, plate: v.plate,
-        grossKg: tareKg + netKg, tareKg, netKg, ...(stream === 'recyclable' ? { material: pickWeighted(rng, MATERIAL_SHARES) } : {})
+        siteId: site.id,
+        t: leg.t + WEIGH_AFTER_MS,
+        direction: 'in',
+        stream,
+        plate: v.plate,
+        grossKg: tareKg + netKg,
+        tareKg,
+        netKg,
+        ...(stream === 'recyclable' ? { material: pickWeighted(rng, MATERIAL_SHARES) } : {})
       })
       stop(leg, SITE_STOP_MS, { siteId: site.id })
     }

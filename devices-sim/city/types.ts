@@ -7,8 +7,22 @@ export const DAY = 24 * HOUR
 
 /** A stretch of a truck's day: driving from one place to another, or standing still. */
 export type Segment =
-  | { readonly kind: 'drive'; readonly t0: number; readonly t1: number; readonly from: Location; readonly to: Location; readonly speedKmh: number }
-  | { readonly kind: 'stop'; readonly t0: number; readonly t1: number; readonly at: Location; readonly binId?: string; readonly siteId?: string }
+  | {
+      readonly kind: 'drive'
+      readonly t0: number
+      readonly t1: number
+      readonly from: Location
+      readonly to: Location
+      readonly speedKmh: number
+    }
+  | {
+      readonly kind: 'stop'
+      readonly t0: number
+      readonly t1: number
+      readonly at: Location
+      readonly binId?: string
+      readonly siteId?: string
+    }
 
 export interface TruckPlan {
   readonly vehicleId: string
@@ -50,4 +64,9 @@ export interface CityOptions {
   readonly notClearing: number
 }
 
-export const DEFAULT_CITY_OPTIONS = { fillIntervalS: 300, gpsIntervalS: 15, statusIntervalS: 3600, notClearing: 2 } as const
+export const DEFAULT_CITY_OPTIONS = {
+  fillIntervalS: 300,
+  gpsIntervalS: 15,
+  statusIntervalS: 3600,
+  notClearing: 2
+} as const

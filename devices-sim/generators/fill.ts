@@ -1,6 +1,10 @@
 import type { Generator } from './types.ts'
 
-export interface FillSample { readonly fillPct: number; readonly batteryPct: number; readonly tempC: number }
+export interface FillSample {
+  readonly fillPct: number
+  readonly batteryPct: number
+  readonly tempC: number
+}
 
 const r1 = (x: number): number => Math.round(x * 10) / 10
 

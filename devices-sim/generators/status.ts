@@ -1,6 +1,11 @@
 import type { Generator } from './types.ts'
 
-export interface StatusSample { readonly batteryPct?: number; readonly rssiDbm: number; readonly firmware: string; readonly uptimeS: number }
+export interface StatusSample {
+  readonly batteryPct?: number
+  readonly rssiDbm: number
+  readonly firmware: string
+  readonly uptimeS: number
+}
 
 export const status: Generator<'status', StatusSample> = (s, { ts, seq }) => ({
   ts,

@@ -1,7 +1,10 @@
 import type { Ticket } from '../city/types.ts'
 import type { Generator } from './types.ts'
 
-export interface WeighingSample { readonly ticket: Ticket; readonly ticketId: string }
+export interface WeighingSample {
+  readonly ticket: Ticket
+  readonly ticketId: string
+}
 
 export const weighing: Generator<'weighing', WeighingSample> = ({ ticket: t, ticketId }, { ts, seq }) => ({
   ts,

@@ -8,19 +8,31 @@ export const DEFAULT_MIX = 'weighing=1,fill=5,position=20,status=1'
 /** `weighing=1,fill=5,position=20,status=1` → weights (unnamed kinds weigh 0). */
 export function parseMix(text: string): Mix {
   const out: Record<Kind, number> = { weighing: 0, fill: 0, position: 0, status: 0 }
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [k, v] = part.split('=')
     const kind = Kind.safeParse(k)
     const w = z.coerce.number().nonnegative().safeParse(v)
-    if (!kind.success || !w.success) throw new Error(`--mix: "${part}" is not kind=weight with kind one of ${Kind.options.join(', ')}`)
+    if (!kind.success || !w.success)
+      throw new Error(`--mix: "${part}" is not kind=weight with kind one of ${Kind.options.join(', ')}`)
     out[kind.data] = w.data
   }
   if (Object.values(out).every((w) => w === 0)) throw new Error('--mix: at least one weight must be positive')
   return out
 }
 
-export const TYPE_OF_KIND: Record<Exclude<Kind, 'status'>, DeviceType> = { weighing: 'weighbridge', fill: 'fill-sensor', position: 'gps-tracker' }
-export const PREFIX_OF_TYPE: Record<DeviceType, string> = { weighbridge: 'load-wb-', 'fill-sensor': 'load-fill-', 'gps-tracker': 'load-gps-' }
+export const TYPE_OF_KIND: Record<Exclude<Kind, 'status'>, DeviceType> = {
+  weighing: 'weighbridge',
+  fill: 'fill-sensor',
+  position: 'gps-tracker'
+}
+export const PREFIX_OF_TYPE: Record<DeviceType, string> = {
+  weighbridge: 'load-wb-',
+  'fill-sensor': 'load-fill-',
+  'gps-tracker': 'load-gps-'
+}
 
 export function typeOfLoadDevice(id: string): DeviceType | undefined {
   return (Object.entries(PREFIX_OF_TYPE) as [DeviceType, string][]).find(([, p]) => id.startsWith(p))?.[0]

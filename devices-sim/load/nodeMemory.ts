@@ -62,7 +62,10 @@ export function readyzSource(apiUrl: string, fetchImpl: typeof fetch = fetch): N
         const body = (await res.json()) as { details?: { process?: { rssBytes?: unknown; heapUsedBytes?: unknown } } }
         const p = body.details?.process
         if (typeof p?.rssBytes !== 'number') return undefined
-        return { rssBytes: p.rssBytes, ...(typeof p.heapUsedBytes === 'number' ? { heapUsedBytes: p.heapUsedBytes } : {}) }
+        return {
+          rssBytes: p.rssBytes,
+          ...(typeof p.heapUsedBytes === 'number' ? { heapUsedBytes: p.heapUsedBytes } : {})
+        }
       } catch {
         return undefined
       }
@@ -74,7 +77,10 @@ export function readyzSource(apiUrl: string, fetchImpl: typeof fetch = fetch): N
  * Sample every `intervalMs` until stopped; at most one read in flight. The report is undefined
  * when no read ever succeeded (wrong pid, a node without `process` in /readyz).
  */
-export function sampleNodeMemory(source: NodeMemorySource, intervalMs = 500): { stop(): Promise<NodeMemoryReport | undefined> } {
+export function sampleNodeMemory(
+  source: NodeMemorySource,
+  intervalMs = 500
+): { stop(): Promise<NodeMemoryReport | undefined> } {
   let samples = 0
   let start = 0
   let peak = 0
@@ -100,7 +106,14 @@ export function sampleNodeMemory(source: NodeMemorySource, intervalMs = 500): { 
       await pending
       await take()
       if (samples === 0) return undefined
-      return { source: source.describe, samples, startBytes: start, peakBytes: peak, endBytes: end, ...(peakHeap === undefined ? {} : { peakHeapUsedBytes: peakHeap }) }
+      return {
+        source: source.describe,
+        samples,
+        startBytes: start,
+        peakBytes: peak,
+        endBytes: end,
+        ...(peakHeap === undefined ? {} : { peakHeapUsedBytes: peakHeap })
+      }
     }
   }
 }

@@ -9,11 +9,22 @@ import { PREFIX_OF_TYPE, splitDevices, type Mix } from './mix.ts'
 
 const pad = (i: number): string => String(i).padStart(5, '0')
 
-export function provisionLoad(registry: Registry, n: number, mix: Mix): { registry: Registry; credentials: Record<string, string> } {
+export function provisionLoad(
+  registry: Registry,
+  n: number,
+  mix: Mix
+): { registry: Registry; credentials: Record<string, string> } {
   if (n > 99_999) throw new Error('--devices: at most 99,999 load devices')
   const split = splitDevices(n, mix)
   const plates = new Set(registry.vehicles.filter((v) => !isLoadEntity(v.id)).map((v) => v.plate))
-  const site: Site = { id: 'load-site-1', name: '压测虚拟转运站 (load test)', type: 'transfer', district: '梁溪', capacityTpd: 100_000, location: { lat: 31.57, lon: 120.3 } }
+  const site: Site = {
+    id: 'load-site-1',
+    name: '压测虚拟转运站 (load test)',
+    type: 'transfer',
+    district: '梁溪',
+    capacityTpd: 100_000,
+    location: { lat: 31.57, lon: 120.3 }
+  }
   const bins: Bin[] = []
   const vehicles: Vehicle[] = []
   const devices: Device[] = []
@@ -23,9 +34,16 @@ export function provisionLoad(registry: Registry, n: number, mix: Mix): { regist
     credentials[d.id] = token
     devices.push({ ...d, tokenHash: hashToken(token), enabled: true })
   }
-  for (let i = 1; i <= split.weighbridge; i++) add({ id: `${PREFIX_OF_TYPE.weighbridge}${pad(i)}`, type: 'weighbridge', siteId: site.id })
+  for (let i = 1; i <= split.weighbridge; i++)
+    add({ id: `${PREFIX_OF_TYPE.weighbridge}${pad(i)}`, type: 'weighbridge', siteId: site.id })
   for (let i = 1; i <= split['fill-sensor']; i++) {
-    bins.push({ id: `load-bin-${pad(i)}`, stream: 'residual', district: '梁溪', location: { lat: 31.5 + (i % 100) / 1000, lon: 120.25 + Math.floor(i / 100) / 1000 }, capacityL: 240 })
+    bins.push({
+      id: `load-bin-${pad(i)}`,
+      stream: 'residual',
+      district: '梁溪',
+      location: { lat: 31.5 + (i % 100) / 1000, lon: 120.25 + Math.floor(i / 100) / 1000 },
+      capacityL: 240
+    })
     add({ id: `${PREFIX_OF_TYPE['fill-sensor']}${pad(i)}`, type: 'fill-sensor', binId: `load-bin-${pad(i)}` })
   }
   let p = 0

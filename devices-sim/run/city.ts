@@ -32,7 +32,15 @@ export interface CityRunOptions {
   readonly onProgress?: (p: CityProgress) => void
 }
 
-export interface CityProgress { simNow: number; simEnd: number; sent: number; acked: number; failed: number; connected: number; inFlight: number }
+export interface CityProgress {
+  simNow: number
+  simEnd: number
+  sent: number
+  acked: number
+  failed: number
+  connected: number
+  inFlight: number
+}
 
 export interface CityRun {
   /** Resolves with the ground truth once the span is simulated and every publish is settled. */
@@ -89,14 +97,19 @@ export function startCity(o: CityRunOptions): CityRun {
       truth.device(id).possibleRetransmits++
       truth.fault('retransmits')
     }
-    track(fleet.publish(id, deviceTopic(id, kind), payload, retried).then(() => {
-      acked++
-      truth.acked(id, outcome)
-      onAck?.()
-    }, (err: unknown) => {
-      truth.failed(id)
-      log.warn({ deviceId: id, err: (err as Error).message }, 'publish failed')
-    }))
+    track(
+      fleet.publish(id, deviceTopic(id, kind), payload, retried).then(
+        () => {
+          acked++
+          truth.acked(id, outcome)
+          onAck?.()
+        },
+        (err: unknown) => {
+          truth.failed(id)
+          log.warn({ deviceId: id, err: (err as Error).message }, 'publish failed')
+        }
+      )
+    )
   }
 
   function accepted(e: SimEvent, late = false): Outcome {
@@ -104,7 +117,11 @@ export function startCity(o: CityRunOptions): CityRun {
     const w = e.kind === 'weighing' ? (e.message as { direction: 'in' | 'out'; netKg: number }) : undefined
     const site = siteOf.get(e.deviceId)
     return {
-      kind: 'accepted', msgKind: e.kind, days: [dayStr], seqs: [e.message.seq!], late,
+      kind: 'accepted',
+      msgKind: e.kind,
+      days: [dayStr],
+      seqs: [e.message.seq!],
+      late,
       ...(w && site ? { tickets: [{ siteId: site, day: dayStr, direction: w.direction, netKg: w.netKg }] } : {})
     }
   }
@@ -135,13 +152,19 @@ export function startCity(o: CityRunOptions): CityRun {
       return
     }
     const dup = outcome.kind === 'accepted' && o.faults.duplicates > 0 && rng() < o.faults.duplicates
-    publish(id, e.kind, payload, outcome, dup
-      ? () => {
-          truth.device(id).duplicatesSent++
-          truth.fault('duplicates')
-          publish(id, e.kind, payload, { ...outcome, duplicate: true } as Outcome)
-        }
-      : undefined)
+    publish(
+      id,
+      e.kind,
+      payload,
+      outcome,
+      dup
+        ? () => {
+            truth.device(id).duplicatesSent++
+            truth.fault('duplicates')
+            publish(id, e.kind, payload, { ...outcome, duplicate: true } as Outcome)
+          }
+        : undefined
+    )
     const h = held.get(id)
     if (h) {
       held.delete(id)
@@ -168,7 +191,12 @@ export function startCity(o: CityRunOptions): CityRun {
         const outs = chunk.map((e) => accepted(e, true)) as Extract<Outcome, { kind: 'accepted' }>[]
         truth.fault('lateBatches')
         publish(id, kind, JSON.stringify(chunk.map((e) => e.message)), {
-          kind: 'accepted', msgKind: kind, late: true, days: outs.flatMap((x) => x.days), seqs: outs.flatMap((x) => x.seqs), tickets: outs.flatMap((x) => x.tickets ?? [])
+          kind: 'accepted',
+          msgKind: kind,
+          late: true,
+          days: outs.flatMap((x) => x.days),
+          seqs: outs.flatMap((x) => x.seqs),
+          tickets: outs.flatMap((x) => x.tickets ?? [])
         })
       }
     }
@@ -199,12 +227,15 @@ export function startCity(o: CityRunOptions): CityRun {
   }
 
   let resolveStop: () => void = () => {}
-  const stopSignal = new Promise<void>((r) => { resolveStop = r })
+  const stopSignal = new Promise<void>((r) => {
+    resolveStop = r
+  })
   const sleep = (ms: number) => Promise.race([new Promise((r) => setTimeout(r, ms)), stopSignal])
 
   const done = (async (): Promise<Truth> => {
     const up = await fleet.connect()
-    if (up.failed.length > 0) log.warn({ failed: up.failed.length, first: up.failed[0] }, 'some devices could not connect')
+    if (up.failed.length > 0)
+      log.warn({ failed: up.failed.length, first: up.failed[0] }, 'some devices could not connect')
     log.info({ devices: up.connected, date, speed: o.speed }, 'city day running')
     const daysToRun = o.days ?? 1
     let wall0 = Date.now()
@@ -224,7 +255,15 @@ export function startCity(o: CityRunOptions): CityRun {
           fleet.drop(fleet.ids)
         }
         const s = fleet.stats()
-        o.onProgress?.({ simNow, simEnd, sent, acked, failed: sent - acked - s.inFlight, connected: s.connected, inFlight: s.inFlight })
+        o.onProgress?.({
+          simNow,
+          simEnd,
+          sent,
+          acked,
+          failed: sent - acked - s.inFlight,
+          connected: s.connected,
+          inFlight: s.inFlight
+        })
         if (simNow >= simEnd || stopped) break
         await sleep(o.tickMs ?? 100)
       }

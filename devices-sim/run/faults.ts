@@ -31,7 +31,13 @@ export interface DeviceFaults {
 }
 
 /** Which devices carry a standing fault: skew and late are disjoint; weighbridges are never skewed. */
-export function deviceFaults(ids: readonly { id: string; type: string }[], f: FaultOptions, seed: number, dayStart: number, dayEnd: number): Map<string, DeviceFaults> {
+export function deviceFaults(
+  ids: readonly { id: string; type: string }[],
+  f: FaultOptions,
+  seed: number,
+  dayStart: number,
+  dayEnd: number
+): Map<string, DeviceFaults> {
   const out = new Map<string, DeviceFaults>()
   for (const d of ids) {
     const rng = rngFor(seed, 'fault', d.id)
@@ -41,7 +47,9 @@ export function deviceFaults(ids: readonly { id: string; type: string }[], f: Fa
     } else if (r >= f.skew && r < f.skew + f.late) {
       const span = dayEnd - dayStart
       const start = dayStart + Math.round(span * (0.3 + rng() * 0.4))
-      out.set(d.id, { outage: { start, end: Math.min(dayEnd - 60_000, start + Math.round(span * (0.05 + rng() * 0.1))) } })
+      out.set(d.id, {
+        outage: { start, end: Math.min(dayEnd - 60_000, start + Math.round(span * (0.05 + rng() * 0.1))) }
+      })
     }
   }
   return out
@@ -52,10 +60,23 @@ export function faultRng(seed: number): Rng {
 }
 
 /** A payload the ingest must refuse, unique per call (`n`) so its rejection record is its own. */
-export function malformedPayload(kind: Kind, ts: string, n: number, json: boolean): { payload: string; code: 'INGEST_E_JSON' | 'INGEST_E_SCHEMA' } {
+export function malformedPayload(
+  kind: Kind,
+  ts: string,
+  n: number,
+  json: boolean
+): { payload: string; code: 'INGEST_E_JSON' | 'INGEST_E_SCHEMA' } {
   if (json) return { payload: `{"ts":"${ts}","garbled":${n},`, code: 'INGEST_E_JSON' }
   const bad: Record<Kind, Record<string, unknown>> = {
-    weighing: { ticketId: `BAD-${n}`, direction: 'in', stream: 'residual', grossKg: 20000, tareKg: 10000, netKg: 1, plate: '苏B12345' },
+    weighing: {
+      ticketId: `BAD-${n}`,
+      direction: 'in',
+      stream: 'residual',
+      grossKg: 20000,
+      tareKg: 10000,
+      netKg: 1,
+      plate: '苏B12345'
+    },
     fill: { fillPct: 999, note: n },
     position: { lat: 31.5, lon: 120.3, speedKmh: -5, note: n },
     status: { rssiDbm: 50, note: n }

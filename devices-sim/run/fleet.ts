@@ -24,7 +24,9 @@ export const DEFAULT_WINDOW = 8
 
 export interface Fleet {
   readonly ids: readonly string[]
-  connect(onProgress?: (connected: number) => void): Promise<{ connected: number; failed: { id: string; error: string }[] }>
+  connect(
+    onProgress?: (connected: number) => void
+  ): Promise<{ connected: number; failed: { id: string; error: string }[] }>
   /**
    * Publish at QoS 1 and resolve with the PUBACK latency (ms, of the attempt that was acked).
    * When the connection drops before the PUBACK, mqtt.js fails the publish; like a device, the
@@ -63,21 +65,32 @@ export function createFleet(o: FleetOptions): Fleet {
   }
   const release = (id: string): void => {
     const next = waiting.get(id)?.shift()
-    if (next) next() // the slot passes straight to the next waiting publish
+    if (next)
+      next() // the slot passes straight to the next waiting publish
     else inFlight.set(id, inFlight.get(id)! - 1)
   }
 
   function make(id: string): Promise<MqttClient> {
     return new Promise((resolve, reject) => {
       const c = mqtt.connect(o.url, {
-        username: id, password: o.credentials[id], clientId: id, clean: true,
-        reconnectPeriod: o.reconnectPeriodMs ?? 1000, connectTimeout: 30_000, keepalive: o.keepaliveS ?? 120
+        username: id,
+        password: o.credentials[id],
+        clientId: id,
+        clean: true,
+        reconnectPeriod: o.reconnectPeriodMs ?? 1000,
+        connectTimeout: 30_000,
+        keepalive: o.keepaliveS ?? 120
       })
       let first = true
       c.on('connect', () => {
-        if (first) { first = false; resolve(c) }
+        if (first) {
+          first = false
+          resolve(c)
+        }
       })
-      c.on('reconnect', () => { reconnects++ })
+      c.on('reconnect', () => {
+        reconnects++
+      })
       // mqtt.js keeps unacknowledged QoS 1 publishes and sends them again after reconnecting,
       // without failing them: every publish in flight when any connection drops (a storm, a
       // keepalive timeout on a loaded machine) may reach the broker twice.
@@ -88,7 +101,11 @@ export function createFleet(o: FleetOptions): Fleet {
         }
       })
       c.on('error', (err) => {
-        if (first) { first = false; c.end(true); reject(err) }
+        if (first) {
+          first = false
+          c.end(true)
+          reject(err)
+        }
       })
     })
   }
@@ -139,7 +156,8 @@ export function createFleet(o: FleetOptions): Fleet {
       }
     },
     drop(list) {
-      for (const id of list) (clients.get(id) as unknown as { stream?: { destroy(): void } } | undefined)?.stream?.destroy()
+      for (const id of list)
+        (clients.get(id) as unknown as { stream?: { destroy(): void } } | undefined)?.stream?.destroy()
     },
     stats() {
       let connected = 0

@@ -60,10 +60,21 @@ export type Truth = z.infer<typeof Truth>
 
 /** What one acknowledged PUBLISH means for the numbers. */
 export type Outcome =
-  | { readonly kind: 'accepted'; readonly msgKind: Kind; readonly days: readonly string[]; readonly tickets?: readonly { siteId: string; day: string; direction: 'in' | 'out'; netKg: number }[]; readonly seqs: readonly number[]; readonly late?: boolean; readonly duplicate?: boolean }
+  | {
+      readonly kind: 'accepted'
+      readonly msgKind: Kind
+      readonly days: readonly string[]
+      readonly tickets?: readonly { siteId: string; day: string; direction: 'in' | 'out'; netKg: number }[]
+      readonly seqs: readonly number[]
+      readonly late?: boolean
+      readonly duplicate?: boolean
+    }
   | { readonly kind: 'rejected'; readonly code: RejectionCode; readonly day: string; readonly count: number }
 
-export function createTruth(meta: Pick<Truth, 'mode' | 'tz'> & Partial<Pick<Truth, 'seed' | 'date' | 'speed'>>, deviceTypes: ReadonlyMap<string, string>) {
+export function createTruth(
+  meta: Pick<Truth, 'mode' | 'tz'> & Partial<Pick<Truth, 'seed' | 'date' | 'speed'>>,
+  deviceTypes: ReadonlyMap<string, string>
+) {
   const devices = new Map<string, DeviceTruth>()
   const sites = new Map<string, SiteDayTruth>()
   const faults: Record<string, number> = {}
@@ -71,17 +82,36 @@ export function createTruth(meta: Pick<Truth, 'mode' | 'tz'> & Partial<Pick<Trut
   const dev = (id: string): DeviceTruth => {
     let d = devices.get(id)
     if (!d) {
-      d = { deviceId: id, type: deviceTypes.get(id) ?? 'unknown', sent: 0, acked: 0, failed: 0, rejectedByDesign: 0, duplicatesSent: 0, possibleRetransmits: 0, reconnects: 0, seq: null, days: {} }
+      d = {
+        deviceId: id,
+        type: deviceTypes.get(id) ?? 'unknown',
+        sent: 0,
+        acked: 0,
+        failed: 0,
+        rejectedByDesign: 0,
+        duplicatesSent: 0,
+        possibleRetransmits: 0,
+        reconnects: 0,
+        seq: null,
+        days: {}
+      }
       devices.set(id, d)
     }
     return d
   }
-  const day = (d: DeviceTruth, date: string): DeviceDayTruth => (d.days[date] ??= { accepted: {}, rejected: {}, duplicates: 0, late: 0 })
+  const day = (d: DeviceTruth, date: string): DeviceDayTruth =>
+    (d.days[date] ??= { accepted: {}, rejected: {}, duplicates: 0, late: 0 })
   return {
     device: dev,
-    fault(name: string, n = 1): void { faults[name] = (faults[name] ?? 0) + n },
-    sent(id: string): void { dev(id).sent++ },
-    failed(id: string): void { dev(id).failed++ },
+    fault(name: string, n = 1): void {
+      faults[name] = (faults[name] ?? 0) + n
+    },
+    sent(id: string): void {
+      dev(id).sent++
+    },
+    failed(id: string): void {
+      dev(id).failed++
+    },
     acked(id: string, o: Outcome): void {
       const d = dev(id)
       d.acked++
@@ -100,17 +130,30 @@ export function createTruth(meta: Pick<Truth, 'mode' | 'tz'> & Partial<Pick<Trut
         dd.accepted[o.msgKind] = (dd.accepted[o.msgKind] ?? 0) + 1
         if (o.late) dd.late++
       }
-      for (const s of o.seqs) d.seq = d.seq ? { min: Math.min(d.seq.min, s), max: Math.max(d.seq.max, s), count: d.seq.count + 1 } : { min: s, max: s, count: 1 }
+      for (const s of o.seqs)
+        d.seq = d.seq
+          ? { min: Math.min(d.seq.min, s), max: Math.max(d.seq.max, s), count: d.seq.count + 1 }
+          : { min: s, max: s, count: 1 }
       for (const t of o.tickets ?? []) {
         const k = `${t.siteId}|${t.day}`
         const s = sites.get(k) ?? { siteId: t.siteId, day: t.day, inKg: 0, outKg: 0, ticketsIn: 0, ticketsOut: 0 }
-        if (t.direction === 'in') { s.inKg += t.netKg; s.ticketsIn++ } else { s.outKg += t.netKg; s.ticketsOut++ }
+        if (t.direction === 'in') {
+          s.inKg += t.netKg
+          s.ticketsIn++
+        } else {
+          s.outKg += t.netKg
+          s.ticketsOut++
+        }
         sites.set(k, s)
       }
     },
     toJSON(): Truth {
       return {
-        version: 1, ...meta, startedAt, endedAt: Date.now(), faults: { ...faults },
+        version: 1,
+        ...meta,
+        startedAt,
+        endedAt: Date.now(),
+        faults: { ...faults },
         sites: [...sites.values()].sort((a, b) => a.day.localeCompare(b.day) || a.siteId.localeCompare(b.siteId)),
         devices: [...devices.values()].sort((a, b) => a.deviceId.localeCompare(b.deviceId))
       }

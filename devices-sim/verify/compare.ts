@@ -27,7 +27,17 @@ export function truthDays(t: Truth): string[] {
 }
 
 export function formatDifferences(diffs: readonly Difference[]): string {
-  const rows = [['SOURCE', 'DAY', 'SUBJECT', 'FIELD', 'EXPECTED', 'ACTUAL'], ...diffs.map((d) => [d.source, d.day, d.subject, d.field, d.expected, d.actual])]
+  const rows = [
+    ['SOURCE', 'DAY', 'SUBJECT', 'FIELD', 'EXPECTED', 'ACTUAL'],
+    ...diffs.map((d) => [d.source, d.day, d.subject, d.field, d.expected, d.actual])
+  ]
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n')
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd()
+    )
+    .join('\n')
 }

@@ -13,17 +13,29 @@ const ns = (ms: number): string => `${BigInt(ms) * 1_000_000n}`
 export async function verifyInflux(truth: Truth, influx: InfluxClient): Promise<VerifyReport> {
   const differences: Difference[] = []
   let checked = 0
-  const diff = (subject: string, day: string, field: string, expected: number | string, actual: number | string): void => {
+  const diff = (
+    subject: string,
+    day: string,
+    field: string,
+    expected: number | string,
+    actual: number | string
+  ): void => {
     checked++
-    if (String(expected) !== String(actual)) differences.push({ source: 'influx', subject, day, field, expected: String(expected), actual: String(actual) })
+    if (String(expected) !== String(actual))
+      differences.push({ source: 'influx', subject, day, field, expected: String(expected), actual: String(actual) })
   }
-  const select = async (q: string): Promise<Record<string, unknown>[]> => rows((await influx.query(q, { epoch: 'ms' }))[0])
+  const select = async (q: string): Promise<Record<string, unknown>[]> =>
+    rows((await influx.query(q, { epoch: 'ms' }))[0])
   const ids = new Set(truth.devices.map((d) => d.deviceId))
 
   for (const day of truthDays(truth)) {
     const range = `time >= ${ns(startOfLocalDay(day, truth.tz))} AND time < ${ns(startOfLocalDay(addDays(day, 1), truth.tz))}`
-    const w = await select(`SELECT sum(${F.netKg}) AS kg, count(${F.netKg}) AS n FROM ${M.weighing} WHERE ${range} GROUP BY ${T.site}, ${T.direction}`)
-    const got = new Map(w.map((r) => [`${String(r[T.site])}|${String(r[T.direction])}`, { kg: Number(r.kg), n: Number(r.n) }]))
+    const w = await select(
+      `SELECT sum(${F.netKg}) AS kg, count(${F.netKg}) AS n FROM ${M.weighing} WHERE ${range} GROUP BY ${T.site}, ${T.direction}`
+    )
+    const got = new Map(
+      w.map((r) => [`${String(r[T.site])}|${String(r[T.direction])}`, { kg: Number(r.kg), n: Number(r.n) }])
+    )
     for (const s of truth.sites.filter((x) => x.day === day)) {
       const i = got.get(`${s.siteId}|in`) ?? { kg: 0, n: 0 }
       const o = got.get(`${s.siteId}|out`) ?? { kg: 0, n: 0 }
@@ -46,12 +58,19 @@ export async function verifyInflux(truth: Truth, influx: InfluxClient): Promise<
   // Rejections are stamped with the event time when readable, else the arrival time: select
   // them by arrival (recv_ms) within the run, whatever day they count on.
   const arrived = `${F.recvMs} >= ${truth.startedAt - 5000} AND ${F.recvMs} <= ${truth.endedAt + 60_000}`
-  const rej = await select(`SELECT count(${F.error}) AS n FROM ${M.rejection} WHERE ${arrived} GROUP BY ${T.device}, ${T.code}`)
-  const got = new Map(rej.filter((r) => ids.has(String(r[T.device]))).map((r) => [`${String(r[T.device])}|${String(r[T.code])}`, Number(r.n)]))
+  const rej = await select(
+    `SELECT count(${F.error}) AS n FROM ${M.rejection} WHERE ${arrived} GROUP BY ${T.device}, ${T.code}`
+  )
+  const got = new Map(
+    rej
+      .filter((r) => ids.has(String(r[T.device])))
+      .map((r) => [`${String(r[T.device])}|${String(r[T.code])}`, Number(r.n)])
+  )
   const expected = new Map<string, number>()
   for (const d of truth.devices) {
     for (const dd of Object.values(d.days)) {
-      for (const [code, n] of Object.entries(dd.rejected)) expected.set(`${d.deviceId}|${code}`, (expected.get(`${d.deviceId}|${code}`) ?? 0) + n)
+      for (const [code, n] of Object.entries(dd.rejected))
+        expected.set(`${d.deviceId}|${code}`, (expected.get(`${d.deviceId}|${code}`) ?? 0) + n)
     }
   }
   // A bad message resent after a dropped connection is refused again; when it had no readable
@@ -63,13 +82,23 @@ export async function verifyInflux(truth: Truth, influx: InfluxClient): Promise<
     const a = got.get(key) ?? 0
     const s = slack.get(device) ?? 0
     checked++
-    if (a < e || a > e + s) differences.push({ source: 'influx', subject: device, day: '*', field: `rejected ${code}`, expected: s > 0 ? `${e}..${e + s}` : String(e), actual: String(a) })
+    if (a < e || a > e + s)
+      differences.push({
+        source: 'influx',
+        subject: device,
+        day: '*',
+        field: `rejected ${code}`,
+        expected: s > 0 ? `${e}..${e + s}` : String(e),
+        actual: String(a)
+      })
   }
   const allowance = truth.devices.reduce((n, d) => n + d.possibleRetransmits, 0)
   const devicesWithAllowance = truth.devices.filter((d) => d.possibleRetransmits > 0).length
   return {
     checked,
     differences,
-    notes: [`retransmission allowance used: ${allowance} possible retransmits over ${devicesWithAllowance} devices (publishes in flight when a connection dropped)`]
+    notes: [
+      `retransmission allowance used: ${allowance} possible retransmits over ${devicesWithAllowance} devices (publishes in flight when a connection dropped)`
+    ]
   }
 }

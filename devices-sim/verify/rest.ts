@@ -20,25 +20,47 @@ export async function verifyRest(truth: Truth, target: RestTarget): Promise<Veri
   const f = target.fetch ?? globalThis.fetch
   const base = target.api.replace(/\/+$/, '')
   const get = async (path: string): Promise<{ status: number; json: unknown }> => {
-    const res = await f(`${base}${path}`, { headers: { Authorization: `Bearer ${target.token}` }, signal: AbortSignal.timeout(target.timeoutMs ?? 10_000) })
+    const res = await f(`${base}${path}`, {
+      headers: { Authorization: `Bearer ${target.token}` },
+      signal: AbortSignal.timeout(target.timeoutMs ?? 10_000)
+    })
     const text = await res.text()
     let json: unknown
-    try { json = JSON.parse(text) } catch { json = text }
+    try {
+      json = JSON.parse(text)
+    } catch {
+      json = text
+    }
     return { status: res.status, json }
   }
   const differences: Difference[] = []
   const notes: string[] = []
   let checked = 0
-  const diff = (subject: string, day: string, field: string, expected: number | string, actual: number | string, ok = String(expected) === String(actual)): void => {
+  const diff = (
+    subject: string,
+    day: string,
+    field: string,
+    expected: number | string,
+    actual: number | string,
+    ok = String(expected) === String(actual)
+  ): void => {
     checked++
-    if (!ok) differences.push({ source: 'rest', subject, day, field, expected: String(expected), actual: String(actual) })
+    if (!ok)
+      differences.push({ source: 'rest', subject, day, field, expected: String(expected), actual: String(actual) })
   }
 
   for (const s of truth.sites) {
     const r = await get(`/api/v1/sites/${encodeURIComponent(s.siteId)}/balance?date=${s.day}`)
     const b = Balance.safeParse(r.json)
     if (r.status !== 200 || !b.success) {
-      diff(s.siteId, s.day, 'balance', 'HTTP 200 {inT, outT}', `HTTP ${r.status} ${JSON.stringify(r.json).slice(0, 80)}`, false)
+      diff(
+        s.siteId,
+        s.day,
+        'balance',
+        'HTTP 200 {inT, outT}',
+        `HTTP ${r.status} ${JSON.stringify(r.json).slice(0, 80)}`,
+        false
+      )
       continue
     }
     diff(s.siteId, s.day, 'inT', tonnes(s.inKg), b.data.inT)
@@ -47,9 +69,18 @@ export async function verifyRest(truth: Truth, target: RestTarget): Promise<Veri
 
   for (const day of truthDays(truth)) {
     const r = await get(`/api/v1/completeness?date=${day}&by=device`)
-    const list = z.array(CompletenessRow).safeParse(Array.isArray(r.json) ? r.json : (r.json as { rows?: unknown } | null)?.rows)
+    const list = z
+      .array(CompletenessRow)
+      .safeParse(Array.isArray(r.json) ? r.json : (r.json as { rows?: unknown } | null)?.rows)
     if (r.status !== 200 || !list.success) {
-      diff('completeness', day, 'rows', 'HTTP 200 CompletenessRow[]', `HTTP ${r.status} ${JSON.stringify(r.json).slice(0, 80)}`, false)
+      diff(
+        'completeness',
+        day,
+        'rows',
+        'HTTP 200 CompletenessRow[]',
+        `HTTP ${r.status} ${JSON.stringify(r.json).slice(0, 80)}`,
+        false
+      )
       continue
     }
     const byKey = new Map(list.data.map((row) => [row.key, row]))
@@ -71,12 +102,21 @@ export async function verifyRest(truth: Truth, target: RestTarget): Promise<Veri
       // batch (the only publishes with several objects) repeats every object in it, and those
       // objects are all counted in `late`.
       const slack = d.possibleRetransmits > 0 ? d.possibleRetransmits + dd.late : 0
-      diff(d.deviceId, day, 'duplicates', slack > 0 ? `${dd.duplicates}..${dd.duplicates + slack}` : dd.duplicates, dups, dups >= dd.duplicates && dups <= dd.duplicates + slack)
+      diff(
+        d.deviceId,
+        day,
+        'duplicates',
+        slack > 0 ? `${dd.duplicates}..${dd.duplicates + slack}` : dd.duplicates,
+        dups,
+        dups >= dd.duplicates && dups <= dd.duplicates + slack
+      )
       diff(d.deviceId, day, 'missing', 0, row?.missing ?? 0)
       // The simulator resends the same bytes, never other content: no conflict is expected.
       diff(d.deviceId, day, 'conflicts', 0, row?.conflicts ?? 0)
     }
   }
-  notes.push('late is not compared: on a past --date every accelerated message arrives after its event time; the truth lists late batches per device')
+  notes.push(
+    'late is not compared: on a past --date every accelerated message arrives after its event time; the truth lists late batches per device'
+  )
   return { checked, differences, notes }
 }

@@ -42,8 +42,15 @@ export const alertLine = (a: Alert): string => toLine(alertPoint(a))
 
 /** The fields of an alert point, all of which `rowToAlert` reads. */
 export const ALERT_FIELDS = [
-  FIELD.id, FIELD.state, FIELD.openedAt, FIELD.updatedAt, FIELD.resolvedAt,
-  FIELD.ackAt, FIELD.ackBy, FIELD.message, FIELD.details
+  FIELD.id,
+  FIELD.state,
+  FIELD.openedAt,
+  FIELD.updatedAt,
+  FIELD.resolvedAt,
+  FIELD.ackAt,
+  FIELD.ackBy,
+  FIELD.message,
+  FIELD.details
 ] as const
 
 const nullableNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))

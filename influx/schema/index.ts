@@ -43,8 +43,13 @@ export const rowToFact: { readonly [M in FactMeasurement]: (r: Row) => Fact } = 
 
 /** Records stamped with their arrival time and counted on the event day of the data (`event_ms`). */
 export const REPEAT_MEASUREMENTS = [
-  MEASUREMENT.duplicate, MEASUREMENT.conflict
+  MEASUREMENT.duplicate,
+  MEASUREMENT.conflict
 ] as const satisfies readonly FactMeasurement[]
 export const DATA_MEASUREMENTS = [
-  MEASUREMENT.weighing, MEASUREMENT.fill, MEASUREMENT.position, MEASUREMENT.status, MEASUREMENT.rejection
+  MEASUREMENT.weighing,
+  MEASUREMENT.fill,
+  MEASUREMENT.position,
+  MEASUREMENT.status,
+  MEASUREMENT.rejection
 ] as const satisfies readonly FactMeasurement[]

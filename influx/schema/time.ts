@@ -9,6 +9,7 @@ const NS_PER_MS = 1_000_000n
  * different tickets stamped in the same millisecond by one device stay two points.
  */
 export function pointTime(tsMs: number, identity: string | number | undefined): bigint {
-  const offset = identity === undefined ? 0 : typeof identity === 'number' ? identity % 1_000_000 : fnv1a32(identity) % 1_000_000
+  const offset =
+    identity === undefined ? 0 : typeof identity === 'number' ? identity % 1_000_000 : fnv1a32(identity) % 1_000_000
   return BigInt(tsMs) * NS_PER_MS + BigInt(offset)
 }

@@ -17,7 +17,8 @@ const committed = JSON.parse(readFileSync(DISTRICTS_PATH, 'utf8')) as DistrictCo
 
 /** Deep equality with numbers equal to 1e-6 degrees (about 0.1 m). */
 function closeTo(a: unknown, b: unknown, path = '$'): string | undefined {
-  if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) <= 1.000001e-6 ? undefined : `${path}: ${a} != ${b}`
+  if (typeof a === 'number' && typeof b === 'number')
+    return Math.abs(a - b) <= 1.000001e-6 ? undefined : `${path}: ${a} != ${b}`
   if (Array.isArray(a) && Array.isArray(b)) {
     if (a.length !== b.length) return `${path}: length ${a.length} != ${b.length}`
     for (let i = 0; i < a.length; i++) {
@@ -69,7 +70,8 @@ describe('wuxi-districts.json', () => {
     for (const f of source) {
       const [gLon, gLat] = f.polygons[0]![0]![0]!
       const feature = committed.features.find((c) => c.properties.fullName === f.name)!
-      const coords = feature.geometry.type === 'Polygon' ? feature.geometry.coordinates : feature.geometry.coordinates[0]!
+      const coords =
+        feature.geometry.type === 'Polygon' ? feature.geometry.coordinates : feature.geometry.coordinates[0]!
       const [wLon, wLat] = coords[0]![0]!
       const eastM = (gLon - wLon) * 94_930
       const northM = (gLat - wLat) * 110_574

@@ -32,7 +32,7 @@ const FROM_SOURCE: Record<string, { district: District; adcode: string }> = {
   滨湖区: { district: '滨湖', adcode: '320211' },
   新吴区: { district: '新吴', adcode: '320214' },
   江阴市: { district: '江阴', adcode: '320281' },
-  宜兴市: { district: '宜兴', adcode: '320282' },
+  宜兴市: { district: '宜兴', adcode: '320282' }
 }
 
 /**
@@ -43,8 +43,15 @@ const FROM_SOURCE: Record<string, { district: District; adcode: string }> = {
  * checks that it lies wholly inside 滨湖's outline.
  */
 export const JINGKAIQU_APPROX: Ring = [
-  [120.262, 31.508], [120.300, 31.508], [120.340, 31.508], [120.348, 31.490],
-  [120.345, 31.468], [120.300, 31.467], [120.255, 31.466], [120.250, 31.478], [120.262, 31.508],
+  [120.262, 31.508],
+  [120.3, 31.508],
+  [120.34, 31.508],
+  [120.348, 31.49],
+  [120.345, 31.468],
+  [120.3, 31.467],
+  [120.255, 31.466],
+  [120.25, 31.478],
+  [120.262, 31.508]
 ]
 
 export interface DistrictFeature {
@@ -106,20 +113,23 @@ export function deriveDistricts(sourceText: string): DistrictCollection {
     features.push({
       type: 'Feature',
       properties: { name: meta.district, fullName: f.name, adcode: meta.adcode, approximate: false },
-      geometry: polygons.length === 1 ? { type: 'Polygon', coordinates: polygons[0]! } : { type: 'MultiPolygon', coordinates: polygons },
+      geometry:
+        polygons.length === 1
+          ? { type: 'Polygon', coordinates: polygons[0]! }
+          : { type: 'MultiPolygon', coordinates: polygons }
     })
   }
   features.push({
     type: 'Feature',
     properties: { name: '经开区', fullName: '无锡经济技术开发区', adcode: null, approximate: true },
-    geometry: { type: 'Polygon', coordinates: [JINGKAIQU_APPROX] },
+    geometry: { type: 'Polygon', coordinates: [JINGKAIQU_APPROX] }
   })
   return {
     type: 'FeatureCollection',
     datum: 'WGS-84 (EPSG:4326); converted from GCJ-02 with gcoord',
     source: `${SOURCE_PACKAGE} 0.1.4, ${SOURCE_FILE} (geometry downloaded by that package from AMap/高德地图 via echarts-map-tool); 经开区 is an approximate hand-drawn outline`,
     license: `${SOURCE_PACKAGE}'s bundling code is MIT (Copyright (c) 2017 jaska); per its README the outline data is subject to AMap's service and content terms, free while public access to it is free`,
-    features,
+    features
   }
 }
 

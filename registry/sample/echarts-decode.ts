@@ -87,7 +87,8 @@ export function decodeFeatureCollection(fc: EncodedFeatureCollection): DecodedFe
     if (fc.UTF8Encoding === true) {
       if (g.type === 'Polygon') polygons = [decodePolygon(g.coordinates, offsets, scale, where)]
       else {
-        if (!Array.isArray(g.coordinates) || !Array.isArray(offsets)) throw new Error(`${where}: malformed multipolygon`)
+        if (!Array.isArray(g.coordinates) || !Array.isArray(offsets))
+          throw new Error(`${where}: malformed multipolygon`)
         polygons = g.coordinates.map((p, i) => decodePolygon(p, offsets[i], scale, where))
       }
     } else if (g.type === 'Polygon') {

@@ -79,15 +79,21 @@ describe('the Wuxi sample', () => {
     expect([...perSite.values()].some((n) => n === 2)).toBe(true)
     expect(sample.bins.every((b) => perBin.get(b.id) === 1)).toBe(true)
     expect(sample.vehicles.every((v) => perVehicle.get(v.id) === 1)).toBe(true)
-    expect(sample.devices).toHaveLength(perSite.size + [...perSite.values()].filter((n) => n === 2).length + sample.bins.length + sample.vehicles.length)
+    expect(sample.devices).toHaveLength(
+      perSite.size + [...perSite.values()].filter((n) => n === 2).length + sample.bins.length + sample.vehicles.length
+    )
   })
 
   it('places every site and bin inside its own district outline, away from its edge', () => {
     const located: { id: string; district: District; location: Location }[] = [...sample.sites, ...sample.bins]
-    const outside = located.filter(({ district, location }) => !pointInAny(location.lon, location.lat, WUXI_OUTLINES.get(district)!))
+    const outside = located.filter(
+      ({ district, location }) => !pointInAny(location.lon, location.lat, WUXI_OUTLINES.get(district)!)
+    )
     expect(outside.map((e) => e.id)).toEqual([])
     for (const { location, district } of located.slice(0, 200)) {
-      expect(distanceToBoundaryM(location.lon, location.lat, WUXI_OUTLINES.get(district)!)).toBeGreaterThanOrEqual(EDGE_MARGIN_M)
+      expect(distanceToBoundaryM(location.lon, location.lat, WUXI_OUTLINES.get(district)!)).toBeGreaterThanOrEqual(
+        EDGE_MARGIN_M
+      )
     }
     // 经开区 is a hole in 滨湖's outline, so the check above already keeps 滨湖 points out of it;
     // no other district's points fall into it either.
@@ -114,7 +120,8 @@ describe('the Wuxi sample', () => {
     const districtOf: Record<string, string> = { lx: '梁溪', bh: '滨湖', xw: '新吴', jy: '江阴' }
     for (const z of zones) {
       const d = districtOf[z.id.split('-')[1]!]!
-      for (const [lon, lat] of z.polygon) expect(pointInAny(lon, lat, WUXI_OUTLINES.get(d as never) ?? []), `${z.id} vertex outside ${d}`).toBe(true)
+      for (const [lon, lat] of z.polygon)
+        expect(pointInAny(lon, lat, WUXI_OUTLINES.get(d as never) ?? []), `${z.id} vertex outside ${d}`).toBe(true)
       const compactor = z.windows.filter((w) => w.vehicleTypes.includes('compactor'))
       expect(compactor.length).toBeGreaterThan(0)
       // Night only: every compactor window spans midnight and ends by 07:00.

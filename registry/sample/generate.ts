@@ -2,7 +2,21 @@
 // the real district outlines. `generateSample` is pure and seeded; wuxi.json is its output for
 // seed 1 and a test keeps the two identical.
 import { fileURLToPath } from 'node:url'
-import type { Bin, BinStream, Device, District, LonLat, Location, Registry, Site, Targets, Vehicle, VehicleType, Zone, ZoneWindow } from '../../contracts/registry.ts'
+import type {
+  Bin,
+  BinStream,
+  Device,
+  District,
+  LonLat,
+  Location,
+  Registry,
+  Site,
+  Targets,
+  Vehicle,
+  VehicleType,
+  Zone,
+  ZoneWindow
+} from '../../contracts/registry.ts'
 import { writeFileAtomic } from '../../lib/atomic.ts'
 import { formatRegistry } from '../load.ts'
 import { distanceToBoundaryM, pointInAny } from './geo.ts'
@@ -34,25 +48,56 @@ const SITES_PER_DISTRICT: Record<District, { transfer: number; sorting: number }
   新吴: { transfer: 3, sorting: 3 },
   江阴: { transfer: 4, sorting: 3 },
   宜兴: { transfer: 4, sorting: 3 },
-  经开区: { transfer: 2, sorting: 2 },
+  经开区: { transfer: 2, sorting: 2 }
 }
 
 // Mean about 280 t/day: 26 stations give some 7,000 t/day against the city's 5,300 t/day.
 const TRANSFER_CAPACITY: readonly (readonly [number, number])[] = [
-  [100, 2], [150, 3], [200, 4], [250, 4], [300, 3], [350, 2], [400, 2], [450, 1], [500, 1], [600, 1],
+  [100, 2],
+  [150, 3],
+  [200, 4],
+  [250, 4],
+  [300, 3],
+  [350, 2],
+  [400, 2],
+  [450, 1],
+  [500, 1],
+  [600, 1]
 ]
 /** Stations this big run a second weighbridge lane. */
 const SECOND_WEIGHBRIDGE_FROM_TPD = 400
 
-const STREAMS: readonly (readonly [BinStream, number])[] = [['residual', 38], ['kitchen', 32], ['recyclable', 22], ['hazardous', 8]]
+const STREAMS: readonly (readonly [BinStream, number])[] = [
+  ['residual', 38],
+  ['kitchen', 32],
+  ['recyclable', 22],
+  ['hazardous', 8]
+]
 const BIN_LITRES: Record<BinStream, readonly (readonly [number, number])[]> = {
-  residual: [[240, 3], [660, 2]],
-  kitchen: [[120, 1], [240, 3]],
-  recyclable: [[240, 2], [660, 1]],
-  hazardous: [[60, 1], [120, 2]],
+  residual: [
+    [240, 3],
+    [660, 2]
+  ],
+  kitchen: [
+    [120, 1],
+    [240, 3]
+  ],
+  recyclable: [
+    [240, 2],
+    [660, 1]
+  ],
+  hazardous: [
+    [60, 1],
+    [120, 2]
+  ]
 }
 const VEHICLE_TYPES: readonly (readonly [VehicleType, number])[] = [
-  ['compactor', 40], ['kitchen', 22], ['recyclable', 14], ['hazardous', 4], ['bulky', 8], ['transfer', 12],
+  ['compactor', 40],
+  ['kitchen', 22],
+  ['recyclable', 14],
+  ['hazardous', 4],
+  ['bulky', 8],
+  ['transfer', 12]
 ]
 
 // Wuxi lies near 31.5°N; fixed factors keep the generator free of trigonometry.
@@ -86,7 +131,10 @@ function sitePlaces(rng: Rng, d: DistrictInfo, n: number): Place[] {
   const chosen: Place[] = []
   while (chosen.length < n) {
     if (pool.length === 0) pool.push(...d.places.filter((p) => !chosen.includes(p)))
-    const place = pickWeighted(rng, pool.map((p) => [p, p.weight] as const))
+    const place = pickWeighted(
+      rng,
+      pool.map((p) => [p, p.weight] as const)
+    )
     pool.splice(pool.indexOf(place), 1)
     chosen.push(place)
   }
@@ -128,8 +176,17 @@ function plate(rng: Rng, used: Set<string>): string {
 function square(lon: number, lat: number, halfKm: number): LonLat[] {
   const dLon = round6(halfKm / KM_PER_DEG_LON)
   const dLat = round6(halfKm / KM_PER_DEG_LAT)
-  const w = round6(lon - dLon), e = round6(lon + dLon), s = round6(lat - dLat), n = round6(lat + dLat)
-  return [[w, s], [e, s], [e, n], [w, n], [w, s]]
+  const w = round6(lon - dLon),
+    e = round6(lon + dLon),
+    s = round6(lat - dLat),
+    n = round6(lat + dLat)
+  return [
+    [w, s],
+    [e, s],
+    [e, n],
+    [w, n],
+    [w, s]
+  ]
 }
 
 // Old towns and dense housing where collection trucks keep to hours (the plan's 分时段、分区域
@@ -139,27 +196,68 @@ const OLD_TOWN_WINDOWS: readonly ZoneWindow[] = [
   { vehicleTypes: ['compactor'], from: '22:00', to: '06:00' },
   { vehicleTypes: ['kitchen'], from: '21:00', to: '05:00' },
   { vehicleTypes: ['recyclable'], from: '09:00', to: '16:00' },
-  { vehicleTypes: ['bulky'], from: '10:00', to: '15:00' },
+  { vehicleTypes: ['bulky'], from: '10:00', to: '15:00' }
 ]
 const RESIDENTIAL_WINDOWS: readonly ZoneWindow[] = [
   { vehicleTypes: ['compactor', 'kitchen'], from: '20:00', to: '07:00' },
   { vehicleTypes: ['recyclable'], from: '08:00', to: '18:00' },
-  { vehicleTypes: ['bulky', 'hazardous'], from: '09:00', to: '17:00' },
+  { vehicleTypes: ['bulky', 'hazardous'], from: '09:00', to: '17:00' }
 ]
 const SAMPLE_ZONES: readonly Zone[] = [
-  { id: 'z-lx-chongan', name: '梁溪区崇安寺老城区', polygon: square(120.302, 31.58, 0.8), windows: [...OLD_TOWN_WINDOWS], speedLimitKmh: 30 },
-  { id: 'z-lx-qingmingqiao', name: '梁溪区清名桥历史街区', polygon: square(120.305, 31.56, 0.6), windows: [...OLD_TOWN_WINDOWS], speedLimitKmh: 30 },
-  { id: 'z-bh-rongxiang', name: '滨湖区荣巷历史街区', polygon: square(120.23, 31.565, 0.5), windows: [...OLD_TOWN_WINDOWS], speedLimitKmh: 30 },
-  { id: 'z-xw-wangzhuang', name: '新吴区旺庄居住区', polygon: square(120.37, 31.555, 1.0), windows: [...RESIDENTIAL_WINDOWS], speedLimitKmh: 40 },
-  { id: 'z-jy-chengjiang', name: '江阴市澄江老城区', polygon: square(120.285, 31.905, 0.8), windows: [...OLD_TOWN_WINDOWS], speedLimitKmh: 30 },
+  {
+    id: 'z-lx-chongan',
+    name: '梁溪区崇安寺老城区',
+    polygon: square(120.302, 31.58, 0.8),
+    windows: [...OLD_TOWN_WINDOWS],
+    speedLimitKmh: 30
+  },
+  {
+    id: 'z-lx-qingmingqiao',
+    name: '梁溪区清名桥历史街区',
+    polygon: square(120.305, 31.56, 0.6),
+    windows: [...OLD_TOWN_WINDOWS],
+    speedLimitKmh: 30
+  },
+  {
+    id: 'z-bh-rongxiang',
+    name: '滨湖区荣巷历史街区',
+    polygon: square(120.23, 31.565, 0.5),
+    windows: [...OLD_TOWN_WINDOWS],
+    speedLimitKmh: 30
+  },
+  {
+    id: 'z-xw-wangzhuang',
+    name: '新吴区旺庄居住区',
+    polygon: square(120.37, 31.555, 1.0),
+    windows: [...RESIDENTIAL_WINDOWS],
+    speedLimitKmh: 40
+  },
+  {
+    id: 'z-jy-chengjiang',
+    name: '江阴市澄江老城区',
+    polygon: square(120.285, 31.905, 0.8),
+    windows: [...OLD_TOWN_WINDOWS],
+    speedLimitKmh: 30
+  }
 ]
 
 /** Recovered tonnes per month: roughly the 22 sorting centres' output, paper and plastics first. */
 const SAMPLE_TARGETS: Targets = {
   recyclablesMonthlyT: {
-    steel: 3200, copper: 120, aluminium: 450, lead: 40, zinc: 30, paper: 9500, plastic: 5200, rubber: 400, glass: 2600,
-    textile: 1300, wood: 1800, 'e-waste': 260, battery: 25,
-  },
+    steel: 3200,
+    copper: 120,
+    aluminium: 450,
+    lead: 40,
+    zinc: 30,
+    paper: 9500,
+    plastic: 5200,
+    rubber: 400,
+    glass: 2600,
+    textile: 1300,
+    wood: 1800,
+    'e-waste': 260,
+    battery: 25
+  }
 }
 
 export function generateSample({ seed, outlines = WUXI_OUTLINES }: { seed: number; outlines?: Outlines }): Registry {
@@ -186,10 +284,11 @@ export function generateSample({ seed, outlines = WUXI_OUTLINES }: { seed: numbe
         type: transfer ? 'transfer' : 'sorting',
         district: d.name,
         capacityTpd,
-        location: locate(rng, place, 1.0, polygonsOf(d.name), id),
+        location: locate(rng, place, 1.0, polygonsOf(d.name), id)
       })
       weighbridges.push({ id: `wb-${id}`, type: 'weighbridge', siteId: id, enabled: true })
-      if (capacityTpd >= SECOND_WEIGHBRIDGE_FROM_TPD) weighbridges.push({ id: `wb-${id}-2`, type: 'weighbridge', siteId: id, enabled: true })
+      if (capacityTpd >= SECOND_WEIGHBRIDGE_FROM_TPD)
+        weighbridges.push({ id: `wb-${id}-2`, type: 'weighbridge', siteId: id, enabled: true })
     })
   }
 
@@ -204,7 +303,7 @@ export function generateSample({ seed, outlines = WUXI_OUTLINES }: { seed: numbe
         stream,
         district: d.name,
         location: locate(rng, place, placeSigmaKm(place), polygonsOf(d.name), id),
-        capacityL: pickWeighted(rng, BIN_LITRES[stream]),
+        capacityL: pickWeighted(rng, BIN_LITRES[stream])
       })
       fillSensors.push({ id: `fs-${d.code}-${pad(n, 4)}`, type: 'fill-sensor', binId: id, enabled: true })
     }
@@ -231,7 +330,10 @@ export function generateSample({ seed, outlines = WUXI_OUTLINES }: { seed: numbe
     devices: [...weighbridges, ...fillSensors, ...trackers],
     services: [],
     targets: SAMPLE_TARGETS,
-    zones: SAMPLE_ZONES.map((z) => ({ ...z, windows: z.windows.map((w) => ({ ...w, vehicleTypes: [...w.vehicleTypes] })) })),
+    zones: SAMPLE_ZONES.map((z) => ({
+      ...z,
+      windows: z.windows.map((w) => ({ ...w, vehicleTypes: [...w.vehicleTypes] }))
+    }))
   }
 }
 

@@ -5,7 +5,12 @@ export type Position = [number, number] // [lon, lat], GeoJSON order
 export type Ring = Position[]
 export type Polygon = Ring[] // outer ring first, then holes
 
-export interface BBox { minLon: number; minLat: number; maxLon: number; maxLat: number }
+export interface BBox {
+  minLon: number
+  minLat: number
+  maxLon: number
+  maxLat: number
+}
 
 import { pointInRing } from '../../lib/geo.ts'
 
@@ -14,7 +19,10 @@ export { pointInRing }
 const METRES_PER_DEG_LAT = 110_574
 
 export function bboxOf(polygons: readonly Polygon[]): BBox {
-  let minLon = Infinity, minLat = Infinity, maxLon = -Infinity, maxLat = -Infinity
+  let minLon = Infinity,
+    minLat = Infinity,
+    maxLon = -Infinity,
+    maxLat = -Infinity
   for (const poly of polygons) {
     for (const [lon, lat] of poly[0] ?? []) {
       if (lon < minLon) minLon = lon
@@ -44,12 +52,16 @@ export function distanceToBoundaryM(lon: number, lat: number, polygons: readonly
   for (const poly of polygons) {
     for (const ring of poly) {
       for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-        const ax = (ring[j]![0] - lon) * kx, ay = (ring[j]![1] - lat) * ky
-        const bx = (ring[i]![0] - lon) * kx, by = (ring[i]![1] - lat) * ky
-        const dx = bx - ax, dy = by - ay
+        const ax = (ring[j]![0] - lon) * kx,
+          ay = (ring[j]![1] - lat) * ky
+        const bx = (ring[i]![0] - lon) * kx,
+          by = (ring[i]![1] - lat) * ky
+        const dx = bx - ax,
+          dy = by - ay
         const len2 = dx * dx + dy * dy
         const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, -(ax * dx + ay * dy) / len2))
-        const px = ax + t * dx, py = ay + t * dy
+        const px = ax + t * dx,
+          py = ay + t * dy
         const d2 = px * px + py * py
         if (d2 < best) best = d2
       }
@@ -60,6 +72,7 @@ export function distanceToBoundaryM(lon: number, lat: number, polygons: readonly
 
 /** Whether two segments properly cross (used to check a hand-drawn outline against another). */
 export function segmentsCross(a: Position, b: Position, c: Position, d: Position): boolean {
-  const o = (p: Position, q: Position, r: Position) => Math.sign((q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]))
+  const o = (p: Position, q: Position, r: Position) =>
+    Math.sign((q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]))
   return o(a, b, c) * o(a, b, d) < 0 && o(c, d, a) * o(c, d, b) < 0
 }

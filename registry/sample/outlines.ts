@@ -14,7 +14,8 @@ export function outlinesFrom(fc: { features: readonly FeatureLike[] }): Outlines
   const out = new Map<District, Polygon[]>()
   for (const f of fc.features) {
     const name = District.parse(f.properties.name)
-    const polys = f.geometry.type === 'Polygon' ? [f.geometry.coordinates as Polygon] : (f.geometry.coordinates as Polygon[])
+    const polys =
+      f.geometry.type === 'Polygon' ? [f.geometry.coordinates as Polygon] : (f.geometry.coordinates as Polygon[])
     out.set(name, [...(out.get(name) ?? []), ...polys])
   }
   for (const d of District.options) if (!out.has(d)) throw new Error(`no outline for district ${d}`)

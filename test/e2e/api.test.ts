@@ -45,12 +45,33 @@ async function startApi(t: TestSystem): Promise<Api> {
   const registry = await createRegistryStore({ path: t.registryPath, log })
   // The alert engine persists transitions through its own writer, as the node does.
   const writer = createWriter({ client: t.system.influx, log })
-  const alerts = createAlertEngine({ influx: t.system.influx, sink: writer, log, tz: TZ, rules: alertRules(registry.current()), now: Date.now })
-  const model = createModel({ facts: inProcessFacts(t.system.broker), stored: () => t.forwarded(), influx: t.system.influx, registry, alerts, tz: TZ, now: Date.now, log, alertIntervalMs: 200 })
+  const alerts = createAlertEngine({
+    influx: t.system.influx,
+    sink: writer,
+    log,
+    tz: TZ,
+    rules: alertRules(registry.current()),
+    now: Date.now
+  })
+  const model = createModel({
+    facts: inProcessFacts(t.system.broker),
+    stored: () => t.forwarded(),
+    influx: t.system.influx,
+    registry,
+    alerts,
+    tz: TZ,
+    now: Date.now,
+    log,
+    alertIntervalMs: 200
+  })
   await model.start()
   const usersPath = path.join(t.dataDir, 'users.json')
   const users = await createUserStore({ path: usersPath, log, pollMs: 50 })
-  const tokens = { viewer: await users.add('vera', 'viewer'), operator: await users.add('otto', 'operator'), admin: await users.add('ada', 'admin') }
+  const tokens = {
+    viewer: await users.add('vera', 'viewer'),
+    operator: await users.add('otto', 'operator'),
+    admin: await users.add('ada', 'admin')
+  }
 
   const app = Fastify({ loggerInstance: log as FastifyBaseLogger })
   app.setValidatorCompiler(validatorCompiler)
@@ -66,7 +87,8 @@ async function startApi(t: TestSystem): Promise<Api> {
     await users.close()
     await registry.close()
   })
-  const auth = (token: string | undefined): Record<string, string> => (token === undefined ? {} : { authorization: `Bearer ${token}` })
+  const auth = (token: string | undefined): Record<string, string> =>
+    token === undefined ? {} : { authorization: `Bearer ${token}` }
   return {
     base,
     model,
@@ -119,7 +141,11 @@ async function influxTonnes(t: TestSystem, siteId: string, direction: 'in' | 'ou
 
 async function publishTickets(t: TestSystem): Promise<void> {
   const wb = await t.device('wb-1')
-  await wb.publishAsync('v1/devices/wb-1/weighing', JSON.stringify([ticket('API-IN-1', 'in', 8_120, { seq: 1 }), ticket('API-IN-2', 'in', 6_400, { seq: 2 })]), { qos: 1 })
+  await wb.publishAsync(
+    'v1/devices/wb-1/weighing',
+    JSON.stringify([ticket('API-IN-1', 'in', 8_120, { seq: 1 }), ticket('API-IN-2', 'in', 6_400, { seq: 2 })]),
+    { qos: 1 }
+  )
   const out = JSON.stringify(ticket('API-OUT-1', 'out', 9_000, { seq: 3, plate: '苏BD12345' }))
   await wb.publishAsync('v1/devices/wb-1/weighing', out, { qos: 1 })
   // A retransmission (the same bytes) counts once.
@@ -129,28 +155,43 @@ async function publishTickets(t: TestSystem): Promise<void> {
 }
 
 describe('REST API on a real system', () => {
-  it('serves a site\'s balance from tickets published over MQTT, equal to InfluxDB\'s sums', async () => {
+  it("serves a site's balance from tickets published over MQTT, equal to InfluxDB's sums", async () => {
     const t = await withSystem()
     const api = await startApi(t)
     await publishTickets(t)
     const day = api.model.today()
 
     // The fold is live: poll until the committed facts have been folded.
-    const balance = await vi.waitFor(async () => {
-      const res = await api.get('/api/v1/sites/ts-1/balance', api.tokens.viewer)
-      expect(res.status).toBe(200)
-      const b = SiteBalance.parse(await json(res))
-      expect(b.outT).toBe(9)
-      return b
-    }, { timeout: 15_000, interval: 100 })
-    expect(balance).toMatchObject({ siteId: 'ts-1', day, inT: 14.52, outT: 9, openingT: 0, stockT: 5.52, ticketsIn: 2, ticketsOut: 1, capacityTpd: 400 })
+    const balance = await vi.waitFor(
+      async () => {
+        const res = await api.get('/api/v1/sites/ts-1/balance', api.tokens.viewer)
+        expect(res.status).toBe(200)
+        const b = SiteBalance.parse(await json(res))
+        expect(b.outT).toBe(9)
+        return b
+      },
+      { timeout: 15_000, interval: 100 }
+    )
+    expect(balance).toMatchObject({
+      siteId: 'ts-1',
+      day,
+      inT: 14.52,
+      outT: 9,
+      openingT: 0,
+      stockT: 5.52,
+      ticketsIn: 2,
+      ticketsOut: 1,
+      capacityTpd: 400
+    })
     expect(balance.clearancePct).toBeCloseTo((9 / 14.52) * 100, 1)
     expect(balance.capacityPct).toBeCloseTo((14.52 / 400) * 100, 1)
     expect(balance.inT).toBeCloseTo(await influxTonnes(t, 'ts-1', 'in', day), 3)
     expect(balance.outT).toBeCloseTo(await influxTonnes(t, 'ts-1', 'out', day), 3)
 
     // The same numbers through ?date=, the list, the city and the hourly series.
-    expect(SiteBalance.parse(await json(await api.get(`/api/v1/sites/ts-1/balance?date=${day}`, api.tokens.viewer)))).toEqual(balance)
+    expect(
+      SiteBalance.parse(await json(await api.get(`/api/v1/sites/ts-1/balance?date=${day}`, api.tokens.viewer)))
+    ).toEqual(balance)
     const sites = await json<SiteBalance[]>(await api.get('/api/v1/sites?district=梁溪', api.tokens.viewer))
     expect(sites.map((s) => s.siteId)).toEqual(['ts-1'])
     expect(sites[0]).toMatchObject({ inT: 14.52, outT: 9 })
@@ -158,11 +199,18 @@ describe('REST API on a real system', () => {
     expect(city).toMatchObject({ day, inT: 14.52, outT: 9, targetT: 5300 })
     // The retransmission shows as a duplicate in the completeness report, not as tonnes.
     // (The duplicate's fact is folded after the ticket's own, so wait for it too.)
-    await vi.waitFor(async () => {
-      const completeness = await json<{ key: string; accepted: number; duplicates: number; missing: number }[]>(await api.get(`/api/v1/completeness?date=${day}&by=device`, api.tokens.viewer))
-      expect(completeness.find((r) => r.key === 'wb-1')).toMatchObject({ accepted: 3, duplicates: 1, missing: 0 })
-    }, { timeout: 15_000, interval: 100 })
-    const hourly = await json<{ inT: number; outT: number }[]>(await api.get('/api/v1/sites/ts-1/hourly', api.tokens.viewer))
+    await vi.waitFor(
+      async () => {
+        const completeness = await json<{ key: string; accepted: number; duplicates: number; missing: number }[]>(
+          await api.get(`/api/v1/completeness?date=${day}&by=device`, api.tokens.viewer)
+        )
+        expect(completeness.find((r) => r.key === 'wb-1')).toMatchObject({ accepted: 3, duplicates: 1, missing: 0 })
+      },
+      { timeout: 15_000, interval: 100 }
+    )
+    const hourly = await json<{ inT: number; outT: number }[]>(
+      await api.get('/api/v1/sites/ts-1/hourly', api.tokens.viewer)
+    )
     expect(hourly.reduce((s, h) => s + h.inT, 0)).toBeCloseTo(14.52, 3)
     expect(hourly.reduce((s, h) => s + h.outT, 0)).toBeCloseTo(9, 3)
   })
@@ -172,23 +220,43 @@ describe('REST API on a real system', () => {
     const api = await startApi(t)
     await publishTickets(t)
     const day = api.model.today()
-    await vi.waitFor(async () => {
-      const b = await json<SiteBalance>(await api.get('/api/v1/sites/ts-1/balance', api.tokens.viewer))
-      expect(b.outT).toBe(9)
-    }, { timeout: 15_000, interval: 100 })
+    await vi.waitFor(
+      async () => {
+        const b = await json<SiteBalance>(await api.get('/api/v1/sites/ts-1/balance', api.tokens.viewer))
+        expect(b.outT).toBe(9)
+      },
+      { timeout: 15_000, interval: 100 }
+    )
 
     const q = `/api/v1/history?from=${day}&to=${day}&siteId=ts-1`
     const asJson = DailyRow.array().parse(await json(await api.get(q, api.tokens.viewer)))
-    expect(asJson).toEqual([expect.objectContaining({ day, siteId: 'ts-1', inT: 14.52, outT: 9, openingT: 0, stockT: 5.52 })])
+    expect(asJson).toEqual([
+      expect.objectContaining({ day, siteId: 'ts-1', inT: 14.52, outT: 9, openingT: 0, stockT: 5.52 })
+    ])
 
-    for (const res of [await api.get(`${q}&format=csv`, api.tokens.viewer), await api.get(q, api.tokens.viewer, { accept: 'text/csv' })]) {
+    for (const res of [
+      await api.get(`${q}&format=csv`, api.tokens.viewer),
+      await api.get(q, api.tokens.viewer, { accept: 'text/csv' })
+    ]) {
       expect(res.status).toBe(200)
       expect(res.headers.get('content-type')).toMatch(/^text\/csv/)
-      expect(res.headers.get('content-disposition')).toBe(`attachment; filename="qingyun-history-ts-1-${day}-${day}.csv"`)
+      expect(res.headers.get('content-disposition')).toBe(
+        `attachment; filename="qingyun-history-ts-1-${day}-${day}.csv"`
+      )
       const text = await res.text()
       expect(text.endsWith('\r\n')).toBe(true)
       const [header, ...records] = parseCsv(text)
-      expect(header).toEqual(['day', 'siteId', 'inT', 'outT', 'openingT', 'stockT', 'clearancePct', 'capacityPct', 'cleared'])
+      expect(header).toEqual([
+        'day',
+        'siteId',
+        'inT',
+        'outT',
+        'openingT',
+        'stockT',
+        'clearancePct',
+        'capacityPct',
+        'cleared'
+      ])
       const back = records.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i]])))
       expect(back).toEqual(
         asJson.map((row) => ({
@@ -207,7 +275,12 @@ describe('REST API on a real system', () => {
 
     // Every site, over a week: one row per site and day.
     const all = await json<DailyRow[]>(await api.get(`/api/v1/history?to=${day}`, api.tokens.viewer))
-    expect(all.filter((r) => r.day === day).map((r) => r.siteId).sort()).toEqual(['sc-1', 'ts-1'])
+    expect(
+      all
+        .filter((r) => r.day === day)
+        .map((r) => r.siteId)
+        .sort()
+    ).toEqual(['sc-1', 'ts-1'])
     expect(new Set(all.map((r) => r.day)).size).toBe(7)
   })
 
@@ -228,14 +301,24 @@ describe('REST API on a real system', () => {
       expect(res.status, url).toBe(400)
       const body = await json<{ error: { code: string; details: { issues: { path: string }[] } } }>(res)
       expect(body.error.code).toBe('API_E_VALIDATION')
-      expect(body.error.details.issues.map((i) => i.path), url).toContain(field)
+      expect(
+        body.error.details.issues.map((i) => i.path),
+        url
+      ).toContain(field)
     }
     const missing = await api.get('/api/v1/sites/no-such-site/balance', v)
     expect(missing.status).toBe(404)
     expect(await json(missing)).toMatchObject({ error: { code: 'API_E_NOT_FOUND' } })
     expect((await api.get('/api/v1/sites/no-such-site/hourly', v)).status).toBe(404)
 
-    for (const url of ['/api/v1/bins', '/api/v1/vehicles', '/api/v1/devices', '/api/v1/alerts', '/api/v1/recyclables', '/api/v1/completeness?by=site']) {
+    for (const url of [
+      '/api/v1/bins',
+      '/api/v1/vehicles',
+      '/api/v1/devices',
+      '/api/v1/alerts',
+      '/api/v1/recyclables',
+      '/api/v1/completeness?by=site'
+    ]) {
       expect((await api.get(url, v)).status, url).toBe(200)
     }
     const devices = await json<{ deviceId: string }[]>(await api.get('/api/v1/devices', v))
@@ -244,11 +327,19 @@ describe('REST API on a real system', () => {
     expect((await api.get('/docs/json')).status).toBe(401)
     const docs = await api.get('/docs/json', v)
     expect(docs.status).toBe(200)
-    const doc = await json<{ openapi: string; paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>; components: { securitySchemes: Record<string, unknown> } }>(docs)
+    const doc = await json<{
+      openapi: string
+      paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>
+      components: { securitySchemes: Record<string, unknown> }
+    }>(docs)
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' })
     expect(doc.paths['/api/v1/sites/{id}/balance']?.get?.security).toEqual([{ bearerAuth: [] }])
-    expect(Object.keys(doc.paths['/api/v1/alerts/{id}/ack']?.post?.responses ?? {})).toEqual(expect.arrayContaining(['200', '401', '403', '404']))
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/city', '/api/v1/history', '/api/v1/admin/targets']))
+    expect(Object.keys(doc.paths['/api/v1/alerts/{id}/ack']?.post?.responses ?? {})).toEqual(
+      expect.arrayContaining(['200', '401', '403', '404'])
+    )
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/city', '/api/v1/history', '/api/v1/admin/targets'])
+    )
     const ui = await api.get('/docs', v)
     expect(ui.status).toBe(200)
     expect(await ui.text()).toContain('swagger')
@@ -288,13 +379,28 @@ describe('REST API on a real system', () => {
     const stdout = new PassThrough()
     const out: Buffer[] = []
     stdout.on('data', (b: Buffer) => out.push(b))
-    expect(await usersCommand(['add', 'cli-user', '--role', 'viewer'], { usersPath: api.usersPath, stdout, stderr: new PassThrough() })).toBe(0)
+    expect(
+      await usersCommand(['add', 'cli-user', '--role', 'viewer'], {
+        usersPath: api.usersPath,
+        stdout,
+        stderr: new PassThrough()
+      })
+    ).toBe(0)
     const token = Buffer.concat(out).toString().trim().split('\n').at(-1)!
     // The store notices the file change by itself (watch + poll).
-    await vi.waitFor(() => expect(api.users.verify(token)).toEqual({ name: 'cli-user', role: 'viewer' }), { timeout: 10_000, interval: 50 })
+    await vi.waitFor(() => expect(api.users.verify(token)).toEqual({ name: 'cli-user', role: 'viewer' }), {
+      timeout: 10_000,
+      interval: 50
+    })
     expect((await api.get('/api/v1/devices', token)).status).toBe(200)
 
-    expect(await usersCommand(['revoke', 'cli-user'], { usersPath: api.usersPath, stdout: new PassThrough(), stderr: new PassThrough() })).toBe(0)
+    expect(
+      await usersCommand(['revoke', 'cli-user'], {
+        usersPath: api.usersPath,
+        stdout: new PassThrough(),
+        stderr: new PassThrough()
+      })
+    ).toBe(0)
     await vi.waitFor(() => expect(api.users.verify(token)).toBeUndefined(), { timeout: 10_000, interval: 50 })
     expect((await api.get('/api/v1/devices', token)).status).toBe(401)
   })
@@ -303,19 +409,36 @@ describe('REST API on a real system', () => {
     const t = await withSystem()
     const api = await startApi(t)
     const fill = await t.device('fill-1')
-    await fill.publishAsync('v1/devices/fill-1/fill', JSON.stringify({ ts: Date.now() - 1_000, seq: 1, fillPct: 125 }), { qos: 1 })
-    const alert = await vi.waitFor(async () => {
-      const list = await json<{ id: string; type: string; subject: { id: string } }[]>(await api.get('/api/v1/alerts?state=open&type=bin-overflow', api.tokens.viewer))
-      const found = list.find((a) => a.subject.id === 'bin-1')
-      expect(found).toBeDefined()
-      return found!
-    }, { timeout: 15_000, interval: 100 })
+    await fill.publishAsync(
+      'v1/devices/fill-1/fill',
+      JSON.stringify({ ts: Date.now() - 1_000, seq: 1, fillPct: 125 }),
+      { qos: 1 }
+    )
+    const alert = await vi.waitFor(
+      async () => {
+        const list = await json<{ id: string; type: string; subject: { id: string } }[]>(
+          await api.get('/api/v1/alerts?state=open&type=bin-overflow', api.tokens.viewer)
+        )
+        const found = list.find((a) => a.subject.id === 'bin-1')
+        expect(found).toBeDefined()
+        return found!
+      },
+      { timeout: 15_000, interval: 100 }
+    )
 
-    expect((await api.send('POST', `/api/v1/alerts/${encodeURIComponent(alert.id)}/ack`, api.tokens.viewer)).status).toBe(403)
+    expect(
+      (await api.send('POST', `/api/v1/alerts/${encodeURIComponent(alert.id)}/ack`, api.tokens.viewer)).status
+    ).toBe(403)
     const acked = await api.send('POST', `/api/v1/alerts/${encodeURIComponent(alert.id)}/ack`, api.tokens.operator)
     expect(acked.status).toBe(200)
-    expect(await json(acked)).toMatchObject({ id: alert.id, acknowledgedBy: 'otto', acknowledgedAt: expect.any(Number) })
-    const listed = await json<{ id: string; acknowledgedBy: string | null }[]>(await api.get('/api/v1/alerts?type=bin-overflow', api.tokens.viewer))
+    expect(await json(acked)).toMatchObject({
+      id: alert.id,
+      acknowledgedBy: 'otto',
+      acknowledgedAt: expect.any(Number)
+    })
+    const listed = await json<{ id: string; acknowledgedBy: string | null }[]>(
+      await api.get('/api/v1/alerts?type=bin-overflow', api.tokens.viewer)
+    )
     expect(listed.find((a) => a.id === alert.id)?.acknowledgedBy).toBe('otto')
   })
 
@@ -328,33 +451,80 @@ describe('REST API on a real system', () => {
     // Invalid: 400 naming the field; nothing saved.
     const bad = await api.send('PUT', '/api/v1/admin/sites/ts-1', a, { capacityTpd: -5 })
     expect(bad.status).toBe(400)
-    expect(await json(bad)).toMatchObject({ error: { code: 'API_E_VALIDATION', details: { issues: [{ in: 'body', path: 'capacityTpd' }] } } })
+    expect(await json(bad)).toMatchObject({
+      error: { code: 'API_E_VALIDATION', details: { issues: [{ in: 'body', path: 'capacityTpd' }] } }
+    })
     const badRules = await api.send('PUT', '/api/v1/admin/rules', a, { binNeedsServicePct: 95, binOverflowPct: 90 })
     expect(badRules.status).toBe(400)
-    expect((await json<{ error: { details: { issues: { path: string }[] } } }>(badRules)).error.details.issues[0]?.path).toBe('binNeedsServicePct')
-    const badZone = await api.send('PUT', '/api/v1/admin/zones/old-town', a, { name: 'x', polygon: [[120.3, 31.5], [120.3, 31.5], [120.3, 31.5]], windows: [] })
+    expect(
+      (await json<{ error: { details: { issues: { path: string }[] } } }>(badRules)).error.details.issues[0]?.path
+    ).toBe('binNeedsServicePct')
+    const badZone = await api.send('PUT', '/api/v1/admin/zones/old-town', a, {
+      name: 'x',
+      polygon: [
+        [120.3, 31.5],
+        [120.3, 31.5],
+        [120.3, 31.5]
+      ],
+      windows: []
+    })
     expect(badZone.status).toBe(400)
     expect(await readFile(t.registryPath, 'utf8')).toBe(before)
     expect((await api.send('PUT', '/api/v1/admin/sites/nope', a, { capacityTpd: 10 })).status).toBe(404)
 
     // Valid: saved, reloaded by the store, served by the model.
-    const put = await api.send('PUT', '/api/v1/admin/sites/ts-1', a, { capacityTpd: 500, toleranceT: 2, cutoff: '21:30' })
+    const put = await api.send('PUT', '/api/v1/admin/sites/ts-1', a, {
+      capacityTpd: 500,
+      toleranceT: 2,
+      cutoff: '21:30'
+    })
     expect(put.status).toBe(200)
-    expect(await json(put)).toEqual({ id: 'ts-1', name: '梁溪区测试转运站', capacityTpd: 500, toleranceT: 2, cutoff: '21:30' })
+    expect(await json(put)).toEqual({
+      id: 'ts-1',
+      name: '梁溪区测试转运站',
+      capacityTpd: 500,
+      toleranceT: 2,
+      cutoff: '21:30'
+    })
     const saved = await loadRegistry(t.registryPath)
     expect(saved.sites.find((s) => s.id === 'ts-1')).toMatchObject({ capacityTpd: 500, toleranceT: 2, cutoff: '21:30' })
     expect(api.registry.site('ts-1')).toMatchObject({ capacityTpd: 500 })
-    await vi.waitFor(async () => {
-      expect(await json(await api.get('/api/v1/sites/ts-1/balance', api.tokens.viewer))).toMatchObject({ capacityTpd: 500, toleranceT: 2, cutoff: '21:30' })
-    }, { timeout: 10_000, interval: 100 })
+    await vi.waitFor(
+      async () => {
+        expect(await json(await api.get('/api/v1/sites/ts-1/balance', api.tokens.viewer))).toMatchObject({
+          capacityTpd: 500,
+          toleranceT: 2,
+          cutoff: '21:30'
+        })
+      },
+      { timeout: 10_000, interval: 100 }
+    )
 
-    const targets = await api.send('PUT', '/api/v1/admin/targets', a, { dailyTargetT: 6000, recyclablesMonthlyT: { paper: 1200, steel: 300 } })
+    const targets = await api.send('PUT', '/api/v1/admin/targets', a, {
+      dailyTargetT: 6000,
+      recyclablesMonthlyT: { paper: 1200, steel: 300 }
+    })
     expect(targets.status).toBe(200)
-    expect(await json(await api.get('/api/v1/admin/targets', a))).toEqual({ dailyTargetT: 6000, recyclablesMonthlyT: { paper: 1200, steel: 300 } })
-    const zone = { name: '崇安寺老城区', polygon: [[120.29, 31.57], [120.31, 31.57], [120.31, 31.59], [120.29, 31.59]], windows: [{ vehicleTypes: ['compactor'], from: '22:00', to: '06:00' }], speedLimitKmh: 20 }
+    expect(await json(await api.get('/api/v1/admin/targets', a))).toEqual({
+      dailyTargetT: 6000,
+      recyclablesMonthlyT: { paper: 1200, steel: 300 }
+    })
+    const zone = {
+      name: '崇安寺老城区',
+      polygon: [
+        [120.29, 31.57],
+        [120.31, 31.57],
+        [120.31, 31.59],
+        [120.29, 31.59]
+      ],
+      windows: [{ vehicleTypes: ['compactor'], from: '22:00', to: '06:00' }],
+      speedLimitKmh: 20
+    }
     expect((await api.send('PUT', '/api/v1/admin/zones/old-town', a, zone)).status).toBe(200)
     expect(await json(await api.get('/api/v1/admin/zones', a))).toEqual([{ id: 'old-town', ...zone }])
-    const rules = await json<{ rules: unknown; effective: { binNeedsServicePct: number; binOverflowPct: number } }>(await api.send('PUT', '/api/v1/admin/rules', a, { binNeedsServicePct: 85 }))
+    const rules = await json<{ rules: unknown; effective: { binNeedsServicePct: number; binOverflowPct: number } }>(
+      await api.send('PUT', '/api/v1/admin/rules', a, { binNeedsServicePct: 85 })
+    )
     expect(rules.rules).toEqual({ binNeedsServicePct: 85 })
     expect(rules.effective).toMatchObject({ binNeedsServicePct: 85, binOverflowPct: 100 })
 
@@ -364,9 +534,12 @@ describe('REST API on a real system', () => {
     expect(reloaded.targets?.recyclablesMonthlyT).toEqual({ paper: 1200, steel: 300 })
     expect(reloaded.zones).toEqual([{ id: 'old-town', ...zone }])
     expect(reloaded.rules).toEqual({ binNeedsServicePct: 85 })
-    await vi.waitFor(async () => {
-      expect(await json(await api.get('/api/v1/city', api.tokens.viewer))).toMatchObject({ targetT: 6000 })
-    }, { timeout: 10_000, interval: 100 })
+    await vi.waitFor(
+      async () => {
+        expect(await json(await api.get('/api/v1/city', api.tokens.viewer))).toMatchObject({ targetT: 6000 })
+      },
+      { timeout: 10_000, interval: 100 }
+    )
 
     expect((await api.send('DELETE', '/api/v1/admin/zones/old-town', a)).status).toBe(204)
     expect((await api.send('DELETE', '/api/v1/admin/zones/old-town', a)).status).toBe(404)

@@ -25,7 +25,11 @@ describe('dates in user input', () => {
     ]
     for (const [url, param] of bad) {
       const r = await t.api<ErrorReply>(url, token)
-      expect({ url, status: r.status, code: r.body.error?.code }).toEqual({ url, status: 400, code: 'API_E_VALIDATION' })
+      expect({ url, status: r.status, code: r.body.error?.code }).toEqual({
+        url,
+        status: 400,
+        code: 'API_E_VALIDATION'
+      })
       expect(r.body.error.details?.issues?.map((i) => i.path)).toContain(param)
     }
     // Still alive and answering.

@@ -37,7 +37,12 @@ describe('security headers', () => {
   it('are on API responses (errors too), and the page keeps its own Content-Security-Policy', async () => {
     const t = await withSystem()
     const token = await t.token('viewer')
-    for (const [url, auth] of [['/api/v1/city', token], ['/api/v1/city', undefined], ['/api/v1/nope', token], ['/readyz', undefined]] as const) {
+    for (const [url, auth] of [
+      ['/api/v1/city', token],
+      ['/api/v1/city', undefined],
+      ['/api/v1/nope', token],
+      ['/readyz', undefined]
+    ] as const) {
       const res = await fetch(`${t.httpUrl}${url}`, auth ? { headers: { authorization: `Bearer ${auth}` } } : {})
       expect({ url, nosniff: res.headers.get('x-content-type-options') }).toEqual({ url, nosniff: 'nosniff' })
       expect(res.headers.get('x-frame-options')).toBe('DENY')
@@ -52,7 +57,7 @@ describe('security headers', () => {
 })
 
 describe('revocation', () => {
-  it('closes the revoked operator\'s open websockets (4401) when users.json changes; others stay', async () => {
+  it("closes the revoked operator's open websockets (4401) when users.json changes; others stay", async () => {
     const t = await withSystem()
     const revoked = await t.token('viewer')
     const kept = await t.token('viewer')
@@ -64,7 +69,9 @@ describe('revocation', () => {
       const closed = once(ws, 'close').then(([code, reason]) => ({ code: code as number, reason: String(reason) }))
       await once(ws, 'open')
       ws.send(JSON.stringify({ type: 'subscribe', id: 'c', channel: 'city' }))
-      await new Promise<void>((resolve) => ws.on('message', (d) => (JSON.parse(String(d)) as { type: string }).type === 'snapshot' && resolve()))
+      await new Promise<void>((resolve) =>
+        ws.on('message', (d) => (JSON.parse(String(d)) as { type: string }).type === 'snapshot' && resolve())
+      )
       return { ws, closed }
     }
     const a = await connect(revoked)

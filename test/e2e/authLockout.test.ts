@@ -14,7 +14,9 @@ async function wsClose(url: string, token: string, headers: Record<string, strin
   const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}`, ...headers } })
   ws.on('error', () => undefined)
   const first = await Promise.race([
-    once(ws, 'message').then(([d]) => (JSON.parse(String(d)) as { type: string }).type === 'welcome' ? 'welcome' as const : 0),
+    once(ws, 'message').then(([d]) =>
+      (JSON.parse(String(d)) as { type: string }).type === 'welcome' ? ('welcome' as const) : 0
+    ),
     once(ws, 'close').then(([code]) => code as number)
   ])
   ws.terminate()
@@ -50,7 +52,10 @@ describe('token-aware lockout', () => {
 
   it('ignores X-Forwarded-For by default (a client cannot pick the address its failures count against)', async () => {
     const t = await withSystem()
-    for (let i = 0; i < 10; i++) await t.api('/api/v1/city', wrong(i), { headers: { 'x-forwarded-for': `198.51.100.${i + 1}` } })
-    expect((await t.api('/api/v1/city', wrong(77), { headers: { 'x-forwarded-for': '198.51.100.99' } })).status).toBe(429)
+    for (let i = 0; i < 10; i++)
+      await t.api('/api/v1/city', wrong(i), { headers: { 'x-forwarded-for': `198.51.100.${i + 1}` } })
+    expect((await t.api('/api/v1/city', wrong(77), { headers: { 'x-forwarded-for': '198.51.100.99' } })).status).toBe(
+      429
+    )
   })
 })

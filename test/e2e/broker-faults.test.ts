@@ -8,7 +8,9 @@ import { withSystem, type TestSystem } from '../harness/system.ts'
 
 const FIRMWARE = 'f'.repeat(64)
 const statusBatch = (n: number, extra: Record<string, unknown> = {}): string =>
-  JSON.stringify(Array.from({ length: n }, (_, i) => ({ ts: Date.now() - 60_000 + i, batteryPct: 50, firmware: FIRMWARE, ...extra })))
+  JSON.stringify(
+    Array.from({ length: n }, (_, i) => ({ ts: Date.now() - 60_000 + i, batteryPct: 50, firmware: FIRMWARE, ...extra }))
+  )
 
 /** A raw client that subscribes to `filters`, gets its SUBACK, then never reads again. */
 async function stalledSubscriber(t: TestSystem, username: string, filters: string[]) {
@@ -42,7 +44,14 @@ describe('a client that stops reading', () => {
     const stuck = await stalledSubscriber(t, 'gps-1', ['v1/devices/gps-1/errors'])
     // 40 batches of 500 invalid objects: 20,000 rejections for a client that never reads.
     const bad = statusBatch(500, { batteryPct: 'not a number' })
-    for (let i = 0; i < 40; i++) stuck.send({ cmd: 'publish', topic: 'v1/devices/gps-1/status', payload: Buffer.from(bad), qos: 1, messageId: i + 1 })
+    for (let i = 0; i < 40; i++)
+      stuck.send({
+        cmd: 'publish',
+        topic: 'v1/devices/gps-1/status',
+        payload: Buffer.from(bad),
+        qos: 1,
+        messageId: i + 1
+      })
     const wb = await t.device('wb-1')
     for (let i = 0; i < 20; i++) await wb.publishAsync('v1/devices/wb-1/status', statusBatch(500), { qos: 1 })
     await expect.poll(() => t.system.ingest.stats().rejected.INGEST_E_SCHEMA ?? 0, { timeout: 15_000 }).toBe(20_000)

@@ -28,7 +28,16 @@ const gen = (p: Record<string, unknown>): Buffer => {
 function arbitraries(tokens: Record<string, string>) {
   const username = fc.constantFrom('fill-1', 'gps-2', 'svc-dash', 'nobody', '', 'x'.repeat(300))
   const topic = fc.oneof(
-    fc.constantFrom('v1/devices/fill-1/fill', 'v1/devices/fill-1/status', 'v1/devices/gps-2/position', 'v1/devices/fill-1/errors', '$SYS/x', '$qingyun/v1/facts/fill-1', 'v1/devices/wb-1/weighing', 'a/b/c/d/e/f/g/h/i/j'),
+    fc.constantFrom(
+      'v1/devices/fill-1/fill',
+      'v1/devices/fill-1/status',
+      'v1/devices/gps-2/position',
+      'v1/devices/fill-1/errors',
+      '$SYS/x',
+      '$qingyun/v1/facts/fill-1',
+      'v1/devices/wb-1/weighing',
+      'a/b/c/d/e/f/g/h/i/j'
+    ),
     fc.string({ minLength: 1, maxLength: 40 })
   )
   const payload = fc.oneof(
@@ -36,41 +45,94 @@ function arbitraries(tokens: Record<string, string>) {
     fc.json({ maxDepth: 3 }),
     fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b))
   )
-  const connect = fc.record({
-    protocolVersion: fc.constantFrom(3, 4, 4, 4, 5),
-    clean: fc.boolean(),
-    clientId: fc.oneof(fc.constant(''), fc.string({ maxLength: 30 })),
-    keepalive: fc.integer({ min: 0, max: 65535 }),
-    username,
-    realToken: fc.constantFrom(true, true, true, false),
-    will: fc.option(fc.record({ topic, payload: payload.map((p) => Buffer.from(typeof p === 'string' ? p : JSON.stringify(p) ?? '')), qos: fc.constantFrom(0, 1, 2), retain: fc.boolean() }), { nil: undefined })
-  }).map(({ realToken, username: u, protocolVersion, ...c }) => {
-    const p = { cmd: 'connect', protocolId: protocolVersion === 3 ? 'MQIsdp' : 'MQTT', protocolVersion, ...c, username: u, password: Buffer.from(realToken ? tokens[u] ?? 'qyd_x' : 'qyd_wrong') }
-    if (!p.clean && !p.clientId) p.clientId = 'c'
-    if (p.will === undefined) delete (p as { will?: unknown }).will
-    return p
-  })
-  const publish = fc.record({ topic, payload, qos: fc.constantFrom(0, 1, 2), retain: fc.boolean(), dup: fc.boolean(), messageId: fc.integer({ min: 1, max: 65535 }) })
-    .map((p) => ({ cmd: 'publish', ...p, payload: typeof p.payload === 'string' || Buffer.isBuffer(p.payload) ? p.payload : JSON.stringify(p.payload) ?? '' }))
-  const subscribe = fc.record({ messageId: fc.integer({ min: 1, max: 65535 }), subscriptions: fc.array(fc.record({ topic: fc.oneof(topic, fc.constantFrom('#', '+/#', 'v1/devices/+/errors', '$qingyun/#')), qos: fc.constantFrom(0, 1, 2) }), { minLength: 1, maxLength: 4 }) })
+  const connect = fc
+    .record({
+      protocolVersion: fc.constantFrom(3, 4, 4, 4, 5),
+      clean: fc.boolean(),
+      clientId: fc.oneof(fc.constant(''), fc.string({ maxLength: 30 })),
+      keepalive: fc.integer({ min: 0, max: 65535 }),
+      username,
+      realToken: fc.constantFrom(true, true, true, false),
+      will: fc.option(
+        fc.record({
+          topic,
+          payload: payload.map((p) => Buffer.from(typeof p === 'string' ? p : (JSON.stringify(p) ?? ''))),
+          qos: fc.constantFrom(0, 1, 2),
+          retain: fc.boolean()
+        }),
+        { nil: undefined }
+      )
+    })
+    .map(({ realToken, username: u, protocolVersion, ...c }) => {
+      const p = {
+        cmd: 'connect',
+        protocolId: protocolVersion === 3 ? 'MQIsdp' : 'MQTT',
+        protocolVersion,
+        ...c,
+        username: u,
+        password: Buffer.from(realToken ? (tokens[u] ?? 'qyd_x') : 'qyd_wrong')
+      }
+      if (!p.clean && !p.clientId) p.clientId = 'c'
+      if (p.will === undefined) delete (p as { will?: unknown }).will
+      return p
+    })
+  const publish = fc
+    .record({
+      topic,
+      payload,
+      qos: fc.constantFrom(0, 1, 2),
+      retain: fc.boolean(),
+      dup: fc.boolean(),
+      messageId: fc.integer({ min: 1, max: 65535 })
+    })
+    .map((p) => ({
+      cmd: 'publish',
+      ...p,
+      payload:
+        typeof p.payload === 'string' || Buffer.isBuffer(p.payload) ? p.payload : (JSON.stringify(p.payload) ?? '')
+    }))
+  const subscribe = fc
+    .record({
+      messageId: fc.integer({ min: 1, max: 65535 }),
+      subscriptions: fc.array(
+        fc.record({
+          topic: fc.oneof(topic, fc.constantFrom('#', '+/#', 'v1/devices/+/errors', '$qingyun/#')),
+          qos: fc.constantFrom(0, 1, 2)
+        }),
+        { minLength: 1, maxLength: 4 }
+      )
+    })
     .map((p) => ({ cmd: 'subscribe', ...p }))
-  const other = fc.constantFrom<Record<string, unknown>>({ cmd: 'pingreq' }, { cmd: 'disconnect' }, { cmd: 'puback', messageId: 1 }, { cmd: 'pubrel', messageId: 2 }, { cmd: 'unsubscribe', messageId: 3, unsubscriptions: ['#'] })
+  const other = fc.constantFrom<Record<string, unknown>>(
+    { cmd: 'pingreq' },
+    { cmd: 'disconnect' },
+    { cmd: 'puback', messageId: 1 },
+    { cmd: 'pubrel', messageId: 2 },
+    { cmd: 'unsubscribe', messageId: 3, unsubscriptions: ['#'] }
+  )
   const valid = fc.oneof(connect, publish, publish, subscribe, other).map(gen)
-  const mutated = fc.tuple(valid, fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('flip', 'truncate', 'huge', 'append', 'twice')).map(([b, at, byte, how]) => {
-    const i = at % Math.max(1, b.length)
-    switch (how) {
-      case 'flip':
-        return Buffer.concat([b.subarray(0, i), Buffer.of(byte), b.subarray(i + 1)])
-      case 'truncate':
-        return b.subarray(0, i)
-      case 'huge':
-        return Buffer.concat([b.subarray(0, 1), Buffer.from([0xff, 0xff, 0xff, 0x7f]), b.subarray(2)])
-      case 'append':
-        return Buffer.concat([b, Buffer.alloc(i % 64, byte)])
-      default:
-        return Buffer.concat([b, b])
-    }
-  })
+  const mutated = fc
+    .tuple(
+      valid,
+      fc.nat(),
+      fc.integer({ min: 0, max: 255 }),
+      fc.constantFrom('flip', 'truncate', 'huge', 'append', 'twice')
+    )
+    .map(([b, at, byte, how]) => {
+      const i = at % Math.max(1, b.length)
+      switch (how) {
+        case 'flip':
+          return Buffer.concat([b.subarray(0, i), Buffer.of(byte), b.subarray(i + 1)])
+        case 'truncate':
+          return b.subarray(0, i)
+        case 'huge':
+          return Buffer.concat([b.subarray(0, 1), Buffer.from([0xff, 0xff, 0xff, 0x7f]), b.subarray(2)])
+        case 'append':
+          return Buffer.concat([b, Buffer.alloc(i % 64, byte)])
+        default:
+          return Buffer.concat([b, b])
+      }
+    })
   const random = fc.uint8Array({ minLength: 1, maxLength: 128 }).map((b) => Buffer.from(b))
   const frames = fc.array(fc.oneof(valid, mutated, random), { minLength: 1, maxLength: 8 })
   // Most sessions start with a well-formed CONNECT, so the handlers behind it are reached.
@@ -99,7 +161,7 @@ function play(port: number, session: Session, connacks: Map<number, number>): Pr
       s.write(session.connect)
       s.once('data', (d: Buffer) => {
         // CONNACK: 0x20, length 2, flags, return code; anything else counts as -1.
-        const code = d[0] === 0x20 ? d[3] ?? -1 : -1
+        const code = d[0] === 0x20 ? (d[3] ?? -1) : -1
         connacks.set(code, (connacks.get(code) ?? 0) + 1)
         rest()
       })
@@ -115,7 +177,9 @@ function play(port: number, session: Session, connacks: Map<number, number>): Pr
 
 describe('MQTT packet fuzzer', () => {
   it('keeps the node up and a well-behaved device acknowledged, whatever other sockets send', async () => {
-    const t = await withSystem({ env: { QINGYUN_MQTT_MAX_CONNECTIONS_PER_USERNAME: '1000', QINGYUN_MQTT_AUTH_FAIL_LIMIT: '100000' } })
+    const t = await withSystem({
+      env: { QINGYUN_MQTT_MAX_CONNECTIONS_PER_USERNAME: '1000', QINGYUN_MQTT_AUTH_FAIL_LIMIT: '100000' }
+    })
     const port = t.system.broker.mqttPort
     const good = await t.device('wb-1')
     const seed = Number(process.env.QINGYUN_FUZZ_SEED ?? Date.now() % 2 ** 31)
@@ -130,16 +194,24 @@ describe('MQTT packet fuzzer', () => {
       // The device publishes while the wave is in flight, and waits for its PUBACK.
       const [sent] = await Promise.all([
         Promise.all(wave.map((s) => play(port, s, connacks))),
-        good.publishAsync('v1/devices/wb-1/status', JSON.stringify({ ts: Date.now() - 1000, batteryPct: 50, seq: i }), { qos: 1 }).then(() => acked++)
+        good
+          .publishAsync('v1/devices/wb-1/status', JSON.stringify({ ts: Date.now() - 1000, batteryPct: 50, seq: i }), {
+            qos: 1
+          })
+          .then(() => acked++)
       ])
       bytes += sent.reduce((a, b) => a + b, 0)
     }
-    await good.publishAsync('v1/devices/wb-1/status', JSON.stringify({ ts: Date.now() - 1000, batteryPct: 51 }), { qos: 1 })
+    await good.publishAsync('v1/devices/wb-1/status', JSON.stringify({ ts: Date.now() - 1000, batteryPct: 51 }), {
+      qos: 1
+    })
     acked++
     const st = t.system.broker.stats()
     const ingested = t.system.ingest.stats().messages
-    console.info(`fuzz: seed ${seed}, ${sessions.length} sockets, ${frames} frames, ${bytes} bytes; ${acked} PUBACKs to the well-behaved device; ` +
-      `CONNACK codes ${JSON.stringify(Object.fromEntries(connacks))}; broker: ${st.authFailures} auth failures, ${st.deniedPublishes} denied publishes, ${st.oversizeDisconnects} oversize cuts; ingest: ${ingested} messages`)
+    console.info(
+      `fuzz: seed ${seed}, ${sessions.length} sockets, ${frames} frames, ${bytes} bytes; ${acked} PUBACKs to the well-behaved device; ` +
+        `CONNACK codes ${JSON.stringify(Object.fromEntries(connacks))}; broker: ${st.authFailures} auth failures, ${st.deniedPublishes} denied publishes, ${st.oversizeDisconnects} oversize cuts; ingest: ${ingested} messages`
+    )
     expect(good.connected).toBe(true)
     // The fuzzer got past authentication into the publish path, not only the parser.
     expect(connacks.get(0) ?? 0).toBeGreaterThan(0)

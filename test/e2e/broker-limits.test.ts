@@ -21,7 +21,9 @@ describe('protocol corners', () => {
   it('refuses an empty client id with CleanSession 0 with CONNACK 0x02 [MQTT-3.1.3-8], accepts it with CleanSession 1', async () => {
     const t = await withSystem()
     // mqtt-packet will not generate this CONNECT; clear the CleanSession flag by hand.
-    const frame = mqttPacket.generate(connectPacket('wb-1', t.tokens['wb-1'], { clientId: '', clean: true }) as unknown as Packet)
+    const frame = mqttPacket.generate(
+      connectPacket('wb-1', t.tokens['wb-1'], { clientId: '', clean: true }) as unknown as Packet
+    )
     const flags = 1 + 1 + 6 + 1 // fixed header, remaining length (1 byte here), "MQTT", level
     frame[flags] = frame[flags]! & ~0x02
     const persistent = await rawConnect(t.system.broker.mqttPort)
@@ -37,13 +39,17 @@ describe('connection bounds', () => {
     const t = await withSystem({ env: { QINGYUN_MQTT_MAX_CONNECTIONS_PER_USERNAME: '2' } })
     const a = await t.device('wb-1', { clientId: 'a' })
     await t.device('wb-1', { clientId: 'b' })
-    await expect(mqtt.connectAsync(t.mqttUrl, { username: 'wb-1', password: t.tokens['wb-1'], clientId: 'c', reconnectPeriod: 0 })).rejects.toMatchObject({ code: 5 })
+    await expect(
+      mqtt.connectAsync(t.mqttUrl, { username: 'wb-1', password: t.tokens['wb-1'], clientId: 'c', reconnectPeriod: 0 })
+    ).rejects.toMatchObject({ code: 5 })
     // Taking over its own session id replaces a connection, so it is let in.
     await t.device('wb-1', { clientId: 'b' })
     // Other accounts are not affected; a freed slot is usable again.
     await t.device('wb-2')
     await a.endAsync()
-    await expect.poll(async () => (await rawSession(t.system.broker.mqttPort, 'wb-1', t.tokens['wb-1'])).returnCode).toBe(0)
+    await expect
+      .poll(async () => (await rawSession(t.system.broker.mqttPort, 'wb-1', t.tokens['wb-1'])).returnCode)
+      .toBe(0)
     expect(t.system.broker.stats().connectionsRefusedByUsername).toBeGreaterThanOrEqual(1)
   })
 
@@ -54,7 +60,9 @@ describe('connection bounds', () => {
     await over.closed()
     expect(t.system.broker.stats().connectionsRefusedByAddress).toBe(1)
     open[0]!.socket.destroy()
-    await expect.poll(async () => (await rawSession(t.system.broker.mqttPort, 'wb-1', t.tokens['wb-1'])).returnCode).toBe(0)
+    await expect
+      .poll(async () => (await rawSession(t.system.broker.mqttPort, 'wb-1', t.tokens['wb-1'])).returnCode)
+      .toBe(0)
   })
 
   it('closes a keepalive-0 connection after QINGYUN_MQTT_IDLE_TIMEOUT_MS without a packet', async () => {
@@ -93,7 +101,11 @@ describe('deliveries and notices', () => {
 
   it('a client that acknowledges its deliveries is never cut off', async () => {
     const t = await withSystem({ env: { QINGYUN_MQTT_MAX_INFLIGHT: '2' } })
-    const svc = await mqtt.connectAsync(t.mqttUrl, { username: 'svc-dash', password: t.tokens['svc-dash'], reconnectPeriod: 0 })
+    const svc = await mqtt.connectAsync(t.mqttUrl, {
+      username: 'svc-dash',
+      password: t.tokens['svc-dash'],
+      reconnectPeriod: 0
+    })
     onTestFinished(() => svc.endAsync(true))
     await svc.subscribeAsync('$qingyun/v1/facts/#', { qos: 1 })
     let got = 0
@@ -106,7 +118,13 @@ describe('deliveries and notices', () => {
 
   it('ends a persistent session whose queue for an absent client passes the in-flight bound: it comes back to sessionPresent 0', async () => {
     const t = await withSystem({ env: { QINGYUN_MQTT_MAX_INFLIGHT: '5' } })
-    const opts = { username: 'svc-dash', password: t.tokens['svc-dash'], clientId: 'away', clean: false, reconnectPeriod: 0 }
+    const opts = {
+      username: 'svc-dash',
+      password: t.tokens['svc-dash'],
+      clientId: 'away',
+      clean: false,
+      reconnectPeriod: 0
+    }
     const first = await mqtt.connectAsync(t.mqttUrl, opts)
     await first.subscribeAsync('$qingyun/v1/facts/#', { qos: 1 })
     await first.endAsync()

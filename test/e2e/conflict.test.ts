@@ -8,7 +8,13 @@ import { ticket } from '../fixtures/messages.ts'
 // numbers and the stored ones follow one rule — last write wins by point identity — so they are
 // equal before and after a restart, and the conflict is counted and listed.
 
-interface Row { key: string; conflicts: number; duplicates: number; accepted: number; conflictDetails?: { ticketId?: string; previous: string; current: string }[] }
+interface Row {
+  key: string
+  conflicts: number
+  duplicates: number
+  accepted: number
+  conflictDetails?: { ticketId?: string; previous: string; current: string }[]
+}
 
 async function numbers(t: TestSystem, token: string) {
   const get = async <T>(p: string): Promise<T> => {
@@ -19,7 +25,14 @@ async function numbers(t: TestSystem, token: string) {
   const balance = await get<Record<string, unknown>>('/api/v1/sites/ts-1/balance')
   const city = await get<Record<string, unknown>>('/api/v1/city')
   return {
-    balance: { inT: balance.inT, outT: balance.outT, stockT: balance.stockT, openingT: balance.openingT, ticketsIn: balance.ticketsIn, ticketsOut: balance.ticketsOut },
+    balance: {
+      inT: balance.inT,
+      outT: balance.outT,
+      stockT: balance.stockT,
+      openingT: balance.openingT,
+      ticketsIn: balance.ticketsIn,
+      ticketsOut: balance.ticketsOut
+    },
     city: { inT: city.inT, outT: city.outT },
     hourly: await get<unknown[]>('/api/v1/sites/ts-1/hourly'),
     byDevice: await get<Row[]>('/api/v1/completeness?by=device'),
@@ -42,11 +55,14 @@ describe('a ticket sent again with another weight', () => {
       await wb.publishAsync('v1/devices/wb-1/weighing', JSON.stringify(a), { qos: 1 })
       await wb.publishAsync('v1/devices/wb-1/weighing', JSON.stringify(a2), { qos: 1 })
       const token = await t1.token('viewer')
-      before = await vi.waitFor(async () => {
-        const n = await numbers(t1, token)
-        expect(n.byDevice.find((r) => r.key === 'wb-1')?.conflicts).toBe(1)
-        return n
-      }, { timeout: 15_000, interval: 100 })
+      before = await vi.waitFor(
+        async () => {
+          const n = await numbers(t1, token)
+          expect(n.byDevice.find((r) => r.key === 'wb-1')?.conflicts).toBe(1)
+          return n
+        },
+        { timeout: 15_000, interval: 100 }
+      )
       await t1.forwarded() // acknowledged means durable in the spool; InfluxDB follows
       const [stored] = await t1.db.client.query('SELECT "net_kg" FROM "weighing"', { epoch: 'ms' })
       expect(rows(stored).map((r) => r.net_kg)).toEqual([9120])
@@ -57,7 +73,11 @@ describe('a ticket sent again with another weight', () => {
     expect(before.city).toMatchObject({ inT: 9.12 })
     expect(before.byDevice.find((r) => r.key === 'wb-1')).toMatchObject({ accepted: 1, duplicates: 0, conflicts: 1 })
     expect(before.byDevice.find((r) => r.key === 'wb-1')?.conflictDetails).toEqual([
-      expect.objectContaining({ ticketId: 'T-C1', previous: expect.stringContaining('net_kg=8120') as string, current: expect.stringContaining('net_kg=9120') as string })
+      expect.objectContaining({
+        ticketId: 'T-C1',
+        previous: expect.stringContaining('net_kg=8120') as string,
+        current: expect.stringContaining('net_kg=9120') as string
+      })
     ])
     expect(before.bySite.find((r) => r.key === 'ts-1')).toMatchObject({ conflicts: 1 })
 

@@ -30,7 +30,10 @@ describe('arbitrary payloads through the real broker', () => {
         const closed = nextEvent(client, 'close').then(() => {
           throw new Error('connection closed without a PUBACK')
         })
-        const packet = await Promise.race([client.publishAsync(`v1/devices/${id}/${kind}`, Buffer.from(payload), { qos: 1 }), closed])
+        const packet = await Promise.race([
+          client.publishAsync(`v1/devices/${id}/${kind}`, Buffer.from(payload), { qos: 1 }),
+          closed
+        ])
         expect(packet?.messageId).toBeTypeOf('number')
         runs++
       }),

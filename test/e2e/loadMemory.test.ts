@@ -22,7 +22,8 @@ beforeAll(async () => {
   await saveRegistry(t.registryPath, registry)
   // The running broker picks the registry file up by its hot reload.
   const loaded = (): number => t.system.registry.current().devices.filter((d) => d.id.startsWith('load-')).length
-  for (const until = Date.now() + 10_000; loaded() < 6 && Date.now() < until;) await new Promise((r) => setTimeout(r, 50))
+  for (const until = Date.now() + 10_000; loaded() < 6 && Date.now() < until;)
+    await new Promise((r) => setTimeout(r, 50))
 }, 60_000)
 
 afterAll(() => t?.stop())
@@ -30,14 +31,34 @@ afterAll(() => t?.stop())
 async function load(extra: string[]): Promise<{ code: number; out: string; json: Record<string, unknown> }> {
   const io = captureStreams()
   const json = path.join(t.dataDir, `load-${extra.join('')}.json`.replace(/[^\w.-]/g, '_'))
-  const args = ['sim', 'load', '--devices', '6', '--rate', '12', '--duration', '1', '--workers', '0', '--credentials', credentials, '--mqtt', t.mqttUrl, '--json', json, ...extra]
+  const args = [
+    'sim',
+    'load',
+    '--devices',
+    '6',
+    '--rate',
+    '12',
+    '--duration',
+    '1',
+    '--workers',
+    '0',
+    '--credentials',
+    credentials,
+    '--mqtt',
+    t.mqttUrl,
+    '--json',
+    json,
+    ...extra
+  ]
   const code = await main(args, { env: {}, stdout: io.stdout, stderr: io.stderr })
   return { code, out: io.out(), json: JSON.parse(await readFile(json, 'utf8')) as Record<string, unknown> }
 }
 
 describe('sim load: the node RSS', () => {
   it('/readyz details carry the process memory', async () => {
-    const body = (await (await fetch(`${t.httpUrl}/readyz`)).json()) as { details: { process: { rssBytes: number; heapUsedBytes: number } } }
+    const body = (await (await fetch(`${t.httpUrl}/readyz`)).json()) as {
+      details: { process: { rssBytes: number; heapUsedBytes: number } }
+    }
     expect(body.details.process.rssBytes).toBeGreaterThan(body.details.process.heapUsedBytes)
     expect(body.details.process.heapUsedBytes).toBeGreaterThan(0)
   })
@@ -45,8 +66,17 @@ describe('sim load: the node RSS', () => {
   it('reads it from /readyz (--api) and prints start / peak / end in the table and the JSON', async () => {
     const r = await load(['--api', t.httpUrl])
     expect(r.code).toBe(0)
-    expect(r.out).toMatch(/node RSS start \/ peak \/ end\s+\d+ MiB \/ \d+ MiB \/ \d+ MiB \(http:\/\/127\.0\.0\.1:\d+\/readyz\)/)
-    const node = r.json.node as { source: string; samples: number; startBytes: number; peakBytes: number; endBytes: number; peakHeapUsedBytes: number }
+    expect(r.out).toMatch(
+      /node RSS start \/ peak \/ end\s+\d+ MiB \/ \d+ MiB \/ \d+ MiB \(http:\/\/127\.0\.0\.1:\d+\/readyz\)/
+    )
+    const node = r.json.node as {
+      source: string
+      samples: number
+      startBytes: number
+      peakBytes: number
+      endBytes: number
+      peakHeapUsedBytes: number
+    }
     expect(node.source).toBe(`${t.httpUrl}/readyz`)
     expect(node.samples).toBeGreaterThanOrEqual(2)
     expect(node.peakBytes).toBeGreaterThanOrEqual(Math.max(node.startBytes, node.endBytes))
@@ -71,7 +101,13 @@ describe('sim load: the node RSS', () => {
     expect(r.out).toContain('unknown (pass --node-pid PID')
     expect(r.json.node).toBeUndefined()
     const io = captureStreams()
-    expect(await main(['sim', 'load', '--devices', '1', '--node-pid', '1', '--api', t.httpUrl], { env: {}, stdout: io.stdout, stderr: io.stderr })).toBe(2)
+    expect(
+      await main(['sim', 'load', '--devices', '1', '--node-pid', '1', '--api', t.httpUrl], {
+        env: {},
+        stdout: io.stdout,
+        stderr: io.stderr
+      })
+    ).toBe(2)
     expect(io.err()).toContain('give --node-pid or --api, not both')
   })
 })

@@ -16,7 +16,11 @@ describe('rejection notices on the errors topic', () => {
       })
     })
     const ts = Date.now() - 60_000
-    await dev.publishAsync('v1/devices/fill-1/fill', JSON.stringify(Array.from({ length: 500 }, (_, i) => ({ ts: ts + i, seq: i, fillPct: 999 }))), { qos: 1 })
+    await dev.publishAsync(
+      'v1/devices/fill-1/fill',
+      JSON.stringify(Array.from({ length: 500 }, (_, i) => ({ ts: ts + i, seq: i, fillPct: 999 }))),
+      { qos: 1 }
+    )
     // A second bad message: notices of one session arrive in order ([MQTT-4.6.0-6]), so when
     // its notice is here, every notice of the batch has arrived too.
     await dev.publishAsync('v1/devices/fill-1/fill', 'not json', { qos: 1 })

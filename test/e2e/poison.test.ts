@@ -30,13 +30,21 @@ describe('poison messages', () => {
       const packet = await dev.publishAsync(topic, payload, { qos: 1 })
       expect(packet?.messageId, `no PUBACK for ${payload.slice(0, 40)}`).toBeTypeOf('number')
     }
-    for (let seq = 3; seq <= 5; seq++) await dev.publishAsync('v1/devices/fill-1/fill', JSON.stringify(fill(seq)), { qos: 1 })
+    for (let seq = 3; seq <= 5; seq++)
+      await dev.publishAsync('v1/devices/fill-1/fill', JSON.stringify(fill(seq)), { qos: 1 })
     expect(closes).toBe(0)
     expect(dev.connected).toBe(true)
 
     const rejections = await select(t, 'SELECT "error", "index" FROM "rejection" GROUP BY "code"')
-    expect(rejections.map((r) => r.code).sort()).toEqual(['INGEST_E_JSON', 'INGEST_E_JSON', 'INGEST_E_TS_RANGE', 'INGEST_E_TS_RANGE'])
-    expect(rejections.filter((r) => r.code === 'INGEST_E_JSON').every((r) => /depth limit/.test(String(r.error)))).toBe(true)
+    expect(rejections.map((r) => r.code).sort()).toEqual([
+      'INGEST_E_JSON',
+      'INGEST_E_JSON',
+      'INGEST_E_TS_RANGE',
+      'INGEST_E_TS_RANGE'
+    ])
+    expect(rejections.filter((r) => r.code === 'INGEST_E_JSON').every((r) => /depth limit/.test(String(r.error)))).toBe(
+      true
+    )
     expect((await select(t, 'SELECT "seq" FROM "fill"')).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5])
   })
 })

@@ -11,7 +11,7 @@ const influxdOn = (dataDir: string): number[] => processesOn(dataDir, /^[^\0]*\/
 const influxUrlOf = (err: string): string => /InfluxDB\s+(http:\S+)/.exec(err)![1]!
 const httpUrlOf = (err: string): string => /operations page\s+(http:\S+?)\/?\n/.exec(err)![1]!
 
-async function blockPort (): Promise<{ server: Server; port: number }> {
+async function blockPort(): Promise<{ server: Server; port: number }> {
   const server = createServer((s) => s.destroy())
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())))
@@ -19,7 +19,7 @@ async function blockPort (): Promise<{ server: Server; port: number }> {
 }
 
 /** A clean stop: exit code, "stopping" logged, no influxd nor supervisor left, lock released. */
-async function expectCleanStop (node: ReturnType<typeof spawnNode>, code: number): Promise<void> {
+async function expectCleanStop(node: ReturnType<typeof spawnNode>, code: number): Promise<void> {
   expect(await node.exited).toBe(code)
   expect(node.logs().some((l) => l.msg === 'stopping')).toBe(true)
   await until('influxd and its supervisor gone', () => processesOn(node.dataDir).length === 0)
@@ -107,8 +107,11 @@ describe('qingyun start, the process', { timeout: 120_000 }, () => {
 
   for (const [how, command, args] of [
     ['npx qingyun start', 'npx', ['--no-install', 'qingyun', 'start']],
-    ['an npm script (npm exec -c, as npm start runs scripts/start.sh)', 'npm',
-      ['exec', '-c', 'node bin/qingyun.mjs start']]
+    [
+      'an npm script (npm exec -c, as npm start runs scripts/start.sh)',
+      'npm',
+      ['exec', '-c', 'node bin/qingyun.mjs start']
+    ]
   ] as const) {
     it(`SIGTERM to ${how} stops the node cleanly`, async () => {
       const dataDir = await makeDataDir()

@@ -40,12 +40,24 @@ describe('sim city day → verify', () => {
     await writeUsers(path.join(dir, 'users.json'), users.file)
     db = await createTestDatabase('sim')
     const auth = db.auth
-    system = await startSystem(parseConfig({
-      QINGYUN_BIND_HOST: '127.0.0.1', QINGYUN_MQTT_PORT: '0', QINGYUN_MQTT_WS_PORT: '0', QINGYUN_HTTP_PORT: '0',
-      QINGYUN_DATA_DIR: dir, QINGYUN_REGISTRY: path.join(dir, 'registry.json'), QINGYUN_USERS: path.join(dir, 'users.json'), QINGYUN_INFLUX_URL: db.url, QINGYUN_INFLUX_DB: db.db,
-      ...(auth && 'token' in auth ? { QINGYUN_INFLUX_TOKEN: auth.token } : {}),
-      ...(auth && 'username' in auth ? { QINGYUN_INFLUX_USERNAME: auth.username, QINGYUN_INFLUX_PASSWORD: auth.password } : {})
-    }), log)
+    system = await startSystem(
+      parseConfig({
+        QINGYUN_BIND_HOST: '127.0.0.1',
+        QINGYUN_MQTT_PORT: '0',
+        QINGYUN_MQTT_WS_PORT: '0',
+        QINGYUN_HTTP_PORT: '0',
+        QINGYUN_DATA_DIR: dir,
+        QINGYUN_REGISTRY: path.join(dir, 'registry.json'),
+        QINGYUN_USERS: path.join(dir, 'users.json'),
+        QINGYUN_INFLUX_URL: db.url,
+        QINGYUN_INFLUX_DB: db.db,
+        ...(auth && 'token' in auth ? { QINGYUN_INFLUX_TOKEN: auth.token } : {}),
+        ...(auth && 'username' in auth
+          ? { QINGYUN_INFLUX_USERNAME: auth.username, QINGYUN_INFLUX_PASSWORD: auth.password }
+          : {})
+      }),
+      log
+    )
     const run = startCity({
       mqttUrl: `mqtt://127.0.0.1:${system.broker.mqttPort}`,
       credentials,
@@ -56,7 +68,14 @@ describe('sim city day → verify', () => {
       speed: 3000,
       hours: [5, 24],
       city: { gpsIntervalS: 60, fillIntervalS: 600, notClearing: 1 },
-      faults: FaultOptions.parse({ malformed: 0.02, duplicates: 0.02, outOfOrder: 0.02, late: 0.15, skew: 0.1, storms: 1 }),
+      faults: FaultOptions.parse({
+        malformed: 0.02,
+        duplicates: 0.02,
+        outOfOrder: 0.02,
+        late: 0.15,
+        skew: 0.1,
+        storms: 1
+      }),
       tickMs: 50,
       log
     })
@@ -74,7 +93,15 @@ describe('sim city day → verify', () => {
     const acked = truth.devices.reduce((a, d) => a + d.acked, 0)
     expect(sent).toBeGreaterThan(3000)
     expect(acked).toBe(sent)
-    for (const f of ['malformed:INGEST_E_JSON', 'malformed:INGEST_E_SCHEMA', 'duplicates', 'outOfOrder', 'lateBatches', 'skewed', 'storms']) {
+    for (const f of [
+      'malformed:INGEST_E_JSON',
+      'malformed:INGEST_E_SCHEMA',
+      'duplicates',
+      'outOfOrder',
+      'lateBatches',
+      'skewed',
+      'storms'
+    ]) {
       expect(truth.faults[f] ?? 0, f).toBeGreaterThan(0)
     }
     const inbound = truth.sites.reduce((a, s) => a + s.ticketsIn, 0)

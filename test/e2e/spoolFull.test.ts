@@ -19,20 +19,34 @@ it('holds PUBACKs when the spool is full, says so on /readyz and in an alert, an
 
   const base = Date.now() - 3_600_000
   let acked = 0
-  const batch = (k: number): string => JSON.stringify(Array.from({ length: 500 }, (_, i) => ({ ts: base + k * 500 + i, seq: k * 500 + i, fillPct: 50 })))
-  const publishes = Array.from({ length: 16 }, (_, k) => fill.publishAsync('v1/devices/fill-1/fill', batch(k), { qos: 1 }).then(() => void acked++))
+  const batch = (k: number): string =>
+    JSON.stringify(Array.from({ length: 500 }, (_, i) => ({ ts: base + k * 500 + i, seq: k * 500 + i, fillPct: 50 })))
+  const publishes = Array.from({ length: 16 }, (_, k) =>
+    fill.publishAsync('v1/devices/fill-1/fill', batch(k), { qos: 1 }).then(() => void acked++)
+  )
 
   // ~8,000 points of ~150 bytes: more than the 1 MiB the spool may hold unforwarded.
-  await expect.poll(async () => (await fetch(`${t.httpUrl}/readyz`)).status, { timeout: 20_000, interval: 200 }).toBe(503)
-  const ready = (await (await fetch(`${t.httpUrl}/readyz`)).json()) as { checks: { spool: boolean }; details: { spool: { full: boolean } } }
+  await expect
+    .poll(async () => (await fetch(`${t.httpUrl}/readyz`)).status, { timeout: 20_000, interval: 200 })
+    .toBe(503)
+  const ready = (await (await fetch(`${t.httpUrl}/readyz`)).json()) as {
+    checks: { spool: boolean }
+    details: { spool: { full: boolean } }
+  }
   expect(ready.checks.spool).toBe(false)
   expect(ready.details.spool.full).toBe(true)
   expect(acked, 'some publishes wait for room in the spool').toBeLessThan(16)
   await expect
-    .poll(async () => {
-      const { body } = await t.api<{ type: string; state: string; severity: string }[]>('/api/v1/alerts?type=spool-full&state=open', token)
-      return Array.isArray(body) ? body.map((a) => `${a.type} ${a.severity}`) : body
-    }, { timeout: 20_000, interval: 250 })
+    .poll(
+      async () => {
+        const { body } = await t.api<{ type: string; state: string; severity: string }[]>(
+          '/api/v1/alerts?type=spool-full&state=open',
+          token
+        )
+        return Array.isArray(body) ? body.map((a) => `${a.type} ${a.severity}`) : body
+      },
+      { timeout: 20_000, interval: 250 }
+    )
     .toEqual(['spool-full critical'])
 
   proxy.clear()

@@ -15,7 +15,16 @@ import { withSystem, type TestSystem } from '../harness/system.ts'
 // Screenshots go to test-output/screenshots/.
 
 const CHROMIUM = '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync'
+]
 const SHOTS = path.resolve('test-output/screenshots')
 const WAIT = { timeout: 45_000 }
 
@@ -61,14 +70,30 @@ async function signIn(page: Page, token: string): Promise<void> {
 // playwright-core has no expect of its own (that is @playwright/test): these wait in the page
 // for a condition, until vitest's timeout. Predicates are functions, not strings: the page's
 // CSP (no 'unsafe-eval') refuses the eval that a string predicate needs.
-interface El { textContent: string | null; getAttribute(name: string): string | null }
-declare const document: { querySelector(selector: string): El | null; querySelectorAll(selector: string): { length: number } }
-declare const window: { __qingyun: { view: { debug: { vehicles: { items: Map<string, { lon: number }> } } }; live: { stats(): Record<string, number> } } }
+interface El {
+  textContent: string | null
+  getAttribute(name: string): string | null
+}
+declare const document: {
+  querySelector(selector: string): El | null
+  querySelectorAll(selector: string): { length: number }
+}
+declare const window: {
+  __qingyun: {
+    view: { debug: { vehicles: { items: Map<string, { lon: number }> } } }
+    live: { stats(): Record<string, number> }
+  }
+}
 // (The arg reaches the page as JSON, so A is what it is there; playwright's Unboxed<A> says the same.)
-const until = <A>(page: Page, predicate: (arg: A) => unknown, arg: A): Promise<unknown> => page.waitForFunction(predicate as (arg: unknown) => unknown, arg, WAIT)
+const until = <A>(page: Page, predicate: (arg: A) => unknown, arg: A): Promise<unknown> =>
+  page.waitForFunction(predicate as (arg: unknown) => unknown, arg, WAIT)
 /** The element's trimmed text matches `re`. */
 const text = (page: Page, selector: string, re: RegExp): Promise<unknown> =>
-  until(page, ([sel, source, flags]) => new RegExp(source, flags).test((document.querySelector(sel)?.textContent ?? '').trim()), [selector, re.source, re.flags] as const)
+  until(
+    page,
+    ([sel, source, flags]) => new RegExp(source, flags).test((document.querySelector(sel)?.textContent ?? '').trim()),
+    [selector, re.source, re.flags] as const
+  )
 const contains = (page: Page, selector: string, part: string): Promise<unknown> =>
   until(page, ([sel, p]) => (document.querySelector(sel)?.textContent ?? '').includes(p), [selector, part] as const)
 const count = (page: Page, selector: string, n: number): Promise<unknown> =>
@@ -91,150 +116,174 @@ const ticket = (ticketId: string, netKg: number, direction: 'in' | 'out' = 'in')
 })
 
 describe('the operations web page in chromium', () => {
-  it('signs in, shows live numbers, acknowledges an alert, switches language, shows the map, downloads CSV, resumes after a drop', { timeout: 240_000 }, async () => {
-    const t = await withSystem()
-    const operator = await t.token('operator')
-    const { page, problems } = await openPage(t)
+  it(
+    'signs in, shows live numbers, acknowledges an alert, switches language, shows the map, downloads CSV, resumes after a drop',
+    { timeout: 240_000 },
+    async () => {
+      const t = await withSystem()
+      const operator = await t.token('operator')
+      const { page, problems } = await openPage(t)
 
-    // ── the page is served self-only, with sensible caching ──
-    const index = await page.request.get(`${t.httpUrl}/`)
-    expect(index.headers()['content-security-policy']).toBe(CONTENT_SECURITY_POLICY)
-    expect(index.headers()['cache-control']).toBe('no-cache')
-    const vendor = await page.request.get(`${t.httpUrl}/vendor/echarts.min.js`)
-    expect(vendor.status()).toBe(200)
-    expect(vendor.headers()['cache-control']).toMatch(/max-age=\d+/)
-    const outlines = await page.request.get(`${t.httpUrl}/data/wuxi-districts.json`)
-    expect(((await outlines.json()) as { features: unknown[] }).features).toHaveLength(8)
+      // ── the page is served self-only, with sensible caching ──
+      const index = await page.request.get(`${t.httpUrl}/`)
+      expect(index.headers()['content-security-policy']).toBe(CONTENT_SECURITY_POLICY)
+      expect(index.headers()['cache-control']).toBe('no-cache')
+      const vendor = await page.request.get(`${t.httpUrl}/vendor/echarts.min.js`)
+      expect(vendor.status()).toBe(200)
+      expect(vendor.headers()['cache-control']).toMatch(/max-age=\d+/)
+      const outlines = await page.request.get(`${t.httpUrl}/data/wuxi-districts.json`)
+      expect(((await outlines.json()) as { features: unknown[] }).features).toHaveLength(8)
 
-    // ── sign-in: Chinese by default; a wrong token is refused ──
-    await attr(page, 'html', 'lang', 'zh-CN')
-    await page.locator('#signin').waitFor(WAIT)
-    await shot(page, '01-signin-zh')
-    await page.locator('#token').fill('qyo_not-a-real-token')
-    await page.locator('#signin').click()
-    await text(page, '.signin-error', exact('令牌无效或已停用'))
-    // The browser logs that refused check (401) as a console error; it was meant to fail.
-    problems.length = 0
-    await signIn(page, operator)
-    expect(await page.evaluate("sessionStorage.getItem('qingyun.token')")).toBe(operator)
-    await contains(page, '#user', '操作员')
+      // ── sign-in: Chinese by default; a wrong token is refused ──
+      await attr(page, 'html', 'lang', 'zh-CN')
+      await page.locator('#signin').waitFor(WAIT)
+      await shot(page, '01-signin-zh')
+      await page.locator('#token').fill('qyo_not-a-real-token')
+      await page.locator('#signin').click()
+      await text(page, '.signin-error', exact('令牌无效或已停用'))
+      // The browser logs that refused check (401) as a console error; it was meant to fail.
+      problems.length = 0
+      await signIn(page, operator)
+      expect(await page.evaluate("sessionStorage.getItem('qingyun.token')")).toBe(operator)
+      await contains(page, '#user', '操作员')
 
-    // ── city: numbers change as weighing tickets arrive over real MQTT ──
-    await text(page, '#city-in', /^0\s*吨$/)
-    const wb1 = await t.device('wb-1')
-    await wb1.publishAsync(deviceTopic('wb-1', 'weighing'), JSON.stringify(ticket('T-web-1', 8_120)), { qos: 1 })
-    await text(page, '#city-in', /^8\.1\s*吨$/)
-    await wb1.publishAsync(deviceTopic('wb-1', 'weighing'), JSON.stringify([ticket('T-web-2', 4_000), ticket('T-web-3', 2_500, 'out')]), { qos: 1 })
-    await text(page, '#city-in', /^12\.1\s*吨$/)
-    await text(page, '#city-out', exact('2.5'))
-    await page.locator('#city-chart canvas').first().waitFor(WAIT)
-    await shot(page, '02-city-zh')
+      // ── city: numbers change as weighing tickets arrive over real MQTT ──
+      await text(page, '#city-in', /^0\s*吨$/)
+      const wb1 = await t.device('wb-1')
+      await wb1.publishAsync(deviceTopic('wb-1', 'weighing'), JSON.stringify(ticket('T-web-1', 8_120)), { qos: 1 })
+      await text(page, '#city-in', /^8\.1\s*吨$/)
+      await wb1.publishAsync(
+        deviceTopic('wb-1', 'weighing'),
+        JSON.stringify([ticket('T-web-2', 4_000), ticket('T-web-3', 2_500, 'out')]),
+        { qos: 1 }
+      )
+      await text(page, '#city-in', /^12\.1\s*吨$/)
+      await text(page, '#city-out', exact('2.5'))
+      await page.locator('#city-chart canvas').first().waitFor(WAIT)
+      await shot(page, '02-city-zh')
 
-    // ── sites: the table, sorted and filtered; the site page with its tickets ──
-    await page.locator('#nav-sites').click()
-    const ts1 = '#sites-table tr[data-site="ts-1"]'
-    await text(page, `${ts1} td[data-field="inT"]`, exact('12.1'))
-    await text(page, `${ts1} td[data-field="outT"]`, exact('2.5'))
-    await count(page, '#sites-table tbody tr', 2)
-    await page.locator('#filter-district').selectOption('新吴')
-    await count(page, '#sites-table tbody tr', 1)
-    await attr(page, '#sites-table tbody tr', 'data-site', 'sc-1')
-    await page.locator('#filter-district').selectOption('')
-    await count(page, '#sites-table tbody tr', 2)
-    // Sorted by inbound tonnes, descending (the second click reverses).
-    await page.locator('#sites-table th[data-col="inT"]').click()
-    await page.locator('#sites-table th[data-col="inT"]').click()
-    await attr(page, '#sites-table tbody tr', 'data-site', 'ts-1')
-    await attr(page, '#sites-table tbody tr:last-child', 'data-site', 'sc-1')
-    await shot(page, '03-sites-zh')
-    await page.locator(`${ts1} a`).click()
-    await text(page, '#site-name', exact('梁溪区测试转运站'))
-    await contains(page, '#site-tickets', '进场 2 单 · 出场 1 单')
-    // Each ticket, newest first, from GET /api/v1/sites/{id}/tickets.
-    await count(page, '#site-ticket-list tbody tr', 3)
-    await contains(page, '#site-ticket-list', 'T-web-3')
-    await contains(page, '#site-ticket-list', '出场')
-    await page.locator('#site-chart canvas').first().waitFor(WAIT)
-    await shot(page, '04-site-zh')
+      // ── sites: the table, sorted and filtered; the site page with its tickets ──
+      await page.locator('#nav-sites').click()
+      const ts1 = '#sites-table tr[data-site="ts-1"]'
+      await text(page, `${ts1} td[data-field="inT"]`, exact('12.1'))
+      await text(page, `${ts1} td[data-field="outT"]`, exact('2.5'))
+      await count(page, '#sites-table tbody tr', 2)
+      await page.locator('#filter-district').selectOption('新吴')
+      await count(page, '#sites-table tbody tr', 1)
+      await attr(page, '#sites-table tbody tr', 'data-site', 'sc-1')
+      await page.locator('#filter-district').selectOption('')
+      await count(page, '#sites-table tbody tr', 2)
+      // Sorted by inbound tonnes, descending (the second click reverses).
+      await page.locator('#sites-table th[data-col="inT"]').click()
+      await page.locator('#sites-table th[data-col="inT"]').click()
+      await attr(page, '#sites-table tbody tr', 'data-site', 'ts-1')
+      await attr(page, '#sites-table tbody tr:last-child', 'data-site', 'sc-1')
+      await shot(page, '03-sites-zh')
+      await page.locator(`${ts1} a`).click()
+      await text(page, '#site-name', exact('梁溪区测试转运站'))
+      await contains(page, '#site-tickets', '进场 2 单 · 出场 1 单')
+      // Each ticket, newest first, from GET /api/v1/sites/{id}/tickets.
+      await count(page, '#site-ticket-list tbody tr', 3)
+      await contains(page, '#site-ticket-list', 'T-web-3')
+      await contains(page, '#site-ticket-list', '出场')
+      await page.locator('#site-chart canvas').first().waitFor(WAIT)
+      await shot(page, '04-site-zh')
 
-    // ── alerts: a bin reading ≥ 100 % opens bin-overflow; the operator acknowledges it ──
-    const fill1 = await t.device('fill-1')
-    await fill1.publishAsync(deviceTopic('fill-1', 'fill'), JSON.stringify({ ts: new Date(Date.now() - 5_000).toISOString(), fillPct: 105 }), { qos: 1 })
-    await page.locator('#nav-alerts').click()
-    const overflow = '#alerts-table tr[data-type="bin-overflow"][data-subject="bin-1"]'
-    await page.locator(overflow).waitFor(WAIT)
-    await contains(page, overflow, '垃圾桶满溢')
-    await shot(page, '05-alerts-open-zh')
-    await page.locator(`${overflow} button.ack`).click()
-    await contains(page, `${overflow} .acked`, '已确认')
-    const id = await page.locator(overflow).getAttribute('data-alert')
-    const listed = await t.api<Array<{ id: string; acknowledgedBy: string | null }>>('/api/v1/alerts', operator)
-    expect(listed.body.find((a) => a.id === id)?.acknowledgedBy).toMatch(/^test-operator-/)
-    await shot(page, '06-alerts-acked-zh')
+      // ── alerts: a bin reading ≥ 100 % opens bin-overflow; the operator acknowledges it ──
+      const fill1 = await t.device('fill-1')
+      await fill1.publishAsync(
+        deviceTopic('fill-1', 'fill'),
+        JSON.stringify({ ts: new Date(Date.now() - 5_000).toISOString(), fillPct: 105 }),
+        { qos: 1 }
+      )
+      await page.locator('#nav-alerts').click()
+      const overflow = '#alerts-table tr[data-type="bin-overflow"][data-subject="bin-1"]'
+      await page.locator(overflow).waitFor(WAIT)
+      await contains(page, overflow, '垃圾桶满溢')
+      await shot(page, '05-alerts-open-zh')
+      await page.locator(`${overflow} button.ack`).click()
+      await contains(page, `${overflow} .acked`, '已确认')
+      const id = await page.locator(overflow).getAttribute('data-alert')
+      const listed = await t.api<Array<{ id: string; acknowledgedBy: string | null }>>('/api/v1/alerts', operator)
+      expect(listed.body.find((a) => a.id === id)?.acknowledgedBy).toMatch(/^test-operator-/)
+      await shot(page, '06-alerts-acked-zh')
 
-    // ── English, numbers formatted per locale ──
-    await page.locator('#lang').click()
-    await text(page, '#nav-alerts', exact('Alerts'))
-    await attr(page, 'html', 'lang', 'en')
-    await contains(page, `${overflow} .acked`, 'acknowledged by')
-    await page.locator('#nav-city').click()
-    await text(page, '#city-in', /^12\.1\s*t$/)
-    await contains(page, '#city-target', 'target 5,300 t')
-    await shot(page, '07-city-en')
+      // ── English, numbers formatted per locale ──
+      await page.locator('#lang').click()
+      await text(page, '#nav-alerts', exact('Alerts'))
+      await attr(page, 'html', 'lang', 'en')
+      await contains(page, `${overflow} .acked`, 'acknowledged by')
+      await page.locator('#nav-city').click()
+      await text(page, '#city-in', /^12\.1\s*t$/)
+      await contains(page, '#city-target', 'target 5,300 t')
+      await shot(page, '07-city-en')
 
-    // ── map: outlines, the bin by fill, trucks moving live ──
-    const gps1 = await t.device('gps-1')
-    const gps2 = await t.device('gps-2')
-    const fix = (lat: number, lon: number, headingDeg: number) => JSON.stringify({ ts: new Date(Date.now() - 2_000).toISOString(), lat, lon, speedKmh: 25, headingDeg, ignition: true })
-    await gps1.publishAsync(deviceTopic('gps-1', 'position'), fix(31.575, 120.305, 90), { qos: 1 })
-    await gps2.publishAsync(deviceTopic('gps-2', 'position'), fix(31.52, 120.28, 180), { qos: 1 })
-    await page.locator('#nav-map').click()
-    // One bin and two trucks painted on the canvas over the district outlines.
-    await page.locator('#map[data-painted="3"]').waitFor(WAIT)
-    await contains(page, '#map-counts', '1 bins · 2 trucks')
-    const veh1 = "window.__qingyun.view.debug.vehicles.items.get('veh-1')"
-    const before = await page.evaluate(`${veh1}?.lon`)
-    expect(before).toBeCloseTo(120.305, 5)
-    await gps1.publishAsync(deviceTopic('gps-1', 'position'), fix(31.575, 120.32, 90), { qos: 1 })
-    await until(page, (lon) => Math.abs((window.__qingyun.view.debug.vehicles.items.get('veh-1')?.lon ?? 0) - lon) < 1e-6, 120.32)
-    await contains(page, '#map-attribution', 'AMap')
-    await shot(page, '08-map-en')
+      // ── map: outlines, the bin by fill, trucks moving live ──
+      const gps1 = await t.device('gps-1')
+      const gps2 = await t.device('gps-2')
+      const fix = (lat: number, lon: number, headingDeg: number) =>
+        JSON.stringify({
+          ts: new Date(Date.now() - 2_000).toISOString(),
+          lat,
+          lon,
+          speedKmh: 25,
+          headingDeg,
+          ignition: true
+        })
+      await gps1.publishAsync(deviceTopic('gps-1', 'position'), fix(31.575, 120.305, 90), { qos: 1 })
+      await gps2.publishAsync(deviceTopic('gps-2', 'position'), fix(31.52, 120.28, 180), { qos: 1 })
+      await page.locator('#nav-map').click()
+      // One bin and two trucks painted on the canvas over the district outlines.
+      await page.locator('#map[data-painted="3"]').waitFor(WAIT)
+      await contains(page, '#map-counts', '1 bins · 2 trucks')
+      const veh1 = "window.__qingyun.view.debug.vehicles.items.get('veh-1')"
+      const before = await page.evaluate(`${veh1}?.lon`)
+      expect(before).toBeCloseTo(120.305, 5)
+      await gps1.publishAsync(deviceTopic('gps-1', 'position'), fix(31.575, 120.32, 90), { qos: 1 })
+      await until(
+        page,
+        (lon) => Math.abs((window.__qingyun.view.debug.vehicles.items.get('veh-1')?.lon ?? 0) - lon) < 1e-6,
+        120.32
+      )
+      await contains(page, '#map-attribution', 'AMap')
+      await shot(page, '08-map-en')
 
-    // ── history: daily balances and a CSV download through fetch + Blob with the token ──
-    await page.locator('#nav-history').click()
-    await contains(page, '#history-status', 'rows')
-    await page.locator('#history-table tbody tr').first().waitFor(WAIT)
-    const [download] = await Promise.all([page.waitForEvent('download', WAIT), page.locator('#history-csv').click()])
-    expect(download.suggestedFilename()).toMatch(/^qingyun-history-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/)
-    const csv = await readFile((await download.path())!, 'utf8')
-    expect(csv.split(/\r?\n/)[0]).toBe('day,siteId,inT,outT,openingT,stockT,clearancePct,capacityPct,cleared')
-    expect(csv).toMatch(/ts-1,12\.12,2\.5,/)
-    await shot(page, '09-history-en')
+      // ── history: daily balances and a CSV download through fetch + Blob with the token ──
+      await page.locator('#nav-history').click()
+      await contains(page, '#history-status', 'rows')
+      await page.locator('#history-table tbody tr').first().waitFor(WAIT)
+      const [download] = await Promise.all([page.waitForEvent('download', WAIT), page.locator('#history-csv').click()])
+      expect(download.suggestedFilename()).toMatch(/^qingyun-history-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/)
+      const csv = await readFile((await download.path())!, 'utf8')
+      expect(csv.split(/\r?\n/)[0]).toBe('day,siteId,inT,outT,openingT,stockT,clearancePct,capacityPct,cleared')
+      expect(csv).toMatch(/ts-1,12\.12,2\.5,/)
+      await shot(page, '09-history-en')
 
-    // ── the connection drops: the page reconnects by itself, resumes, and keeps counting ──
-    await page.locator('#nav-city').click()
-    await text(page, '#city-in', /^12\.1\s*t$/)
-    type Stats = Record<'reconnects' | 'resumed' | 'snapshots' | 'gaps', number>
-    const stats = (): Promise<Stats> => page.evaluate('window.__qingyun.live.stats()') as Promise<Stats>
-    const statsBefore = await stats()
-    await page.evaluate('window.__qingyun.live.drop()')
-    await until(page, (n) => (window.__qingyun.live.stats().reconnects ?? 0) > n, statsBefore.reconnects)
-    await page.locator('#conn[data-state="open"]').waitFor(WAIT)
-    await wb1.publishAsync(deviceTopic('wb-1', 'weighing'), JSON.stringify(ticket('T-web-4', 1_000)), { qos: 1 })
-    await text(page, '#city-in', /^13\.1\s*t$/)
-    const statsAfter = await stats()
-    // The city subscription was resumed (the server replayed what was missed), not re-snapshotted.
-    expect(statsAfter.resumed).toBeGreaterThan(statsBefore.resumed)
-    expect(statsAfter.snapshots).toBe(statsBefore.snapshots)
-    expect(statsAfter.gaps).toBe(0)
+      // ── the connection drops: the page reconnects by itself, resumes, and keeps counting ──
+      await page.locator('#nav-city').click()
+      await text(page, '#city-in', /^12\.1\s*t$/)
+      type Stats = Record<'reconnects' | 'resumed' | 'snapshots' | 'gaps', number>
+      const stats = (): Promise<Stats> => page.evaluate('window.__qingyun.live.stats()') as Promise<Stats>
+      const statsBefore = await stats()
+      await page.evaluate('window.__qingyun.live.drop()')
+      await until(page, (n) => (window.__qingyun.live.stats().reconnects ?? 0) > n, statsBefore.reconnects)
+      await page.locator('#conn[data-state="open"]').waitFor(WAIT)
+      await wb1.publishAsync(deviceTopic('wb-1', 'weighing'), JSON.stringify(ticket('T-web-4', 1_000)), { qos: 1 })
+      await text(page, '#city-in', /^13\.1\s*t$/)
+      const statsAfter = await stats()
+      // The city subscription was resumed (the server replayed what was missed), not re-snapshotted.
+      expect(statsAfter.resumed).toBeGreaterThan(statsBefore.resumed)
+      expect(statsAfter.snapshots).toBe(statsBefore.snapshots)
+      expect(statsAfter.gaps).toBe(0)
 
-    // ── sign out ──
-    await page.locator('#signout').click()
-    await page.locator('#signin').waitFor(WAIT)
-    expect(await page.evaluate("sessionStorage.getItem('qingyun.token')")).toBeNull()
+      // ── sign out ──
+      await page.locator('#signout').click()
+      await page.locator('#signin').waitFor(WAIT)
+      expect(await page.evaluate("sessionStorage.getItem('qingyun.token')")).toBeNull()
 
-    expect(problems).toEqual([])
-  })
+      expect(problems).toEqual([])
+    }
+  )
 
   it('a viewer sees alerts but no acknowledge button', { timeout: 120_000 }, async () => {
     const t = await withSystem()
@@ -242,7 +291,11 @@ describe('the operations web page in chromium', () => {
     const { page, problems } = await openPage(t)
     await signIn(page, viewer)
     const fill1 = await t.device('fill-1')
-    await fill1.publishAsync(deviceTopic('fill-1', 'fill'), JSON.stringify({ ts: new Date(Date.now() - 5_000).toISOString(), fillPct: 120 }), { qos: 1 })
+    await fill1.publishAsync(
+      deviceTopic('fill-1', 'fill'),
+      JSON.stringify({ ts: new Date(Date.now() - 5_000).toISOString(), fillPct: 120 }),
+      { qos: 1 }
+    )
     await page.locator('#nav-alerts').click()
     const overflow = '#alerts-table tr[data-type="bin-overflow"][data-subject="bin-1"]'
     await page.locator(overflow).waitFor(WAIT)

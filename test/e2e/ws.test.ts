@@ -22,11 +22,18 @@ import { ticket } from '../fixtures/messages.ts'
 
 const log = pino({ level: process.env.QINGYUN_TEST_LOG_LEVEL ?? 'silent' })
 
-
 async function buildModel(t: TestSystem): Promise<Model> {
   const registry = await createRegistryStore({ path: t.registryPath, log })
   onTestFinished(() => registry.close())
-  const model = createModel({ facts: inProcessFacts(t.system.broker), stored: () => t.forwarded(), influx: t.system.influx, registry, tz: 'Asia/Shanghai', now: Date.now, log })
+  const model = createModel({
+    facts: inProcessFacts(t.system.broker),
+    stored: () => t.forwarded(),
+    influx: t.system.influx,
+    registry,
+    tz: 'Asia/Shanghai',
+    now: Date.now,
+    log
+  })
   await model.start()
   onTestFinished(() => model.close())
   return model
@@ -54,10 +61,15 @@ async function setup(options: WsOptionsInput = {}): Promise<Setup> {
   const { port } = app.server.address() as { port: number }
   const wb = await t.device('wb-1')
   return {
-    t, model, ws, token,
+    t,
+    model,
+    ws,
+    token,
     url: `ws://127.0.0.1:${port}${WS_PATH}`,
     async publish(...tickets) {
-      await Promise.all(tickets.map((tk) => wb.publishAsync('v1/devices/wb-1/weighing', JSON.stringify(tk), { qos: 1 })))
+      await Promise.all(
+        tickets.map((tk) => wb.publishAsync('v1/devices/wb-1/weighing', JSON.stringify(tk), { qos: 1 }))
+      )
     }
   }
 }
@@ -72,10 +84,11 @@ function client(url: string, headers: Record<string, string> = {}) {
   ws.on('message', (data) => {
     const m = JSON.parse(data.toString()) as Msg
     messages.push(m)
-    for (const w of [...waiters]) if (w.pred(m)) {
-      waiters.splice(waiters.indexOf(w), 1)
-      w.resolve(m)
-    }
+    for (const w of [...waiters])
+      if (w.pred(m)) {
+        waiters.splice(waiters.indexOf(w), 1)
+        w.resolve(m)
+      }
   })
   const closed = once(ws, 'close').then(([code, reason]) => ({ code: code as number, reason: String(reason) }))
   ws.on('error', () => undefined) // a refused or aborted connection shows as its close
@@ -83,7 +96,9 @@ function client(url: string, headers: Record<string, string> = {}) {
     if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CLOSING) ws.terminate()
   })
   return {
-    ws, messages, closed,
+    ws,
+    messages,
+    closed,
     opened: once(ws, 'open'),
     send(m: unknown): void {
       if (ws.readyState === WebSocket.CONNECTING) ws.once('open', () => ws.send(JSON.stringify(m)))
@@ -109,11 +124,26 @@ function apply(state: SiteState, m: Msg): void {
   for (const it of data.items) state.set(it.siteId, it)
   for (const k of data.removed ?? []) state.delete(k)
 }
-const numbers = (b: SiteBalance | undefined) => b && { siteId: b.siteId, day: b.day, inT: b.inT, outT: b.outT, openingT: b.openingT, stockT: b.stockT, ticketsIn: b.ticketsIn, ticketsOut: b.ticketsOut, clearancePct: b.clearancePct, capacityPct: b.capacityPct }
+const numbers = (b: SiteBalance | undefined) =>
+  b && {
+    siteId: b.siteId,
+    day: b.day,
+    inT: b.inT,
+    outT: b.outT,
+    openingT: b.openingT,
+    stockT: b.stockT,
+    ticketsIn: b.ticketsIn,
+    ticketsOut: b.ticketsOut,
+    clearancePct: b.clearancePct,
+    capacityPct: b.capacityPct
+  }
 
 async function influxInT(t: TestSystem, site: string): Promise<number> {
   await t.forwarded() // acknowledged means durable in the spool; InfluxDB follows
-  const [result] = await t.db.client.query(`SELECT sum(net_kg) FROM weighing WHERE site = '${site}' AND direction = 'in'`, { epoch: 'ms' })
+  const [result] = await t.db.client.query(
+    `SELECT sum(net_kg) FROM weighing WHERE site = '${site}' AND direction = 'in'`,
+    { epoch: 'ms' }
+  )
   return Math.round(Number(rows(result)[0]?.sum ?? 0)) / 1000
 }
 
@@ -136,13 +166,21 @@ describe('websocket v1: authentication', () => {
   it('welcomes a token in the header or in a first auth message', async () => {
     const s = await setup()
     const header = authed(s)
-    expect(await header.next((m) => m.type === 'welcome')).toMatchObject({ protocol: 'qingyun.ws.v1', user: 'wall', role: 'viewer' })
+    expect(await header.next((m) => m.type === 'welcome')).toMatchObject({
+      protocol: 'qingyun.ws.v1',
+      user: 'wall',
+      role: 'viewer'
+    })
     const browser = client(s.url)
     await browser.opened
     browser.send({ type: 'auth', token: s.token })
     expect(await browser.next((m) => m.type === 'welcome')).toMatchObject({ user: 'wall' })
     browser.send({ type: 'subscribe', id: 'b', channel: 'bins', params: { status: 'full' } })
-    expect(await browser.next((m) => m.type === 'error')).toMatchObject({ code: 'WS_E_BAD_MESSAGE', id: 'b', message: expect.stringContaining('params.status') })
+    expect(await browser.next((m) => m.type === 'error')).toMatchObject({
+      code: 'WS_E_BAD_MESSAGE',
+      id: 'b',
+      message: expect.stringContaining('params.status')
+    })
     browser.send({ type: 'ping' })
     await browser.next((m) => m.type === 'pong')
   })
@@ -161,7 +199,10 @@ describe('websocket v1: snapshot, deltas, coalescing', () => {
     const state: SiteState = new Map()
     apply(state, snap)
     expect(numbers(state.get('ts-1'))).toMatchObject({ inT: 8.12, ticketsIn: 1 })
-    expect(await c.next((m) => m.type === 'snapshot' && m.id === 'ts1')).toMatchObject({ channel: 'site', data: { balance: { siteId: 'ts-1', inT: 8.12 } } })
+    expect(await c.next((m) => m.type === 'snapshot' && m.id === 'ts1')).toMatchObject({
+      channel: 'site',
+      data: { balance: { siteId: 'ts-1', inT: 8.12 } }
+    })
     expect(await c.next((m) => m.type === 'snapshot' && m.id === 'city')).toMatchObject({ data: { inT: 8.12 } })
 
     await s.publish(ticket('A-1', { direction: 'out', grossKg: 25_000, tareKg: 15_000, netKg: 10_000 }))
@@ -169,8 +210,12 @@ describe('websocket v1: snapshot, deltas, coalescing', () => {
     expect(delta.seq).toBe((snap.seq as number) + 1)
     apply(state, delta)
     expect(numbers(state.get('ts-1'))).toMatchObject({ inT: 8.12, outT: 10 })
-    expect(await c.next((m) => m.type === 'delta' && m.id === 'ts1')).toMatchObject({ data: { balance: { inT: 8.12, outT: 10 } } })
-    expect(await c.next((m) => m.type === 'delta' && m.id === 'city' && (m.data as { outT: number }).outT === 10)).toBeTruthy()
+    expect(await c.next((m) => m.type === 'delta' && m.id === 'ts1')).toMatchObject({
+      data: { balance: { inT: 8.12, outT: 10 } }
+    })
+    expect(
+      await c.next((m) => m.type === 'delta' && m.id === 'city' && (m.data as { outT: number }).outT === 10)
+    ).toBeTruthy()
   })
 
   it('coalesces 50 quick tickets into a few deltas with the right final numbers', async () => {
@@ -182,7 +227,11 @@ describe('websocket v1: snapshot, deltas, coalescing', () => {
     apply(state, await c.next((m) => m.type === 'snapshot'))
     const t0 = Date.now()
     await s.publish(...Array.from({ length: 50 }, (_, i) => ticket(`C-${i}`)))
-    await c.next((m) => m.type === 'delta' && (m.data as { items: SiteBalance[] }).items.some((b) => b.siteId === 'ts-1' && b.ticketsIn === 50))
+    await c.next(
+      (m) =>
+        m.type === 'delta' &&
+        (m.data as { items: SiteBalance[] }).items.some((b) => b.siteId === 'ts-1' && b.ticketsIn === 50)
+    )
     const elapsed = Date.now() - t0
     const deltas = c.of('delta', 'sites')
     for (const d of deltas) apply(state, d)
@@ -215,7 +264,11 @@ describe('websocket v1: resume', () => {
     await s.publish(ticket('R-2'), ticket('R-3', { direction: 'out', grossKg: 20_000, tareKg: 15_000, netKg: 5_000 }))
     await s.publish(r1)
     const wb2 = await s.t.device('wb-2')
-    await wb2.publishAsync('v1/devices/wb-2/weighing', JSON.stringify(ticket('R-4', { stream: 'recyclable', material: 'paper' })), { qos: 1 })
+    await wb2.publishAsync(
+      'v1/devices/wb-2/weighing',
+      JSON.stringify(ticket('R-4', { stream: 'recyclable', material: 'paper' })),
+      { qos: 1 }
+    )
     const expected = { ts1In: await influxInT(s.t, 'ts-1'), sc1In: await influxInT(s.t, 'sc-1') }
     expect(expected).toEqual({ ts1In: 24.36, sc1In: 8.12 })
 
@@ -225,7 +278,10 @@ describe('websocket v1: resume', () => {
     expect(first).toMatchObject({ type: 'resumed', fromSeq: lastSeq })
     // Apply what is replayed and whatever follows until the screen shows what InfluxDB holds.
     let applied = 0
-    const caughtUp = (): boolean => state.get('ts-1')?.inT === expected.ts1In && state.get('ts-1')?.outT === 5 && state.get('sc-1')?.inT === expected.sc1In
+    const caughtUp = (): boolean =>
+      state.get('ts-1')?.inT === expected.ts1In &&
+      state.get('ts-1')?.outT === 5 &&
+      state.get('sc-1')?.inT === expected.sc1In
     while (!caughtUp()) {
       const d = await b.next((m) => m.type === 'delta' && (m.seq as number) > lastSeq + applied)
       expect(d.seq).toBe(lastSeq + applied + 1)
@@ -248,7 +304,11 @@ describe('websocket v1: resume', () => {
     const s = await setup()
     const c = authed(s)
     c.send({ type: 'subscribe', id: 'x', channel: 'city', resume: { seq: 12 } })
-    expect(await c.next((m) => m.type === 'snapshot' || m.type === 'resumed')).toMatchObject({ type: 'snapshot', id: 'x', channel: 'city' })
+    expect(await c.next((m) => m.type === 'snapshot' || m.type === 'resumed')).toMatchObject({
+      type: 'snapshot',
+      id: 'x',
+      channel: 'city'
+    })
   })
 })
 
@@ -271,7 +331,7 @@ describe('websocket v1: heartbeats and slow clients', () => {
     await slow.next((m) => m.type === 'welcome')
     slow.ws.pause() // stops reading: the kernel buffers fill, then the server's queue
     // Ask for snapshot after snapshot until the server gives up on it — however long that takes.
-    for (let n = 0; !s.ws.stats().closedByServer[WsCloseCode.tooSlow]; ) {
+    for (let n = 0; !s.ws.stats().closedByServer[WsCloseCode.tooSlow];) {
       for (let i = 0; i < 50; i++, n++) {
         slow.send({ type: 'subscribe', id: `s${n}`, channel: 'sites' })
         slow.send({ type: 'unsubscribe', id: `s${n}` })
@@ -279,7 +339,9 @@ describe('websocket v1: heartbeats and slow clients', () => {
       await new Promise((r) => setImmediate(r))
     }
     await s.publish(ticket('S-1'))
-    expect(await fast.next((m) => m.type === 'delta')).toMatchObject({ data: { items: [{ siteId: 'ts-1', inT: 8.12 }] } })
+    expect(await fast.next((m) => m.type === 'delta')).toMatchObject({
+      data: { items: [{ siteId: 'ts-1', inT: 8.12 }] }
+    })
     slow.ws.resume()
     const closed = await slow.closed
     expect(closed.code).toBe(WsCloseCode.tooSlow)

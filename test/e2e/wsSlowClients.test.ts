@@ -44,7 +44,12 @@ interface Client {
 
 function open(url: string, token: string): Promise<Client> {
   const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } })
-  const c: Client = { ws, messages: [], bytes: 0, closed: new Promise((resolve) => ws.once('close', (code) => resolve(code))) }
+  const c: Client = {
+    ws,
+    messages: [],
+    bytes: 0,
+    closed: new Promise((resolve) => ws.once('close', (code) => resolve(code)))
+  }
   ws.on('message', (d: Buffer) => {
     c.bytes += d.length
     c.messages.push(JSON.parse(d.toString()) as Msg)
@@ -62,7 +67,15 @@ async function setup(options: WsOptionsInput) {
   const t = await withSystem()
   const registry = await createRegistryStore({ path: t.registryPath, log })
   onTestFinished(() => registry.close())
-  const model = createModel({ facts: inProcessFacts(t.system.broker), stored: () => t.forwarded(), influx: t.system.influx, registry, tz: 'Asia/Shanghai', now: Date.now, log })
+  const model = createModel({
+    facts: inProcessFacts(t.system.broker),
+    stored: () => t.forwarded(),
+    influx: t.system.influx,
+    registry,
+    tz: 'Asia/Shanghai',
+    now: Date.now,
+    log
+  })
   await model.start()
   onTestFinished(() => model.close())
   const users = await createUserStore({ path: path.join(t.dataDir, 'users.json'), log, watch: false })
@@ -78,7 +91,11 @@ async function setup(options: WsOptionsInput) {
 
 describe('websocket clients that never read', () => {
   it('are closed 4008 at a byte bound and freed, while ingest and other screens carry on', async () => {
-    const { t, app, handle, url, token } = await setup({ flushMs: 50, highWaterBytes: 16 * 1024, maxBufferedBytes: MAX_BUFFERED })
+    const { t, app, handle, url, token } = await setup({
+      flushMs: 50,
+      highWaterBytes: 16 * 1024,
+      maxBufferedBytes: MAX_BUFFERED
+    })
     const wb = await t.device('wb-1')
 
     const fast = await open(url, token)

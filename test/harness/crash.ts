@@ -77,7 +77,13 @@ export interface NodeProcess {
 
 /** `qingyun start` as a child process with `devices` load weighbridges, fixed free ports and a
  *  data directory of its own, on the given InfluxDB. */
-export async function prepareNode(o: { influxUrl: string; influxAuth: InfluxAuth | null; db: string; devices: number; env?: Record<string, string> }): Promise<NodeProcess> {
+export async function prepareNode(o: {
+  influxUrl: string
+  influxAuth: InfluxAuth | null
+  db: string
+  devices: number
+  env?: Record<string, string>
+}): Promise<NodeProcess> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'qingyun-node-'))
   const { registry: base } = testRegistry()
   const tokens: string[] = []
@@ -87,7 +93,13 @@ export async function prepareNode(o: { influxUrl: string; influxAuth: InfluxAuth
       ...base.devices,
       ...Array.from({ length: o.devices }, (_, i) => {
         tokens.push(generateToken('qyd_'))
-        return { id: `wb-c${i}`, type: 'weighbridge' as const, siteId: 'ts-1', tokenHash: hashToken(tokens[i]!), enabled: true }
+        return {
+          id: `wb-c${i}`,
+          type: 'weighbridge' as const,
+          siteId: 'ts-1',
+          tokenHash: hashToken(tokens[i]!),
+          enabled: true
+        }
       })
     ]
   }
@@ -107,11 +119,16 @@ export async function prepareNode(o: { influxUrl: string; influxAuth: InfluxAuth
     QINGYUN_INFLUX_DB: o.db,
     QINGYUN_LOG_LEVEL: 'warn',
     ...(auth && 'token' in auth ? { QINGYUN_INFLUX_TOKEN: auth.token } : {}),
-    ...(auth && 'username' in auth ? { QINGYUN_INFLUX_USERNAME: auth.username, QINGYUN_INFLUX_PASSWORD: auth.password } : {}),
+    ...(auth && 'username' in auth
+      ? { QINGYUN_INFLUX_USERNAME: auth.username, QINGYUN_INFLUX_PASSWORD: auth.password }
+      : {}),
     ...o.env
   }
   let node: ChildProcess | undefined
-  const exited = (): Promise<unknown> => (node && node.exitCode === null && node.signalCode === null ? new Promise((r) => node!.once('exit', r)) : Promise.resolve())
+  const exited = (): Promise<unknown> =>
+    node && node.exitCode === null && node.signalCode === null
+      ? new Promise((r) => node!.once('exit', r))
+      : Promise.resolve()
   const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
     if (!node || node.exitCode !== null || node.signalCode !== null) return
     const done = exited()
@@ -190,7 +207,16 @@ export async function crashRun(o: CrashRunOptions): Promise<CrashReport> {
           }
           const id = `C-${d}-${next++}`
           const ts = t0 - 60_000 + (next % 50_000)
-          const body = JSON.stringify({ ts, ticketId: id, direction: 'in', stream: 'residual', grossKg: 12000, tareKg: 8000, netKg: 4000, plate: '苏B12345' })
+          const body = JSON.stringify({
+            ts,
+            ticketId: id,
+            direction: 'in',
+            stream: 'residual',
+            grossKg: 12000,
+            tareKg: 8000,
+            netKg: 4000,
+            plate: '苏B12345'
+          })
           sent.add(id)
           // mqtt.js keeps an unacknowledged QoS 1 publish and resends it after a reconnect; the
           // promise resolves on its PUBACK, whichever connection that arrives on.
@@ -219,7 +245,9 @@ export async function crashRun(o: CrashRunOptions): Promise<CrashReport> {
     const influx = createInfluxClient({ url: o.influxUrl, db: o.db, ...(auth ? { auth } : {}) })
     let stored = new Map<string, number>()
     for (let i = 0; i < 120; i++) {
-      const [all] = await influx.query("SELECT ticket_id, net_kg FROM weighing WHERE ticket_id =~ /^C-/", { epoch: 'ms' })
+      const [all] = await influx.query('SELECT ticket_id, net_kg FROM weighing WHERE ticket_id =~ /^C-/', {
+        epoch: 'ms'
+      })
       stored = new Map()
       for (const row of rows(all)) stored.set(String(row.ticket_id), (stored.get(String(row.ticket_id)) ?? 0) + 1)
       if ([...acked].every((id) => stored.has(id))) break
@@ -228,7 +256,16 @@ export async function crashRun(o: CrashRunOptions): Promise<CrashReport> {
     const lostAcked = [...acked].filter((id) => !stored.has(id)).length
     const duplicated = [...stored.values()].filter((n) => n > 1).length
     const unknown = [...stored.keys()].filter((id) => !sent.has(id)).length
-    return { kills: o.kills, sent: sent.size, acked: acked.size, stored: stored.size, lostAcked, duplicated, unknown, seconds: (Date.now() - t0) / 1000 }
+    return {
+      kills: o.kills,
+      sent: sent.size,
+      acked: acked.size,
+      stored: stored.size,
+      lostAcked,
+      duplicated,
+      unknown,
+      seconds: (Date.now() - t0) / 1000
+    }
   } finally {
     stopping = true
     for (const c of clients) c.end(true)

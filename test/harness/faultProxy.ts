@@ -34,7 +34,7 @@ export interface FaultProxy {
   close(): Promise<void>
 }
 
-async function readBody (req: IncomingMessage): Promise<Buffer> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = []
   for await (const c of req) chunks.push(c as Buffer)
   return Buffer.concat(chunks)
@@ -42,13 +42,16 @@ async function readBody (req: IncomingMessage): Promise<Buffer> {
 
 const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive'])
 
-export async function startFaultProxy (target: string): Promise<FaultProxy> {
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const base = target.replace(/\/+$/, '')
   const queue: { fault: Fault; pathPrefix: string }[] = []
   const requests: ProxiedRequest[] = []
   const timers = new Set<NodeJS.Timeout>()
 
-  async function forward (req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Headers; body: Buffer }> {
+  async function forward(
+    req: IncomingMessage,
+    body: Buffer
+  ): Promise<{ status: number; headers: Headers; body: Buffer }> {
     const headers: Record<string, string> = {}
     for (const [k, v] of Object.entries(req.headers)) {
       if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = Array.isArray(v) ? v.join(', ') : v
@@ -59,9 +62,11 @@ export async function startFaultProxy (target: string): Promise<FaultProxy> {
     return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) }
   }
 
-  function reply (res: ServerResponse, up: { status: number; headers: Headers; body: Buffer }): void {
+  function reply(res: ServerResponse, up: { status: number; headers: Headers; body: Buffer }): void {
     const headers: Record<string, string> = {}
-    up.headers.forEach((v, k) => { if (!HOP_BY_HOP.has(k) && k !== 'content-encoding') headers[k] = v })
+    up.headers.forEach((v, k) => {
+      if (!HOP_BY_HOP.has(k) && k !== 'content-encoding') headers[k] = v
+    })
     res.writeHead(up.status, headers).end(up.body)
   }
 
@@ -71,15 +76,19 @@ export async function startFaultProxy (target: string): Promise<FaultProxy> {
       const path = req.url ?? '/'
       const i = queue.findIndex((q) => path.startsWith(q.pathPrefix))
       const fault = i >= 0 ? queue.splice(i, 1)[0]!.fault : undefined
-      requests.push(fault === undefined
-        ? { method: req.method ?? '', path, headers: req.headers }
-        : { method: req.method ?? '', path, headers: req.headers, fault: fault.kind })
+      requests.push(
+        fault === undefined
+          ? { method: req.method ?? '', path, headers: req.headers }
+          : { method: req.method ?? '', path, headers: req.headers, fault: fault.kind }
+      )
       try {
         switch (fault?.kind) {
           case 'status': {
             const headers: Record<string, string> = { 'Content-Type': 'application/json' }
             if (fault.retryAfter !== undefined) headers['Retry-After'] = fault.retryAfter
-            res.writeHead(fault.status, headers).end(fault.body ?? JSON.stringify({ error: `injected ${fault.status}` }))
+            res
+              .writeHead(fault.status, headers)
+              .end(fault.body ?? JSON.stringify({ error: `injected ${fault.status}` }))
             return
           }
           case 'drop':
@@ -91,7 +100,10 @@ export async function startFaultProxy (target: string): Promise<FaultProxy> {
             return
           case 'delay':
             await new Promise<void>((resolve) => {
-              const t = setTimeout(() => { timers.delete(t); resolve() }, fault.ms)
+              const t = setTimeout(() => {
+                timers.delete(t)
+                resolve()
+              }, fault.ms)
               timers.add(t)
             })
             reply(res, await forward(req, body))
@@ -113,7 +125,7 @@ export async function startFaultProxy (target: string): Promise<FaultProxy> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    inject (fault, opts = {}) {
+    inject(fault, opts = {}) {
       const { times = 1, pathPrefix = '/write' } = opts
       for (let i = 0; i < times; i++) queue.push({ fault, pathPrefix })
     },

@@ -9,7 +9,12 @@ import { createTestDatabase, uniqueDbName } from './influxdb.ts'
 const log = pino({ level: 'silent' })
 const noContainer = async () => undefined
 const alive = (pid: number): boolean => {
-  try { process.kill(pid, 0); return true } catch { return false }
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
 }
 
 describe('findTestInflux', () => {
@@ -32,7 +37,9 @@ describe('findTestInflux', () => {
   })
 
   it('fails, naming the variable, when that URL does not answer', async () => {
-    const err = await findTestInflux({ QINGYUN_TEST_INFLUX_URL: 'http://127.0.0.1:9/' }, log, noContainer).catch((e: unknown) => e)
+    const err = await findTestInflux({ QINGYUN_TEST_INFLUX_URL: 'http://127.0.0.1:9/' }, log, noContainer).catch(
+      (e: unknown) => e
+    )
     expect((err as Error).message).toContain('QINGYUN_TEST_INFLUX_URL=http://127.0.0.1:9/ does not answer /ping')
     expect((err as Error).message).toContain('apt-get install -y influxdb')
   })
@@ -51,7 +58,11 @@ describe('findTestInflux', () => {
   })
 
   it('fails with what to install when there is no InfluxDB, no influxd and no Docker — never skips', async () => {
-    const err = await findTestInflux({ PATH: '', QINGYUN_TEST_INFLUXD: '/nonexistent/influxd' }, log, noContainer).catch((e: unknown) => e)
+    const err = await findTestInflux(
+      { PATH: '', QINGYUN_TEST_INFLUXD: '/nonexistent/influxd' },
+      log,
+      noContainer
+    ).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(Error)
     expect((err as Error).message).toBe(INFLUX_TEST_REQUIREMENTS)
     expect(INFLUX_TEST_REQUIREMENTS).toContain('apt-get install -y influxdb')
@@ -63,7 +74,11 @@ describe('findTestInflux', () => {
 describe('setup', () => {
   it('provides influxUrl, influxAuth and influxV2, and returns its teardown', async () => {
     const provided: Record<string, unknown> = {}
-    const teardown = await setup({ provide: (key, value) => { provided[key] = value } })
+    const teardown = await setup({
+      provide: (key, value) => {
+        provided[key] = value
+      }
+    })
     try {
       expect(Object.keys(provided).sort()).toEqual(['influxAuth', 'influxUrl', 'influxV2'])
       expect(await createInfluxClient({ url: provided.influxUrl as string, db: 'x' }).ping()).toBe(true)

@@ -44,9 +44,13 @@ export const INFLUX_TEST_REQUIREMENTS = [
 ].join('\n')
 
 type Teardown = () => Promise<void>
-export interface Found { ctx: InfluxTestContext; teardown: Teardown; what: string }
+export interface Found {
+  ctx: InfluxTestContext
+  teardown: Teardown
+  what: string
+}
 
-function envAuth (env: NodeJS.ProcessEnv): InfluxAuth | null {
+function envAuth(env: NodeJS.ProcessEnv): InfluxAuth | null {
   const token = env.QINGYUN_TEST_INFLUX_TOKEN
   if (token) return { token }
   const username = env.QINGYUN_TEST_INFLUX_USERNAME
@@ -54,29 +58,34 @@ function envAuth (env: NodeJS.ProcessEnv): InfluxAuth | null {
   return null
 }
 
-function authHeaders (auth: InfluxAuth | null): Record<string, string> {
+function authHeaders(auth: InfluxAuth | null): Record<string, string> {
   if (auth === null) return {}
   if ('token' in auth) return { Authorization: `Token ${auth.token}` }
   return { Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` }
 }
 
 /** Major version from /ping's X-Influxdb-Version ("1.6.7~rc0", "v2.7.11", "3.0.1"...). */
-async function probe (url: string, auth: InfluxAuth | null): Promise<{ ok: boolean; major?: number; detail: string }> {
+async function probe(url: string, auth: InfluxAuth | null): Promise<{ ok: boolean; major?: number; detail: string }> {
   try {
-    const res = await fetch(`${url.replace(/\/+$/, '')}/ping`, { headers: authHeaders(auth), signal: AbortSignal.timeout(5_000) })
+    const res = await fetch(`${url.replace(/\/+$/, '')}/ping`, {
+      headers: authHeaders(auth),
+      signal: AbortSignal.timeout(5_000)
+    })
     await res.arrayBuffer()
     const version = res.headers.get('x-influxdb-version') ?? ''
     const m = /^v?(\d+)\./.exec(version)
     const major = m?.[1] === undefined ? undefined : Number(m[1])
     const ok = res.status === 204 || res.status === 200
-    return major === undefined ? { ok, detail: `HTTP ${res.status}` } : { ok, major, detail: `HTTP ${res.status}, version ${version}` }
+    return major === undefined
+      ? { ok, detail: `HTTP ${res.status}` }
+      : { ok, major, detail: `HTTP ${res.status}, version ${version}` }
   } catch (err) {
     return { ok: false, detail: (err as Error).message }
   }
 }
 
 /** The URL without credentials, for messages and logs. */
-function redact (url: string): string {
+function redact(url: string): string {
   try {
     const u = new URL(url)
     if (u.username === '' && u.password === '') return url
@@ -88,7 +97,7 @@ function redact (url: string): string {
   }
 }
 
-async function fromEnv (env: NodeJS.ProcessEnv): Promise<Found | undefined> {
+async function fromEnv(env: NodeJS.ProcessEnv): Promise<Found | undefined> {
   const raw = env.QINGYUN_TEST_INFLUX_URL
   if (!raw) return undefined
   const shown = redact(raw)
@@ -103,19 +112,28 @@ async function fromEnv (env: NodeJS.ProcessEnv): Promise<Found | undefined> {
     url = u.toString().replace(/\/+$/, '')
   }
   const p = await probe(url, auth)
-  if (!p.ok) throw new Error(`QINGYUN_TEST_INFLUX_URL=${shown} does not answer /ping (${p.detail}).\n${INFLUX_TEST_REQUIREMENTS}`)
+  if (!p.ok)
+    throw new Error(
+      `QINGYUN_TEST_INFLUX_URL=${shown} does not answer /ping (${p.detail}).\n${INFLUX_TEST_REQUIREMENTS}`
+    )
   let influxV2: InfluxTestContext['influxV2'] = null
   if (p.major === 2) {
     const org = env.QINGYUN_TEST_INFLUX_ORG
     if (!org || auth === null || !('token' in auth)) {
-      throw new Error(`QINGYUN_TEST_INFLUX_URL=${shown} is InfluxDB 2.x: set QINGYUN_TEST_INFLUX_ORG and QINGYUN_TEST_INFLUX_TOKEN (an operator or all-access token) so test databases can be created as buckets.`)
+      throw new Error(
+        `QINGYUN_TEST_INFLUX_URL=${shown} is InfluxDB 2.x: set QINGYUN_TEST_INFLUX_ORG and QINGYUN_TEST_INFLUX_TOKEN (an operator or all-access token) so test databases can be created as buckets.`
+      )
     }
     influxV2 = { org }
   }
-  return { ctx: { influxUrl: url, influxAuth: auth, influxV2 }, teardown: async () => {}, what: `external InfluxDB at ${shown} (${p.detail})` }
+  return {
+    ctx: { influxUrl: url, influxAuth: auth, influxV2 },
+    teardown: async () => {},
+    what: `external InfluxDB at ${shown} (${p.detail})`
+  }
 }
 
-async function fromLocalInfluxd (env: NodeJS.ProcessEnv, log: Log): Promise<Found | undefined> {
+async function fromLocalInfluxd(env: NodeJS.ProcessEnv, log: Log): Promise<Found | undefined> {
   const exe = findInfluxd(env.QINGYUN_TEST_INFLUXD ?? 'influxd')
   if (exe === undefined) return undefined
   const dataDir = await mkdtemp(join(tmpdir(), 'qingyun-influxd-'))
@@ -138,7 +156,7 @@ async function fromLocalInfluxd (env: NodeJS.ProcessEnv, log: Log): Promise<Foun
 // Written from the influxdb:2.7 image documentation and entrypoint; not exercised here (no Docker
 // engine on the machine this was written on). The entrypoint runs `influx setup` against a
 // temporary influxd on another port, so /ping 204 on 8086 means the final server is up and set up.
-async function fromContainer (): Promise<Found | undefined> {
+async function fromContainer(): Promise<Found | undefined> {
   const tc = await import('testcontainers')
   try {
     await tc.getContainerRuntimeClient()
@@ -165,14 +183,16 @@ async function fromContainer (): Promise<Found | undefined> {
   // the v1 /write and /query endpoints route by that mapping.
   return {
     ctx: { influxUrl: url, influxAuth: { token }, influxV2: { org } },
-    teardown: async () => { await container.stop() },
+    teardown: async () => {
+      await container.stop()
+    },
     what: `testcontainers influxdb:2.7 at ${url}`
   }
 }
 
 /** Where the run's InfluxDB comes from, in the order above. `container` is a seam for the
  *  harness's own tests (they must not depend on whether this machine runs Docker). */
-export async function findTestInflux (
+export async function findTestInflux(
   env: NodeJS.ProcessEnv,
   log: Log,
   container: () => Promise<Found | undefined> = fromContainer
@@ -182,7 +202,7 @@ export async function findTestInflux (
   return found
 }
 
-export async function setup ({ provide }: Pick<TestProject, 'provide'>): Promise<Teardown> {
+export async function setup({ provide }: Pick<TestProject, 'provide'>): Promise<Teardown> {
   const env = process.env
   const log = pino({ name: 'test-influx', level: env.QINGYUN_TEST_LOG_LEVEL ?? 'warn' }, pino.destination(2))
   const found = await findTestInflux(env, log)

@@ -16,12 +16,16 @@ export interface TestDatabase {
 }
 
 /** A unique, identifier-safe name: prefix_<time>_<random>. */
-export function uniqueDbName (prefix: string): string {
-  const clean = prefix.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '') || 'test'
+export function uniqueDbName(prefix: string): string {
+  const clean =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9_]+/g, '_')
+      .replace(/^_+|_+$/g, '') || 'test'
   return `${clean}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`
 }
 
-async function v2 (ctx: InfluxTestContext, method: string, path: string, body?: unknown): Promise<unknown> {
+async function v2(ctx: InfluxTestContext, method: string, path: string, body?: unknown): Promise<unknown> {
   const auth = ctx.influxAuth
   if (auth === null || !('token' in auth)) throw new Error('InfluxDB 2.x test databases need a token')
   const init: RequestInit = {
@@ -36,16 +40,20 @@ async function v2 (ctx: InfluxTestContext, method: string, path: string, body?: 
   return text === '' ? undefined : JSON.parse(text)
 }
 
-async function createV2 (ctx: InfluxTestContext, org: string, db: string): Promise<() => Promise<void>> {
-  const orgs = await v2(ctx, 'GET', `/api/v2/orgs?org=${encodeURIComponent(org)}`) as { orgs?: { id: string }[] }
+async function createV2(ctx: InfluxTestContext, org: string, db: string): Promise<() => Promise<void>> {
+  const orgs = (await v2(ctx, 'GET', `/api/v2/orgs?org=${encodeURIComponent(org)}`)) as { orgs?: { id: string }[] }
   const orgID = orgs.orgs?.[0]?.id
   if (orgID === undefined) throw new Error(`InfluxDB 2.x organisation ${JSON.stringify(org)} not found`)
-  const bucket = await v2(ctx, 'POST', '/api/v2/buckets', { orgID, name: db, retentionRules: [] }) as { id: string }
+  const bucket = (await v2(ctx, 'POST', '/api/v2/buckets', { orgID, name: db, retentionRules: [] })) as { id: string }
   // A bucket already has a virtual DBRP mapping (db = bucket name, rp = autogen) since 2.1; the
   // explicit mapping makes the test independent of that and marks autogen as the default RP.
-  const dbrp = await v2(ctx, 'POST', '/api/v2/dbrps', {
-    orgID, bucketID: bucket.id, database: db, retention_policy: 'autogen', default: true
-  }) as { id?: string; content?: { id?: string } }
+  const dbrp = (await v2(ctx, 'POST', '/api/v2/dbrps', {
+    orgID,
+    bucketID: bucket.id,
+    database: db,
+    retention_policy: 'autogen',
+    default: true
+  })) as { id?: string; content?: { id?: string } }
   const dbrpId = dbrp.id ?? dbrp.content?.id
   return async () => {
     if (dbrpId !== undefined) await v2(ctx, 'DELETE', `/api/v2/dbrps/${dbrpId}?orgID=${orgID}`)
@@ -53,8 +61,12 @@ async function createV2 (ctx: InfluxTestContext, org: string, db: string): Promi
   }
 }
 
-export async function createTestDatabase (prefix: string): Promise<TestDatabase> {
-  const ctx: InfluxTestContext = { influxUrl: inject('influxUrl'), influxAuth: inject('influxAuth'), influxV2: inject('influxV2') }
+export async function createTestDatabase(prefix: string): Promise<TestDatabase> {
+  const ctx: InfluxTestContext = {
+    influxUrl: inject('influxUrl'),
+    influxAuth: inject('influxAuth'),
+    influxV2: inject('influxV2')
+  }
   const db = uniqueDbName(prefix)
   const auth = ctx.influxAuth ?? undefined
   const client = createInfluxClient(auth === undefined ? { url: ctx.influxUrl, db } : { url: ctx.influxUrl, db, auth })
@@ -63,7 +75,9 @@ export async function createTestDatabase (prefix: string): Promise<TestDatabase>
   if (ctx.influxV2 !== null) {
     drop = await createV2(ctx, ctx.influxV2.org, db)
   } else if (await client.ensureDatabase()) {
-    drop = async () => { await client.query(`DROP DATABASE ${quoteIdent(db)}`) }
+    drop = async () => {
+      await client.query(`DROP DATABASE ${quoteIdent(db)}`)
+    }
   } else {
     // 3.x refuses CREATE DATABASE over InfluxQL and creates the database on first write.
     drop = async () => {

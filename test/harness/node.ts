@@ -37,7 +37,9 @@ export function processesOn(dataDir: string, pattern = /influxd|supervisor\.mjs/
     try {
       const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8')
       if (cmd.includes(dataDir) && pattern.test(cmd) && alive(Number(e))) out.push(Number(e))
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out
 }
@@ -94,16 +96,26 @@ export function spawnNode(
   })
   let out = ''
   let err = ''
-  child.stdout!.on('data', (c: Buffer) => { out += c.toString() })
-  child.stderr!.on('data', (c: Buffer) => { err += c.toString() })
+  child.stdout!.on('data', (c: Buffer) => {
+    out += c.toString()
+  })
+  child.stderr!.on('data', (c: Buffer) => {
+    err += c.toString()
+  })
   const exited = new Promise<number>((resolve) => {
     child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0)))
   })
   let done: number | undefined
-  void exited.then((c) => { done = c })
+  void exited.then((c) => {
+    done = c
+  })
   onTestFinished(async () => {
     if (done === undefined && child.pid !== undefined) {
-      try { process.kill(-child.pid, 'SIGKILL') } catch { /* gone */ }
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {
+        /* gone */
+      }
     }
   })
   return {
@@ -116,7 +128,11 @@ export function spawnNode(
       await until('the "is running" banner', () => err.includes('is running') || done !== undefined, 60_000)
       if (!err.includes('is running')) throw new Error(`qingyun start exited with ${done}:\n${err}\n${out}`)
     },
-    logs: () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+    logs: () =>
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
   }
 }
 
@@ -134,7 +150,9 @@ export function nodesOn(dataDir: string): number[] {
       if (!/(^|\/)node$/.test(argv[0] ?? '') || !/qingyun(\.mjs)?$/.test(argv[1] ?? '') || argv[2] !== 'start') continue
       const environ = readFileSync(`/proc/${e}/environ`, 'utf8').split('\0')
       if (environ.includes(`QINGYUN_DATA_DIR=${dataDir}`) && alive(Number(e))) out.push(Number(e))
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out
 }

@@ -58,7 +58,11 @@ export async function rawConnect(port: number): Promise<RawClient> {
   }
 }
 
-export const connectPacket = (username: string | undefined, password: string | undefined, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+export const connectPacket = (
+  username: string | undefined,
+  password: string | undefined,
+  extra: Record<string, unknown> = {}
+): Record<string, unknown> => ({
   cmd: 'connect',
   protocolId: 'MQTT',
   protocolVersion: 4,
@@ -71,7 +75,12 @@ export const connectPacket = (username: string | undefined, password: string | u
 })
 
 /** Connect and wait for CONNACK; returns the client and the CONNACK return code. */
-export async function rawSession(port: number, username: string | undefined, password: string | undefined, extra: Record<string, unknown> = {}): Promise<{ client: RawClient; returnCode: number | undefined }> {
+export async function rawSession(
+  port: number,
+  username: string | undefined,
+  password: string | undefined,
+  extra: Record<string, unknown> = {}
+): Promise<{ client: RawClient; returnCode: number | undefined }> {
   const client = await rawConnect(port)
   client.send(connectPacket(username, password, extra))
   const ack = await Promise.race([client.next('connack'), client.closed().then(() => undefined)])

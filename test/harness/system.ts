@@ -37,7 +37,9 @@ export interface TestSystem {
  * The whole node as `qingyun start` builds it (node/system.ts), on free loopback ports, with a
  * fresh database on the run's real InfluxDB and a temp data dir with the test registry.
  */
-export async function startTestSystem(opts: { env?: Record<string, string>; influxUrl?: string; db?: TestDatabase } = {}): Promise<TestSystem> {
+export async function startTestSystem(
+  opts: { env?: Record<string, string>; influxUrl?: string; db?: TestDatabase } = {}
+): Promise<TestSystem> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'qingyun-test-'))
   const { registry, tokens } = testRegistry()
   const registryPath = path.join(dataDir, 'registry.json')
@@ -54,7 +56,9 @@ export async function startTestSystem(opts: { env?: Record<string, string>; infl
     QINGYUN_INFLUX_URL: opts.influxUrl ?? db.url,
     QINGYUN_INFLUX_DB: db.db,
     ...(auth && 'token' in auth ? { QINGYUN_INFLUX_TOKEN: auth.token } : {}),
-    ...(auth && 'username' in auth ? { QINGYUN_INFLUX_USERNAME: auth.username, QINGYUN_INFLUX_PASSWORD: auth.password } : {}),
+    ...(auth && 'username' in auth
+      ? { QINGYUN_INFLUX_USERNAME: auth.username, QINGYUN_INFLUX_PASSWORD: auth.password }
+      : {}),
     ...opts.env
   }
   const log = pino({ level: process.env.QINGYUN_TEST_LOG_LEVEL ?? 'silent' })
@@ -73,16 +77,28 @@ export async function startTestSystem(opts: { env?: Record<string, string>; infl
     wsUrl: `ws://127.0.0.1:${system.broker.wsPort}`,
     httpUrl: `http://127.0.0.1:${system.httpPort}`,
     async device(id, extra = {}) {
-      const c = await mqtt.connectAsync(mqttUrl, { username: id, password: tokens[id], clientId: `${id}-${clients.length}`, reconnectPeriod: 0, ...extra })
+      const c = await mqtt.connectAsync(mqttUrl, {
+        username: id,
+        password: tokens[id],
+        clientId: `${id}-${clients.length}`,
+        reconnectPeriod: 0,
+        ...extra
+      })
       clients.push(c)
       return c
     },
     forwarded: () => system.store.forwarder.forwardedTo(system.store.spool.stats().appendedSeq),
     token: (role) => system.users.add(`test-${role}-${++accounts}`, role),
     async api(pathAndQuery, token, init = {}) {
-      const res = await fetch(`http://127.0.0.1:${system.httpPort}${pathAndQuery}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) } })
+      const res = await fetch(`http://127.0.0.1:${system.httpPort}${pathAndQuery}`, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) }
+      })
       const text = await res.text()
-      return { status: res.status, body: (text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as never }
+      return {
+        status: res.status,
+        body: (text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as never
+      }
     },
     async stop() {
       await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)))

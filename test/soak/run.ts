@@ -35,9 +35,12 @@ const say = (s: string): void => {
   lines.push(s)
   console.log(s)
 }
-const q = (sorted: number[], p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : NaN)
+const q = (sorted: number[], p: number): number =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : NaN
 
-async function withInflux<T>(fn: (influxd: { url: string; restart(): Promise<void>; stop(): Promise<void> }) => Promise<T>): Promise<T> {
+async function withInflux<T>(
+  fn: (influxd: { url: string; restart(): Promise<void>; stop(): Promise<void> }) => Promise<T>
+): Promise<T> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'qingyun-soak-influx-'))
   let server: LocalInfluxd = await startLocalInfluxd({ dataDir: dir, log })
   const port = Number(new URL(server.url).port)
@@ -57,7 +60,9 @@ async function withInflux<T>(fn: (influxd: { url: string; restart(): Promise<voi
 
 async function storedTickets(url: string, db: string, prefix: string): Promise<Map<string, number>> {
   const influx = createInfluxClient({ url, db, timeoutMs: 120_000 })
-  const [r] = await influx.query(`SELECT ticket_id, net_kg FROM weighing WHERE ticket_id =~ /^${prefix}/`, { epoch: 'ms' })
+  const [r] = await influx.query(`SELECT ticket_id, net_kg FROM weighing WHERE ticket_id =~ /^${prefix}/`, {
+    epoch: 'ms'
+  })
   const m = new Map<string, number>()
   for (const row of rows(r)) m.set(String(row.ticket_id), (m.get(String(row.ticket_id)) ?? 0) + 1)
   return m
@@ -77,9 +82,21 @@ async function crash(): Promise<void> {
   await withInflux(async (influxd) => {
     const db = 'soak_crash'
     await createInfluxClient({ url: influxd.url, db }).ensureDatabase()
-    const r = await crashRun({ influxUrl: influxd.url, influxAuth: null, db, devices: 20, window: 4, kills: Number(values.kills), upMs: [3000, 15_000], rate: Number(values.rate), log: say })
+    const r = await crashRun({
+      influxUrl: influxd.url,
+      influxAuth: null,
+      db,
+      devices: 20,
+      window: 4,
+      kills: Number(values.kills),
+      upMs: [3000, 15_000],
+      rate: Number(values.rate),
+      log: say
+    })
     report.crash = r
-    say(`crash: ${r.kills} × kill -9 under load: ${r.sent} sent, ${r.acked} acked, ${r.stored} stored; acked but lost ${r.lostAcked}, stored twice ${r.duplicated}, never sent ${r.unknown} (${r.seconds.toFixed(0)} s)`)
+    say(
+      `crash: ${r.kills} × kill -9 under load: ${r.sent} sent, ${r.acked} acked, ${r.stored} stored; acked but lost ${r.lostAcked}, stored twice ${r.duplicated}, never sent ${r.unknown} (${r.seconds.toFixed(0)} s)`
+    )
   })
 }
 
@@ -92,7 +109,13 @@ function generator(node: NodeProcess, devices: number, rate: number, prefix: str
   let stopping = false
   let n = 0
   const clients = Array.from({ length: devices }, (_, d) => {
-    const c = mqtt.connect(`mqtt://127.0.0.1:${node.mqttPort}`, { username: `wb-c${d}`, password: node.tokens[d]!, clientId: `soak-${d}`, reconnectPeriod: 500, keepalive: 30 })
+    const c = mqtt.connect(`mqtt://127.0.0.1:${node.mqttPort}`, {
+      username: `wb-c${d}`,
+      password: node.tokens[d]!,
+      clientId: `soak-${d}`,
+      reconnectPeriod: 500,
+      keepalive: 30
+    })
     c.on('error', () => undefined)
     return c
   })
@@ -106,7 +129,16 @@ function generator(node: NodeProcess, devices: number, rate: number, prefix: str
         const d = n % devices
         const id = `${prefix}${n++}`
         sent.add(id)
-        const body = JSON.stringify({ ts: base + (n % 100_000), ticketId: id, direction: 'in', stream: 'residual', grossKg: 12000, tareKg: 8000, netKg: 4000, plate: '苏B12345' })
+        const body = JSON.stringify({
+          ts: base + (n % 100_000),
+          ticketId: id,
+          direction: 'in',
+          stream: 'residual',
+          grossKg: 12000,
+          tareKg: 8000,
+          netKg: 4000,
+          plate: '苏B12345'
+        })
         const s = performance.now()
         clients[d]!.publishAsync(`v1/devices/wb-c${d}/weighing`, body, { qos: 1 }).then(
           () => {
@@ -178,7 +210,9 @@ async function outage(): Promise<void> {
         storedTwice: twice
       }
       report.outage = r
-      say(`outage: ${r.ackedDuringOutage} acked while InfluxDB was down (${r.ackRateDuringOutage} msg/s, PUBACK p50 ${r.pubackP50Ms} ms, p99 ${r.pubackP99Ms} ms); backlog ${r.backlogRecords} records drained in ${r.drainS} s (${r.drainRecordsPerS} records/s); acked but lost ${lost}, stored twice ${twice}`)
+      say(
+        `outage: ${r.ackedDuringOutage} acked while InfluxDB was down (${r.ackRateDuringOutage} msg/s, PUBACK p50 ${r.pubackP50Ms} ms, p99 ${r.pubackP99Ms} ms); backlog ${r.backlogRecords} records drained in ${r.drainS} s (${r.drainRecordsPerS} records/s); acked but lost ${lost}, stored twice ${twice}`
+      )
     } finally {
       await node.dispose()
     }
@@ -193,18 +227,41 @@ async function flush(): Promise<void> {
     const node = await prepareNode({ influxUrl: influxd.url, influxAuth: null, db, devices: 1 })
     try {
       await node.start()
-      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${node.mqttPort}`, { username: 'wb-c0', password: node.tokens[0]!, clientId: 'flush', reconnectPeriod: 0 })
+      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${node.mqttPort}`, {
+        username: 'wb-c0',
+        password: node.tokens[0]!,
+        clientId: 'flush',
+        reconnectPeriod: 0
+      })
       const base = Date.now() - 600_000
       // A device that buffered `messages` readings while offline sends them all, one per PUBLISH.
       const t0 = performance.now()
-      await Promise.all(Array.from({ length: messages }, (_, i) =>
-        c.publishAsync('v1/devices/wb-c0/weighing', JSON.stringify({ ts: base + i, ticketId: `F-${i}`, direction: 'in', stream: 'residual', grossKg: 12000, tareKg: 8000, netKg: 4000, plate: '苏B12345' }), { qos: 1 })))
+      await Promise.all(
+        Array.from({ length: messages }, (_, i) =>
+          c.publishAsync(
+            'v1/devices/wb-c0/weighing',
+            JSON.stringify({
+              ts: base + i,
+              ticketId: `F-${i}`,
+              direction: 'in',
+              stream: 'residual',
+              grossKg: 12000,
+              tareKg: 8000,
+              netKg: 4000,
+              plate: '苏B12345'
+            }),
+            { qos: 1 }
+          )
+        )
+      )
       const s = (performance.now() - t0) / 1000
       await c.endAsync()
       await waitForwarded(node, 120_000)
       const stored = await storedTickets(influxd.url, db, 'F-')
       report.flush = { messages, seconds: +s.toFixed(2), ackedPerS: Math.round(messages / s), stored: stored.size }
-      say(`flush: one device, ${messages} buffered messages one per PUBLISH: all acked in ${s.toFixed(2)} s (${Math.round(messages / s)} msg/s); ${stored.size} in InfluxDB`)
+      say(
+        `flush: one device, ${messages} buffered messages one per PUBLISH: all acked in ${s.toFixed(2)} s (${Math.round(messages / s)} msg/s); ${stored.size} in InfluxDB`
+      )
     } finally {
       await node.dispose()
     }
@@ -215,5 +272,8 @@ const runs: Record<string, () => Promise<void>> = { flush, crash, outage }
 for (const [name, run] of Object.entries(runs)) if (!values.only || values.only === name) await run()
 await mkdir(values.out!, { recursive: true })
 const file = path.join(values.out!, 'soak.json')
-await writeFile(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, args: values, report, lines }, null, 2) + '\n')
+await writeFile(
+  file,
+  JSON.stringify({ at: new Date().toISOString(), node: process.version, args: values, report, lines }, null, 2) + '\n'
+)
 console.log(`\nwrote ${file}`)

@@ -13,7 +13,7 @@ export const RULES: AlertRules = {
   rejectionSpikeShare: 0.2
 }
 
-export function site (over: Partial<SiteBalance> = {}): SiteBalance {
+export function site(over: Partial<SiteBalance> = {}): SiteBalance {
   return {
     siteId: 'ts-lx-01',
     name: '梁溪区扬名转运站',
@@ -38,7 +38,7 @@ export function site (over: Partial<SiteBalance> = {}): SiteBalance {
   }
 }
 
-export function bin (over: Partial<BinView> = {}): BinView {
+export function bin(over: Partial<BinView> = {}): BinView {
   return {
     binId: 'bin-lx-0001',
     district: '梁溪',
@@ -57,7 +57,7 @@ export function bin (over: Partial<BinView> = {}): BinView {
   }
 }
 
-export function vehicle (over: Partial<VehicleView> = {}): VehicleView {
+export function vehicle(over: Partial<VehicleView> = {}): VehicleView {
   return {
     vehicleId: 'veh-001',
     plate: '苏B12345',
@@ -78,7 +78,7 @@ export function vehicle (over: Partial<VehicleView> = {}): VehicleView {
   }
 }
 
-export function device (over: Partial<DeviceView> = {}): DeviceView {
+export function device(over: Partial<DeviceView> = {}): DeviceView {
   return {
     deviceId: 'fs-0001',
     type: 'fill-sensor',
@@ -95,7 +95,7 @@ export function device (over: Partial<DeviceView> = {}): DeviceView {
 
 export const noRejections: RejectionRate = { windowMs: 300_000, accepted: 1000, rejected: 0, byDevice: [] }
 
-export function inputs (over: Partial<AlertInputs> = {}): AlertInputs {
+export function inputs(over: Partial<AlertInputs> = {}): AlertInputs {
   const now = over.now ?? at('2026-06-15T12:00:00')
   return { now, day: '2026-06-15', sites: [], bins: [], vehicles: [], devices: [], rejections: noRejections, ...over }
 }

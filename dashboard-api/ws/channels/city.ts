@@ -4,7 +4,10 @@ import { ALL, type ChannelAdapter } from './types.ts'
 // (and a new day) moves it.
 export const city: ChannelAdapter<'city'> = {
   channel: 'city',
-  touches: (change) => (change.channel === 'city' || change.channel === 'site' || change.channel === 'alert' || change.channel === 'day' ? ALL : undefined),
+  touches: (change) =>
+    change.channel === 'city' || change.channel === 'site' || change.channel === 'alert' || change.channel === 'day'
+      ? ALL
+      : undefined,
   snapshot: (model) => model.city(),
   delta: (model) => model.city()
 }

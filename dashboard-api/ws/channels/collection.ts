@@ -9,12 +9,21 @@ import type { Dirty } from '../coalescer.ts'
  * no-op, so over-approximating is safe; under-approximating would leave a stale item on a
  * screen (an item that entered the set, was snapshotted, and left before the next delta).
  */
-export function collectionSnapshot<T>(items: readonly T[], key: (t: T) => string, members: Set<string>): { items: T[] } {
+export function collectionSnapshot<T>(
+  items: readonly T[],
+  key: (t: T) => string,
+  members: Set<string>
+): { items: T[] } {
   for (const it of items) members.add(key(it))
   return { items: [...items] }
 }
 
-export function collectionDelta<T>(current: readonly T[], key: (t: T) => string, dirty: Dirty, members: Set<string>): { items: T[]; removed: string[] } | undefined {
+export function collectionDelta<T>(
+  current: readonly T[],
+  key: (t: T) => string,
+  dirty: Dirty,
+  members: Set<string>
+): { items: T[]; removed: string[] } | undefined {
   const items: T[] = []
   const removed: string[] = []
   if (dirty.all) {

@@ -7,5 +7,12 @@ import { sites } from './sites.ts'
 import type { ChannelAdapter } from './types.ts'
 import { vehicles } from './vehicles.ts'
 
-export const channels: { readonly [C in ChannelName]: ChannelAdapter<C> } = { city, sites, site, bins, vehicles, alerts }
+export const channels: { readonly [C in ChannelName]: ChannelAdapter<C> } = {
+  city,
+  sites,
+  site,
+  bins,
+  vehicles,
+  alerts
+}
 export type { ChannelAdapter, Touch } from './types.ts'

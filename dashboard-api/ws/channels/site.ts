@@ -9,7 +9,8 @@ const read = async (model: Model, siteId: string): Promise<SiteData> => {
 
 export const site: ChannelAdapter<'site'> = {
   channel: 'site',
-  touches: (change, params) => ((change.channel === 'site' && change.siteId === params.siteId) || change.channel === 'day' ? ALL : undefined),
+  touches: (change, params) =>
+    (change.channel === 'site' && change.siteId === params.siteId) || change.channel === 'day' ? ALL : undefined,
   exists: async (model, params) => (await model.site(params.siteId)) !== undefined,
   snapshot: (model, params) => read(model, params.siteId),
   delta: (model, params) => read(model, params.siteId)

@@ -6,7 +6,8 @@ const key = (s: SiteBalance): string => s.siteId
 
 export const sites: ChannelAdapter<'sites'> = {
   channel: 'sites',
-  touches: (change) => (change.channel === 'site' ? { key: change.siteId } : change.channel === 'day' ? ALL : undefined),
+  touches: (change) =>
+    change.channel === 'site' ? { key: change.siteId } : change.channel === 'day' ? ALL : undefined,
   snapshot: async (model, _params, members) => collectionSnapshot(await model.sites(), key, members),
   delta: async (model, _params, dirty, members) => collectionDelta(await model.sites(), key, dirty, members)
 }

@@ -19,5 +19,10 @@ export interface ChannelAdapter<C extends ChannelName> {
   exists?(model: Model, params: ChannelParams[C]): Promise<boolean>
   snapshot(model: Model, params: ChannelParams[C], members: Set<string>): Promise<ChannelData[C]['snapshot']>
   /** The delta for what changed, or undefined when there is nothing to send. */
-  delta(model: Model, params: ChannelParams[C], dirty: Dirty, members: Set<string>): Promise<ChannelData[C]['delta'] | undefined>
+  delta(
+    model: Model,
+    params: ChannelParams[C],
+    dirty: Dirty,
+    members: Set<string>
+  ): Promise<ChannelData[C]['delta'] | undefined>
 }

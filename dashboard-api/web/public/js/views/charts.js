@@ -3,7 +3,15 @@
 // index.html preloads it so the download starts at once.
 /* global window, document, setTimeout */
 
-export const COLORS = { in: '#2f7fd8', out: '#2fb47d', critical: '#d64545', warning: '#e39a2b', info: '#5b8def', grid: '#2b3a4d', text: '#c9d4e0' }
+export const COLORS = {
+  in: '#2f7fd8',
+  out: '#2fb47d',
+  critical: '#d64545',
+  warning: '#e39a2b',
+  info: '#5b8def',
+  grid: '#2b3a4d',
+  text: '#c9d4e0'
+}
 
 let loading = null
 /** @returns {Promise<any>} the echarts namespace */
@@ -35,14 +43,15 @@ export function createChart(el) {
   let disposed = false
   let ready = null
   const onResize = () => chart?.resize()
-  const start = () => (ready ??= whenEcharts().then((echarts) => {
-    if (disposed) return null
-    chart = echarts.init(el, null, { renderer: 'canvas' })
-    window.addEventListener('resize', onResize)
-    for (const o of pending) chart.setOption(o)
-    pending = []
-    return chart
-  }))
+  const start = () =>
+    (ready ??= whenEcharts().then((echarts) => {
+      if (disposed) return null
+      chart = echarts.init(el, null, { renderer: 'canvas' })
+      window.addEventListener('resize', onResize)
+      for (const o of pending) chart.setOption(o)
+      pending = []
+      return chart
+    }))
   return {
     get ready() {
       return start()
@@ -79,13 +88,37 @@ export function hourlyOption(i18n, hourly) {
     legend: { top: 4, textStyle: { color: COLORS.text }, data: [i18n.t('chart.in'), i18n.t('chart.out')] },
     tooltip: {
       trigger: 'axis',
-      formatter: (ps) => [`${String(ps[0]?.axisValue ?? '')}:00`, ...ps.map((p) => `${p.seriesName} ${i18n.num(p.value)} ${unit}`)].join('<br>')
+      formatter: (ps) =>
+        [`${String(ps[0]?.axisValue ?? '')}:00`, ...ps.map((p) => `${p.seriesName} ${i18n.num(p.value)} ${unit}`)].join(
+          '<br>'
+        )
     },
-    xAxis: { type: 'category', data: hours.map((x) => String(x).padStart(2, '0')), axisLine: { lineStyle: { color: COLORS.grid } } },
-    yAxis: { type: 'value', name: unit, splitLine: { lineStyle: { color: COLORS.grid } }, axisLabel: { formatter: (v) => i18n.num(v) } },
+    xAxis: {
+      type: 'category',
+      data: hours.map((x) => String(x).padStart(2, '0')),
+      axisLine: { lineStyle: { color: COLORS.grid } }
+    },
+    yAxis: {
+      type: 'value',
+      name: unit,
+      splitLine: { lineStyle: { color: COLORS.grid } },
+      axisLabel: { formatter: (v) => i18n.num(v) }
+    },
     series: [
-      { id: 'in', name: i18n.t('chart.in'), type: 'bar', data: hours.map((x) => byHour.get(x)?.inT ?? 0), itemStyle: { color: COLORS.in } },
-      { id: 'out', name: i18n.t('chart.out'), type: 'line', data: hours.map((x) => byHour.get(x)?.outT ?? 0), itemStyle: { color: COLORS.out } }
+      {
+        id: 'in',
+        name: i18n.t('chart.in'),
+        type: 'bar',
+        data: hours.map((x) => byHour.get(x)?.inT ?? 0),
+        itemStyle: { color: COLORS.in }
+      },
+      {
+        id: 'out',
+        name: i18n.t('chart.out'),
+        type: 'line',
+        data: hours.map((x) => byHour.get(x)?.outT ?? 0),
+        itemStyle: { color: COLORS.out }
+      }
     ]
   }
 }

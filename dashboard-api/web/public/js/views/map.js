@@ -34,7 +34,8 @@ const TRUCK_CLASSES = [
   { id: 'offline', color: '#6b7785' },
   { id: 'violation', color: '#ff3df2' }
 ]
-const truckClass = (v) => (v.zoneWindowViolation || v.speeding ? 3 : v.state === 'moving' ? 0 : v.state === 'idle' ? 1 : 2)
+const truckClass = (v) =>
+  v.zoneWindowViolation || v.speeding ? 3 : v.state === 'moving' ? 0 : v.state === 'idle' ? 1 : 2
 const HIT_PX = 7
 
 let districtsPromise = null
@@ -50,7 +51,9 @@ function loadDistricts() {
     echarts.registerMap(MAP, geo)
     return geo
   })
-  districtsPromise.catch(() => { districtsPromise = null })
+  districtsPromise.catch(() => {
+    districtsPromise = null
+  })
   return districtsPromise
 }
 
@@ -76,17 +79,21 @@ export function mountMap({ i18n, live, api }, el) {
   const canvas = h('canvas.map-points')
   const tip = h('div.map-tip#map-tip', { hidden: true })
   const wrap = h('div.map#map', null, chartEl, canvas, tip)
-  const legend = h('div.map-legend',
+  const legend = h(
+    'div.map-legend',
     null,
     h('span.legend-title', null, t('map.bins')),
     FILL_CLASSES.map((c) => h(`span.legend-item.bin-${c.id}`, null, c.key ? t(c.key) : c.label)),
     h('span.legend-title', null, t('map.trucks')),
-    TRUCK_CLASSES.map((c) => h(`span.legend-item.truck-${c.id}`, null, t(`map.legend.${c.id}`))))
-  fill(el,
+    TRUCK_CLASSES.map((c) => h(`span.legend-item.truck-${c.id}`, null, t(`map.legend.${c.id}`)))
+  )
+  fill(
+    el,
     h('div.toolbar', null, h('h2', null, t('nav.map')), counts, zoneNote),
     legend,
     wrap,
-    h('p.attribution#map-attribution', null, t('map.attribution')))
+    h('p.attribution#map-attribution', null, t('map.attribution'))
+  )
   const chart = createChart(chartEl)
   const ctx2d = canvas.getContext('2d')
   let zones = []
@@ -115,7 +122,12 @@ export function mountMap({ i18n, live, api }, el) {
         return {
           type: 'polygon',
           shape: { points: z.polygon.map((p) => apiR.coord(p)) },
-          style: { fill: violated ? 'rgba(255,61,242,0.35)' : 'rgba(255,255,255,0.08)', stroke: violated ? '#ff3df2' : '#d0d8e0', lineWidth: violated ? 2.5 : 1, lineDash: violated ? null : [4, 3] }
+          style: {
+            fill: violated ? 'rgba(255,61,242,0.35)' : 'rgba(255,255,255,0.08)',
+            stroke: violated ? '#ff3df2' : '#d0d8e0',
+            lineWidth: violated ? 2.5 : 1,
+            lineDash: violated ? null : [4, 3]
+          }
         }
       }
     }
@@ -202,7 +214,14 @@ export function mountMap({ i18n, live, api }, el) {
     }
     g.setTransform(dpr, 0, 0, dpr, 0, 0)
     hits = { x: xs.subarray(0, k), y: ys.subarray(0, k), ref }
-    fill(counts, t('map.counts', { bins: i18n.int(bins.items.size), trucks: i18n.int(vehicles.items.size), violations: i18n.int(violations) }))
+    fill(
+      counts,
+      t('map.counts', {
+        bins: i18n.int(bins.items.size),
+        trucks: i18n.int(vehicles.items.size),
+        violations: i18n.int(violations)
+      })
+    )
     wrap.dataset.bins = String(bins.items.size)
     wrap.dataset.trucks = String(vehicles.items.size)
     wrap.dataset.violations = String(violations)
@@ -223,7 +242,12 @@ export function mountMap({ i18n, live, api }, el) {
   }
 
   const describe = (x) => {
-    if ('binId' in x) return t('map.bin', { id: x.binId, stream: i18n.stream(x.stream), fill: x.fillPct === null ? t('map.noData') : i18n.pct(x.fillPct) })
+    if ('binId' in x)
+      return t('map.bin', {
+        id: x.binId,
+        stream: i18n.stream(x.stream),
+        fill: x.fillPct === null ? t('map.noData') : i18n.pct(x.fillPct)
+      })
     return t('map.truck', { plate: x.plate, type: x.type, speed: i18n.num(x.speedKmh), state: t(`vstate.${x.state}`) })
   }
   const onMove = (ev) => {
@@ -282,7 +306,9 @@ export function mountMap({ i18n, live, api }, el) {
     c.getZr().on('mousemove', (ev) => {
       if (!onMove(ev)) tip.hidden = true
     })
-    c.getZr().on('globalout', () => { tip.hidden = true })
+    c.getZr().on('globalout', () => {
+      tip.hidden = true
+    })
     window.addEventListener('resize', paint)
     ready = true
     update()
@@ -290,8 +316,26 @@ export function mountMap({ i18n, live, api }, el) {
   setup().catch((err) => fill(counts, t('error', { msg: err.message })))
 
   const stops = [
-    live.subscribe('bins', undefined, { snapshot: (d) => { bins.snapshot(d); update() }, delta: (d) => { bins.delta(d); update() } }),
-    live.subscribe('vehicles', undefined, { snapshot: (d) => { vehicles.snapshot(d); update() }, delta: (d) => { vehicles.delta(d); update() } })
+    live.subscribe('bins', undefined, {
+      snapshot: (d) => {
+        bins.snapshot(d)
+        update()
+      },
+      delta: (d) => {
+        bins.delta(d)
+        update()
+      }
+    }),
+    live.subscribe('vehicles', undefined, {
+      snapshot: (d) => {
+        vehicles.snapshot(d)
+        update()
+      },
+      delta: (d) => {
+        vehicles.delta(d)
+        update()
+      }
+    })
   ]
   return {
     unmount() {
