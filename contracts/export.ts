@@ -108,7 +108,7 @@ function asyncApi(): Json {
     operations[`receive_${kind}`] = {
       action: 'receive',
       channel: { $ref: `#/channels/${kind}` },
-      summary: `Devices publish ${kind} at QoS 1. PUBACK is sent only once the message is stored (or stored as a rejection).`,
+      summary: `Devices publish ${kind} at QoS 1. PUBACK is sent only once the message (or the record of its rejection) is durable on the node's disk; it reaches InfluxDB right after.`,
       bindings: { mqtt: { qos: 1, retain: false, bindingVersion: '0.2.0' } }
     }
   }

@@ -20,6 +20,8 @@ npx tsc --noEmit -p .
 npx tsc --noEmit -p bench
 echo "== lint" >&2
 npx eslint .
+echo "== format" >&2
+npx prettier --check . >&2
 echo "== tests" >&2
 mkdir -p test-output
 status=0
