@@ -117,3 +117,22 @@ export function toLines(points: Iterable<Point>): string[] {
   for (const p of points) out.push(toLine(p))
   return out
 }
+
+/** Index of the space that ends a line's series key (the first unescaped space). */
+export function seriesEnd(line: string): number {
+  let i = 0
+  for (; i < line.length; i++) {
+    const c = line.charCodeAt(i)
+    if (c === 92 /* \ */) i++
+    else if (c === 32 /* space */) break
+  }
+  return i
+}
+
+/**
+ * A point's identity from its line: the series key (up to the first unescaped space) and the
+ * timestamp (the last token; string fields are quoted, so a space inside one is never last).
+ */
+export function lineIdentity(line: string): string {
+  return `${line.slice(0, seriesEnd(line))} ${line.slice(line.lastIndexOf(' ') + 1)}`
+}

@@ -17,6 +17,7 @@
 // spurious duplicate or conflict point, never change a number.
 import { createHash } from 'node:crypto'
 import type { ConflictFact, DuplicateFact, Fact } from '../contracts/facts.ts'
+import { lineIdentity, seriesEnd } from '../influx/lineProtocol.ts'
 import { FIELD } from '../influx/schema/names.ts'
 
 /** What one entry costs on the V8 heap besides its content: measured 69 bytes (digest string and Map slot), rounded up. */
@@ -43,25 +44,6 @@ export interface DuplicateCache {
   size(): number
 }
 
-/** Index of the space that ends a line's series key (the first unescaped space). */
-function seriesEnd(line: string): number {
-  let i = 0
-  for (; i < line.length; i++) {
-    const c = line.charCodeAt(i)
-    if (c === 92 /* \ */) i++
-    else if (c === 32 /* space */) break
-  }
-  return i
-}
-
-/**
- * A point's identity from its line: the series key (up to the first unescaped space) and the
- * timestamp (the last token; string fields are quoted, so a space inside one is never last).
- */
-export function lineIdentity(line: string): string {
-  return `${line.slice(0, seriesEnd(line))} ${line.slice(line.lastIndexOf(' ') + 1)}`
-}
-
 const RECV_MS_LAST = new RegExp(`(^|,)${FIELD.recvMs}=-?\\d+i$`)
 
 /**
@@ -69,6 +51,8 @@ const RECV_MS_LAST = new RegExp(`(^|,)${FIELD.recvMs}=-?\\d+i$`)
  * `recv_ms` (always the last field of a data point, so the pattern is anchored at the end and
  * cannot match inside a quoted string).
  */
+export { lineIdentity }
+
 export function lineContent(line: string): string {
   const fields = line.slice(seriesEnd(line) + 1, line.lastIndexOf(' '))
   return fields.replace(RECV_MS_LAST, '').slice(0, MAX_CONTENT_CHARS)

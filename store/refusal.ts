@@ -2,8 +2,7 @@
 // other data in the database): the spool has moved on, so the refusal itself becomes a
 // `rejection` record with code INGEST_E_STORE, counted in completeness like any other.
 import type { RejectionFact } from '../contracts/facts.ts'
-import { lineIdentity } from '../ingest/duplicates.ts'
-import { toLine } from '../influx/lineProtocol.ts'
+import { lineIdentity, toLine } from '../influx/lineProtocol.ts'
 import { toPoint } from '../influx/schema/index.ts'
 import { MEASUREMENT, TAG } from '../influx/schema/names.ts'
 
