@@ -132,7 +132,15 @@ async function main(): Promise<number> {
   const gen = await startGenerator()
   const base = { credentials, window: opts.window, warmupMs: opts.warmupS * 1000, seconds: opts.seconds }
   const lagOf = (t: Target): RoundSpec['storeLag'] =>
-    t.influx ? { url: t.influx.url, db: t.influx.db, every: opts.lagEvery, maxWaitMs: LAG_WAIT_MS } : undefined
+    t.influx
+      ? {
+          url: t.influx.url,
+          db: t.influx.db,
+          ...(t.influx.authorization ? { authorization: t.influx.authorization } : {}),
+          every: opts.lagEvery,
+          maxWaitMs: LAG_WAIT_MS
+        }
+      : undefined
   const rounds: RoundResult[] = []
   const labels: string[] = []
   let id = 0

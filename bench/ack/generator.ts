@@ -60,6 +60,7 @@ async function runRound(spec: RoundSpec, seqs: number[]): Promise<RoundResult> {
     ? createLagPoller({
         url: spec.storeLag.url,
         db: spec.storeLag.db,
+        ...(spec.storeLag.authorization ? { authorization: spec.storeLag.authorization } : {}),
         pollMs: LAG_POLL_MS,
         now: () => performance.now()
       })

@@ -105,7 +105,9 @@ export function peakRssMiB(pid: number | undefined): number {
 }
 
 /** The pid of a child of `ppid` with this command name, from /proc. */
-export function findChild(ppid: number, comm: string): number | undefined {
+/** A descendant of `ppid` named `comm` (the embedded influxd runs under a small supervisor). */
+export function findChild(ppid: number, comm: string, depth = 3): number | undefined {
+  const children: Array<{ pid: number; name: string }> = []
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     try {
@@ -113,10 +115,16 @@ export function findChild(ppid: number, comm: string): number | undefined {
       // pid (comm) state ppid ...; comm may hold spaces, so split after the last ')'.
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
       const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      if (parent === ppid && name === comm) return Number(entry)
+      if (parent === ppid) children.push({ pid: Number(entry), name })
     } catch {
       // gone meanwhile
     }
+  }
+  const hit = children.find((c) => c.name === comm)
+  if (hit || depth <= 1) return hit?.pid
+  for (const c of children) {
+    const found = findChild(c.pid, comm, depth - 1)
+    if (found !== undefined) return found
   }
   return undefined
 }

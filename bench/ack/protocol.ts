@@ -17,7 +17,14 @@ export interface RoundSpec {
   /** Set: a rate-limited run at this many messages a second (all clients together). */
   readonly rate?: number
   /** Set: sample 1 in `every` acked messages and poll InfluxDB until each is visible. */
-  readonly storeLag?: { readonly url: string; readonly db: string; readonly every: number; readonly maxWaitMs: number }
+  readonly storeLag?: {
+    readonly url: string
+    readonly db: string
+    /** An Authorization header for InfluxDB (the embedded influxd requires a login). */
+    readonly authorization?: string
+    readonly every: number
+    readonly maxWaitMs: number
+  }
 }
 
 export interface Quantiles {

@@ -22,7 +22,13 @@ const PER_REQUEST = 50
 const MAX_PENDING = 5000
 const QUERY_TIMEOUT_MS = 5000
 
-export function createLagPoller(o: { url: string; db: string; pollMs: number; now: () => number }): LagPoller {
+export function createLagPoller(o: {
+  url: string
+  db: string
+  authorization?: string
+  pollMs: number
+  now: () => number
+}): LagPoller {
   let pending: LagSample[] = []
   const lags: number[] = []
   let dropped = 0
@@ -42,7 +48,10 @@ export function createLagPoller(o: { url: string; db: string; pollMs: number; no
       .join(';')
     const res = await fetch(`${o.url}/query`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(o.authorization ? { authorization: o.authorization } : {})
+      },
       body: new URLSearchParams({ db: o.db, epoch: 'ms', q }).toString(),
       signal: AbortSignal.timeout(QUERY_TIMEOUT_MS)
     })

@@ -1,5 +1,6 @@
 // The three servers bench:ack compares, each in its own process: bare Aedes, Mosquitto and
 // `qingyun start` (embedded influxd). Each start is bounded in time and names what failed.
+import { INFLUXD_CREDENTIALS_FILE, readCredentials } from '../../influx/localAuth.ts'
 import { spawnSync } from 'node:child_process'
 import { createWriteStream, readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
@@ -21,7 +22,7 @@ export interface Target {
   readonly pids: Readonly<Record<string, number | undefined>>
   readonly version: string
   /** qingyun only: where its points land. */
-  readonly influx?: { readonly url: string; readonly db: string }
+  readonly influx?: { readonly url: string; readonly db: string; readonly authorization?: string }
 }
 
 function packageVersion(file: string): string {
@@ -213,7 +214,16 @@ export async function startQingyun(procs: Procs, dir: string, registry: Registry
     }
     const version = packageVersion(path.join(ROOT, 'package.json'))
     const pids = { qingyun: child.pid, influxd }
-    return { name: 'qingyun', url: mqttUrl, pids, version, influx: { url: influx[1]!, db: influx[2]! } }
+    // The embedded influxd requires the login qingyun made for it (influx/localAuth.ts).
+    const creds = await readCredentials(path.join(dir, 'data', INFLUXD_CREDENTIALS_FILE))
+    const authorization = creds && `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`
+    return {
+      name: 'qingyun',
+      url: mqttUrl,
+      pids,
+      version,
+      influx: { url: influx[1]!, db: influx[2]!, ...(authorization ? { authorization } : {}) }
+    }
   } catch (err) {
     throw new Error(`qingyun start did not become ready: ${(err as Error).message}\n${tail(logFile)}`, { cause: err })
   } finally {
