@@ -71,6 +71,8 @@ export interface NodeProcess {
   kill(signal?: NodeJS.Signals): Promise<void>
   /** /readyz details (spool, forwarder, PUBACK latency). */
   details(): Promise<Record<string, unknown>>
+  /** The last lines the node wrote to stderr, and how it exited (when it has). */
+  lastWords(): string
   /** SIGTERM (then SIGKILL after 10 s) and remove the data directory. */
   dispose(): Promise<void>
 }
@@ -125,6 +127,7 @@ export async function prepareNode(o: {
     ...o.env
   }
   let node: ChildProcess | undefined
+  let stderr = ''
   const exited = (): Promise<unknown> =>
     node && node.exitCode === null && node.signalCode === null
       ? new Promise((r) => node!.once('exit', r))
@@ -142,7 +145,7 @@ export async function prepareNode(o: {
     tokens,
     async start() {
       node = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'ignore', 'pipe'] })
-      let stderr = ''
+      stderr = ''
       node.stderr!.on('data', (d: Buffer) => {
         stderr = (stderr + d.toString()).slice(-4000)
       })
@@ -158,9 +161,18 @@ export async function prepareNode(o: {
       throw new Error(`qingyun start did not answer /healthz in 30 s: ${stderr}`)
     },
     kill,
+    lastWords: () => `exit ${node?.exitCode ?? '-'} signal ${node?.signalCode ?? '-'}\n${stderr}`,
     async details() {
-      const res = await fetch(`http://127.0.0.1:${httpPort}/readyz`)
-      return ((await res.json()) as { details?: Record<string, unknown> }).details ?? {}
+      // A loaded node may reset a connection now and then: ask again before giving up.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const res = await fetch(`http://127.0.0.1:${httpPort}/readyz`)
+          return ((await res.json()) as { details?: Record<string, unknown> }).details ?? {}
+        } catch (err) {
+          if (attempt >= 5) throw err
+          await sleep(500)
+        }
+      }
     },
     async dispose() {
       await Promise.race([kill('SIGTERM'), sleep(10_000)])

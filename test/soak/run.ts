@@ -176,6 +176,7 @@ async function outage(): Promise<void> {
     const node = await prepareNode({ influxUrl: influxd.url, influxAuth: null, db, devices })
     try {
       await node.start()
+      process.on('exit', () => console.error(`node: ${node.lastWords().slice(-1500)}`))
       const gen = generator(node, devices, rate, 'O-')
       await sleep(5000)
       const before = gen.acked.size
