@@ -92,7 +92,10 @@ describe('InfluxDB outages', () => {
       epoch: 'ms'
     })
     expect(rows(before)).toEqual([])
-    expect(proxy.requests.filter((r) => r.path.startsWith('/write')).map((r) => r.fault)).toContain('delay')
+    // The forwarder's write is on its way (the proxy holds it for 3 s).
+    await expect
+      .poll(() => proxy.requests.filter((r) => r.path.startsWith('/write')).map((r) => r.fault))
+      .toContain('delay')
     proxy.clear()
     await t.forwarded()
     const [after] = await db.client.query("SELECT count(net_kg) AS n FROM weighing WHERE ticket_id = 'SLOW-1'", {
