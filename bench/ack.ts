@@ -31,6 +31,8 @@ const { values: a } = parseArgs({
     only: { type: 'string', default: NAMES.join(',') },
     'lag-every': { type: 'string', default: '100' },
     smoke: { type: 'boolean', default: false },
+    // e.g. --qingyun-node-args='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the node under load
+    'qingyun-node-args': { type: 'string', default: '' },
     out: { type: 'string', default: 'bench-output' }
   }
 })
@@ -126,7 +128,7 @@ async function main(): Promise<number> {
         ? await startAedes(procs, dir)
         : name === 'mosquitto'
           ? await startMosquitto(procs, dir)
-          : await startQingyun(procs, dir, registry)
+          : await startQingyun(procs, dir, registry, a['qingyun-node-args']!.split(' ').filter((s) => s !== ''))
     targets.push(t)
   }
   const gen = await startGenerator()
