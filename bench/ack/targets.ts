@@ -23,6 +23,8 @@ export interface Target {
   readonly version: string
   /** qingyun only: where its points land. */
   readonly influx?: { readonly url: string; readonly db: string; readonly authorization?: string }
+  /** qingyun only: its dashboard-api, whose /readyz details give the node's own view. */
+  readonly httpUrl?: string
 }
 
 function packageVersion(file: string): string {
@@ -227,6 +229,7 @@ export async function startQingyun(
       url: mqttUrl,
       pids,
       version,
+      httpUrl,
       influx: { url: influx[1]!, db: influx[2]!, ...(authorization ? { authorization } : {}) }
     }
   } catch (err) {
