@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import WebSocket from 'ws'
 import { WS_PATH } from '../../contracts/ws.ts'
@@ -8,6 +9,7 @@ import { withSystem, type TestSystem } from '../harness/system.ts'
 // GET /metrics on a real node: mqtt.js publishes, then Prometheus' text format read over HTTP.
 
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef'
+const DASHBOARD = new URL('../../ops/grafana/qingyun.json', import.meta.url)
 
 async function scrape(t: TestSystem, token: string | undefined = METRICS_TOKEN): Promise<Scrape> {
   const res = await fetch(`${t.httpUrl}/metrics`, token ? { headers: { authorization: `Bearer ${token}` } } : {})
@@ -113,5 +115,33 @@ describe('GET /metrics', () => {
     expect(sb.value('qingyun_messages_received_total')).toBe(2)
     expect(sb.value('qingyun_ingest_objects_accepted_total')).toBe(0)
     expect(sb.value('qingyun_ingest_objects_rejected_total', { code: 'INGEST_E_SHAPE' })).toBe(2)
+  })
+})
+
+describe('the Grafana dashboard (ops/grafana/qingyun.json)', () => {
+  it('queries only metrics a real node exposes', async () => {
+    const dashboard = JSON.parse(await readFile(DASHBOARD, 'utf8')) as {
+      panels: { title: string; targets?: { expr: string }[] }[]
+      templating: { list: { definition?: string }[] }
+    }
+    const exprs = [
+      ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)),
+      ...dashboard.templating.list.flatMap((v) => (v.definition ? [v.definition] : []))
+    ]
+    const queried = new Set(exprs.flatMap((e) => e.match(/\b(?:qingyun|nodejs|process)_[a-z0-9_]+/g) ?? []))
+    expect(queried.size).toBeGreaterThan(20)
+
+    const t = await withSystem()
+    // Every kind of sample present: a message stored, so histograms and counters have values.
+    const wb = await t.device('wb-1')
+    await wb.publishAsync('v1/devices/wb-1/weighing', JSON.stringify(ticket('T-1')), { qos: 1 })
+    await t.forwarded()
+    const exposed = new Set((await scrape(t, undefined)).samples.map((s) => s.name))
+    expect([...queried].filter((name) => !exposed.has(name))).toEqual([])
+    // And every qingyun_ metric the node exposes is on the dashboard.
+    const families = [...exposed]
+      .filter((n) => n.startsWith('qingyun_'))
+      .map((n) => n.replace(/_(sum|count)$/, '_bucket'))
+    expect([...new Set(families)].filter((name) => !queried.has(name))).toEqual([])
   })
 })
