@@ -8,21 +8,21 @@
 set -euo pipefail
 
 : "${DOCKER_INFLUXDB_INIT_BUCKET_ID:?set by the influxdb image}"
-: "${QINGYUN_V1_DB:?the database name Qingyun uses (QINGYUN_INFLUX_DB)}"
-: "${QINGYUN_V1_USERNAME:?}"
-: "${QINGYUN_V1_PASSWORD:?}"
+: "${V1_DB_NAME:?the database name Qingyun uses (QINGYUN_INFLUX_DB)}"
+: "${V1_AUTH_USERNAME:?}"
+: "${V1_AUTH_PASSWORD:?}"
 
 influx v1 dbrp create \
   --org "${DOCKER_INFLUXDB_INIT_ORG}" \
   --bucket-id "${DOCKER_INFLUXDB_INIT_BUCKET_ID}" \
-  --db "${QINGYUN_V1_DB}" \
+  --db "${V1_DB_NAME}" \
   --rp autogen \
   --default
 
 influx v1 auth create \
   --org "${DOCKER_INFLUXDB_INIT_ORG}" \
-  --username "${QINGYUN_V1_USERNAME}" \
-  --password "${QINGYUN_V1_PASSWORD}" \
+  --username "${V1_AUTH_USERNAME}" \
+  --password "${V1_AUTH_PASSWORD}" \
   --read-bucket "${DOCKER_INFLUXDB_INIT_BUCKET_ID}" \
   --write-bucket "${DOCKER_INFLUXDB_INIT_BUCKET_ID}" \
   --description "Qingyun nodes (v1 API)"
