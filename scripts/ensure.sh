@@ -25,10 +25,10 @@ ensure_npm_deps() {
     if [ ! -d node_modules ]; then
       # A clean install of exactly what the lock file pins (it lists every optional platform
       # package, so `npm ci` accepts it on any OS).
-      echo "qingyun: installing npm dependencies (npm ci ${omit[*]})" >&2
+      echo "qingyun: installing npm dependencies (npm ci${omit[*]:+ ${omit[*]}})" >&2
       npm ci "${omit[@]}" --no-audit --no-fund >&2
     else
-      echo "qingyun: updating npm dependencies (npm install ${omit[*]})" >&2
+      echo "qingyun: updating npm dependencies (npm install${omit[*]:+ ${omit[*]}})" >&2
       npm install "${omit[@]}" --no-audit --no-fund >&2
     fi
     echo "$want" >"$stamp"
