@@ -53,6 +53,8 @@ function log2Histogram(name: string, help: string, read: () => LatencyHistogram)
     help,
     type: 'histogram',
     aggregator: 'sum',
+    // Registry.resetMetrics() calls this; the counts belong to the store and are not reset.
+    reset: () => undefined,
     get: async () => {
       const h = read()
       const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = []
