@@ -86,7 +86,7 @@ describe('GET /metrics', () => {
   })
 
   it('needs the bearer token of QINGYUN_METRICS_TOKEN when it is set', async () => {
-    const t = await withSystem({ env: { QINGYUN_METRICS_TOKEN: METRICS_TOKEN } })
+    const t = await withSystem({ env: { QINGYUN_METRICS_TOKEN: METRICS_TOKEN, QINGYUN_AUTH_MAX_FAILURES: '3' } })
     const none = await fetch(`${t.httpUrl}/metrics`)
     expect(none.status).toBe(401)
     expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/)
@@ -99,6 +99,11 @@ describe('GET /metrics', () => {
       headers: { authorization: `Bearer ${await t.token('admin')}` }
     })
     expect(operator.status).toBe(401)
+    // Three failures from this address: the next try is refused without looking at the token…
+    const blocked = await fetch(`${t.httpUrl}/metrics`, { headers: { authorization: 'Bearer guess-guess-guess' } })
+    expect(blocked.status).toBe(429)
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0)
+    // …but the right token always gets in.
     await scrape(t, METRICS_TOKEN)
   })
 
