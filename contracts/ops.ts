@@ -246,12 +246,33 @@ export type AlertType = z.infer<typeof AlertType>
 export const Severity = z.enum(['critical', 'warning', 'info'])
 export type Severity = z.infer<typeof Severity>
 
+/** One level of an episode whose level can change (bin fill: near-full ⇄ overflow), from `at`. */
+export const AlertLevel = z.object({ at: z.number(), type: AlertType, severity: Severity })
+export type AlertLevel = z.infer<typeof AlertLevel>
+
+export const AlertSubjectKind = z.enum(['site', 'bin', 'vehicle', 'device', 'city', 'district'])
+export type AlertSubjectKind = z.infer<typeof AlertSubjectKind>
+
+/** Local wall-clock times (QINGYUN_TZ) of an alert's moments, `YYYY-MM-DD HH:mm:ss`. */
+export const AlertLocalTimes = z.object({
+  openedAt: z.string(),
+  updatedAt: z.string(),
+  resolvedAt: z.string().nullable(),
+  acknowledgedAt: z.string().nullable()
+})
+
 export const Alert = z.object({
   /** Stable for one episode: type + subject + opening time. */
   id: z.string(),
+  /** The current level; see `history` for an episode that changed level. */
   type: AlertType,
   severity: Severity,
-  subject: z.object({ kind: z.enum(['site', 'bin', 'vehicle', 'device', 'city']), id: z.string() }),
+  subject: z.object({
+    kind: AlertSubjectKind,
+    id: z.string(),
+    /** Display name from the registry (site, bin, plate, district); added when the alert is read. */
+    name: z.string().optional()
+  }),
   state: z.enum(['open', 'resolved']),
   openedAt: z.number(),
   updatedAt: z.number(),
@@ -259,6 +280,24 @@ export const Alert = z.object({
   acknowledgedAt: z.number().nullable(),
   acknowledgedBy: z.string().nullable(),
   message: z.string(),
-  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  /** The operator's note with the acknowledgement. */
+  acknowledgedNote: z.string().nullable().optional(),
+  /** Every level the episode had, oldest first; absent while it has had only its first. */
+  history: z.array(AlertLevel).optional(),
+  /** Devices of a grouped alert (device-offline per district), at most 500. */
+  members: z.array(z.object({ id: z.string(), name: z.string().optional() })).optional(),
+  // Added when the alert is read (dashboard-api/alerts/present.ts), never stored:
+  /** The subject's district. */
+  district: z.string().nullable().optional(),
+  /** Where the subject is (WGS-84), for "show on map"; null when it has no place. */
+  location: z.object({ lon: z.number(), lat: z.number() }).nullable().optional(),
+  /** The measured value and the limit it crossed, with their unit (km/h, %, t). */
+  value: z.number().nullable().optional(),
+  limit: z.number().nullable().optional(),
+  unit: z.string().nullable().optional(),
+  local: AlertLocalTimes.optional(),
+  /** The language `message` is written in. */
+  lang: z.enum(['zh', 'en']).optional()
 })
 export type Alert = z.infer<typeof Alert>

@@ -155,11 +155,14 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
         throw new AlertEngineError('API_E_ALERTS_NOT_STARTED', 'evaluate() before start() finished')
       prune(inputs.now)
       const p = plan(open, clear, desiredAlerts(inputs, rules(), tz), inputs.now, hysteresis, (id) => alerts.has(id))
-      const stored = await persist([...p.resolved, ...p.opened])
+      const stored = await persist([...p.resolved, ...p.updated, ...p.opened])
       for (const a of stored) apply(a)
       clear = p.clear
       if (stored.length > 0) {
-        log.debug({ opened: p.opened.length, resolved: p.resolved.length, stored: stored.length }, 'alerts changed')
+        log.debug(
+          { opened: p.opened.length, resolved: p.resolved.length, updated: p.updated.length, stored: stored.length },
+          'alerts changed'
+        )
       }
       return stored.map((a) => a.id)
     })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { AlertType } from '../../contracts/ops.ts'
-import { desiredAlerts, num, parseCutoff, RULES as TABLE } from './rules.ts'
+import { alertKey, desiredAlerts, num, parseCutoff, RULES as TABLE } from './rules.ts'
 import { at, bin, device, inputs, RULES, site, TZ, vehicle } from './test/fixtures.ts'
 import type { AlertInputs } from './types.ts'
 
@@ -133,10 +133,11 @@ describe('desiredAlerts', () => {
       expect(d!.message).toBe('Bin bin-lx-0001 (梁溪, residual) is nearly full: fill 80 % ≥ 80 %')
       expect(types(inputs({ bins: [bin({ fillPct: 99.9 })] }))).toEqual(['bin-near-full'])
     })
-    it('opens bin-overflow (critical) instead of near-full at overflow, superseding it', () => {
+    it('opens bin-overflow (critical) instead of near-full at overflow, in the same family', () => {
       const all = desiredAlerts(inputs({ bins: [bin({ fillPct: 112, status: 'overflow' })] }), RULES, TZ)
       expect(all.map((d) => d.type)).toEqual(['bin-overflow'])
-      expect(all[0]).toMatchObject({ severity: 'critical', supersedes: ['bin-near-full'] })
+      expect(all[0]).toMatchObject({ severity: 'critical' })
+      expect(alertKey(all[0]!)).toBe(alertKey({ type: 'bin-near-full', subject: all[0]!.subject }))
       expect(all[0]!.message).toBe('Bin bin-lx-0001 (梁溪, residual) is overflowing: fill 112 %')
       expect(types(inputs({ bins: [bin({ fillPct: 100 })] }))).toEqual(['bin-overflow'])
     })

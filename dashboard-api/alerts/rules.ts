@@ -15,10 +15,17 @@ export interface Desired {
   readonly subject: Subject
   readonly message: string
   readonly details: Details
-  /** Open alerts of these types on the same subject resolve at once, without hysteresis: the
-   *  condition escalated (a bin that overflows is no longer "near full"). */
-  readonly supersedes?: readonly AlertType[]
+  /** The devices of a grouped alert. */
+  readonly members?: Alert['members']
 }
+
+/** Types that are levels of one condition of a subject: at most one alert of a family is open
+ *  per subject, and it moves between the levels (lifecycle.ts). Higher rank = higher level. */
+const FAMILY: { readonly [T in AlertType]?: { readonly name: string; readonly rank: number } } = {
+  'bin-near-full': { name: 'bin-fill', rank: 1 },
+  'bin-overflow': { name: 'bin-fill', rank: 2 }
+}
+export const rank = (type: AlertType): number => FAMILY[type]?.rank ?? 0
 
 export const SEVERITY: { readonly [T in AlertType]: Severity } = {
   'site-will-not-clear': 'critical',
@@ -52,16 +59,13 @@ type Rule = (ctx: RuleContext) => Desired[]
 export const num = (x: number): string => String(Math.round(x * 10) / 10)
 const pct = (x: number): string => `${num(x)} %`
 
-const desired = (
-  type: AlertType,
-  subject: Subject,
-  message: string,
-  details: Details,
-  supersedes?: readonly AlertType[]
-): Desired =>
-  supersedes === undefined
-    ? { type, severity: SEVERITY[type], subject, message, details }
-    : { type, severity: SEVERITY[type], subject, message, details, supersedes }
+const desired = (type: AlertType, subject: Subject, message: string, details: Details): Desired => ({
+  type,
+  severity: SEVERITY[type],
+  subject,
+  message,
+  details
+})
 
 /** Minutes after local midnight of "HH:MM", or undefined when it is not a valid time. */
 export function parseCutoff(hhmm: string): number | undefined {
@@ -125,8 +129,7 @@ const binOverflow: Rule = ({ inputs, rules }) =>
         'bin-overflow',
         { kind: 'bin', id: b.binId },
         `Bin ${b.binId} (${b.district}, ${b.stream}) is overflowing: ${b.fillPct === null ? 'fill unknown' : `fill ${pct(b.fillPct)}`}`,
-        { fillPct: b.fillPct, district: b.district, stream: b.stream, lastReadingAt: b.lastReadingAt },
-        ['bin-near-full']
+        { fillPct: b.fillPct, district: b.district, stream: b.stream, lastReadingAt: b.lastReadingAt }
       )
     )
 
@@ -253,9 +256,9 @@ export const RULES: { readonly [T in AlertType]: Rule } = {
   'spool-full': spoolFull
 }
 
-/** (type, subject) — at most one open alert per key. */
-export const alertKey = (a: { readonly type: AlertType; readonly subject: Subject }): string =>
-  `${a.type}\u0000${a.subject.kind}\u0000${a.subject.id}`
+/** (type or its family, subject) — at most one open alert per key. */
+export const alertKey = (a: { readonly type: AlertType; readonly subject: Pick<Subject, 'kind' | 'id'> }): string =>
+  `${FAMILY[a.type]?.name ?? a.type}\u0000${a.subject.kind}\u0000${a.subject.id}`
 
 /** Every alert the views call for at `inputs.now`, one per (type, subject) (the first wins when
  *  a view lists a subject twice). */
