@@ -159,8 +159,10 @@ export const VehicleView = z.object({
   zoneId: z.string().nullable(),
   /** In a zone outside the window its type is allowed there, now. */
   zoneWindowViolation: z.boolean(),
-  /** Over the speed limit of its zone (or the city default), now. */
+  /** Over the speed limit of its zone (or the city default) plus the rules' tolerance, now. */
   speeding: z.boolean(),
+  /** The speed limit where its latest fix is (its zone's, else the city default), km/h. */
+  speedLimitKmh: z.number().nullable().optional(),
   zoneViolationsToday: z.number().int(),
   speedViolationsToday: z.number().int()
 })
