@@ -59,6 +59,21 @@ export function changeLevel(a: Alert, d: Desired, now: number): Alert {
   }
 }
 
+const memberIds = (m: Alert['members']): string => (m ?? []).map((x) => x.id).join('\n')
+const membersChanged = (a: Alert, d: Desired): boolean =>
+  d.members !== undefined && memberIds(a.members) !== memberIds(d.members)
+
+/** A grouped alert with the members (and count) of now: one write when the group changes. */
+function withMembers(a: Alert, d: Desired, now: number): Alert {
+  return {
+    ...a,
+    updatedAt: Math.max(a.updatedAt, now),
+    message: d.message,
+    details: { ...d.details },
+    members: d.members ?? []
+  }
+}
+
 export function openAlert(d: Desired, openedAt: number, idTaken: (id: string) => boolean = () => false): Alert {
   // Two episodes of one key can only share a millisecond with a hysteresis of 0; keep ids unique.
   let at = openedAt
@@ -103,7 +118,10 @@ export function plan(
   const passed = (s: Streak): boolean => s.count >= hysteresis.evaluations && now - s.since >= hysteresis.ms
   for (const [key, alert] of open) {
     const d = wanted.get(key)
-    if (d !== undefined && d.type === alert.type) continue
+    if (d !== undefined && d.type === alert.type) {
+      if (membersChanged(alert, d)) updated.push(withMembers(alert, d, now))
+      continue
+    }
     if (d !== undefined && rank(d.type) > rank(alert.type)) {
       updated.push(changeLevel(alert, d, now))
       continue

@@ -225,3 +225,19 @@ describe('desiredAlerts', () => {
     expect([num(1), num(42.14), num(42.15), num(0.04)]).toEqual(['1', '42.1', '42.2', '0'])
   })
 })
+
+describe('device-offline: seen and went silent, grouped per district', () => {
+  const districtOf = (id: string): string | undefined => (id.startsWith('lx-') ? '梁溪' : '锡山')
+  const off = (id: string) => device({ deviceId: id, offline: true, lastSeenAt: at('2026-06-15T09:00:00') })
+  it('never raises for a device never heard from', () => {
+    expect(types(inputs({ devices: [device({ offline: true, lastSeenAt: null })] }))).toEqual([])
+  })
+  it('one grouped alert for a district with offlineGroupMin or more offline, single alerts below it', () => {
+    const many = ['lx-1', 'lx-2', 'lx-3', 'lx-4', 'lx-5', 'lx-6'].map(off)
+    const few = ['xs-1', 'xs-2'].map(off)
+    const all = desiredAlerts(inputs({ devices: [...many, ...few], districtOf }), RULES, TZ)
+    expect(all.map((d) => `${d.subject.kind}:${d.subject.id}`)).toEqual(['district:梁溪', 'device:xs-1', 'device:xs-2'])
+    expect(all[0]).toMatchObject({ type: 'device-offline', details: { count: 6, district: '梁溪' } })
+    expect(all[0]!.members?.map((m) => m.id)).toEqual(['lx-1', 'lx-2', 'lx-3', 'lx-4', 'lx-5', 'lx-6'])
+  })
+})

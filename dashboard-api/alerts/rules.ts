@@ -1,7 +1,7 @@
 // The alert rules: pure functions from a snapshot of the views to the alerts
 // that should be open now. One small rule per alert type behind a table (docs/conventions.md #3);
 // the lifecycle (de-duplication, hysteresis, ids) is in lifecycle.ts, the I/O in engine.ts.
-import type { Alert, AlertType, Severity } from '../../contracts/ops.ts'
+import type { Alert, AlertType, DeviceView, Severity } from '../../contracts/ops.ts'
 import { localDate, zoneOffsetMs } from '../../lib/time.ts'
 import type { AlertInputs, AlertRules } from './types.ts'
 
@@ -169,18 +169,52 @@ const vehicleSpeeding: Rule = ({ inputs }) =>
       )
     )
 
-// A disabled device is expected to be silent; it raises nothing.
-const deviceOffline: Rule = ({ inputs }) =>
-  inputs.devices
-    .filter((d) => d.enabled && d.offline)
-    .map((d) =>
+/** Members listed on a grouped alert; the count in its details is the whole number. */
+export const MAX_MEMBERS = 500
+
+// Offline means seen and then silent: a disabled device is expected to be silent, and one never
+// heard from has nothing to go silent from (it shows as "never reported" in completeness). When
+// offlineGroupMin or more devices of one district are offline at one evaluation — a cell outage,
+// a power cut, a night start — they raise one alert for the district with the list, not one each.
+const deviceOffline: Rule = ({ inputs, rules }) => {
+  const offline = inputs.devices.filter((d) => d.enabled && d.offline && d.lastSeenAt !== null)
+  const byDistrict = new Map<string, DeviceView[]>()
+  for (const d of offline) {
+    const district = inputs.districtOf?.(d.deviceId)
+    if (district === undefined) continue
+    const list = byDistrict.get(district) ?? []
+    list.push(d)
+    byDistrict.set(district, list)
+  }
+  const grouped = new Set<string>()
+  const out: Desired[] = []
+  for (const [district, list] of [...byDistrict].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (list.length < rules.offlineGroupMin) continue
+    const ids = list.map((d) => d.deviceId).sort()
+    for (const id of ids) grouped.add(id)
+    const lastSeenAt = Math.max(...list.map((d) => d.lastSeenAt!))
+    out.push({
+      ...desired('device-offline', { kind: 'district', id: district }, `${ids.length} devices offline in ${district}`, {
+        district,
+        count: ids.length,
+        lastSeenAt
+      }),
+      members: ids.slice(0, MAX_MEMBERS).map((id) => ({ id }))
+    })
+  }
+  for (const d of offline) {
+    if (grouped.has(d.deviceId)) continue
+    out.push(
       desired(
         'device-offline',
         { kind: 'device', id: d.deviceId },
-        `Device ${d.deviceId} (${d.type}, ${d.ref}) is offline: ${d.lastSeenAt === null ? 'never seen' : `last seen ${new Date(d.lastSeenAt).toISOString()}`}`,
+        `Device ${d.deviceId} (${d.type}, ${d.ref}) is offline: last seen ${new Date(d.lastSeenAt!).toISOString()}`,
         { ref: d.ref, deviceType: d.type, lastSeenAt: d.lastSeenAt }
       )
     )
+  }
+  return out
+}
 
 const deviceLowBattery: Rule = ({ inputs, rules }) =>
   inputs.devices

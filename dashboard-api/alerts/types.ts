@@ -12,6 +12,8 @@ export interface AlertRules {
   readonly rejectionSpikeMin: number
   /** … and at least this share of all objects in the window, 0–1. */
   readonly rejectionSpikeShare: number
+  /** This many devices of one district offline at one evaluation raise one grouped alert. */
+  readonly offlineGroupMin: number
 }
 
 /** A snapshot of the views the rules read, at `now`. */
@@ -23,6 +25,9 @@ export interface AlertInputs {
   readonly vehicles: readonly VehicleView[]
   readonly devices: readonly DeviceView[]
   readonly rejections: RejectionRate
+  /** The district of a device (through its site, bin or vehicle), for grouping offline alerts;
+   *  absent or undefined: the device is alerted alone. */
+  readonly districtOf?: (deviceId: string) => string | undefined
   /** The node's own health: its spool (where every message is durable before its PUBACK). */
   readonly node?: NodeHealth
 }

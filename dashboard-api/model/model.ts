@@ -184,6 +184,7 @@ export function createModel(deps: ModelDeps): Model {
         vehicles: vehiclesNow(t),
         devices: devicesNow(t),
         rejections: rejectionRate(state!, t),
+        districtOf: (deviceId) => index.deviceDistrict.get(deviceId),
         ...(deps.health ? { node: deps.health() } : {})
       }),
       onChanged: (changed) => {
@@ -355,5 +356,13 @@ function indexRegistry(r: Registry) {
   const deviceRef = new Map(r.devices.map((d) => [d.id, d]))
   const binDevice = new Map<string, string>()
   for (const d of r.devices) if (d.binId !== undefined && !binDevice.has(d.binId)) binDevice.set(d.binId, d.id)
-  return { deviceRef, binDevice }
+  const districtOf = (list: readonly { id: string; district: string }[]) => new Map(list.map((e) => [e.id, e.district]))
+  const [sites, bins, vehicles] = [districtOf(r.sites), districtOf(r.bins), districtOf(r.vehicles)]
+  const deviceDistrict = new Map<string, string>()
+  for (const d of r.devices) {
+    const district =
+      (d.siteId && sites.get(d.siteId)) || (d.binId && bins.get(d.binId)) || (d.vehicleId && vehicles.get(d.vehicleId))
+    if (district) deviceDistrict.set(d.id, district)
+  }
+  return { deviceRef, binDevice, deviceDistrict }
 }
