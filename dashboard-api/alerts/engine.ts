@@ -16,7 +16,7 @@ import type { AlertFilter } from '../model/types.ts'
 import { DEFAULT_HYSTERESIS, plan, resolveAlert, type Hysteresis, type Streak } from './lifecycle.ts'
 import { alertKey, desiredAlerts } from './rules.ts'
 import { loadAlerts } from './store.ts'
-import type { AlertEngine, AlertInputs, AlertRules } from './types.ts'
+import type { AckResult, AlertEngine, AlertInputs, AlertRules } from './types.ts'
 
 export interface AlertEngineDeps {
   readonly influx: InfluxClient
@@ -168,16 +168,40 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
     })
   }
 
-  function acknowledge(alertId: string, by: string, at: number): Promise<Alert | undefined> {
+  function acknowledgeMany(ids: readonly string[], by: string, at: number, note?: string): Promise<AckResult> {
     return exclusive(async () => {
-      const a = alerts.get(alertId)
-      if (a === undefined || a.acknowledgedAt !== null) return a
-      const acked: Alert = { ...a, acknowledgedAt: at, acknowledgedBy: by, updatedAt: Math.max(a.updatedAt, at) }
-      const [stored] = await persist([acked])
-      if (stored === undefined) throw new AlertEngineError('API_E_ALERT_STORE', `alert ${alertId} could not be stored`)
-      apply(stored)
-      return alerts.get(alertId)
+      const unknown: string[] = []
+      const changes: Alert[] = []
+      for (const id of new Set(ids)) {
+        const a = alerts.get(id)
+        if (a === undefined) unknown.push(id)
+        else if (a.acknowledgedAt === null) {
+          changes.push({
+            ...a,
+            acknowledgedAt: at,
+            acknowledgedBy: by,
+            ...(note === undefined || note === '' ? {} : { acknowledgedNote: note }),
+            updatedAt: Math.max(a.updatedAt, at)
+          })
+        }
+      }
+      const stored = await persist(changes)
+      for (const a of stored) apply(a)
+      if (stored.length < changes.length)
+        throw new AlertEngineError(
+          'API_E_ALERT_STORE',
+          `${changes.length - stored.length} acknowledgements could not be stored`
+        )
+      const known = [...new Set(ids)].map((id) => alerts.get(id)).filter((a): a is Alert => a !== undefined)
+      return { alerts: known, unknown }
     })
+  }
+
+  async function acknowledge(alertId: string, by: string, at: number, note?: string): Promise<Alert | undefined> {
+    const {
+      alerts: [a]
+    } = await acknowledgeMany([alertId], by, at, note)
+    return a
   }
 
   function matches(a: Alert, filter: AlertFilter, from: number, to: number): boolean {
@@ -220,5 +244,5 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
     await last
   }
 
-  return { start, evaluate, list, history, acknowledge, get: (id) => alerts.get(id), close }
+  return { start, evaluate, list, history, acknowledge, acknowledgeMany, get: (id) => alerts.get(id), close }
 }

@@ -129,7 +129,13 @@ const binOverflow: Rule = ({ inputs, rules }) =>
         'bin-overflow',
         { kind: 'bin', id: b.binId },
         `Bin ${b.binId} (${b.district}, ${b.stream}) is overflowing: ${b.fillPct === null ? 'fill unknown' : `fill ${pct(b.fillPct)}`}`,
-        { fillPct: b.fillPct, district: b.district, stream: b.stream, lastReadingAt: b.lastReadingAt }
+        {
+          fillPct: b.fillPct,
+          limitPct: rules.binOverflowPct,
+          district: b.district,
+          stream: b.stream,
+          lastReadingAt: b.lastReadingAt
+        }
       )
     )
 
@@ -141,7 +147,13 @@ const binNearFull: Rule = ({ inputs, rules }) =>
         'bin-near-full',
         { kind: 'bin', id: b.binId },
         `Bin ${b.binId} (${b.district}, ${b.stream}) is nearly full: fill ${pct(b.fillPct!)} ≥ ${pct(rules.binNearFullPct)}`,
-        { fillPct: b.fillPct, district: b.district, stream: b.stream, predictedFullAt: b.predictedFullAt }
+        {
+          fillPct: b.fillPct,
+          limitPct: rules.binNearFullPct,
+          district: b.district,
+          stream: b.stream,
+          predictedFullAt: b.predictedFullAt
+        }
       )
     )
 
@@ -165,7 +177,15 @@ const vehicleSpeeding: Rule = ({ inputs }) =>
         'vehicle-speeding',
         { kind: 'vehicle', id: v.vehicleId },
         `Vehicle ${v.plate} (${v.type}) is over the speed limit${v.zoneId === null ? '' : ` in zone ${v.zoneId}`}: ${v.speedKmh === null ? 'speed unknown' : `${num(v.speedKmh)} km/h`}`,
-        { plate: v.plate, zoneId: v.zoneId, speedKmh: v.speedKmh, lat: v.lat, lon: v.lon, lastFixAt: v.lastFixAt }
+        {
+          plate: v.plate,
+          zoneId: v.zoneId,
+          speedKmh: v.speedKmh,
+          speedLimitKmh: v.speedLimitKmh ?? null,
+          lat: v.lat,
+          lon: v.lon,
+          lastFixAt: v.lastFixAt
+        }
       )
     )
 
@@ -224,7 +244,7 @@ const deviceLowBattery: Rule = ({ inputs, rules }) =>
         'device-low-battery',
         { kind: 'device', id: d.deviceId },
         `Device ${d.deviceId} (${d.type}, ${d.ref}) battery is low: ${pct(d.batteryPct!)} < ${pct(rules.lowBatteryPct)}`,
-        { ref: d.ref, deviceType: d.type, batteryPct: d.batteryPct }
+        { ref: d.ref, deviceType: d.type, batteryPct: d.batteryPct, limitPct: rules.lowBatteryPct }
       )
     )
 

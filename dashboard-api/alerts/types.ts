@@ -53,6 +53,16 @@ export interface AlertEngine {
   history(filter: AlertFilter & { readonly day: string }): Promise<Alert[]>
   /** One alert in memory (open, or resolved/updated today), by id. */
   get(alertId: string): Alert | undefined
-  acknowledge(alertId: string, by: string, now: number): Promise<Alert | undefined>
+  acknowledge(alertId: string, by: string, now: number, note?: string): Promise<Alert | undefined>
+  /** Acknowledges many at once (one write), with the operator's note. Alerts acknowledged
+   *  before keep their first acknowledgement and are returned as they are. */
+  acknowledgeMany(alertIds: readonly string[], by: string, now: number, note?: string): Promise<AckResult>
   close(): Promise<void>
+}
+
+export interface AckResult {
+  /** The alerts now acknowledged (by this call or before), in the order asked. */
+  readonly alerts: Alert[]
+  /** Ids not in memory (unknown, or resolved before today). */
+  readonly unknown: string[]
 }

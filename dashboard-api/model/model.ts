@@ -10,6 +10,7 @@ import type { Log } from '../../lib/log.ts'
 import { realTimers, type Now, type Scheduler } from '../../lib/clock.ts'
 import { localDate } from '../../lib/time.ts'
 import type { RegistryStore } from '../../registry/store.ts'
+import { createPresenter, matchesQuery, type Presenter } from '../alerts/present.ts'
 import { createAlertSchedule } from '../alerts/schedule.ts'
 import type { AlertEngine, NodeHealth } from '../alerts/types.ts'
 import type { FactSource } from '../factSource.ts'
@@ -197,6 +198,13 @@ export function createModel(deps: ModelDeps): Model {
     if (!closed) alertSchedule?.schedule()
   }
 
+  // Alerts are read with the registry's names as they are now; indexed once per registry version.
+  let presented: { readonly of: Registry; readonly present: Presenter } | undefined
+  const presenter = (): Presenter => {
+    if (presented?.of !== registry) presented = { of: registry, present: createPresenter(registry, tz) }
+    return presented.present
+  }
+
   const sitesToday = (t: number) => registry.sites.map((site) => siteToday(state!, site, t))
   const batteryOf = (deviceId: string | undefined): number | null =>
     deviceId === undefined ? null : (state!.devices.get(deviceId)?.battery?.value ?? null)
@@ -337,11 +345,25 @@ export function createModel(deps: ModelDeps): Model {
     },
     devices: () => devicesNow(now()),
     rejectionRate: () => rejectionRate(state!, now()),
-    alerts: (filter) => deps.alerts?.list(filter) ?? [],
-    async acknowledge(alertId, by, at) {
-      const a = await deps.alerts?.acknowledge(alertId, by, at ?? now())
+    alerts: (filter = {}) => {
+      const { state, severity, type, day } = filter
+      const present = presenter()
+      const lang = filter.lang ?? 'zh'
+      const stored = deps.alerts?.list({ state, severity, type, day }) ?? []
+      return stored.map((a) => present(a, lang)).filter((a) => matchesQuery(a, filter))
+    },
+    async acknowledge(alertId, by, at, note) {
+      const a = await deps.alerts?.acknowledge(alertId, by, at ?? now(), note)
       if (a) emit({ channel: 'alert', alertId })
-      return a
+      return a && presenter()(a, 'zh')
+    },
+    async acknowledgeMany(alertIds, by, note, lang = 'zh', at) {
+      if (!deps.alerts) return { alerts: [], unknown: [...alertIds] }
+      const r = await deps.alerts.acknowledgeMany(alertIds, by, at ?? now(), note)
+      for (const a of r.alerts) emit({ channel: 'alert', alertId: a.id })
+      if (r.alerts.length > 0) emit({ channel: 'city' })
+      const present = presenter()
+      return { alerts: r.alerts.map((a) => present(a, lang)), unknown: r.unknown }
     },
     onChange(listener) {
       listeners.add(listener)
