@@ -6,6 +6,7 @@
 // One engine per database: two engines evaluating against the same database would each open
 // their own episode. If start() finds more than one open episode of a (type, subject) — such a
 // leftover — it keeps the newest and resolves the others.
+import type { AlertEvent } from '../../contracts/notify.ts'
 import type { Alert } from '../../contracts/ops.ts'
 import type { InfluxClient } from '../../influx/client.ts'
 import { alertLine } from '../../influx/schema/alert.ts'
@@ -14,7 +15,7 @@ import type { Sink } from '../../store/sink.ts'
 import { addDays, localDate, startOfLocalDay } from '../../lib/time.ts'
 import type { AlertFilter } from '../model/types.ts'
 import { DEFAULT_HYSTERESIS, plan, resolveAlert, type Hysteresis, type Streak } from './lifecycle.ts'
-import { alertKey, desiredAlerts } from './rules.ts'
+import { alertKey, desiredAlerts, rank } from './rules.ts'
 import { loadAlerts } from './store.ts'
 import type { AckResult, AlertEngine, AlertInputs, AlertRules } from './types.ts'
 
@@ -30,6 +31,21 @@ export interface AlertEngineDeps {
   readonly hysteresis?: Hysteresis
   /** start() finds open alerts opened within this many local days. Default 30. */
   readonly lookbackDays?: number
+  /** Told of every stored transition of an evaluation (notifications); must not block. */
+  readonly onTransitions?: (transitions: readonly Transition[]) => void
+}
+
+export interface Transition {
+  readonly event: AlertEvent
+  readonly alert: Alert
+}
+
+/** What a stored transition was, from the alert before it (undefined: it opened). */
+function eventOf(before: Alert | undefined, after: Alert): AlertEvent {
+  if (after.state === 'resolved') return 'resolved'
+  if (before === undefined) return 'opened'
+  const [b, a] = [rank(before.type), rank(after.type)]
+  return a > b ? 'escalated' : a < b ? 'deescalated' : 'updated'
 }
 
 export class AlertEngineError extends Error {
@@ -156,7 +172,15 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
       prune(inputs.now)
       const p = plan(open, clear, desiredAlerts(inputs, rules(), tz), inputs.now, hysteresis, (id) => alerts.has(id))
       const stored = await persist([...p.resolved, ...p.updated, ...p.opened])
+      const transitions = stored.map((a) => ({ event: eventOf(alerts.get(a.id), a), alert: a }))
       for (const a of stored) apply(a)
+      if (transitions.length > 0) {
+        try {
+          deps.onTransitions?.(transitions)
+        } catch (err) {
+          log.error({ err }, 'alert transitions listener failed')
+        }
+      }
       clear = p.clear
       if (stored.length > 0) {
         log.debug(

@@ -4,7 +4,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { Alert, AlertType, Severity } from '../../contracts/ops.ts'
+import { NotificationRecord } from '../../contracts/notify.ts'
 import { District } from '../../contracts/registry.ts'
+import type { RecordFilter } from '../notify/notifier.ts'
 import { pickLang } from '../alerts/messages.ts'
 import { ApiError } from '../errors.ts'
 import type { Model } from '../model/types.ts'
@@ -29,10 +31,40 @@ export const AckBody = z.strictObject({
   note: z.string().max(MAX_ACK_NOTE)
 })
 
-export const alertRoutes: FastifyPluginAsyncZod<{ readonly model: Model; readonly now?: () => number }> = async (
+export interface AlertRouteOptions {
+  readonly model: Model
+  readonly now?: () => number
+  /** The record of alert notifications; default none. */
+  readonly notifications?: (filter: RecordFilter) => NotificationRecord[]
+}
+
+export const alertRoutes: FastifyPluginAsyncZod<AlertRouteOptions> = async (
   app,
-  { model, now = Date.now }
+  { model, now = Date.now, notifications = () => [] }
 ) => {
+  app.get(
+    '/alerts/notifications',
+    {
+      config: { minRole: 'viewer' },
+      schema: {
+        tags: ['alerts'],
+        summary: 'What alert notifications were sent, failed or dropped (the last 1000, newest first)',
+        querystring: z.strictObject({
+          alertId: z.string().min(1).max(256).optional(),
+          channel: z.string().min(1).max(64).optional(),
+          state: NotificationRecord.shape.state.optional()
+        }),
+        response: { 200: z.array(NotificationRecord), ...errors(400) }
+      }
+    },
+    async (req) =>
+      notifications({
+        ...(req.query.alertId === undefined ? {} : { alertId: req.query.alertId }),
+        ...(req.query.channel === undefined ? {} : { channel: req.query.channel }),
+        ...(req.query.state === undefined ? {} : { state: req.query.state })
+      })
+  )
+
   app.get(
     '/alerts',
     {
