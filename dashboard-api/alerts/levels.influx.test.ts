@@ -22,7 +22,17 @@ afterEach(async () => {
 
 it('near-full escalates to overflow on one stored alert; a restart reads it back at its level', async () => {
   const clock = { now: at('2026-06-15T12:00:00') }
-  const engine = () => createAlertEngine({ influx: t.client, sink: w, log, tz: TZ, rules: RULES, now: () => clock.now })
+  const events: string[] = []
+  const engine = () =>
+    createAlertEngine({
+      influx: t.client,
+      sink: w,
+      log,
+      tz: TZ,
+      rules: RULES,
+      now: () => clock.now,
+      onTransitions: (ts) => events.push(...ts.map((x) => `${x.event} ${x.alert.type}`))
+    })
   const e = engine()
   await e.start()
   const fill = (now: number, fillPct: number) => inputs({ now, bins: [bin({ fillPct })] })
@@ -30,6 +40,7 @@ it('near-full escalates to overflow on one stored alert; a restart reads it back
   expect(await e.evaluate(fill(clock.now + 10_000, 104))).toEqual([id])
   expect(await e.evaluate(fill(clock.now + 20_000, 90))).toEqual([]) // held at overflow by the hysteresis
   expect(e.list({ state: 'open' })).toMatchObject([{ id, type: 'bin-overflow', severity: 'critical' }])
+  expect(events).toEqual(['opened bin-near-full', 'escalated bin-overflow'])
   await e.close()
 
   const [r] = await t.client.query(`SELECT * FROM "alert" GROUP BY *`, { epoch: 'ms' })
@@ -41,4 +52,29 @@ it('near-full escalates to overflow on one stored alert; a restart reads it back
   expect(list[0]).toMatchObject({ id, type: 'bin-overflow', severity: 'critical', state: 'open' })
   expect(list[0]!.history?.map((h) => h.type)).toEqual(['bin-near-full', 'bin-overflow'])
   await again.close()
+})
+
+it('tells onTransitions what each stored transition was: opened, escalated, deescalated, resolved', async () => {
+  const clock = { now: at('2026-06-15T12:00:00') }
+  const events: string[] = []
+  const e = createAlertEngine({
+    influx: t.client,
+    sink: w,
+    log,
+    tz: TZ,
+    rules: RULES,
+    now: () => clock.now,
+    onTransitions: (ts) => events.push(...ts.map((x) => x.event))
+  })
+  await e.start()
+  const fill = (s: number, fillPct: number) =>
+    e.evaluate(inputs({ now: clock.now + s * 1000, bins: [bin({ fillPct })] }))
+  await fill(0, 85)
+  await fill(10, 104)
+  await fill(20, 90)
+  await fill(90, 90)
+  await fill(100, 10)
+  await fill(170, 10)
+  expect(events).toEqual(['opened', 'escalated', 'deescalated', 'resolved'])
+  await e.close()
 })
