@@ -226,7 +226,12 @@ export const CompletenessRow = z.object({
   /** Accepted messages that arrived more than the late threshold after their event time. */
   late: z.number().int(),
   /** Gaps in seq. */
-  missing: z.number().int()
+  missing: z.number().int(),
+  /** Today only: a registered device with no data at all (none in the node's 30-day look-back).
+   *  Such a device is "never reported", not offline: it raises no offline alert. */
+  neverReported: z.boolean().optional(),
+  /** Today only, rows by site: how many of its devices never reported. */
+  devicesNeverReported: z.number().int().optional()
 })
 export type CompletenessRow = z.infer<typeof CompletenessRow>
 

@@ -3,7 +3,7 @@
 // shell around the pure fold (docs/conventions.md #4): it owns the subscription, the timers and the
 // queries; every number comes from dashboard-api/fold.
 import type { Fact } from '../../contracts/facts.ts'
-import type { BinView, CitySummary, VehicleView } from '../../contracts/ops.ts'
+import type { BinView, CitySummary, CompletenessRow, VehicleView } from '../../contracts/ops.ts'
 import { resolveRules, type Registry } from '../../contracts/registry.ts'
 import type { InfluxClient } from '../../influx/client.ts'
 import type { Log } from '../../lib/log.ts'
@@ -205,6 +205,16 @@ export function createModel(deps: ModelDeps): Model {
     return presented.present
   }
 
+  // A registered device never heard from (lastSeenAt null after the rebuild's look-back) is
+  // "never reported": shown here, and not alerted as offline (alerts/rules.ts).
+  const neverReported = (deviceId: string): boolean => (state!.devices.get(deviceId)?.lastSeenAt ?? null) === null
+  const withNeverReported = (rows: CompletenessRow[]): CompletenessRow[] =>
+    rows.map((r) => {
+      if (r.by === 'device') return index.deviceRef.has(r.key) ? { ...r, neverReported: neverReported(r.key) } : r
+      const n = registry.devices.filter((d) => d.siteId === r.key && neverReported(d.id)).length
+      return { ...r, devicesNeverReported: n }
+    })
+
   const sitesToday = (t: number) => registry.sites.map((site) => siteToday(state!, site, t))
   const batteryOf = (deviceId: string | undefined): number | null =>
     deviceId === undefined ? null : (state!.devices.get(deviceId)?.battery?.value ?? null)
@@ -340,7 +350,8 @@ export function createModel(deps: ModelDeps): Model {
       )
     },
     async completeness(by, day) {
-      if (isToday(day)) return completenessRows(state!.days.get(state!.day), state!.day, by, registry)
+      if (isToday(day))
+        return withNeverReported(completenessRows(state!.days.get(state!.day), state!.day, by, registry))
       return completenessOn(influx, registry, day!, by, ctx)
     },
     devices: () => devicesNow(now()),

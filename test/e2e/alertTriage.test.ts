@@ -123,3 +123,35 @@ describe('alert triage', () => {
     ws.close()
   })
 })
+
+describe('never reported is not offline', () => {
+  it('a device that never sent anything is "never reported" in completeness and raises no offline alert', async () => {
+    // Offline after 1 ms of silence for every type: anything that had reported would be offline at once.
+    const t = await withSystem()
+    const admin = await t.token('admin')
+    const viewer = await t.token('viewer')
+    const rules = await t.api('/api/v1/admin/rules', admin, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ offlineAfterMs: { weighbridge: 1, 'fill-sensor': 1, 'gps-tracker': 1 } })
+    })
+    expect(rules.status).toBe(200)
+    const fill = await t.device('fill-1')
+    await fill.publishAsync('v1/devices/fill-1/fill', JSON.stringify({ ts: Date.now() - 5_000, seq: 1, fillPct: 10 }), {
+      qos: 1
+    })
+    await t.forwarded()
+    const offline = await vi.waitFor(
+      async () => {
+        const { body } = await t.api<Alert[]>('/api/v1/alerts?type=device-offline', viewer)
+        expect(body.length).toBeGreaterThan(0)
+        return body
+      },
+      { timeout: 15_000, interval: 100 }
+    )
+    expect(offline.map((a) => a.subject.id)).toEqual(['fill-1'])
+    const rows = await t.api<{ key: string; neverReported?: boolean }[]>('/api/v1/completeness?by=device', viewer)
+    const flag = Object.fromEntries(rows.body.map((r) => [r.key, r.neverReported]))
+    expect(flag).toMatchObject({ 'fill-1': false, 'wb-1': true, 'gps-1': true })
+  })
+})
