@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Alert } from '../../contracts/ops.ts'
-import { alertId, plan, type Streak } from './lifecycle.ts'
+import { alertId, MAX_HISTORY, plan, type Streak } from './lifecycle.ts'
 import { alertKey, desiredAlerts, type Desired } from './rules.ts'
 import { at, bin, inputs, RULES, TZ } from './test/fixtures.ts'
 
@@ -138,5 +138,22 @@ describe('bin fill: one alert per bin', () => {
       ['bin-overflow', 'critical', 10],
       ['bin-near-full', 'warning', 90]
     ])
+  })
+})
+
+describe('level history', () => {
+  it('keeps the first level and the latest ones, at most MAX_HISTORY', () => {
+    const readings: [number, number][] = [[T0, 85]]
+    // Overflow, then near-full held past the hysteresis, many times over.
+    for (let i = 0; i < 60; i++) {
+      const t = T0 + 1_000_000 * (i + 1)
+      readings.push([t, 104], [t + 10_000, 90], [t + 80_000, 90])
+    }
+    const { alerts } = simulate(readings)
+    expect(alerts.size).toBe(1)
+    const [a] = alerts.values()
+    expect(a!.history).toHaveLength(MAX_HISTORY)
+    expect(a!.history![0]).toMatchObject({ at: T0, type: 'bin-near-full' })
+    expect(a!.history!.at(-1)).toMatchObject({ type: 'bin-near-full' })
   })
 })

@@ -43,6 +43,12 @@ export function alertId(type: Alert['type'], subject: Subject, openedAt: number)
   return createHash('sha256').update(`${type}\n${subject.kind}\n${subject.id}\n${openedAt}`).digest('hex').slice(0, 24)
 }
 
+/** Levels kept per episode: the first (the stored point's identity) and the latest ones. A level
+ *  changes at most once per hysteresis period, so this is hours of a bin flapping at its limit. */
+export const MAX_HISTORY = 50
+const boundHistory = (h: NonNullable<Alert['history']>): NonNullable<Alert['history']> =>
+  h.length <= MAX_HISTORY ? h : [h[0]!, ...h.slice(h.length - MAX_HISTORY + 1)]
+
 /** The open alert at the level `d` asks for; its levels so far are kept in `history`. */
 export function changeLevel(a: Alert, d: Desired, now: number): Alert {
   const at = Math.max(a.updatedAt, now)
@@ -55,7 +61,7 @@ export function changeLevel(a: Alert, d: Desired, now: number): Alert {
     message: d.message,
     details: { ...d.details },
     ...(d.members === undefined ? {} : { members: d.members }),
-    history: [...(a.history ?? [first]), { at, type: d.type, severity: d.severity }]
+    history: boundHistory([...(a.history ?? [first]), { at, type: d.type, severity: d.severity }])
   }
 }
 

@@ -96,8 +96,9 @@ const T: { readonly [T in AlertType]: { readonly [L in Lang]: Template } } = {
     en: (f) => `${f.subjectName} is overflowing: fill ${num(f.value)} %`
   },
   'bin-near-full': {
-    zh: (f) => `${f.subjectName}即将满：满度 ${num(f.value)}%（≥ ${num(f.limit)}%）`,
-    en: (f) => `${f.subjectName} is nearly full: fill ${num(f.value)} % ≥ ${num(f.limit)} %`
+    zh: (f) => `${f.subjectName}即将满：满度 ${num(f.value)}%${f.limit === null ? '' : `（≥ ${num(f.limit)}%）`}`,
+    en: (f) =>
+      `${f.subjectName} is nearly full: fill ${num(f.value)} %${f.limit === null ? '' : ` ≥ ${num(f.limit)} %`}`
   },
   'vehicle-zone-window': {
     zh: (f) => `${f.subjectName}在非允许时段进入${f.zoneName ?? '限行区域'}${f.localTime ? `（${f.localTime}）` : ''}`,
@@ -106,9 +107,9 @@ const T: { readonly [T in AlertType]: { readonly [L in Lang]: Template } } = {
   },
   'vehicle-speeding': {
     zh: (f) =>
-      `${f.subjectName}超速：${num(f.value)} km/h，限速 ${num(f.limit)} km/h${f.zoneName ? `（${f.zoneName}）` : ''}${f.localTime ? `，${f.localTime}` : ''}`,
+      `${f.subjectName}超速：${num(f.value)} km/h${f.limit === null ? '' : `，限速 ${num(f.limit)} km/h`}${f.zoneName ? `（${f.zoneName}）` : ''}${f.localTime ? `，${f.localTime}` : ''}`,
     en: (f) =>
-      `${f.subjectName} is speeding: ${num(f.value)} km/h, limit ${num(f.limit)} km/h${f.zoneName ? ` in ${f.zoneName}` : ''}${f.localTime ? ` at ${f.localTime}` : ''}`
+      `${f.subjectName} is speeding: ${num(f.value)} km/h${f.limit === null ? '' : `, limit ${num(f.limit)} km/h`}${f.zoneName ? ` in ${f.zoneName}` : ''}${f.localTime ? ` at ${f.localTime}` : ''}`
   },
   'device-offline': {
     zh: (f) =>

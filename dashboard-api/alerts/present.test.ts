@@ -129,6 +129,21 @@ describe('alerts as read', () => {
     )
   })
 
+  it('an alert stored before limits were recorded reads without them', () => {
+    const old = openAlert(
+      {
+        type: 'bin-near-full',
+        severity: 'warning',
+        subject: { kind: 'bin', id: 'bin-1' },
+        message: 'm',
+        details: { fillPct: 85 }
+      },
+      T0
+    )
+    expect(present(old, 'zh').message).toBe('梁溪区厨余垃圾桶 1 号即将满：满度 85%')
+    expect(present(old, 'en').message).toBe('kitchen waste bin no. 1 in Liangxi District is nearly full: fill 85 %')
+  })
+
   it('local time is the wall clock of QINGYUN_TZ', () => {
     expect(localTime(Date.UTC(2026, 11, 31, 16, 0, 5), 'Asia/Shanghai')).toBe('2027-01-01 00:00:05')
   })
