@@ -11,8 +11,24 @@ type Details = Alert['details']
 const n = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
 
 /** `YYYY-MM-DD HH:mm:ss` local time in `tz`. */
-export function localTime(ms: number, tz: string): string {
-  return new Date(ms + zoneOffsetMs(ms, tz)).toISOString().slice(0, 19).replace('T', ' ')
+export function localTime(ms: number, tz: string, offsetMs: (ms: number, tz: string) => number = zoneOffsetMs): string {
+  return new Date(ms + offsetMs(ms, tz)).toISOString().slice(0, 19).replace('T', ' ')
+}
+
+/** Zone offsets by quarter hour (zones change offset only on quarter hours): Intl's formatting
+ *  costs some 100 µs a call, and a list of thousands of alerts needs several times each. */
+function cachedOffsets(): (ms: number, tz: string) => number {
+  const cache = new Map<number, number>()
+  return (ms, tz) => {
+    const q = Math.floor(ms / 900_000)
+    let off = cache.get(q)
+    if (off === undefined) {
+      if (cache.size >= 4096) cache.clear()
+      off = zoneOffsetMs(q * 900_000, tz)
+      cache.set(q, off)
+    }
+    return off
+  }
 }
 
 interface Place {
@@ -64,6 +80,8 @@ export function createPresenter(registry: Registry, tz: string): Presenter {
   const vehicles = new Map(registry.vehicles.map((v) => [v.id, v]))
   const devices = new Map(registry.devices.map((d) => [d.id, d]))
   const zones = new Map((registry.zones ?? []).map((z) => [z.id, z]))
+  const offsets = cachedOffsets()
+  const local = (ms: number): string => localTime(ms, tz, offsets)
 
   function place(kind: string, id: string, details: Details): Place | undefined {
     if (kind === 'site') {
@@ -129,7 +147,12 @@ export function createPresenter(registry: Registry, tz: string): Presenter {
     return undefined
   }
 
-  return (a, lang) => {
+  // The engine replaces an alert's object on every transition, so the same object reads the
+  // same: the websocket re-reads the whole list on each flush, and most of it has not changed.
+  const memo = new Map<string, { readonly src: Alert; readonly out: Alert }>()
+  const MEMO_MAX = 20_000
+
+  const presentOne = (a: Alert, lang: Lang): Alert => {
     const p = place(a.subject.kind, a.subject.id, a.details)
     // A subject no longer in the registry keeps its id as its name: better than nothing to act on.
     const subjectName = p?.name(lang) ?? a.subject.id
@@ -142,7 +165,7 @@ export function createPresenter(registry: Registry, tz: string): Presenter {
       value,
       limit,
       zoneName: zoneId === null ? null : (zones.get(zoneId)?.name ?? null),
-      localTime: at === null ? null : localTime(at, tz),
+      localTime: at === null ? null : local(at),
       count: a.members !== undefined ? (n(a.details.count) ?? a.members.length) : null
     }
     const members = a.members?.map((m) => ({ id: m.id, name: place('device', m.id, {})?.name(lang) ?? m.id }))
@@ -157,13 +180,23 @@ export function createPresenter(registry: Registry, tz: string): Presenter {
       limit,
       unit,
       local: {
-        openedAt: localTime(a.openedAt, tz),
-        updatedAt: localTime(a.updatedAt, tz),
-        resolvedAt: a.resolvedAt === null ? null : localTime(a.resolvedAt, tz),
-        acknowledgedAt: a.acknowledgedAt === null ? null : localTime(a.acknowledgedAt, tz)
+        openedAt: local(a.openedAt),
+        updatedAt: local(a.updatedAt),
+        resolvedAt: a.resolvedAt === null ? null : local(a.resolvedAt),
+        acknowledgedAt: a.acknowledgedAt === null ? null : local(a.acknowledgedAt)
       },
       lang
     }
+  }
+
+  return (a, lang) => {
+    const key = `${lang}\u0000${a.id}`
+    const hit = memo.get(key)
+    if (hit?.src === a) return hit.out
+    const out = presentOne(a, lang)
+    if (memo.size >= MEMO_MAX) memo.clear()
+    memo.set(key, { src: a, out })
+    return out
   }
 }
 
