@@ -159,8 +159,10 @@ export const VehicleView = z.object({
   zoneId: z.string().nullable(),
   /** In a zone outside the window its type is allowed there, now. */
   zoneWindowViolation: z.boolean(),
-  /** Over the speed limit of its zone (or the city default), now. */
+  /** Over the speed limit of its zone (or the city default) plus the rules' tolerance, now. */
   speeding: z.boolean(),
+  /** The speed limit where its latest fix is (its zone's, else the city default), km/h. */
+  speedLimitKmh: z.number().nullable().optional(),
   zoneViolationsToday: z.number().int(),
   speedViolationsToday: z.number().int()
 })
@@ -224,7 +226,12 @@ export const CompletenessRow = z.object({
   /** Accepted messages that arrived more than the late threshold after their event time. */
   late: z.number().int(),
   /** Gaps in seq. */
-  missing: z.number().int()
+  missing: z.number().int(),
+  /** Today only: a registered device with no data at all (none in the node's 30-day look-back).
+   *  Such a device is "never reported", not offline: it raises no offline alert. */
+  neverReported: z.boolean().optional(),
+  /** Today only, rows by site: how many of its devices never reported. */
+  devicesNeverReported: z.number().int().optional()
 })
 export type CompletenessRow = z.infer<typeof CompletenessRow>
 
@@ -246,12 +253,33 @@ export type AlertType = z.infer<typeof AlertType>
 export const Severity = z.enum(['critical', 'warning', 'info'])
 export type Severity = z.infer<typeof Severity>
 
+/** One level of an episode whose level can change (bin fill: near-full ⇄ overflow), from `at`. */
+export const AlertLevel = z.object({ at: z.number(), type: AlertType, severity: Severity })
+export type AlertLevel = z.infer<typeof AlertLevel>
+
+export const AlertSubjectKind = z.enum(['site', 'bin', 'vehicle', 'device', 'city', 'district'])
+export type AlertSubjectKind = z.infer<typeof AlertSubjectKind>
+
+/** Local wall-clock times (QINGYUN_TZ) of an alert's moments, `YYYY-MM-DD HH:mm:ss`. */
+export const AlertLocalTimes = z.object({
+  openedAt: z.string(),
+  updatedAt: z.string(),
+  resolvedAt: z.string().nullable(),
+  acknowledgedAt: z.string().nullable()
+})
+
 export const Alert = z.object({
   /** Stable for one episode: type + subject + opening time. */
   id: z.string(),
+  /** The current level; see `history` for an episode that changed level. */
   type: AlertType,
   severity: Severity,
-  subject: z.object({ kind: z.enum(['site', 'bin', 'vehicle', 'device', 'city']), id: z.string() }),
+  subject: z.object({
+    kind: AlertSubjectKind,
+    id: z.string(),
+    /** Display name from the registry (site, bin, plate, district); added when the alert is read. */
+    name: z.string().optional()
+  }),
   state: z.enum(['open', 'resolved']),
   openedAt: z.number(),
   updatedAt: z.number(),
@@ -259,6 +287,24 @@ export const Alert = z.object({
   acknowledgedAt: z.number().nullable(),
   acknowledgedBy: z.string().nullable(),
   message: z.string(),
-  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  /** The operator's note with the acknowledgement. */
+  acknowledgedNote: z.string().nullable().optional(),
+  /** Every level the episode had, oldest first; absent while it has had only its first. */
+  history: z.array(AlertLevel).optional(),
+  /** Devices of a grouped alert (device-offline per district), at most 500. */
+  members: z.array(z.object({ id: z.string(), name: z.string().optional() })).optional(),
+  // Added when the alert is read (dashboard-api/alerts/present.ts), never stored:
+  /** The subject's district. */
+  district: z.string().nullable().optional(),
+  /** Where the subject is (WGS-84), for "show on map"; null when it has no place. */
+  location: z.object({ lon: z.number(), lat: z.number() }).nullable().optional(),
+  /** The measured value and the limit it crossed, with their unit (km/h, %, t). */
+  value: z.number().nullable().optional(),
+  limit: z.number().nullable().optional(),
+  unit: z.string().nullable().optional(),
+  local: AlertLocalTimes.optional(),
+  /** The language `message` is written in. */
+  lang: z.enum(['zh', 'en']).optional()
 })
 export type Alert = z.infer<typeof Alert>

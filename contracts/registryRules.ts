@@ -57,7 +57,12 @@ export const Rules = z.strictObject({
   /** A vehicle at or above this speed is moving, km/h. */
   vehicleMovingKmh: z.number().nonnegative().optional(),
   /** Speed limit outside zones and in zones without their own, km/h. */
-  defaultSpeedLimitKmh: z.number().positive().optional()
+  defaultSpeedLimitKmh: z.number().positive().optional(),
+  /** Speeding is above the limit plus this share of it, %: GPS speed has an error of a few
+   *  km/h, and 30.3 km/h in a 30 km/h zone is not a violation anyone acts on. */
+  speedingTolerancePct: z.number().min(0).max(100).optional(),
+  /** This many devices of one district going offline at once raise one grouped alert. */
+  offlineGroupMin: z.int().min(2).max(10_000).optional()
 })
 export type Rules = z.infer<typeof Rules>
 
@@ -70,6 +75,8 @@ export interface ResolvedRules {
   readonly lowBatteryPct: number
   readonly vehicleMovingKmh: number
   readonly defaultSpeedLimitKmh: number
+  readonly speedingTolerancePct: number
+  readonly offlineGroupMin: number
 }
 
 export const DEFAULT_RULES: ResolvedRules = {
@@ -80,7 +87,9 @@ export const DEFAULT_RULES: ResolvedRules = {
   offlineAfterMs: { weighbridge: 6 * 3_600_000, 'fill-sensor': 3_600_000, 'gps-tracker': 600_000 },
   lowBatteryPct: 20,
   vehicleMovingKmh: 3,
-  defaultSpeedLimitKmh: 60
+  defaultSpeedLimitKmh: 60,
+  speedingTolerancePct: 10,
+  offlineGroupMin: 5
 }
 
 /** The registry's rules with every default filled in. */
@@ -100,7 +109,9 @@ export function resolveRules(rules: Rules | undefined): ResolvedRules {
     },
     lowBatteryPct: r.lowBatteryPct ?? d.lowBatteryPct,
     vehicleMovingKmh: r.vehicleMovingKmh ?? d.vehicleMovingKmh,
-    defaultSpeedLimitKmh: r.defaultSpeedLimitKmh ?? d.defaultSpeedLimitKmh
+    defaultSpeedLimitKmh: r.defaultSpeedLimitKmh ?? d.defaultSpeedLimitKmh,
+    speedingTolerancePct: r.speedingTolerancePct ?? d.speedingTolerancePct,
+    offlineGroupMin: r.offlineGroupMin ?? d.offlineGroupMin
   }
 }
 

@@ -80,7 +80,9 @@ export const VehicleParams = z.strictObject({
 export type VehicleParams = z.infer<typeof VehicleParams>
 export const AlertParams = z.strictObject({
   state: z.enum(['open', 'resolved']).optional(),
-  severity: Severity.optional()
+  severity: Severity.optional(),
+  /** Language of messages and names; default zh (the page's). */
+  lang: z.enum(['zh', 'en']).optional()
 })
 export type AlertParams = z.infer<typeof AlertParams>
 

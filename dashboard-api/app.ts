@@ -8,7 +8,7 @@ import type { RegistryStore } from '../registry/store.ts'
 import { createFailureLimiter } from './auth/limiter.ts'
 import type { Authenticator } from './auth/types.ts'
 import type { Model } from './model/types.ts'
-import { registerApi } from './routes/index.ts'
+import { registerApi, type ApiDeps } from './routes/index.ts'
 import { registerMetrics, type MetricsDeps } from './routes/metrics.ts'
 import { registerWeb } from './web/plugin.ts'
 import { registerWs, type WsOptionsInput } from './ws/index.ts'
@@ -33,6 +33,8 @@ export interface AppDeps {
   readonly ws?: WsOptionsInput
   /** QINGYUN_TRUST_PROXY, QINGYUN_DOCS_PUBLIC, … (lib/config.ts); absent: the defaults. */
   readonly api?: Partial<Config['api']>
+  /** What alert notifications were sent (dashboard-api/notify); absent: none configured. */
+  readonly notifications?: ApiDeps['notifications']
   readonly now?: () => number
   /** GET /metrics (Prometheus) with the node's collectors; absent: no /metrics. */
   readonly metrics?: MetricsDeps
@@ -103,6 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     log: deps.log,
     limiter,
     docsPublic: deps.api?.docsPublic ?? false,
+    ...(deps.notifications ? { notifications: deps.notifications } : {}),
     ...(deps.now ? { now: deps.now } : {})
   })
   const ws = await registerWs(app, {

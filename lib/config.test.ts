@@ -122,3 +122,29 @@ describe('parseConfig: metrics', () => {
     expect(() => parseConfig({ QINGYUN_METRICS_TOKEN: 'short' })).toThrow('QINGYUN_METRICS_TOKEN')
   })
 })
+
+describe('alert notification settings', () => {
+  it('defaults, reads each, and names a bad value', () => {
+    expect(parseConfig({}, '/srv/qy').notify).toEqual({
+      file: undefined,
+      queueMax: 100,
+      maxAttempts: 6,
+      retryMs: 2000,
+      timeoutMs: 10_000
+    })
+    expect(
+      parseConfig(
+        {
+          QINGYUN_NOTIFY_FILE: 'notify.json',
+          QINGYUN_NOTIFY_QUEUE_MAX: '10',
+          QINGYUN_NOTIFY_MAX_ATTEMPTS: '2',
+          QINGYUN_NOTIFY_RETRY_MS: '50',
+          QINGYUN_NOTIFY_TIMEOUT_MS: '1000'
+        },
+        '/srv/qy'
+      ).notify
+    ).toEqual({ file: '/srv/qy/notify.json', queueMax: 10, maxAttempts: 2, retryMs: 50, timeoutMs: 1000 })
+    expect(() => parseConfig({ QINGYUN_NOTIFY_QUEUE_MAX: '0' })).toThrow(/QINGYUN_NOTIFY_QUEUE_MAX/)
+    expect(() => parseConfig({ QINGYUN_NOTIFY_TIMEOUT_MS: 'soon' })).toThrow(ConfigError)
+  })
+})

@@ -88,6 +88,11 @@ export const ConfigEnv = z.object({
   QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS: positiveInt.max(100_000).default(64),
   // GET /metrics needs `Authorization: Bearer <this>` when set (README "Metrics").
   QINGYUN_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').max(1024).optional(),
+  QINGYUN_NOTIFY_FILE: z.string().min(1).optional(),
+  QINGYUN_NOTIFY_QUEUE_MAX: positiveInt.max(100_000).default(100),
+  QINGYUN_NOTIFY_MAX_ATTEMPTS: positiveInt.max(100).default(6),
+  QINGYUN_NOTIFY_RETRY_MS: positiveInt.max(3_600_000).default(2_000),
+  QINGYUN_NOTIFY_TIMEOUT_MS: positiveInt.max(600_000).default(10_000),
   QINGYUN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
 })
 
@@ -147,6 +152,14 @@ export interface Config {
   }
   /** GET /metrics needs this bearer token; undefined: open. */
   readonly metricsToken: string | undefined
+  /** Alert notifications (dashboard-api/notify/README.md); `file` absent: none are sent. */
+  readonly notify: {
+    readonly file: string | undefined
+    readonly queueMax: number
+    readonly maxAttempts: number
+    readonly retryMs: number
+    readonly timeoutMs: number
+  }
   readonly logLevel: z.infer<typeof ConfigEnv>['QINGYUN_LOG_LEVEL']
 }
 
@@ -274,6 +287,13 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       wsMaxConnectionsPerAddress: e.QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS
     },
     metricsToken: e.QINGYUN_METRICS_TOKEN,
+    notify: {
+      file: e.QINGYUN_NOTIFY_FILE === undefined ? undefined : path.resolve(cwd, e.QINGYUN_NOTIFY_FILE),
+      queueMax: e.QINGYUN_NOTIFY_QUEUE_MAX,
+      maxAttempts: e.QINGYUN_NOTIFY_MAX_ATTEMPTS,
+      retryMs: e.QINGYUN_NOTIFY_RETRY_MS,
+      timeoutMs: e.QINGYUN_NOTIFY_TIMEOUT_MS
+    },
     logLevel: e.QINGYUN_LOG_LEVEL
   }
 }

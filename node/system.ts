@@ -10,6 +10,7 @@ import { buildApp } from '../dashboard-api/app.ts'
 import { createUserStore, type UserStore } from '../dashboard-api/auth/users.ts'
 import { inProcessFacts } from '../dashboard-api/factSource.ts'
 import { alertRules } from '../dashboard-api/alerts/schedule.ts'
+import { notifierFromConfig } from '../dashboard-api/notify/index.ts'
 import { createModel } from '../dashboard-api/model/model.ts'
 import type { Model } from '../dashboard-api/model/types.ts'
 import { createInfluxClient, type InfluxClient } from '../influx/client.ts'
@@ -214,13 +215,22 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     // Alerts go through the spool too, with its small reserve: the alert that says the spool is
     // full must be writable while it is.
     const alertSink = createSpoolSink({ spool, now, reserve: true })
+    const notifier = await notifierFromConfig({
+      config: config.notify,
+      registry: () => registry.current(),
+      tz: config.tz,
+      log: log.child({ component: 'notify' }),
+      now
+    })
+    if (notifier) stops.push(() => notifier.close())
     const alerts = createAlertEngine({
       influx,
       sink: alertSink,
       log: log.child({ component: 'alerts' }),
       tz: config.tz,
       rules: () => alertRules(registry.current()),
-      now
+      now,
+      ...(notifier ? { onTransitions: notifier.notify } : {})
     })
     const health = (): NodeHealth => {
       const s = spool.stats()
@@ -289,7 +299,8 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
             writeLatency: () => writer.writeLatency(),
             openAlerts: () => (model.ready() ? model.alerts({ state: 'open' }) : undefined)
           })
-      }
+      },
+      ...(notifier ? { notifications: notifier.records } : {})
     })
     stops.push(() => http.close())
     // Listen first: /healthz answers and /readyz says "not ready" while today is rebuilt

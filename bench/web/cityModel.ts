@@ -241,6 +241,22 @@ export function createCityModel(
       emit({ channel: 'alert', alertId: id })
       return next
     },
+    async acknowledgeMany(ids, by, note, _lang, now = Date.now()) {
+      const out: Alert[] = []
+      const unknown: string[] = []
+      for (const id of ids) {
+        const a = alerts.get(id)
+        if (!a) {
+          unknown.push(id)
+          continue
+        }
+        const next = { ...a, acknowledgedAt: now, acknowledgedBy: by, acknowledgedNote: note, updatedAt: now }
+        alerts.set(id, next)
+        emit({ channel: 'alert', alertId: id })
+        out.push(next)
+      }
+      return { alerts: out, unknown }
+    },
     onChange(l) {
       listeners.add(l)
       return () => listeners.delete(l)

@@ -6,6 +6,7 @@
 // One engine per database: two engines evaluating against the same database would each open
 // their own episode. If start() finds more than one open episode of a (type, subject) — such a
 // leftover — it keeps the newest and resolves the others.
+import type { AlertEvent } from '../../contracts/notify.ts'
 import type { Alert } from '../../contracts/ops.ts'
 import type { InfluxClient } from '../../influx/client.ts'
 import { alertLine } from '../../influx/schema/alert.ts'
@@ -14,9 +15,9 @@ import type { Sink } from '../../store/sink.ts'
 import { addDays, localDate, startOfLocalDay } from '../../lib/time.ts'
 import type { AlertFilter } from '../model/types.ts'
 import { DEFAULT_HYSTERESIS, plan, resolveAlert, type Hysteresis, type Streak } from './lifecycle.ts'
-import { alertKey, desiredAlerts } from './rules.ts'
+import { alertKey, desiredAlerts, rank } from './rules.ts'
 import { loadAlerts } from './store.ts'
-import type { AlertEngine, AlertInputs, AlertRules } from './types.ts'
+import type { AckResult, AlertEngine, AlertInputs, AlertRules } from './types.ts'
 
 export interface AlertEngineDeps {
   readonly influx: InfluxClient
@@ -30,6 +31,21 @@ export interface AlertEngineDeps {
   readonly hysteresis?: Hysteresis
   /** start() finds open alerts opened within this many local days. Default 30. */
   readonly lookbackDays?: number
+  /** Told of every stored transition of an evaluation (notifications); must not block. */
+  readonly onTransitions?: (transitions: readonly Transition[]) => void
+}
+
+export interface Transition {
+  readonly event: AlertEvent
+  readonly alert: Alert
+}
+
+/** What a stored transition was, from the alert before it (undefined: it opened). */
+function eventOf(before: Alert | undefined, after: Alert): AlertEvent {
+  if (after.state === 'resolved') return 'resolved'
+  if (before === undefined) return 'opened'
+  const [b, a] = [rank(before.type), rank(after.type)]
+  return a > b ? 'escalated' : a < b ? 'deescalated' : 'updated'
 }
 
 export class AlertEngineError extends Error {
@@ -155,26 +171,61 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
         throw new AlertEngineError('API_E_ALERTS_NOT_STARTED', 'evaluate() before start() finished')
       prune(inputs.now)
       const p = plan(open, clear, desiredAlerts(inputs, rules(), tz), inputs.now, hysteresis, (id) => alerts.has(id))
-      const stored = await persist([...p.resolved, ...p.opened])
+      const stored = await persist([...p.resolved, ...p.updated, ...p.opened])
+      const transitions = stored.map((a) => ({ event: eventOf(alerts.get(a.id), a), alert: a }))
       for (const a of stored) apply(a)
+      if (transitions.length > 0) {
+        try {
+          deps.onTransitions?.(transitions)
+        } catch (err) {
+          log.error({ err }, 'alert transitions listener failed')
+        }
+      }
       clear = p.clear
       if (stored.length > 0) {
-        log.debug({ opened: p.opened.length, resolved: p.resolved.length, stored: stored.length }, 'alerts changed')
+        log.debug(
+          { opened: p.opened.length, resolved: p.resolved.length, updated: p.updated.length, stored: stored.length },
+          'alerts changed'
+        )
       }
       return stored.map((a) => a.id)
     })
   }
 
-  function acknowledge(alertId: string, by: string, at: number): Promise<Alert | undefined> {
+  function acknowledgeMany(ids: readonly string[], by: string, at: number, note?: string): Promise<AckResult> {
     return exclusive(async () => {
-      const a = alerts.get(alertId)
-      if (a === undefined || a.acknowledgedAt !== null) return a
-      const acked: Alert = { ...a, acknowledgedAt: at, acknowledgedBy: by, updatedAt: Math.max(a.updatedAt, at) }
-      const [stored] = await persist([acked])
-      if (stored === undefined) throw new AlertEngineError('API_E_ALERT_STORE', `alert ${alertId} could not be stored`)
-      apply(stored)
-      return alerts.get(alertId)
+      const unknown: string[] = []
+      const changes: Alert[] = []
+      for (const id of new Set(ids)) {
+        const a = alerts.get(id)
+        if (a === undefined) unknown.push(id)
+        else if (a.acknowledgedAt === null) {
+          changes.push({
+            ...a,
+            acknowledgedAt: at,
+            acknowledgedBy: by,
+            ...(note === undefined || note === '' ? {} : { acknowledgedNote: note }),
+            updatedAt: Math.max(a.updatedAt, at)
+          })
+        }
+      }
+      const stored = await persist(changes)
+      for (const a of stored) apply(a)
+      if (stored.length < changes.length)
+        throw new AlertEngineError(
+          'API_E_ALERT_STORE',
+          `${changes.length - stored.length} acknowledgements could not be stored`
+        )
+      const known = [...new Set(ids)].map((id) => alerts.get(id)).filter((a): a is Alert => a !== undefined)
+      return { alerts: known, unknown }
     })
+  }
+
+  async function acknowledge(alertId: string, by: string, at: number, note?: string): Promise<Alert | undefined> {
+    const {
+      alerts: [a]
+    } = await acknowledgeMany([alertId], by, at, note)
+    return a
   }
 
   function matches(a: Alert, filter: AlertFilter, from: number, to: number): boolean {
@@ -217,5 +268,5 @@ export function createAlertEngine(deps: AlertEngineDeps): AlertEngine {
     await last
   }
 
-  return { start, evaluate, list, history, acknowledge, get: (id) => alerts.get(id), close }
+  return { start, evaluate, list, history, acknowledge, acknowledgeMany, get: (id) => alerts.get(id), close }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Alert } from '../../contracts/ops.ts'
-import { alertId, plan, type Streak } from './lifecycle.ts'
+import { alertId, MAX_HISTORY, plan, type Streak } from './lifecycle.ts'
 import { alertKey, desiredAlerts, type Desired } from './rules.ts'
 import { at, bin, inputs, RULES, TZ } from './test/fixtures.ts'
 
@@ -17,7 +17,7 @@ function simulate(readings: readonly (readonly [number, number])[]): { log: stri
     const desired = desiredAlerts(inputs({ now: t, bins: [bin({ fillPct })] }), RULES, TZ)
     const p = plan(open, clear, desired, t, H, (id) => alerts.has(id))
     open = new Map(open)
-    for (const a of [...p.resolved, ...p.opened]) {
+    for (const a of [...p.resolved, ...p.opened, ...(p.updated ?? [])]) {
       alerts.set(a.id, a)
       if (a.state === 'open') open.set(alertKey(a), a)
       else open.delete(alertKey(a))
@@ -88,13 +88,13 @@ describe('plan', () => {
     expect(new Set([...alerts.values()].map((a) => a.id)).size).toBe(2)
   })
 
-  it('an escalation resolves the superseded alert at once', () => {
+  it('an escalation raises the open alert at once', () => {
     expect(
       simulate([
         [T0, 85],
         [T0 + 10_000, 104]
       ]).log
-    ).toEqual(['0s open bin-near-full', '10s resolved bin-near-full', '10s open bin-overflow'])
+    ).toEqual(['0s open bin-near-full', '10s open bin-overflow'])
   })
 
   it('keeps ids unique when an episode reopens in the same millisecond (hysteresis 0)', () => {
@@ -111,5 +111,49 @@ describe('plan', () => {
     const again = plan(new Map(), new Map(), [d], T0, H, (id) => id === first.id).opened[0]!
     expect(again.id).not.toBe(first.id)
     expect(again.openedAt).toBe(T0 + 1)
+  })
+})
+
+describe('bin fill: one alert per bin', () => {
+  it('escalates near-full to overflow on the same alert, de-escalates after hysteresis, never two open', () => {
+    const { log, alerts } = simulate([
+      [T0, 85],
+      [T0 + 10_000, 104],
+      [T0 + 20_000, 90],
+      [T0 + 30_000, 90],
+      [T0 + 90_000, 90],
+      [T0 + 100_000, 50],
+      [T0 + 160_000, 50]
+    ])
+    expect(new Set([...alerts.values()].map((a) => a.id)).size).toBe(1)
+    expect(log).toEqual([
+      '0s open bin-near-full',
+      '10s open bin-overflow',
+      '90s open bin-near-full',
+      '160s resolved bin-near-full'
+    ])
+    const [a] = alerts.values()
+    expect(a!.history?.map((h) => [h.type, h.severity, (h.at - T0) / 1000])).toEqual([
+      ['bin-near-full', 'warning', 0],
+      ['bin-overflow', 'critical', 10],
+      ['bin-near-full', 'warning', 90]
+    ])
+  })
+})
+
+describe('level history', () => {
+  it('keeps the first level and the latest ones, at most MAX_HISTORY', () => {
+    const readings: [number, number][] = [[T0, 85]]
+    // Overflow, then near-full held past the hysteresis, many times over.
+    for (let i = 0; i < 60; i++) {
+      const t = T0 + 1_000_000 * (i + 1)
+      readings.push([t, 104], [t + 10_000, 90], [t + 80_000, 90])
+    }
+    const { alerts } = simulate(readings)
+    expect(alerts.size).toBe(1)
+    const [a] = alerts.values()
+    expect(a!.history).toHaveLength(MAX_HISTORY)
+    expect(a!.history![0]).toMatchObject({ at: T0, type: 'bin-near-full' })
+    expect(a!.history!.at(-1)).toMatchObject({ type: 'bin-near-full' })
   })
 })

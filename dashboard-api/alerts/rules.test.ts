@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { AlertType } from '../../contracts/ops.ts'
-import { desiredAlerts, num, parseCutoff, RULES as TABLE } from './rules.ts'
+import { alertKey, desiredAlerts, num, parseCutoff, RULES as TABLE } from './rules.ts'
 import { at, bin, device, inputs, RULES, site, TZ, vehicle } from './test/fixtures.ts'
 import type { AlertInputs } from './types.ts'
 
@@ -133,10 +133,11 @@ describe('desiredAlerts', () => {
       expect(d!.message).toBe('Bin bin-lx-0001 (梁溪, residual) is nearly full: fill 80 % ≥ 80 %')
       expect(types(inputs({ bins: [bin({ fillPct: 99.9 })] }))).toEqual(['bin-near-full'])
     })
-    it('opens bin-overflow (critical) instead of near-full at overflow, superseding it', () => {
+    it('opens bin-overflow (critical) instead of near-full at overflow, in the same family', () => {
       const all = desiredAlerts(inputs({ bins: [bin({ fillPct: 112, status: 'overflow' })] }), RULES, TZ)
       expect(all.map((d) => d.type)).toEqual(['bin-overflow'])
-      expect(all[0]).toMatchObject({ severity: 'critical', supersedes: ['bin-near-full'] })
+      expect(all[0]).toMatchObject({ severity: 'critical' })
+      expect(alertKey(all[0]!)).toBe(alertKey({ type: 'bin-near-full', subject: all[0]!.subject }))
       expect(all[0]!.message).toBe('Bin bin-lx-0001 (梁溪, residual) is overflowing: fill 112 %')
       expect(types(inputs({ bins: [bin({ fillPct: 100 })] }))).toEqual(['bin-overflow'])
     })
@@ -222,5 +223,21 @@ describe('desiredAlerts', () => {
 
   it('formats numbers with at most one decimal', () => {
     expect([num(1), num(42.14), num(42.15), num(0.04)]).toEqual(['1', '42.1', '42.2', '0'])
+  })
+})
+
+describe('device-offline: seen and went silent, grouped per district', () => {
+  const districtOf = (id: string): string | undefined => (id.startsWith('lx-') ? '梁溪' : '锡山')
+  const off = (id: string) => device({ deviceId: id, offline: true, lastSeenAt: at('2026-06-15T09:00:00') })
+  it('never raises for a device never heard from', () => {
+    expect(types(inputs({ devices: [device({ offline: true, lastSeenAt: null })] }))).toEqual([])
+  })
+  it('one grouped alert for a district with offlineGroupMin or more offline, single alerts below it', () => {
+    const many = ['lx-1', 'lx-2', 'lx-3', 'lx-4', 'lx-5', 'lx-6'].map(off)
+    const few = ['xs-1', 'xs-2'].map(off)
+    const all = desiredAlerts(inputs({ devices: [...many, ...few], districtOf }), RULES, TZ)
+    expect(all.map((d) => `${d.subject.kind}:${d.subject.id}`)).toEqual(['district:梁溪', 'device:xs-1', 'device:xs-2'])
+    expect(all[0]).toMatchObject({ type: 'device-offline', details: { count: 6, district: '梁溪' } })
+    expect(all[0]!.members?.map((m) => m.id)).toEqual(['lx-1', 'lx-2', 'lx-3', 'lx-4', 'lx-5', 'lx-6'])
   })
 })

@@ -1,7 +1,7 @@
 // The alert rules: pure functions from a snapshot of the views to the alerts
 // that should be open now. One small rule per alert type behind a table (docs/conventions.md #3);
 // the lifecycle (de-duplication, hysteresis, ids) is in lifecycle.ts, the I/O in engine.ts.
-import type { Alert, AlertType, Severity } from '../../contracts/ops.ts'
+import type { Alert, AlertType, DeviceView, Severity } from '../../contracts/ops.ts'
 import { localDate, zoneOffsetMs } from '../../lib/time.ts'
 import type { AlertInputs, AlertRules } from './types.ts'
 
@@ -15,10 +15,17 @@ export interface Desired {
   readonly subject: Subject
   readonly message: string
   readonly details: Details
-  /** Open alerts of these types on the same subject resolve at once, without hysteresis: the
-   *  condition escalated (a bin that overflows is no longer "near full"). */
-  readonly supersedes?: readonly AlertType[]
+  /** The devices of a grouped alert. */
+  readonly members?: Alert['members']
 }
+
+/** Types that are levels of one condition of a subject: at most one alert of a family is open
+ *  per subject, and it moves between the levels (lifecycle.ts). Higher rank = higher level. */
+const FAMILY: { readonly [T in AlertType]?: { readonly name: string; readonly rank: number } } = {
+  'bin-near-full': { name: 'bin-fill', rank: 1 },
+  'bin-overflow': { name: 'bin-fill', rank: 2 }
+}
+export const rank = (type: AlertType): number => FAMILY[type]?.rank ?? 0
 
 export const SEVERITY: { readonly [T in AlertType]: Severity } = {
   'site-will-not-clear': 'critical',
@@ -52,16 +59,13 @@ type Rule = (ctx: RuleContext) => Desired[]
 export const num = (x: number): string => String(Math.round(x * 10) / 10)
 const pct = (x: number): string => `${num(x)} %`
 
-const desired = (
-  type: AlertType,
-  subject: Subject,
-  message: string,
-  details: Details,
-  supersedes?: readonly AlertType[]
-): Desired =>
-  supersedes === undefined
-    ? { type, severity: SEVERITY[type], subject, message, details }
-    : { type, severity: SEVERITY[type], subject, message, details, supersedes }
+const desired = (type: AlertType, subject: Subject, message: string, details: Details): Desired => ({
+  type,
+  severity: SEVERITY[type],
+  subject,
+  message,
+  details
+})
 
 /** Minutes after local midnight of "HH:MM", or undefined when it is not a valid time. */
 export function parseCutoff(hhmm: string): number | undefined {
@@ -125,8 +129,13 @@ const binOverflow: Rule = ({ inputs, rules }) =>
         'bin-overflow',
         { kind: 'bin', id: b.binId },
         `Bin ${b.binId} (${b.district}, ${b.stream}) is overflowing: ${b.fillPct === null ? 'fill unknown' : `fill ${pct(b.fillPct)}`}`,
-        { fillPct: b.fillPct, district: b.district, stream: b.stream, lastReadingAt: b.lastReadingAt },
-        ['bin-near-full']
+        {
+          fillPct: b.fillPct,
+          limitPct: rules.binOverflowPct,
+          district: b.district,
+          stream: b.stream,
+          lastReadingAt: b.lastReadingAt
+        }
       )
     )
 
@@ -138,7 +147,13 @@ const binNearFull: Rule = ({ inputs, rules }) =>
         'bin-near-full',
         { kind: 'bin', id: b.binId },
         `Bin ${b.binId} (${b.district}, ${b.stream}) is nearly full: fill ${pct(b.fillPct!)} ≥ ${pct(rules.binNearFullPct)}`,
-        { fillPct: b.fillPct, district: b.district, stream: b.stream, predictedFullAt: b.predictedFullAt }
+        {
+          fillPct: b.fillPct,
+          limitPct: rules.binNearFullPct,
+          district: b.district,
+          stream: b.stream,
+          predictedFullAt: b.predictedFullAt
+        }
       )
     )
 
@@ -162,22 +177,64 @@ const vehicleSpeeding: Rule = ({ inputs }) =>
         'vehicle-speeding',
         { kind: 'vehicle', id: v.vehicleId },
         `Vehicle ${v.plate} (${v.type}) is over the speed limit${v.zoneId === null ? '' : ` in zone ${v.zoneId}`}: ${v.speedKmh === null ? 'speed unknown' : `${num(v.speedKmh)} km/h`}`,
-        { plate: v.plate, zoneId: v.zoneId, speedKmh: v.speedKmh, lat: v.lat, lon: v.lon, lastFixAt: v.lastFixAt }
+        {
+          plate: v.plate,
+          zoneId: v.zoneId,
+          speedKmh: v.speedKmh,
+          speedLimitKmh: v.speedLimitKmh ?? null,
+          lat: v.lat,
+          lon: v.lon,
+          lastFixAt: v.lastFixAt
+        }
       )
     )
 
-// A disabled device is expected to be silent; it raises nothing.
-const deviceOffline: Rule = ({ inputs }) =>
-  inputs.devices
-    .filter((d) => d.enabled && d.offline)
-    .map((d) =>
+/** Members listed on a grouped alert; the count in its details is the whole number. */
+export const MAX_MEMBERS = 500
+
+// Offline means seen and then silent: a disabled device is expected to be silent, and one never
+// heard from has nothing to go silent from (it shows as "never reported" in completeness). When
+// offlineGroupMin or more devices of one district are offline at one evaluation — a cell outage,
+// a power cut, a night start — they raise one alert for the district with the list, not one each.
+const deviceOffline: Rule = ({ inputs, rules }) => {
+  const offline = inputs.devices.filter((d) => d.enabled && d.offline && d.lastSeenAt !== null)
+  const byDistrict = new Map<string, DeviceView[]>()
+  for (const d of offline) {
+    const district = inputs.districtOf?.(d.deviceId)
+    if (district === undefined) continue
+    const list = byDistrict.get(district) ?? []
+    list.push(d)
+    byDistrict.set(district, list)
+  }
+  const grouped = new Set<string>()
+  const out: Desired[] = []
+  for (const [district, list] of [...byDistrict].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (list.length < rules.offlineGroupMin) continue
+    const ids = list.map((d) => d.deviceId).sort()
+    for (const id of ids) grouped.add(id)
+    const lastSeenAt = Math.max(...list.map((d) => d.lastSeenAt!))
+    out.push({
+      ...desired('device-offline', { kind: 'district', id: district }, `${ids.length} devices offline in ${district}`, {
+        district,
+        count: ids.length,
+        lastSeenAt
+      }),
+      members: ids.slice(0, MAX_MEMBERS).map((id) => ({ id }))
+    })
+  }
+  for (const d of offline) {
+    if (grouped.has(d.deviceId)) continue
+    out.push(
       desired(
         'device-offline',
         { kind: 'device', id: d.deviceId },
-        `Device ${d.deviceId} (${d.type}, ${d.ref}) is offline: ${d.lastSeenAt === null ? 'never seen' : `last seen ${new Date(d.lastSeenAt).toISOString()}`}`,
+        `Device ${d.deviceId} (${d.type}, ${d.ref}) is offline: last seen ${new Date(d.lastSeenAt!).toISOString()}`,
         { ref: d.ref, deviceType: d.type, lastSeenAt: d.lastSeenAt }
       )
     )
+  }
+  return out
+}
 
 const deviceLowBattery: Rule = ({ inputs, rules }) =>
   inputs.devices
@@ -187,7 +244,7 @@ const deviceLowBattery: Rule = ({ inputs, rules }) =>
         'device-low-battery',
         { kind: 'device', id: d.deviceId },
         `Device ${d.deviceId} (${d.type}, ${d.ref}) battery is low: ${pct(d.batteryPct!)} < ${pct(rules.lowBatteryPct)}`,
-        { ref: d.ref, deviceType: d.type, batteryPct: d.batteryPct }
+        { ref: d.ref, deviceType: d.type, batteryPct: d.batteryPct, limitPct: rules.lowBatteryPct }
       )
     )
 
@@ -253,9 +310,9 @@ export const RULES: { readonly [T in AlertType]: Rule } = {
   'spool-full': spoolFull
 }
 
-/** (type, subject) — at most one open alert per key. */
-export const alertKey = (a: { readonly type: AlertType; readonly subject: Subject }): string =>
-  `${a.type}\u0000${a.subject.kind}\u0000${a.subject.id}`
+/** (type or its family, subject) — at most one open alert per key. */
+export const alertKey = (a: { readonly type: AlertType; readonly subject: Pick<Subject, 'kind' | 'id'> }): string =>
+  `${FAMILY[a.type]?.name ?? a.type}\u0000${a.subject.kind}\u0000${a.subject.id}`
 
 /** Every alert the views call for at `inputs.now`, one per (type, subject) (the first wins when
  *  a view lists a subject twice). */

@@ -14,7 +14,8 @@ export function alertRules(registry: Registry): AlertRules {
     binOverflowPct: r.binOverflowPct,
     lowBatteryPct: r.lowBatteryPct,
     rejectionSpikeMin: 20,
-    rejectionSpikeShare: 0.2
+    rejectionSpikeShare: 0.2,
+    offlineGroupMin: r.offlineGroupMin
   }
 }
 

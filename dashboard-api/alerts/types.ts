@@ -12,6 +12,8 @@ export interface AlertRules {
   readonly rejectionSpikeMin: number
   /** … and at least this share of all objects in the window, 0–1. */
   readonly rejectionSpikeShare: number
+  /** This many devices of one district offline at one evaluation raise one grouped alert. */
+  readonly offlineGroupMin: number
 }
 
 /** A snapshot of the views the rules read, at `now`. */
@@ -23,6 +25,9 @@ export interface AlertInputs {
   readonly vehicles: readonly VehicleView[]
   readonly devices: readonly DeviceView[]
   readonly rejections: RejectionRate
+  /** The district of a device (through its site, bin or vehicle), for grouping offline alerts;
+   *  absent or undefined: the device is alerted alone. */
+  readonly districtOf?: (deviceId: string) => string | undefined
   /** The node's own health: its spool (where every message is durable before its PUBACK). */
   readonly node?: NodeHealth
 }
@@ -48,6 +53,16 @@ export interface AlertEngine {
   history(filter: AlertFilter & { readonly day: string }): Promise<Alert[]>
   /** One alert in memory (open, or resolved/updated today), by id. */
   get(alertId: string): Alert | undefined
-  acknowledge(alertId: string, by: string, now: number): Promise<Alert | undefined>
+  acknowledge(alertId: string, by: string, now: number, note?: string): Promise<Alert | undefined>
+  /** Acknowledges many at once (one write), with the operator's note. Alerts acknowledged
+   *  before keep their first acknowledgement and are returned as they are. */
+  acknowledgeMany(alertIds: readonly string[], by: string, now: number, note?: string): Promise<AckResult>
   close(): Promise<void>
+}
+
+export interface AckResult {
+  /** The alerts now acknowledged (by this call or before), in the order asked. */
+  readonly alerts: Alert[]
+  /** Ids not in memory (unknown, or resolved before today). */
+  readonly unknown: string[]
 }

@@ -469,6 +469,21 @@ describe('vehicles', () => {
     expect(vehicleView(createFoldState(D, TZ), vehicle, L('14:11'), ctx)).toMatchObject({ state: 'no-data', lat: null })
   })
 
+  it('speeding allows the tolerance over the limit: 30.3 in a 30 zone is not speeding, 33.1 is', () => {
+    const s = createFoldState(D, TZ)
+    fold(s, fix(L('23:00'), 120.3, 31.58, 30.3))
+    expect(vehicleView(s, vehicle, L('23:00'), ctx)).toMatchObject({ speeding: false, speedViolationsToday: 0 })
+    fold(s, fix(L('23:01'), 120.3, 31.58, 33))
+    expect(vehicleView(s, vehicle, L('23:01'), ctx)).toMatchObject({ speeding: false, speedViolationsToday: 0 })
+    fold(s, fix(L('23:02'), 120.3, 31.58, 33.1))
+    expect(vehicleView(s, vehicle, L('23:02'), ctx)).toMatchObject({ speeding: true, speedViolationsToday: 1 })
+    // A rule of 0 % tolerance makes the limit itself the threshold.
+    const strict: FoldContext = { ...ctx, rules: resolveRules({ speedingTolerancePct: 0 }) }
+    const t = createFoldState(D, TZ)
+    foldFact(t, fix(L('23:00'), 120.3, 31.58, 30.3), strict)
+    expect(vehicleView(t, vehicle, L('23:00'), strict)).toMatchObject({ speeding: true })
+  })
+
   it('keeps the latest position by event time when fixes arrive out of order', () => {
     const s = createFoldState(D, TZ)
     fold(s, fix(L('10:05'), 120.25, 31.5, 0), fix(L('10:00'), 120.2, 31.5, 50))

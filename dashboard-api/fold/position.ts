@@ -37,7 +37,9 @@ export function fixFlags(
     const minute = localMinuteOfDay(f.ts, ctx.tz)
     if (inZones.some((z) => !allowedIn(z, f.vehicleType, minute))) flags |= ZONE_VIOLATION
   }
-  if (f.speedKmh > speedLimitAt(inZones, ctx.rules.defaultSpeedLimitKmh)) flags |= SPEEDING
+  // Speeding is above the limit plus the rules' tolerance (registry rules.speedingTolerancePct).
+  const limit = speedLimitAt(inZones, ctx.rules.defaultSpeedLimitKmh)
+  if (f.speedKmh > limit * (1 + ctx.rules.speedingTolerancePct / 100)) flags |= SPEEDING
   return flags
 }
 

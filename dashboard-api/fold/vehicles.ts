@@ -2,7 +2,7 @@ import type { VehicleState as VehicleStateName, VehicleView } from '../../contra
 import type { Vehicle } from '../../contracts/registry.ts'
 import { fixFlags } from './position.ts'
 import { SPEEDING, ZONE_VIOLATION, type FoldContext, type FoldState } from './state.ts'
-import { zonesAt } from './zones.ts'
+import { speedLimitAt, zonesAt } from './zones.ts'
 
 /**
  * A vehicle now: its latest fix (by event time); offline when that fix is older than the
@@ -19,6 +19,7 @@ export function vehicleView(state: FoldState, vehicle: Vehicle, now: number, ctx
     else st = fix.speedKmh >= ctx.rules.vehicleMovingKmh ? 'moving' : 'idle'
   }
   const flags = fix && st !== 'offline' ? fixFlags(fix, ctx) : 0
+  const inZones = fix ? zonesAt(ctx.zones, fix.lon, fix.lat) : []
   let zoneEpisodes = 0
   let speedEpisodes = 0
   if (v) {
@@ -41,9 +42,10 @@ export function vehicleView(state: FoldState, vehicle: Vehicle, now: number, ctx
     headingDeg: fix?.headingDeg ?? null,
     lastFixAt: fix?.ts ?? null,
     state: st,
-    zoneId: fix ? (zonesAt(ctx.zones, fix.lon, fix.lat)[0]?.id ?? null) : null,
+    zoneId: inZones[0]?.id ?? null,
     zoneWindowViolation: (flags & ZONE_VIOLATION) !== 0,
     speeding: (flags & SPEEDING) !== 0,
+    speedLimitKmh: fix ? speedLimitAt(inZones, ctx.rules.defaultSpeedLimitKmh) : null,
     zoneViolationsToday: zoneEpisodes,
     speedViolationsToday: speedEpisodes
   }

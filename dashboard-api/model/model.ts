@@ -3,13 +3,14 @@
 // shell around the pure fold (docs/conventions.md #4): it owns the subscription, the timers and the
 // queries; every number comes from dashboard-api/fold.
 import type { Fact } from '../../contracts/facts.ts'
-import type { BinView, CitySummary, VehicleView } from '../../contracts/ops.ts'
+import type { BinView, CitySummary, CompletenessRow, VehicleView } from '../../contracts/ops.ts'
 import { resolveRules, type Registry } from '../../contracts/registry.ts'
 import type { InfluxClient } from '../../influx/client.ts'
 import type { Log } from '../../lib/log.ts'
 import { realTimers, type Now, type Scheduler } from '../../lib/clock.ts'
 import { localDate } from '../../lib/time.ts'
 import type { RegistryStore } from '../../registry/store.ts'
+import { createPresenter, matchesQuery, type Presenter } from '../alerts/present.ts'
 import { createAlertSchedule } from '../alerts/schedule.ts'
 import type { AlertEngine, NodeHealth } from '../alerts/types.ts'
 import type { FactSource } from '../factSource.ts'
@@ -184,6 +185,7 @@ export function createModel(deps: ModelDeps): Model {
         vehicles: vehiclesNow(t),
         devices: devicesNow(t),
         rejections: rejectionRate(state!, t),
+        districtOf: (deviceId) => index.deviceDistrict.get(deviceId),
         ...(deps.health ? { node: deps.health() } : {})
       }),
       onChanged: (changed) => {
@@ -195,6 +197,23 @@ export function createModel(deps: ModelDeps): Model {
   const scheduleAlerts = (): void => {
     if (!closed) alertSchedule?.schedule()
   }
+
+  // Alerts are read with the registry's names as they are now; indexed once per registry version.
+  let presented: { readonly of: Registry; readonly present: Presenter } | undefined
+  const presenter = (): Presenter => {
+    if (presented?.of !== registry) presented = { of: registry, present: createPresenter(registry, tz) }
+    return presented.present
+  }
+
+  // A registered device never heard from (lastSeenAt null after the rebuild's look-back) is
+  // "never reported": shown here, and not alerted as offline (alerts/rules.ts).
+  const neverReported = (deviceId: string): boolean => (state!.devices.get(deviceId)?.lastSeenAt ?? null) === null
+  const withNeverReported = (rows: CompletenessRow[]): CompletenessRow[] =>
+    rows.map((r) => {
+      if (r.by === 'device') return index.deviceRef.has(r.key) ? { ...r, neverReported: neverReported(r.key) } : r
+      const n = registry.devices.filter((d) => d.siteId === r.key && neverReported(d.id)).length
+      return { ...r, devicesNeverReported: n }
+    })
 
   const sitesToday = (t: number) => registry.sites.map((site) => siteToday(state!, site, t))
   const batteryOf = (deviceId: string | undefined): number | null =>
@@ -331,16 +350,31 @@ export function createModel(deps: ModelDeps): Model {
       )
     },
     async completeness(by, day) {
-      if (isToday(day)) return completenessRows(state!.days.get(state!.day), state!.day, by, registry)
+      if (isToday(day))
+        return withNeverReported(completenessRows(state!.days.get(state!.day), state!.day, by, registry))
       return completenessOn(influx, registry, day!, by, ctx)
     },
     devices: () => devicesNow(now()),
     rejectionRate: () => rejectionRate(state!, now()),
-    alerts: (filter) => deps.alerts?.list(filter) ?? [],
-    async acknowledge(alertId, by, at) {
-      const a = await deps.alerts?.acknowledge(alertId, by, at ?? now())
+    alerts: (filter = {}) => {
+      const { state, severity, type, day } = filter
+      const present = presenter()
+      const lang = filter.lang ?? 'zh'
+      const stored = deps.alerts?.list({ state, severity, type, day }) ?? []
+      return stored.map((a) => present(a, lang)).filter((a) => matchesQuery(a, filter))
+    },
+    async acknowledge(alertId, by, at, note) {
+      const a = await deps.alerts?.acknowledge(alertId, by, at ?? now(), note)
       if (a) emit({ channel: 'alert', alertId })
-      return a
+      return a && presenter()(a, 'zh')
+    },
+    async acknowledgeMany(alertIds, by, note, lang = 'zh', at) {
+      if (!deps.alerts) return { alerts: [], unknown: [...alertIds] }
+      const r = await deps.alerts.acknowledgeMany(alertIds, by, at ?? now(), note)
+      for (const a of r.alerts) emit({ channel: 'alert', alertId: a.id })
+      if (r.alerts.length > 0) emit({ channel: 'city' })
+      const present = presenter()
+      return { alerts: r.alerts.map((a) => present(a, lang)), unknown: r.unknown }
     },
     onChange(listener) {
       listeners.add(listener)
@@ -355,5 +389,13 @@ function indexRegistry(r: Registry) {
   const deviceRef = new Map(r.devices.map((d) => [d.id, d]))
   const binDevice = new Map<string, string>()
   for (const d of r.devices) if (d.binId !== undefined && !binDevice.has(d.binId)) binDevice.set(d.binId, d.id)
-  return { deviceRef, binDevice }
+  const districtOf = (list: readonly { id: string; district: string }[]) => new Map(list.map((e) => [e.id, e.district]))
+  const [sites, bins, vehicles] = [districtOf(r.sites), districtOf(r.bins), districtOf(r.vehicles)]
+  const deviceDistrict = new Map<string, string>()
+  for (const d of r.devices) {
+    const district =
+      (d.siteId && sites.get(d.siteId)) || (d.binId && bins.get(d.binId)) || (d.vehicleId && vehicles.get(d.vehicleId))
+    if (district) deviceDistrict.set(d.id, district)
+  }
+  return { deviceRef, binDevice, deviceDistrict }
 }

@@ -46,6 +46,16 @@ export interface AlertFilter {
   readonly day?: string
 }
 
+/** What the operations centre filters alerts by (any of each list), and the language to read
+ *  them in (default zh, the page's). */
+export interface AlertQuery extends AlertFilter {
+  readonly states?: readonly ('open' | 'resolved')[]
+  readonly severities?: readonly Alert['severity'][]
+  readonly types?: readonly Alert['type'][]
+  readonly districts?: readonly string[]
+  readonly lang?: 'zh' | 'en'
+}
+
 /**
  * The operations model: committed facts folded into each local day's state, rebuilt from
  * InfluxDB at start (docs/architecture.md, decision 3). Today's views come from memory; other days from
@@ -71,7 +81,16 @@ export interface Model {
   completeness(by: 'device' | 'site', day?: string): Promise<CompletenessRow[]>
   devices(): DeviceView[]
   rejectionRate(): RejectionRate
-  alerts(filter?: AlertFilter): Alert[]
-  acknowledge(alertId: string, by: string, now?: number): Promise<Alert | undefined>
+  /** Alerts as read (names, district, place, local times, message in `lang`); see present.ts. */
+  alerts(filter?: AlertQuery): Alert[]
+  acknowledge(alertId: string, by: string, now?: number, note?: string): Promise<Alert | undefined>
+  /** Many at once with one note; the alerts are returned as read in `lang`. */
+  acknowledgeMany(
+    alertIds: readonly string[],
+    by: string,
+    note: string,
+    lang?: 'zh' | 'en',
+    now?: number
+  ): Promise<{ alerts: Alert[]; unknown: string[] }>
   onChange(listener: (change: Change) => void): () => void
 }

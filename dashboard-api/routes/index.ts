@@ -18,6 +18,8 @@ import { addSecurityHeaders } from '../securityHeaders.ts'
 import type { Authenticator } from '../auth/types.ts'
 import { ApiError, errorHandler, notFoundHandler } from '../errors.ts'
 import type { Model } from '../model/types.ts'
+import type { NotificationRecord } from '../../contracts/notify.ts'
+import type { RecordFilter } from '../notify/notifier.ts'
 import { adminRoutes } from './admin.ts'
 import { alertRoutes } from './alerts.ts'
 import { historyRoutes } from './history.ts'
@@ -36,6 +38,8 @@ export interface ApiDeps {
   readonly limiter?: FailureLimiter
   /** QINGYUN_DOCS_PUBLIC: /docs and /docs/json without a token (default: any operator's token). */
   readonly docsPublic?: boolean
+  /** The record of alert notifications (dashboard-api/notify); absent: none configured. */
+  readonly notifications?: (filter: RecordFilter) => NotificationRecord[]
   readonly now?: () => number
 }
 
@@ -123,7 +127,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       await api.register(authPlugin, { authenticator, limiter })
       await api.register(readRoutes, { model, zones: () => registry.current().zones ?? [] })
       await api.register(historyRoutes, { model })
-      await api.register(alertRoutes, { model, now })
+      await api.register(alertRoutes, { model, now, notifications: deps.notifications ?? (() => []) })
       await api.register(adminRoutes, { registry, registryPath, log })
     },
     { prefix: API_PREFIX }

@@ -100,6 +100,7 @@ export function fakeModel() {
     rejectionRate: notImplemented,
     alerts: () => [],
     acknowledge: notImplemented,
+    acknowledgeMany: notImplemented,
     onChange(l) {
       listeners.add(l)
       return () => void listeners.delete(l)

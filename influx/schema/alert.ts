@@ -19,10 +19,14 @@ export function alertTimeNs(a: Pick<Alert, 'id' | 'openedAt'>): bigint {
 const optInt = (v: number | null): Field | undefined => (v === null ? undefined : int(v))
 const optStr = (v: string | null): Field | undefined => (v === null ? undefined : str(v))
 
+// An episode that changes level (bin fill: near-full ⇄ overflow) keeps the tags of its first
+// level, so every transition still rewrites the one point; the current level is the last entry
+// of the `history` field.
 export function alertPoint(a: Alert): Point {
+  const first = a.history?.[0] ?? a
   return {
     measurement: M.alert,
-    tags: { type: a.type, severity: a.severity, subject_kind: a.subject.kind, subject_id: a.subject.id },
+    tags: { type: first.type, severity: first.severity, subject_kind: a.subject.kind, subject_id: a.subject.id },
     fields: {
       id: str(a.id),
       state: str(a.state),
@@ -32,7 +36,10 @@ export function alertPoint(a: Alert): Point {
       ack_at: optInt(a.acknowledgedAt),
       ack_by: optStr(a.acknowledgedBy),
       message: str(a.message),
-      details: str(JSON.stringify(a.details))
+      details: str(JSON.stringify(a.details)),
+      ack_note: a.acknowledgedNote == null ? undefined : str(a.acknowledgedNote),
+      history: a.history === undefined ? undefined : str(JSON.stringify(a.history)),
+      members: a.members === undefined ? undefined : str(JSON.stringify(a.members))
     },
     timeNs: alertTimeNs(a)
   }
@@ -50,26 +57,32 @@ export const ALERT_FIELDS = [
   FIELD.ackAt,
   FIELD.ackBy,
   FIELD.message,
-  FIELD.details
+  FIELD.details,
+  FIELD.ackNote,
+  FIELD.history,
+  FIELD.members
 ] as const
 
 const nullableNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
 const nullableString = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
 
-function parseDetails(v: unknown): unknown {
+function parseJson(v: unknown, absent: unknown): unknown {
   try {
-    return typeof v === 'string' ? JSON.parse(v) : {}
+    return typeof v === 'string' ? JSON.parse(v) : absent
   } catch {
-    return {}
+    return absent
   }
 }
 
 /** A stored row back into an Alert; undefined when it is not a valid one. */
 export function rowToAlert(r: Record<string, unknown>): Alert | undefined {
+  const history = parseJson(r.history, undefined)
+  const level = Array.isArray(history) ? (history.at(-1) as Record<string, unknown> | undefined) : undefined
+  const members = parseJson(r.members, undefined)
   const parsed = AlertSchema.safeParse({
     id: r.id,
-    type: r.type,
-    severity: r.severity,
+    type: level?.type ?? r.type,
+    severity: level?.severity ?? r.severity,
     subject: { kind: r.subject_kind, id: r.subject_id },
     state: r.state,
     openedAt: nullableNumber(r.opened_at),
@@ -78,7 +91,10 @@ export function rowToAlert(r: Record<string, unknown>): Alert | undefined {
     acknowledgedAt: nullableNumber(r.ack_at),
     acknowledgedBy: nullableString(r.ack_by),
     message: r.message,
-    details: parseDetails(r.details)
+    details: parseJson(r.details, {}),
+    ...(r.ack_note === null || r.ack_note === undefined ? {} : { acknowledgedNote: String(r.ack_note) }),
+    ...(history === undefined ? {} : { history }),
+    ...(members === undefined ? {} : { members })
   })
   return parsed.success ? parsed.data : undefined
 }

@@ -77,7 +77,10 @@ export const FIELD = {
   ackAt: 'ack_at',
   ackBy: 'ack_by',
   message: 'message',
-  details: 'details'
+  details: 'details',
+  ackNote: 'ack_note',
+  history: 'history',
+  members: 'members'
 } as const
 
 export type StorageName = Measurement | (typeof TAG)[keyof typeof TAG] | (typeof FIELD)[keyof typeof FIELD]

@@ -10,7 +10,8 @@ export const RULES: AlertRules = {
   binOverflowPct: 100,
   lowBatteryPct: 20,
   rejectionSpikeMin: 10,
-  rejectionSpikeShare: 0.2
+  rejectionSpikeShare: 0.2,
+  offlineGroupMin: 5
 }
 
 export function site(over: Partial<SiteBalance> = {}): SiteBalance {
