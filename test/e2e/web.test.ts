@@ -128,9 +128,14 @@ describe('the operations web page in chromium', () => {
       const index = await page.request.get(`${t.httpUrl}/`)
       expect(index.headers()['content-security-policy']).toBe(CONTENT_SECURITY_POLICY)
       expect(index.headers()['cache-control']).toBe('no-cache')
-      const vendor = await page.request.get(`${t.httpUrl}/vendor/echarts.min.js`)
-      expect(vendor.status()).toBe(200)
-      expect(vendor.headers()['cache-control']).toMatch(/max-age=\d+/)
+      // Vite's hashed bundles (the entry named by index.html) are cached for good.
+      const entry = /<script type="module"[^>]* src="(\/assets\/[^"]+\.js)"/.exec(await index.text())?.[1]
+      expect(entry).toBeDefined()
+      const bundle = await page.request.get(`${t.httpUrl}${entry}`)
+      expect(bundle.status()).toBe(200)
+      expect(bundle.headers()['cache-control']).toBe('public, max-age=31536000, immutable')
+      // No inline script or style in the built page (the CSP would refuse them).
+      expect(await index.text()).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>|<style|\sstyle=/)
       const outlines = await page.request.get(`${t.httpUrl}/data/wuxi-districts.json`)
       expect(((await outlines.json()) as { features: unknown[] }).features).toHaveLength(8)
 
