@@ -19,7 +19,7 @@ fc-list 2>/dev/null | grep -qi 'wqy\|noto sans cjk' || apt_install fonts-wqy-mic
 echo "== typecheck" >&2
 npx tsc --noEmit -p .
 npx tsc --noEmit -p bench
-npx tsc --noEmit -p dashboard-api/web
+npx vue-tsc --noEmit -p dashboard-api/web
 echo "== lint" >&2
 npx eslint .
 echo "== format" >&2
