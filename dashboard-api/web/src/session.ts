@@ -4,10 +4,11 @@
 // over the one shared connection.
 import { computed, inject, markRaw, reactive, type ComputedRef, type InjectionKey } from 'vue'
 import { createApi, type Api } from './api.ts'
-import { createI18n, saveLocale, savedLocale, type I18n, type Locale } from './i18n/index.ts'
+import { LOCALES, createI18n, type I18n, type Locale } from './i18n/index.ts'
 import { WS_PATH, createLive, type Live, type LiveState } from './live.ts'
 
 const TOKEN_KEY = 'qingyun.token'
+const LOCALE_KEY = 'qingyun.locale'
 export type Role = 'viewer' | 'operator' | 'admin'
 
 /** What the browser tests and bench/web.ts read from the page (window.__qingyun). */
@@ -31,6 +32,23 @@ export interface SessionState {
 
 export type Session = ReturnType<typeof createSession>
 export const SESSION: InjectionKey<Session> = Symbol('session')
+
+function savedLocale(): Locale {
+  try {
+    const l = localStorage.getItem(LOCALE_KEY)
+    return (LOCALES as readonly string[]).includes(l ?? '') ? (l as Locale) : 'zh-CN'
+  } catch {
+    return 'zh-CN'
+  }
+}
+
+function saveLocale(locale: Locale): void {
+  try {
+    localStorage.setItem(LOCALE_KEY, locale)
+  } catch {
+    // private mode: the choice lasts for this page only
+  }
+}
 
 function readToken(): string | null {
   try {

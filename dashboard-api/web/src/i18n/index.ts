@@ -1,5 +1,6 @@
 // Every visible string goes through t(); numbers and times through the locale's Intl formats.
-// Chinese (zh-CN) is the default; English is selectable and remembered in localStorage.
+// Chinese (zh-CN) is the default; English is selectable (remembered by session.ts). No DOM here:
+// the dictionaries and formats are unit-tested under Node.
 import { en } from './en.ts'
 import { zh } from './zh.ts'
 
@@ -47,24 +48,5 @@ export function createI18n(locale: Locale, tz: string) {
     dateTime: (ms: Num): string => (ms === null || ms === undefined ? '–' : dtf.format(ms)),
     district: (d: string): string => t(`district.${d}`),
     stream: (s: string): string => t(`stream.${s}`)
-  }
-}
-
-const KEY = 'qingyun.locale'
-
-export function savedLocale(): Locale {
-  try {
-    const l = localStorage.getItem(KEY)
-    return (LOCALES as readonly string[]).includes(l ?? '') ? (l as Locale) : 'zh-CN'
-  } catch {
-    return 'zh-CN'
-  }
-}
-
-export function saveLocale(locale: Locale): void {
-  try {
-    localStorage.setItem(KEY, locale)
-  } catch {
-    // private mode: the choice lasts for this page only
   }
 }
