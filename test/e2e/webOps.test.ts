@@ -105,4 +105,87 @@ describe('the operations centre page', () => {
       expect(problems).toEqual([])
     }
   )
+
+  it(
+    'draws the operational map: bins that need service stand out, trucks by state, a panel on click or search, layers',
+    { timeout: 180_000 },
+    async () => {
+      const t = await withSystem()
+      const operator = await t.token('operator')
+      const { page, problems } = await openPage(browser, t)
+      await signIn(page, operator)
+      const fill1 = await t.device('fill-1')
+      const gps1 = await t.device('gps-1')
+      const gps2 = await t.device('gps-2')
+      const fix = (agoMs: number, lat: number, lon: number, speedKmh: number) =>
+        JSON.stringify({
+          ts: new Date(Date.now() - agoMs).toISOString(),
+          lat,
+          lon,
+          speedKmh,
+          headingDeg: 90,
+          ignition: speedKmh > 0
+        })
+      await fill1.publishAsync(
+        deviceTopic('fill-1', 'fill'),
+        JSON.stringify({ ts: new Date(Date.now() - 5_000).toISOString(), fillPct: 105 }),
+        { qos: 1 }
+      )
+      await gps1.publishAsync(deviceTopic('gps-1', 'position'), fix(2_000, 31.575, 120.305, 25), { qos: 1 })
+      // Last heard half an hour ago: offline (a tracker is offline after 10 minutes of silence).
+      await gps2.publishAsync(deviceTopic('gps-2', 'position'), fix(30 * 60_000, 31.52, 120.28, 0), { qos: 1 })
+
+      await page.locator('#nav-map').click()
+      await page
+        .locator('#map[data-painted="3"][data-bins-overflow="1"][data-trucks-moving="1"][data-trucks-offline="1"]')
+        .waitFor(WAIT)
+
+      // Click the moving truck where it was painted: its panel.
+      const canvas = await page.locator('#map canvas.map-points').boundingBox()
+      const at = (await page.evaluate(
+        "(() => { const h = window.__qingyun.view.debug.hits(); const i = h.ref.findIndex((r) => r.vehicleId === 'veh-1'); return [h.x[i], h.y[i]] })()"
+      )) as [number, number]
+      await page.mouse.click(canvas!.x + at[0], canvas!.y + at[1])
+      const panel = '#map-panel[data-kind="vehicle"]'
+      await contains(page, panel, '苏B12345')
+      await contains(page, panel, '压缩式收集车')
+      await contains(page, panel, '梁溪')
+      await contains(page, panel, '25 km/h')
+      await text(page, `${panel} [data-field="state"]`, /^行驶$/)
+      await shot(page, '24-map-truck-panel-zh')
+      // The panel follows the truck live: it stops.
+      await gps1.publishAsync(deviceTopic('gps-1', 'position'), fix(1_000, 31.575, 120.306, 0), { qos: 1 })
+      await text(page, `${panel} [data-field="state"]`, /^停驶$/)
+      await page.locator('#map[data-trucks-idle="1"][data-trucks-moving="0"]').waitFor(WAIT)
+      await page.locator('#map-panel button.close').click()
+      await count(page, '#map-panel', 0)
+
+      // Layers.
+      await page.locator('#layer-bins').uncheck()
+      await page.locator('#map[data-painted="2"]').waitFor(WAIT)
+      await page.locator('#layer-trucks').uncheck()
+      await page.locator('#map[data-painted="0"]').waitFor(WAIT)
+      await page.locator('#layer-bins').check()
+      await page.locator('#layer-trucks').check()
+      await page.locator('#map[data-painted="3"]').waitFor(WAIT)
+      await page.locator('#layer-service').check()
+      await page.locator('#map[data-painted="3"][data-bins-overflow="1"]').waitFor(WAIT)
+
+      // Search: a plate, then something that is not there, then a site (its page).
+      await page.locator('#map-search').fill('苏BD12345')
+      await page.locator('#map-search-go').click()
+      await contains(page, panel, '苏BD12345')
+      await contains(page, panel, '厨余垃圾车')
+      await contains(page, panel, '滨湖')
+      await text(page, `${panel} [data-field="state"]`, /^离线$/)
+      await shot(page, '25-map-search-zh')
+      await page.locator('#map-search').fill('no-such-thing')
+      await page.locator('#map-search-go').click()
+      await contains(page, '#map-search-miss', 'no-such-thing')
+      await page.locator('#map-search').fill('测试转运站')
+      await page.locator('#map-search-go').click()
+      await text(page, '#site-name', /^梁溪区测试转运站$/)
+      expect(problems).toEqual([])
+    }
+  )
 })

@@ -26,8 +26,8 @@ export const FILL_CLASSES: Array<{
 export const fillClass = (f: number | null): number => FILL_CLASSES.findIndex((c) => c.test(f))
 export const TRUCK_CLASSES = [
   { id: 'moving', color: '#4fc3f7' },
-  { id: 'idle', color: '#9aa7b4' },
-  { id: 'offline', color: '#6b7785' },
+  { id: 'idle', color: '#d8c27a' },
+  { id: 'offline', color: '#8a97a6' },
   { id: 'violation', color: '#ff3df2' }
 ]
 export const truckClass = (v: VehicleView): number =>
@@ -57,67 +57,133 @@ export interface Hits {
   ref: Hit[]
 }
 
-/** Paints bins (by fill class) then trucks (arrowheads turned to their heading); returns what was painted where. */
+export interface Layers {
+  bins: boolean
+  trucks: boolean
+  zones: boolean
+}
+
+export interface Painted {
+  hits: Hits
+  violations: number
+  /** Trucks painted per TRUCK_CLASSES id; bins per FILL_CLASSES id. */
+  trucks: Record<string, number>
+  bins: Record<string, number>
+}
+
+// Radius and outline per fill class: bins that need service or overflow are drawn larger,
+// ringed and last (on top), so nine overflowing bins stand out among 2,400.
+const BIN_STYLE = [
+  { r: 2, ring: null },
+  { r: 2, ring: null },
+  { r: 2.4, ring: null },
+  { r: 4.5, ring: '#1b1206' },
+  { r: 6.5, ring: '#ffffff' }
+]
+
+/**
+ * Paints bins (by fill class, the ones that need service on top) then trucks: moving as an
+ * arrowhead turned to its heading, parked (idle) as a square, offline as a hollow ring,
+ * in violation as a magenta arrowhead outlined in white. Returns what was painted where.
+ */
 export function paintPoints(
   g: CanvasRenderingContext2D,
   m: Mapping,
   dpr: number,
   bins: Iterable<BinView>,
   vehicles: Iterable<VehicleView>,
-  n: number
-): { hits: Hits; violations: number } {
+  n: number,
+  layers: Layers = { bins: true, trucks: true, zones: true }
+): Painted {
   const xs = new Float32Array(n)
   const ys = new Float32Array(n)
   const ref: Hit[] = new Array(n)
   let k = 0
-  // Bins: one path per fill class, so the fill style changes five times per paint.
-  const byClass: BinView[][] = FILL_CLASSES.map(() => [])
-  for (const b of bins) byClass[fillClass(b.fillPct)]!.push(b)
-  byClass.forEach((list, ci) => {
-    g.beginPath()
-    for (const b of list) {
-      const x = m.ax * b.lon + m.bx
-      const y = m.ay * b.lat + m.by
-      g.moveTo(x + 2.2, y)
-      g.arc(x, y, 2.2, 0, 2 * Math.PI)
+  const binCounts: Record<string, number> = {}
+  const truckCounts: Record<string, number> = {}
+  if (layers.bins) {
+    // One path per fill class, so the fill style changes five times per paint.
+    const byClass: BinView[][] = FILL_CLASSES.map(() => [])
+    for (const b of bins) byClass[fillClass(b.fillPct)]!.push(b)
+    byClass.forEach((list, ci) => {
+      const st = BIN_STYLE[ci]!
+      binCounts[FILL_CLASSES[ci]!.id] = list.length
+      if (st.ring) {
+        // A soft halo first, so the marker reads at a glance on the dark map.
+        g.beginPath()
+        for (const b of list) {
+          const x = m.ax * b.lon + m.bx
+          const y = m.ay * b.lat + m.by
+          g.moveTo(x + st.r * 2, y)
+          g.arc(x, y, st.r * 2, 0, 2 * Math.PI)
+        }
+        g.fillStyle = ci === 4 ? 'rgba(224,65,58,0.28)' : 'rgba(227,154,43,0.22)'
+        g.fill()
+      }
+      g.beginPath()
+      for (const b of list) {
+        const x = m.ax * b.lon + m.bx
+        const y = m.ay * b.lat + m.by
+        g.moveTo(x + st.r, y)
+        g.arc(x, y, st.r, 0, 2 * Math.PI)
+        xs[k] = x
+        ys[k] = y
+        ref[k++] = b
+      }
+      g.fillStyle = FILL_CLASSES[ci]!.color
+      g.fill()
+      if (st.ring) {
+        g.lineWidth = 1.5
+        g.strokeStyle = st.ring
+        g.stroke()
+      }
+    })
+  }
+  let violations = 0
+  if (layers.trucks) {
+    for (const v of vehicles) {
+      if (v.lat === null || v.lon === null) continue
+      const x = m.ax * v.lon + m.bx
+      const y = m.ay * v.lat + m.by
+      const cls = truckClass(v)
+      const id = TRUCK_CLASSES[cls]!.id
+      truckCounts[id] = (truckCounts[id] ?? 0) + 1
+      if (cls === 3) violations++
+      g.fillStyle = TRUCK_CLASSES[cls]!.color
+      g.strokeStyle = TRUCK_CLASSES[cls]!.color
+      if (cls === 1) {
+        g.fillRect(x - 3.5, y - 3.5, 7, 7)
+      } else if (cls === 2) {
+        g.beginPath()
+        g.arc(x, y, 4, 0, 2 * Math.PI)
+        g.lineWidth = 1.5
+        g.stroke()
+      } else {
+        const r = ((v.headingDeg ?? 0) * Math.PI) / 180
+        const cos = Math.cos(r)
+        const sin = Math.sin(r)
+        g.setTransform(dpr * cos, dpr * sin, -dpr * sin, dpr * cos, dpr * x, dpr * y)
+        g.beginPath()
+        g.moveTo(0, -7)
+        g.lineTo(4.5, 5.5)
+        g.lineTo(0, 2.5)
+        g.lineTo(-4.5, 5.5)
+        g.closePath()
+        g.fill()
+        if (cls === 3) {
+          g.lineWidth = 1
+          g.strokeStyle = '#ffffff'
+          g.stroke()
+        }
+        g.setTransform(dpr, 0, 0, dpr, 0, 0)
+      }
       xs[k] = x
       ys[k] = y
-      ref[k++] = b
+      ref[k++] = v
     }
-    g.fillStyle = FILL_CLASSES[ci]!.color
-    g.fill()
-  })
-  // Trucks: an arrowhead turned to the heading (0° = north, clockwise).
-  let violations = 0
-  for (const v of vehicles) {
-    if (v.lat === null || v.lon === null) continue
-    const x = m.ax * v.lon + m.bx
-    const y = m.ay * v.lat + m.by
-    const cls = truckClass(v)
-    if (cls === 3) violations++
-    const r = ((v.headingDeg ?? 0) * Math.PI) / 180
-    const cos = Math.cos(r)
-    const sin = Math.sin(r)
-    g.setTransform(dpr * cos, dpr * sin, -dpr * sin, dpr * cos, dpr * x, dpr * y)
-    g.beginPath()
-    g.moveTo(0, -7)
-    g.lineTo(4.5, 5.5)
-    g.lineTo(0, 2.5)
-    g.lineTo(-4.5, 5.5)
-    g.closePath()
-    g.fillStyle = TRUCK_CLASSES[cls]!.color
-    g.fill()
-    if (cls === 3) {
-      g.lineWidth = 1
-      g.strokeStyle = '#ffffff'
-      g.stroke()
-    }
-    xs[k] = x
-    ys[k] = y
-    ref[k++] = v
   }
   g.setTransform(dpr, 0, 0, dpr, 0, 0)
-  return { hits: { x: xs.subarray(0, k), y: ys.subarray(0, k), ref }, violations }
+  return { hits: { x: xs.subarray(0, k), y: ys.subarray(0, k), ref }, violations, trucks: truckCounts, bins: binCounts }
 }
 
 /** The nearest painted point within `radius` px; trucks are painted last (on top) and win a tie. */
