@@ -57,11 +57,12 @@ ensure_mosquitto() {
 ensure_web_build() {
   # The operations page is built by Vite into dashboard-api/web/dist (docs/web.md). Build when
   # it is missing or anything it is built from is newer than its index.html (a fresh clone, a
-  # pull, an edit); the server answers 503 on the page's routes without a build.
+  # pull, an edit; the page also bundles the projection's arrival profile from fold/); the
+  # server answers 503 on the page's routes without a build.
   local web=dashboard-api/web
   local stamp=$web/dist/index.html
   if [ ! -f "$stamp" ] || [ -n "$(find "$web/src" "$web/public" "$web/index.html" "$web/vite.config.ts" \
-    package-lock.json registry/sample/wuxi-districts.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+    dashboard-api/fold/projection.ts package-lock.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
     echo "qingyun: building the operations page (npm run build)" >&2
     npm run --silent build >&2
   fi
