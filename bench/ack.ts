@@ -31,6 +31,8 @@ const { values: a } = parseArgs({
     only: { type: 'string', default: NAMES.join(',') },
     'lag-every': { type: 'string', default: '100' },
     smoke: { type: 'boolean', default: false },
+    // e.g. --qingyun-node-args='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the node under load
+    'qingyun-node-args': { type: 'string', default: '' },
     out: { type: 'string', default: 'bench-output' }
   }
 })
@@ -126,7 +128,12 @@ async function main(): Promise<number> {
         ? await startAedes(procs, dir)
         : name === 'mosquitto'
           ? await startMosquitto(procs, dir)
-          : await startQingyun(procs, dir, registry)
+          : await startQingyun(
+              procs,
+              dir,
+              registry,
+              a['qingyun-node-args']!.split(' ').filter((s) => s !== '')
+            )
     targets.push(t)
   }
   const gen = await startGenerator()
@@ -141,6 +148,9 @@ async function main(): Promise<number> {
           maxWaitMs: LAG_WAIT_MS
         }
       : undefined
+  const pidsOf = (t: Target): Record<string, number> =>
+    Object.fromEntries(Object.entries(t.pids).filter((e): e is [string, number] => e[1] !== undefined))
+  const nodeViews: string[] = []
   const rounds: RoundResult[] = []
   const labels: string[] = []
   let id = 0
@@ -148,7 +158,17 @@ async function main(): Promise<number> {
     for (const t of targets) {
       say(`round ${r}/${opts.rounds}: ${t.name}`)
       const lag = lagOf(t)
-      rounds.push(await gen.run({ ...base, id: ++id, target: t.name, url: t.url, ...(lag ? { storeLag: lag } : {}) }))
+      rounds.push(
+        await gen.run({
+          ...base,
+          id: ++id,
+          target: t.name,
+          url: t.url,
+          pids: pidsOf(t),
+          ...(lag ? { storeLag: lag } : {})
+        })
+      )
+      if (t.httpUrl) nodeViews.push(`round ${r}: ${await nodeView(t.httpUrl)}`)
       labels.push(String(r))
       await sleep(1000)
     }
@@ -159,7 +179,15 @@ async function main(): Promise<number> {
   if (qingyun) {
     const rate = Math.max(1, Math.round(median(of('qingyun').map((r) => r.ackedPerS)) / 2))
     say(`qingyun at half its max rate: ${rate} msg/s`)
-    half = await gen.run({ ...base, id: id + 1, target: 'qingyun', url: qingyun.url, rate, storeLag: lagOf(qingyun)! })
+    half = await gen.run({
+      ...base,
+      id: id + 1,
+      target: 'qingyun',
+      url: qingyun.url,
+      pids: pidsOf(qingyun),
+      rate,
+      storeLag: lagOf(qingyun)!
+    })
     rounds.push(half)
     labels.push('½ max')
   }
@@ -184,6 +212,13 @@ async function main(): Promise<number> {
   const verdicts = {
     ratioToAedes: q !== null && med('aedes') !== null ? q / med('aedes')! : null,
     ratioToMosquitto: q !== null && med('mosquitto') !== null ? q / med('mosquitto')! : null,
+    cpuUsPerMsg: Object.fromEntries(
+      targets.map((t) => {
+        const rs = of(t.name).filter((r) => r !== half)
+        const names = Object.keys(rs[0]?.cpuUsPerMsg ?? {})
+        return [t.name, Object.fromEntries(names.map((n) => [n, median(rs.map((r) => r.cpuUsPerMsg[n] ?? NaN))]))]
+      })
+    ),
     storeLag:
       maxRounds.length === 0
         ? null
@@ -211,9 +246,12 @@ async function main(): Promise<number> {
     ...summaryTable(summaries),
     '',
     ...verdictLines(verdicts),
+    ...(nodeViews.length > 0
+      ? ['qingyun as the node sees it (since its start, from /readyz details):', ...nodeViews.map((l) => `  ${l}`)]
+      : []),
     `(latencies: PUBACK after publish; store lag: PUBACK → visible in InfluxDB, 1 in ${opts.lagEvery} messages, ` +
       'an upper bound at ~20 ms polling; errors include paced messages not sent; ' +
-      'gen CPU near 100 % = the generator was the limit)'
+      "gen CPU near 100 % = the generator was the limit; CPU µs/msg: each process's CPU time / acked messages)"
   ]
   console.log(lines.join('\n'))
   await mkdir(a.out!, { recursive: true })
@@ -248,3 +286,20 @@ try {
   await cleanup()
 }
 process.exit(code)
+
+/** The node's own view after a round: how long a PUBLISH waited to be durable, the spool's fsyncs. */
+async function nodeView(httpUrl: string): Promise<string> {
+  type L = { count: number; p50Ms: number; p99Ms: number }
+  type Details = { puback?: L; spool?: { fsync?: L }; forwarder?: { lagRecords?: number } }
+  try {
+    const res = await fetch(`${httpUrl}/readyz`, { signal: AbortSignal.timeout(5000) })
+    const d = ((await res.json()) as { details?: Details }).details
+    const l = (x: L | undefined): string => (x ? `p50 ≤ ${x.p50Ms} ms, p99 ≤ ${x.p99Ms} ms (${x.count})` : '?')
+    return (
+      `publish → durable ${l(d?.puback)}; spool fsync ${l(d?.spool?.fsync)}; ` +
+      `forwarder behind by ${d?.forwarder?.lagRecords ?? '?'} records`
+    )
+  } catch (err) {
+    return `/readyz: ${(err as Error).message}`
+  }
+}

@@ -10,6 +10,7 @@ import { decidePublish, decideSubscribe, type Principal } from './acl.ts'
 import type { Admission } from './admission.ts'
 import { authenticate, stillValid, CONNACK_IDENTIFIER_REJECTED, type Accounts } from './auth.ts'
 import type { Connection } from './connections.ts'
+import type { Pipeline } from './pipeline.ts'
 
 /** One authorised PUBLISH, as the broker hands it on. */
 export interface Inbound {
@@ -29,6 +30,7 @@ export interface HookDeps {
   readonly admission: Admission
   /** Resolves when the message is durable: the PUBACK waits for it. */
   readonly onPublish: (inbound: Inbound) => Promise<void>
+  readonly pipeline: Pipeline
   readonly log: Logger
   readonly clock: () => number
 }
@@ -152,22 +154,20 @@ export function installHooks(aedes: Aedes, deps: HookDeps): Hooks {
       return done(new Error(decision.reason))
     }
     // PUBACK (QoS 1) / PUBREC (QoS 2) is written only after this callback: hold it until
-    // the message is durable (docs/architecture.md, decision 1).
-    deps
-      .onPublish({
-        deviceId: decision.deviceId,
-        kind: decision.kind,
-        topic: packet.topic,
-        payload: packet.payload as Buffer,
-        recvMs: clock()
-      })
-      .then(
-        () => done(null),
-        (err: unknown) => {
-          log.error({ err, clientId: client.id, topic: packet.topic }, 'ingest failed; message not acknowledged')
-          done(err as Error)
-        }
-      )
+    // the message is durable (docs/architecture.md, decision 1), reading the client's next
+    // packets meanwhile (broker/pipeline.ts).
+    const payload = packet.payload as Buffer
+    const durable = deps.onPublish({
+      deviceId: decision.deviceId,
+      kind: decision.kind,
+      topic: packet.topic,
+      payload,
+      recvMs: clock()
+    })
+    deps.pipeline.hold(client, payload.length, durable, (err) => {
+      if (err) log.error({ err, clientId: client.id, topic: packet.topic }, 'ingest failed; message not acknowledged')
+      done(err)
+    })
   }
 
   aedes.authorizeSubscribe = (client, sub, done) => {

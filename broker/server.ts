@@ -16,6 +16,7 @@ import type { MqttLimits } from '../lib/config.ts'
 import { createAdmission } from './admission.ts'
 import { createConnections, type Connection, type ConnectionCounters } from './connections.ts'
 import { CONNECTION, installHooks, type Inbound } from './hooks.ts'
+import { createPipeline } from './pipeline.ts'
 import { createLocalFacts } from './localFacts.ts'
 import { createNoticeLimiter } from './notices.ts'
 import { closeServer, listen } from './listen.ts'
@@ -55,6 +56,10 @@ export interface BrokerStats extends ConnectionCounters {
   noticesSuppressed: number
   factsListenerErrors: number
   persistentSessionsEnded: number
+  /** Publishes waiting for their PUBACK (being made durable), their payload bytes, clients not read meanwhile. */
+  publishesHeld: number
+  publishesHeldBytes: number
+  clientsPausedForAcks: number
 }
 
 export interface Broker {
@@ -126,7 +131,12 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
     log
   )
 
+  const pipeline = createPipeline(
+    { window: opts.mqtt.receiveWindow, maxBytes: opts.mqtt.readAheadMaxBytes },
+    log.child({ part: 'pipeline' })
+  )
   const hooks = installHooks(aedes, {
+    pipeline,
     accounts: deps.accounts,
     allowAnonymous: opts.allowAnonymous,
     maxClientIdLength: opts.limits.maxClientIdLength,
@@ -231,7 +241,10 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
         connectionsRefusedByAddress: a.refusedByAddress,
         noticesSuppressed: notices.stats().suppressed,
         factsListenerErrors: localFacts.stats().listenerErrors,
-        persistentSessionsEnded: offline.ended()
+        persistentSessionsEnded: offline.ended(),
+        publishesHeld: pipeline.stats.held,
+        publishesHeldBytes: pipeline.stats.heldBytes,
+        clientsPausedForAcks: pipeline.stats.pausedClients
       }
     },
     async close() {

@@ -47,6 +47,10 @@ export const ConfigEnv = z.object({
   QINGYUN_TS_MAX_AGE_MS: positiveInt.default(30 * 86_400_000),
   QINGYUN_MQTT_MAX_OUTGOING_BYTES: positiveInt.max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
   QINGYUN_MQTT_MAX_INFLIGHT: positiveInt.max(65535).default(1000),
+  // Publishes of one client read while its earlier ones wait for their ack (broker/pipeline.ts),
+  // and their payload bytes across the node.
+  QINGYUN_MQTT_RECEIVE_WINDOW: positiveInt.max(65535).default(16),
+  QINGYUN_MQTT_READ_AHEAD_MAX_BYTES: positiveInt.max(1024 ** 3).default(64 * 1024 * 1024),
   QINGYUN_MQTT_MAX_CONNECTIONS_PER_USERNAME: positiveInt.max(10_000).default(4),
   QINGYUN_MQTT_MAX_CONNECTIONS_PER_ADDRESS: positiveInt.default(20_000),
   QINGYUN_MQTT_IDLE_TIMEOUT_MS: positiveInt.default(10 * 60_000),
@@ -147,6 +151,10 @@ export interface MqttLimits {
   readonly maxOutgoingBytes: number
   /** QoS 1/2 deliveries to one client not yet acknowledged; over it, the client is cut off. */
   readonly maxInflight: number
+  /** Publishes of one client read ahead while earlier ones wait to be durable. */
+  readonly receiveWindow: number
+  /** Payload bytes read ahead across all clients; over it, reading waits for acks. */
+  readonly readAheadMaxBytes: number
   readonly maxConnectionsPerUsername: number
   readonly maxConnectionsPerAddress: number
   /** A keepalive-0 connection with no inbound packet for this long is closed. */
@@ -237,6 +245,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     mqtt: {
       maxOutgoingBytes: e.QINGYUN_MQTT_MAX_OUTGOING_BYTES,
       maxInflight: e.QINGYUN_MQTT_MAX_INFLIGHT,
+      receiveWindow: e.QINGYUN_MQTT_RECEIVE_WINDOW,
+      readAheadMaxBytes: e.QINGYUN_MQTT_READ_AHEAD_MAX_BYTES,
       maxConnectionsPerUsername: e.QINGYUN_MQTT_MAX_CONNECTIONS_PER_USERNAME,
       maxConnectionsPerAddress: e.QINGYUN_MQTT_MAX_CONNECTIONS_PER_ADDRESS,
       idleTimeoutMs: e.QINGYUN_MQTT_IDLE_TIMEOUT_MS,

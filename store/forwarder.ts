@@ -36,6 +36,8 @@ export interface ForwarderStats {
   readonly batches: number
   /** Records durable in the spool and not yet in InfluxDB. */
   readonly lagRecords: number
+  /** Failed spool reads or cursor commits, each retried. */
+  readonly spoolErrors: number
   /** Age of the oldest record not yet in InfluxDB (0 when caught up). */
   readonly lagMs: number
   /** Store lag of the last batch: durable in the spool → in InfluxDB. */
@@ -50,6 +52,10 @@ export interface Forwarder {
   close(): Promise<void>
 }
 
+const CLOSED = Symbol('closed')
+const RETRY_MIN_MS = 100
+const RETRY_MAX_MS = 5000
+
 export function startForwarder(deps: ForwarderDeps): Forwarder {
   const { spool, writer, log } = deps
   const now = deps.now ?? Date.now
@@ -60,6 +66,7 @@ export function startForwarder(deps: ForwarderDeps): Forwarder {
   let refusedLines = 0
   let batches = 0
   let lastBatchLagMs: number | null = null
+  let spoolErrors = 0
   let closed = false
   const waiters: Array<{ seq: number; go: () => void }> = []
   let wake: () => void = () => undefined
@@ -68,6 +75,28 @@ export function startForwarder(deps: ForwarderDeps): Forwarder {
   const settle = (): void => {
     for (let i = waiters.length - 1; i >= 0; i--) {
       if (closed || waiters[i]!.seq <= forwardedSeq) waiters.splice(i, 1)[0]!.go()
+    }
+  }
+
+  /**
+   * The spool's own I/O failing (EIO, a disk that is full — the cursor is written in place and
+   * needs no space, but a read may still fail): retry with backoff rather than stop, since a
+   * forwarder that stops leaves the spool to fill up and every device waiting. Nothing is
+   * skipped: the same read or commit is tried again.
+   */
+  async function persist<T>(what: string, op: () => Promise<T>): Promise<T | typeof CLOSED> {
+    for (let delay = RETRY_MIN_MS; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
+      try {
+        const r = await op()
+        if (delay > RETRY_MIN_MS) log.info({ what }, 'spool I/O for the forwarder works again')
+        return r
+      } catch (err) {
+        if (closed) return CLOSED
+        if (delay === RETRY_MIN_MS) log.error({ err, what }, 'spool I/O for the forwarder failed; retrying')
+        spoolErrors++
+        await Promise.race([new Promise((r) => setTimeout(r, delay).unref()), stopped])
+        if (closed) return CLOSED
+      }
     }
   }
 
@@ -82,7 +111,9 @@ export function startForwarder(deps: ForwarderDeps): Forwarder {
         break // the spool closed
       }
       if (closed) break
-      const { records, next } = await spool.read(from, { maxRecords: batchRecords, maxBytes: batchBytes })
+      const read = await persist('read', () => spool.read(from, { maxRecords: batchRecords, maxBytes: batchBytes }))
+      if (read === CLOSED) break
+      const { records, next } = read
       if (records.length > 0) {
         const lines = records.map((r) => r.data.toString('utf8'))
         const { rejected } = await writer.write(lines)
@@ -97,7 +128,7 @@ export function startForwarder(deps: ForwarderDeps): Forwarder {
       }
       // `next` is past anything the spool skipped as damaged, too (it reported that itself).
       if (next - 1 > forwardedSeq) {
-        await spool.commit(next - 1)
+        if ((await persist('commit', () => spool.commit(next - 1))) === CLOSED) break
         forwardedSeq = next - 1
         deps.appendClock?.forget(forwardedSeq)
         settle()
@@ -108,9 +139,9 @@ export function startForwarder(deps: ForwarderDeps): Forwarder {
 
   const running = loop().catch((err: unknown) => {
     if (closed) return
-    // Only the spool's own I/O can end up here (the writer retries forever): nothing acked is
-    // lost — it stays in the spool — but nothing moves to InfluxDB until the node restarts.
-    log.error({ err }, 'forwarder stopped: spool read or commit failed; restart the node')
+    // Not expected: the writer and the spool I/O above retry forever. Nothing acked is lost —
+    // it stays in the spool — but nothing moves to InfluxDB until the node restarts.
+    log.error({ err }, 'forwarder stopped; restart the node')
   })
 
   return {
@@ -126,6 +157,7 @@ export function startForwarder(deps: ForwarderDeps): Forwarder {
         forwardedRecords,
         refusedLines,
         batches,
+        spoolErrors,
         lagRecords: Math.max(0, s.appendedSeq - forwardedSeq),
         lagMs: s.appendedSeq > forwardedSeq && oldest !== undefined ? Math.max(0, now() - oldest) : 0,
         lastBatchLagMs

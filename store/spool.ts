@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { writeCursor } from './cursor.ts'
+import { openCursor } from './cursor.ts'
 import { SpoolError } from './errors.ts'
 import { encodeHeader, HEADER_BYTES } from './frame.ts'
 import { nodeFs, syncDir, type SpoolFs } from './fsio.ts'
@@ -91,6 +91,7 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
     log?.warn({ recovery: rec.report }, 'spool recovered with damage')
   }
   const latency = createLatency()
+  const cursorFile = await openCursor(fs, o.dir, cursor)
   const writer = await openSegmentWriter({
     fs,
     dir: o.dir,
@@ -249,7 +250,7 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
     try {
       while (cursor < cursorTarget) {
         const v = cursorTarget
-        await writeCursor(fs, o.dir, v)
+        await cursorFile.write(v)
         cursor = v
         // Only now, with the cursor durable, may data files go: a crash in between must find
         // a cursor that covers every deleted record.
@@ -304,6 +305,7 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
     await flushing
     await committing?.catch(() => undefined)
     await writer.close()
+    await cursorFile.close()
   }
 
   return { append, commit, read: reader.read, waitFor, stats, recovery: rec.report, close }

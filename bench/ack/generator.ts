@@ -2,6 +2,7 @@
 // IPC): per round it connects N mqtt.js clients to one target, keeps `window` QoS 1 publishes
 // in flight per client (or paces them at a fixed rate), and measures acked msg/s and PUBACK
 // latency over a fixed window after a warm-up. Exits when its parent goes away.
+import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import mqtt, { type MqttClient } from 'mqtt'
 import { quantiles, type FromGenerator, type RoundResult, type RoundSpec, type ToGenerator } from './protocol.ts'
@@ -71,9 +72,21 @@ async function runRound(spec: RoundSpec, seqs: number[]): Promise<RoundResult> {
   const to = from + spec.seconds * 1000
   let cpuFrom = process.cpuUsage()
   let cpu = { user: 0, system: 0 }
+  const pids = Object.entries(spec.pids ?? {})
+  let targetFrom: number[] = pids.map(([, pid]) => cpuSecondsOf(pid))
+  let targetCpu: number[] = pids.map(() => NaN)
   const cpuTimers = [
-    setTimeout(() => (cpuFrom = process.cpuUsage()), spec.warmupMs),
-    setTimeout(() => (cpu = process.cpuUsage(cpuFrom)), spec.warmupMs + spec.seconds * 1000)
+    setTimeout(() => {
+      cpuFrom = process.cpuUsage()
+      targetFrom = pids.map(([, pid]) => cpuSecondsOf(pid))
+    }, spec.warmupMs),
+    setTimeout(
+      () => {
+        cpu = process.cpuUsage(cpuFrom)
+        targetCpu = pids.map(([, pid], i) => cpuSecondsOf(pid) - targetFrom[i]!)
+      },
+      spec.warmupMs + spec.seconds * 1000
+    )
   ]
   const inFlight = new Set<Promise<void>>()
 
@@ -157,6 +170,7 @@ async function runRound(spec: RoundSpec, seqs: number[]): Promise<RoundResult> {
     latencyMs: quantiles(latencies),
     errors: errors + clientErrors + inFlight.size,
     generatorCpuPct: cpuPct,
+    cpuUsPerMsg: Object.fromEntries(pids.map(([name], i) => [name, acked > 0 ? (targetCpu[i]! / acked) * 1e6 : NaN])),
     storeLagMs: lagResult
       ? {
           ...quantiles(lagResult.lags),
@@ -179,3 +193,18 @@ process.on('message', (m: ToGenerator) => {
   )
 })
 send({ type: 'ready' })
+
+/** User + system CPU seconds a process has used so far, from /proc (Linux); NaN when unknown. */
+// USER_HZ: 100 on every Linux this runs on (sysconf(_SC_CLK_TCK)).
+const CLOCK_TICKS = 100
+
+function cpuSecondsOf(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces), from its closing parenthesis.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS
+  } catch {
+    return NaN
+  }
+}

@@ -14,6 +14,8 @@ export interface RoundSpec {
   readonly window: number
   readonly warmupMs: number
   readonly seconds: number
+  /** The target's processes, whose CPU time over the measured window is reported per message. */
+  readonly pids?: Readonly<Record<string, number>>
   /** Set: a rate-limited run at this many messages a second (all clients together). */
   readonly rate?: number
   /** Set: sample 1 in `every` acked messages and poll InfluxDB until each is visible. */
@@ -47,6 +49,11 @@ export interface RoundResult {
   readonly errors: number
   /** The generator's own CPU during the measured window, % of one core: near 100 it was the bottleneck. */
   readonly generatorCpuPct: number
+  /**
+   * CPU time of each of the target's processes over the measured window, µs per acked message:
+   * what a message costs, steadier than msg/s on a shared machine.
+   */
+  readonly cpuUsPerMsg: Readonly<Record<string, number>>
   readonly storeLagMs: StoreLag | null
 }
 

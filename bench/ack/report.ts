@@ -37,6 +37,12 @@ const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '–')
 const pad = (cells: string[], widths: number[]): string =>
   cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
 
+/** `qingyun 41 + influxd 12`: each process's CPU per acked message. */
+const cpuCell = (us: Readonly<Record<string, number>> | undefined): string =>
+  Object.entries(us ?? {})
+    .map(([name, v]) => `${name} ${Number.isFinite(v) ? v.toFixed(0) : '?'}`)
+    .join(' + ')
+
 export function roundTable(rounds: RoundResult[], labels: string[]): string[] {
   const head = [
     'round',
@@ -48,6 +54,7 @@ export function roundTable(rounds: RoundResult[], labels: string[]): string[] {
     'max ms',
     'errors',
     'gen CPU',
+    'CPU µs/msg',
     'lag p50',
     'lag p99'
   ]
@@ -61,6 +68,7 @@ export function roundTable(rounds: RoundResult[], labels: string[]): string[] {
     f1(r.latencyMs.max),
     String(r.errors + r.notSent),
     `${Math.round(r.generatorCpuPct)} %`,
+    cpuCell(r.cpuUsPerMsg),
     r.storeLagMs ? f0(r.storeLagMs.p50) : '',
     r.storeLagMs ? f0(r.storeLagMs.p99) : ''
   ])
@@ -88,6 +96,8 @@ export function summaryTable(summaries: Summary[]): string[] {
 export interface Verdicts {
   readonly ratioToAedes: number | null
   readonly ratioToMosquitto: number | null
+  /** Per target, per process: median CPU µs per acked message at max rate. */
+  readonly cpuUsPerMsg: Readonly<Record<string, Readonly<Record<string, number>>>>
   readonly storeLag: Pick<StoreLag, 'p50' | 'p99' | 'samples' | 'notSeen'> | null
   readonly half: RoundResult | null
 }
@@ -103,6 +113,16 @@ export function verdictLines(v: Verdicts): string[] {
   }
   if (v.ratioToMosquitto !== null) {
     out.push(`qingyun / Mosquitto    ${v.ratioToMosquitto.toFixed(2)}×  (acked msg/s, medians of rounds)`)
+  }
+  const cost = (t: string): number => Object.values(v.cpuUsPerMsg[t] ?? {}).reduce((a, b) => a + b, 0)
+  const costs = Object.keys(v.cpuUsPerMsg).filter((t) => Number.isFinite(cost(t)) && cost(t) > 0)
+  if (costs.length > 0) {
+    out.push(
+      `CPU per acked message (all of a target's processes): ` +
+        costs.map((t) => `${t} ${f0(cost(t))} µs (${cpuCell(v.cpuUsPerMsg[t])})`).join(', ')
+    )
+    if (costs.includes('qingyun') && costs.includes('aedes'))
+      out.push(`qingyun / bare Aedes CPU per message   ${(cost('qingyun') / cost('aedes')).toFixed(2)}×`)
   }
   if (v.storeLag) {
     out.push(

@@ -23,6 +23,8 @@ export interface Target {
   readonly version: string
   /** qingyun only: where its points land. */
   readonly influx?: { readonly url: string; readonly db: string; readonly authorization?: string }
+  /** qingyun only: its dashboard-api, whose /readyz details give the node's own view. */
+  readonly httpUrl?: string
 }
 
 function packageVersion(file: string): string {
@@ -154,14 +156,19 @@ export function fillRegistry(devices: number): { registry: Registry; credentials
   return { registry, credentials }
 }
 
-export async function startQingyun(procs: Procs, dir: string, registry: Registry): Promise<Target> {
+export async function startQingyun(
+  procs: Procs,
+  dir: string,
+  registry: Registry,
+  nodeArgs: readonly string[] = []
+): Promise<Target> {
   const registryPath = path.join(dir, 'registry.json')
   await saveRegistry(registryPath, registry)
   // Only what this run sets: an inherited QINGYUN_INFLUX_URL would bypass the embedded influxd.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('QINGYUN_')))
   const logFile = path.join(dir, 'qingyun.log')
   const log = createWriteStream(logFile)
-  const child = procs.spawn('qingyun', process.execPath, [path.join(ROOT, 'bin/qingyun.mjs'), 'start'], {
+  const child = procs.spawn('qingyun', process.execPath, [...nodeArgs, path.join(ROOT, 'bin/qingyun.mjs'), 'start'], {
     cwd: dir,
     env: {
       ...env,
@@ -222,6 +229,7 @@ export async function startQingyun(procs: Procs, dir: string, registry: Registry
       url: mqttUrl,
       pids,
       version,
+      httpUrl,
       influx: { url: influx[1]!, db: influx[2]!, ...(authorization ? { authorization } : {}) }
     }
   } catch (err) {

@@ -6,6 +6,8 @@
 //   npm run soak -- --only crash --kills 10
 //   npm run soak -- --only outage --outage-s 600 --rate 2000
 //   npm run soak -- --only flush --messages 10000
+//   npm run soak -- --only diskfull --disk-mb 16 --rate 500   # root: the spool on a full tmpfs
+import { execFileSync } from 'node:child_process'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '2000' },
     devices: { type: 'string', default: '200' },
     messages: { type: 'string', default: '10000' },
+    'disk-mb': { type: 'string', default: '16' },
     out: { type: 'string', default: 'bench-output' }
   }
 })
@@ -269,7 +272,99 @@ async function flush(): Promise<void> {
   })
 }
 
-const runs: Record<string, () => Promise<void>> = { flush, crash, outage }
+/**
+ * The spool's disk really full: a small tmpfs (mounting needs root) holds the spool while
+ * InfluxDB is down, devices keep publishing until the disk refuses writes (ENOSPC). Then acks
+ * must stop (backpressure), nothing acked may be lost, and once InfluxDB is back the forwarded
+ * segments free the space and the waiting messages are acked.
+ */
+async function diskfull(): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    say('diskfull: not run — mounting a small tmpfs for the spool needs root')
+    report.diskfull = { run: false, why: 'needs root to mount a tmpfs' }
+    return
+  }
+  const mb = Number(values['disk-mb'])
+  const mnt = await mkdtemp(path.join(os.tmpdir(), 'qingyun-soak-disk-'))
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${mb}m`, 'tmpfs', mnt])
+  try {
+    await withInflux(async (influxd) => {
+      const db = 'soak_diskfull'
+      await createInfluxClient({ url: influxd.url, db }).ensureDatabase()
+      const devices = 20
+      const node = await prepareNode({
+        influxUrl: influxd.url,
+        influxAuth: null,
+        db,
+        devices,
+        // The byte bound far above the disk: the disk is what runs out.
+        env: { QINGYUN_SPOOL_DIR: path.join(mnt, 'spool'), QINGYUN_SPOOL_MAX_BYTES: String(1024 ** 3) }
+      })
+      try {
+        await node.start()
+        await influxd.stop()
+        const gen = generator(node, devices, Number(values.rate), 'D-')
+        type SpoolDetails = { spool?: { writeErrors?: number; lastWriteError?: string } }
+        const t0 = Date.now()
+        let errors = 0
+        while (Date.now() - t0 < 300_000) {
+          const d = (await node.details()) as SpoolDetails
+          errors = d.spool?.writeErrors ?? 0
+          if (errors > 0) break
+          await sleep(500)
+        }
+        const full = ((await node.details()) as SpoolDetails).spool
+        const ackedAtFull = gen.acked.size
+        await sleep(10_000)
+        const ackedWhileFull = gen.acked.size - ackedAtFull
+        say(
+          `diskfull: ${mb} MiB tmpfs full after ${((Date.now() - t0) / 1000 - 10).toFixed(0)} s ` +
+            `(spool: ${full?.writeErrors} write errors, last ${full?.lastWriteError}); ` +
+            `${ackedWhileFull} acked in the 10 s after (backpressure: expect ~0)`
+        )
+        await influxd.restart()
+        const tBack = Date.now()
+        // The waiting messages get their acks once forwarded segments free the space.
+        const sentAtRestart = gen.sent.size
+        while (Date.now() - tBack < 300_000 && gen.acked.size < sentAtRestart) await sleep(500)
+        const recoverS = (Date.now() - tBack) / 1000
+        await gen.stop()
+        await waitForwarded(node, 10 * 60_000)
+        const stored = await storedTickets(influxd.url, db, 'D-')
+        const lost = [...gen.acked].filter((id) => !stored.has(id)).length
+        const twice = [...stored.values()].filter((v) => v > 1).length
+        const r = {
+          run: true,
+          tmpfsMiB: mb,
+          writeErrors: full?.writeErrors ?? 0,
+          lastWriteError: full?.lastWriteError ?? null,
+          ackedWhileFull,
+          recoverS,
+          sent: gen.sent.size,
+          acked: gen.acked.size,
+          lostAcked: lost,
+          storedTwice: twice,
+          nodeAlive: (await node
+            .details()
+            .then(() => true)
+            .catch(() => false)) as boolean
+        }
+        report.diskfull = r
+        say(
+          `diskfull: after InfluxDB came back every message sent before was acked within ${recoverS.toFixed(1)} s; ` +
+            `${r.sent} sent, ${r.acked} acked; acked but lost ${lost}, stored twice ${twice}; node alive ${r.nodeAlive}`
+        )
+      } finally {
+        await node.dispose()
+      }
+    })
+  } finally {
+    execFileSync('umount', ['-l', mnt])
+    await rm(mnt, { recursive: true, force: true })
+  }
+}
+
+const runs: Record<string, () => Promise<void>> = { flush, crash, outage, diskfull }
 for (const [name, run] of Object.entries(runs)) if (!values.only || values.only === name) await run()
 await mkdir(values.out!, { recursive: true })
 const file = path.join(values.out!, 'soak.json')
