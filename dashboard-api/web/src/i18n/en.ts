@@ -60,7 +60,7 @@ export const en: Record<string, string> = {
   'col.clearance': 'Clearance',
   'col.capacity': 'Capacity use',
   'col.status': 'Status',
-  'col.projection': 'Projected closing stock',
+  'col.projection': 'Projected stock at cut-off',
   'sites.overCapacity': 'over capacity',
   'sites.count': '{n} sites',
   'site.back': '← All sites',

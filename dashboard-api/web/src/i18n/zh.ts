@@ -59,7 +59,7 @@ export const zh: Record<string, string> = {
   'col.clearance': '清运率',
   'col.capacity': '负荷率',
   'col.status': '状态',
-  'col.projection': '预计日末库存',
+  'col.projection': '截止时预计库存',
   'sites.overCapacity': '超负荷',
   'sites.count': '{n} 个站点',
   'site.back': '← 全部站点',
