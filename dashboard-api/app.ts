@@ -9,6 +9,7 @@ import { createFailureLimiter } from './auth/limiter.ts'
 import type { Authenticator } from './auth/types.ts'
 import type { Model } from './model/types.ts'
 import { registerApi } from './routes/index.ts'
+import { registerMetrics, type MetricsDeps } from './routes/metrics.ts'
 import { registerWeb } from './web/plugin.ts'
 import { registerWs, type WsOptionsInput } from './ws/index.ts'
 
@@ -33,6 +34,8 @@ export interface AppDeps {
   /** QINGYUN_TRUST_PROXY, QINGYUN_DOCS_PUBLIC, … (lib/config.ts); absent: the defaults. */
   readonly api?: Partial<Config['api']>
   readonly now?: () => number
+  /** GET /metrics (Prometheus) with the node's collectors; absent: no /metrics. */
+  readonly metrics?: MetricsDeps
 }
 
 /** The websocket's tunables: QINGYUN_WS_* over the defaults, explicit `ws` options over both. */
@@ -102,13 +105,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     docsPublic: deps.api?.docsPublic ?? false,
     ...(deps.now ? { now: deps.now } : {})
   })
-  await registerWs(app, {
+  const ws = await registerWs(app, {
     model: deps.model,
     authenticator: deps.authenticator,
     limiter,
     log: deps.log,
     options: wsOptions(deps)
   })
+  if (deps.metrics) registerMetrics(app, { ...deps.metrics, ws, limiter })
   await registerWeb(app, { tz: deps.tz })
   return app
 }

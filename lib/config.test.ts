@@ -113,3 +113,12 @@ describe('parseConfig: dashboard-api protections', () => {
     }
   })
 })
+
+describe('parseConfig: metrics', () => {
+  it('leaves /metrics open by default, reads QINGYUN_METRICS_TOKEN, and names it when too short', () => {
+    expect(parseConfig({}).metricsToken).toBeUndefined()
+    expect(parseConfig({ QINGYUN_METRICS_TOKEN: 'a-long-enough-token' }).metricsToken).toBe('a-long-enough-token')
+    expect(() => parseConfig({ QINGYUN_METRICS_TOKEN: 'short' })).toThrow(ConfigError)
+    expect(() => parseConfig({ QINGYUN_METRICS_TOKEN: 'short' })).toThrow('QINGYUN_METRICS_TOKEN')
+  })
+})

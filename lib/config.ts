@@ -86,6 +86,8 @@ export const ConfigEnv = z.object({
     .max(256 * 1024 * 1024)
     .default(2 * 1024 * 1024),
   QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS: positiveInt.max(100_000).default(64),
+  // GET /metrics needs `Authorization: Bearer <this>` when set (README "Metrics").
+  QINGYUN_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').max(1024).optional(),
   QINGYUN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
 })
 
@@ -143,6 +145,8 @@ export interface Config {
     readonly wsMaxBufferedBytes: number
     readonly wsMaxConnectionsPerAddress: number
   }
+  /** GET /metrics needs this bearer token; undefined: open. */
+  readonly metricsToken: string | undefined
   readonly logLevel: z.infer<typeof ConfigEnv>['QINGYUN_LOG_LEVEL']
 }
 
@@ -269,6 +273,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       wsMaxBufferedBytes: e.QINGYUN_WS_MAX_BUFFERED_BYTES,
       wsMaxConnectionsPerAddress: e.QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS
     },
+    metricsToken: e.QINGYUN_METRICS_TOKEN,
     logLevel: e.QINGYUN_LOG_LEVEL
   }
 }

@@ -24,6 +24,7 @@ import { refusalLine } from '../store/refusal.ts'
 import { openSpool, type Spool } from '../store/spool.ts'
 import { createSpoolSink } from '../store/spoolSink.ts'
 import { createLatency } from '../store/stats.ts'
+import { registerNodeMetrics, type MessageCounts } from './metrics.ts'
 import type { Config } from '../lib/config.ts'
 import { retryInBackground } from '../lib/retry.ts'
 import { createRegistryStore, type RegistryStore } from '../registry/store.ts'
@@ -188,12 +189,16 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
     })
     // The time a PUBLISH waits for its PUBACK is the time ingest takes to make it durable.
     const puback = createLatency()
+    // Two plain increments per message for /metrics; everything else it shows is read when scraped.
+    const counts: MessageCounts = { received: 0, acked: 0 }
     const ingest: Ingest = {
       stats: ingestCore.stats,
       async handle(msg) {
         const t0 = performance.now()
+        counts.received++
         try {
           await ingestCore.handle(msg)
+          counts.acked++
         } finally {
           puback.add(performance.now() - t0)
         }
@@ -267,7 +272,24 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       tz: config.tz,
       log,
       api: config.api,
-      now
+      now,
+      metrics: {
+        token: config.metricsToken,
+        register: (r) =>
+          registerNodeMetrics(r, {
+            broker: () => broker.stats(),
+            ingest: () => ingest.stats(),
+            counts,
+            puback: () => puback.histogram(),
+            spool: () => spool.stats(),
+            spoolMaxBytes: config.spool.maxBytes,
+            fsync: () => spool.fsyncHistogram(),
+            forwarder: () => forwarder.stats(),
+            writer: () => writer.stats(),
+            writeLatency: () => writer.writeLatency(),
+            openAlerts: () => (model.ready() ? model.alerts({ state: 'open' }) : undefined)
+          })
+      }
     })
     stops.push(() => http.close())
     // Listen first: /healthz answers and /readyz says "not ready" while today is rebuilt

@@ -11,13 +11,27 @@ ensure_node() {
 }
 
 ensure_npm_deps() {
-  # Install when node_modules is missing or older than the lock file. `npm install`, not
-  # `npm ci`: vite lists an optional Windows-only package the registry does not serve, which
-  # npm leaves out of the lock file and `npm ci` then refuses; the lock file still pins
-  # every version.
-  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    echo "qingyun: installing npm dependencies (npm install)" >&2
-    npm install --no-audit --no-fund >&2
+  # $1: "runtime" (npm start: production dependencies only, as in the Docker image) or "all"
+  # (npm test: the dev dependencies too). Installs when node_modules is missing, older than the
+  # lock file, or holds only the runtime set and all is wanted; node_modules/.qingyun-deps says
+  # which set is there. A full set serves `npm start` as well, so it is never pruned here.
+  local want=${1:-all} stamp=node_modules/.qingyun-deps have=""
+  [ -f "$stamp" ] && have=$(cat "$stamp")
+  [ -d node_modules ] && [ -z "$have" ] && have=all # installed before the stamp existed
+  [ "$have" = all ] && want=all
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ "$have" != "$want" ]; then
+    local omit=()
+    [ "$want" = runtime ] && omit=(--omit=dev)
+    if [ ! -d node_modules ]; then
+      # A clean install of exactly what the lock file pins (it lists every optional platform
+      # package, so `npm ci` accepts it on any OS).
+      echo "qingyun: installing npm dependencies (npm ci${omit[*]:+ ${omit[*]}})" >&2
+      npm ci "${omit[@]}" --no-audit --no-fund >&2
+    else
+      echo "qingyun: updating npm dependencies (npm install${omit[*]:+ ${omit[*]}})" >&2
+      npm install "${omit[@]}" --no-audit --no-fund >&2
+    fi
+    echo "$want" >"$stamp"
   fi
 }
 
@@ -47,6 +61,12 @@ ensure_mosquitto_clients() {
   command -v mosquitto_pub >/dev/null 2>&1 || apt_install mosquitto-clients
 }
 
+ensure_haproxy() {
+  # The compose test validates ops/haproxy.cfg with `haproxy -c`; Debian installs it in /usr/sbin.
+  command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || apt_install haproxy
+  command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || die "haproxy still missing after installing it"
+}
+
 ensure_mosquitto() {
   # The broker itself (bench:ack compares against it); Debian installs it in /usr/sbin, which
   # some PATHs lack.
@@ -63,6 +83,9 @@ ensure_web_build() {
   local stamp=$web/dist/index.html
   if [ ! -f "$stamp" ] || [ -n "$(find "$web/src" "$web/public" "$web/index.html" "$web/vite.config.ts" \
     dashboard-api/fold/projection.ts package-lock.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+    # The build tools (vite, vue, …) are dev dependencies: `npm start` installs the runtime set,
+    # so a build from a fresh clone needs the full set first (kept afterwards, as for npm test).
+    [ -x node_modules/.bin/vite ] || ensure_npm_deps all
     echo "qingyun: building the operations page (npm run build)" >&2
     npm run --silent build >&2
   fi

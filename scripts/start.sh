@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/ensure.sh
 ensure_node
-ensure_npm_deps
+ensure_npm_deps runtime
 ensure_web_build
 # No QINGYUN_INFLUX_URL: qingyun runs its own InfluxDB, so influxd must be on PATH.
 [ -n "${QINGYUN_INFLUX_URL:-}" ] || ensure_influxd

@@ -4,12 +4,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/ensure.sh
 ensure_node
-ensure_npm_deps
+ensure_npm_deps all
 ensure_web_build
 # The suite finds InfluxDB via QINGYUN_TEST_INFLUX_URL, else a local influxd, else
 # testcontainers; the outage test always stops and restarts an influxd of its own.
 ensure_influxd
 ensure_mosquitto_clients
+ensure_haproxy # the compose test runs `haproxy -c` on ops/haproxy.cfg
 command -v openssl >/dev/null 2>&1 || apt_install openssl  # the TLS test makes a self-signed certificate
 # The page is tested in Debian's chromium (never a downloaded browser), with a CJK font so the
 # Chinese interface renders in screenshots.

@@ -21,6 +21,7 @@
 import { setTimeout as sleepTimer } from 'node:timers/promises'
 import type { Log } from '../lib/log.ts'
 import type { LineRejection, Sink, SinkResult } from './sink.ts'
+import { createLatency, type LatencyHistogram } from './stats.ts'
 
 export interface WriteResponse {
   readonly status: number
@@ -49,6 +50,8 @@ export interface WriterOptions {
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
   /** [0, 1) for backoff jitter. Defaults to Math.random. */
   readonly random?: () => number
+  /** A monotonic clock in ms, to time the writes. Defaults to performance.now. */
+  readonly clock?: () => number
 }
 
 export type FailureReason = 'network' | 'server' | 'throttled' | 'config' | 'unexpected'
@@ -65,6 +68,8 @@ export interface WriterStats {
   /** Pings sent while InfluxDB did not answer. */
   readonly probes: number
   readonly rejectedLines: number
+  /** Failed writes by reason (each is retried). */
+  readonly failures: Readonly<Record<FailureReason, number>>
   readonly inFlight: number
   readonly pendingLines: number
   readonly lastError?: {
@@ -77,6 +82,8 @@ export interface WriterStats {
 
 export interface Writer extends Sink {
   stats(): WriterStats
+  /** How long each HTTP write took, answered or not (for Prometheus). */
+  writeLatency(): LatencyHistogram
   close(opts?: { timeoutMs?: number }): Promise<void>
 }
 
@@ -165,6 +172,9 @@ export function createWriter(opts: WriterOptions): Writer {
     abort.signal.addEventListener('abort', () => resolve(), { once: true })
   )
   const counters = { batches: 0, requests: 0, lines: 0, retries: 0, probes: 0, rejectedLines: 0 }
+  const failures: Record<FailureReason, number> = { network: 0, server: 0, throttled: 0, config: 0, unexpected: 0 }
+  const latency = createLatency()
+  const clock = opts.clock ?? (() => performance.now())
   let lastError: WriterStats['lastError']
   let outage: Outage | undefined
 
@@ -224,6 +234,7 @@ export function createWriter(opts: WriterOptions): Writer {
     const probing = current.prober === me
     const delayMs = probing ? backoffMs(attempt, failure.retryAfterMs) : undefined
     counters.retries++
+    failures[failure.reason]++
     const { retryAfterMs, ...err } = failure
     lastError = err
     const fields = probing
@@ -272,9 +283,11 @@ export function createWriter(opts: WriterOptions): Writer {
     for (let attempt = 0; !abort.signal.aborted; attempt++) {
       counters.requests++
       let res: WriteResponse
+      const t0 = clock()
       try {
         res = await client.write(body)
       } catch (err) {
+        latency.add(clock() - t0)
         const e = err as { message?: unknown; code?: unknown }
         const failure = { reason: 'network' as const, message: String(e?.message ?? err) }
         await retryLater(
@@ -285,6 +298,7 @@ export function createWriter(opts: WriterOptions): Writer {
         )
         continue
       }
+      latency.add(clock() - t0)
       if (res.status >= 200 && res.status < 300) {
         answered()
         for (const item of items) done(item)
@@ -388,9 +402,9 @@ export function createWriter(opts: WriterOptions): Writer {
   }
 
   function stats(): WriterStats {
-    const s = { ...counters, inFlight, pendingLines: pending.length }
+    const s = { ...counters, failures: { ...failures }, inFlight, pendingLines: pending.length }
     return lastError === undefined ? s : { ...s, lastError }
   }
 
-  return { write, close, stats }
+  return { write, close, stats, writeLatency: latency.histogram }
 }

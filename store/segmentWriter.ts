@@ -82,7 +82,9 @@ export async function openSegmentWriter(d: SegmentWriterDeps): Promise<SegmentWr
         const part = bufs.slice(i, i + MAX_IOV)
         const want = part.reduce((n, b) => n + b.length, 0)
         const { bytesWritten } = await wfh.writev(part, pos)
-        if (bytesWritten !== want) throw Object.assign(new Error('short write'), { code: 'EIO' })
+        // On a regular file the kernel writes less than asked only when the disk (or a quota)
+        // is full: it reports what fitted rather than ENOSPC.
+        if (bytesWritten !== want) throw Object.assign(new Error('short write: the disk is full'), { code: 'ENOSPC' })
         pos += want
       }
       const t0 = d.now()

@@ -7,7 +7,7 @@ import { createReader, type ReadOptions, type ReadResult } from './reader.ts'
 import { recover, type RecoveryReport } from './recover.ts'
 import { bytesAfter } from './segment.ts'
 import { openSegmentWriter } from './segmentWriter.ts'
-import { createLatency, type LatencyStats } from './stats.ts'
+import { createLatency, type LatencyHistogram, type LatencyStats } from './stats.ts'
 
 export interface SpoolOptions {
   readonly dir: string
@@ -57,6 +57,8 @@ export interface Spool {
   /** Resolves once a record with seq ≥ `seq` is durable (for a forwarder tailing the spool). */
   waitFor(seq: number): Promise<void>
   stats(): SpoolStats
+  /** Every fsync's latency as a histogram (for Prometheus; stats().fsync has its quantiles). */
+  fsyncHistogram(): LatencyHistogram
   /** What opening found and repaired (also in `stats().recovery`). */
   readonly recovery: RecoveryReport
   close(): Promise<void>
@@ -308,5 +310,14 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
     await cursorFile.close()
   }
 
-  return { append, commit, read: reader.read, waitFor, stats, recovery: rec.report, close }
+  return {
+    append,
+    commit,
+    read: reader.read,
+    waitFor,
+    stats,
+    fsyncHistogram: latency.histogram,
+    recovery: rec.report,
+    close
+  }
 }

@@ -12,9 +12,28 @@ export interface LatencyStats {
   readonly maxMs: number
 }
 
-export function createLatency(): { add(ms: number): void; snapshot(): LatencyStats } {
+/** The whole histogram, for Prometheus (node/metrics.ts): `counts[i]` observations in bucket i. */
+export interface LatencyHistogram {
+  readonly counts: readonly number[]
+  readonly count: number
+  readonly sumMs: number
+}
+
+export interface Latency {
+  add(ms: number): void
+  snapshot(): LatencyStats
+  histogram(): LatencyHistogram
+}
+
+/** Upper bound of bucket i in milliseconds (bucket i holds (2^(i-1), 2^i] µs). */
+export const bucketUpperMs = (i: number): number => 2 ** i / 1000
+
+export const LATENCY_BUCKETS = BUCKETS
+
+export function createLatency(): Latency {
   const counts = new Array<number>(BUCKETS).fill(0)
   let count = 0
+  let sumMs = 0
   let lastMs = 0
   let maxMs = 0
   const quantile = (q: number): number => {
@@ -33,9 +52,11 @@ export function createLatency(): { add(ms: number): void; snapshot(): LatencySta
       const i = Math.min(BUCKETS - 1, Math.ceil(Math.log2(us)))
       counts[i]!++
       count++
+      sumMs += ms
       lastMs = ms
       maxMs = Math.max(maxMs, ms)
     },
-    snapshot: () => ({ count, lastMs, p50Ms: quantile(0.5), p99Ms: quantile(0.99), maxMs })
+    snapshot: () => ({ count, lastMs, p50Ms: quantile(0.5), p99Ms: quantile(0.99), maxMs }),
+    histogram: () => ({ counts: [...counts], count, sumMs })
   }
 }

@@ -263,6 +263,20 @@ describe('site balances', () => {
     expect(tonnesPerHour(s, L('00:30', D1))).toBe(7)
   })
 
+  it('tonnes per hour: out-of-order tickets count, tickets an hour older than the newest are forgotten', () => {
+    const s = createFoldState(D, TZ)
+    fold(s, ticket(L('10:00'), 1000), ticket(L('10:50'), 2000), ticket(L('10:20'), 4000))
+    expect(tonnesPerHour(s, L('10:55'))).toBe(7)
+    fold(s, ticket(L('11:40'), 8000))
+    // (10:40, 11:40]: 10:50 and 11:40; 10:00 is forgotten.
+    expect(tonnesPerHour(s, L('11:40'))).toBe(10)
+    expect([...s.recentIn.values()].map(([ts]) => ts)).not.toContain(L('10:00'))
+    // A ticket older than an hour before the newest is not remembered at all.
+    fold(s, ticket(L('10:30'), 16_000))
+    expect(tonnesPerHour(s, L('11:40'))).toBe(10)
+    expect([...s.recentIn.values()].map(([ts]) => ts)).not.toContain(L('10:30'))
+  })
+
   it('recyclables by material, sorting yield and month to date', () => {
     const s = createFoldState(D, TZ)
     s.mtdBeforeKg.set('paper', 40_000)

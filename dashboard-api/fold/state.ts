@@ -134,6 +134,8 @@ export interface FoldState {
   readonly pastTickets: Map<string, number>
   /** Inbound tickets of the last hour (any day): identity → [ts, kg]. */
   readonly recentIn: Map<string, [number, number]>
+  /** The newest event time among them (entries older than it by an hour go). */
+  readonly recentInNewest: { ts: number }
   readonly bins: Map<string, BinState>
   readonly vehicles: Map<string, VehicleState>
   readonly devices: Map<string, DeviceState>
@@ -157,6 +159,7 @@ export function createFoldState(day: string, tz: string): FoldState {
     mtdBeforeKg: new Map(),
     pastTickets: new Map(),
     recentIn: new Map(),
+    recentInNewest: { ts: -Infinity },
     bins: new Map(),
     vehicles: new Map(),
     devices: new Map(),

@@ -35,7 +35,12 @@ const add = <K>(m: Map<K, number>, k: K, v: number): void => {
 export const isRecovered = (f: Pick<WeighingFact, 'stream' | 'direction' | 'siteType'>): boolean =>
   f.stream === 'recyclable' && f.direction === 'out' && f.siteType === 'sorting'
 
-/** Remembers an inbound ticket of the last hour (for tonnes per hour), whatever its day; a rewrite replaces its kg. */
+/**
+ * Remembers an inbound ticket of the last hour (for tonnes per hour), whatever its day; a
+ * rewrite replaces its kg. O(1) amortised per ticket: the newest event time is kept, and stale
+ * entries are dropped from the front of the map (insertion order, nearly event-time order);
+ * one that arrived out of order waits behind a newer one — readers filter by time anyway.
+ */
 export function noteRecentInbound(state: FoldState, f: WeighingFact): void {
   if (f.direction !== 'in') return
   const key = `${f.deviceId}|${ticketKey(f)}`
@@ -44,11 +49,14 @@ export function noteRecentInbound(state: FoldState, f: WeighingFact): void {
     known[1] = f.netKg
     return
   }
-  let newest = f.ts
-  for (const [, [ts]] of state.recentIn) if (ts > newest) newest = ts
-  if (f.ts <= newest - RECENT_MS) return
+  const recent = state.recentInNewest
+  if (f.ts > recent.ts) recent.ts = f.ts
+  if (f.ts <= recent.ts - RECENT_MS) return
   state.recentIn.set(key, [f.ts, f.netKg])
-  for (const [k, [ts]] of state.recentIn) if (ts <= newest - RECENT_MS) state.recentIn.delete(k)
+  for (const [k, [ts]] of state.recentIn) {
+    if (ts > recent.ts - RECENT_MS) break
+    state.recentIn.delete(k)
+  }
 }
 
 export function foldWeighing(state: FoldState, f: WeighingFact, ctx: FoldContext): FoldResult {
