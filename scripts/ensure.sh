@@ -73,3 +73,20 @@ ensure_mosquitto() {
   command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || apt_install mosquitto
   command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || die "mosquitto still missing after installing it"
 }
+
+ensure_web_build() {
+  # The operations page is built by Vite into dashboard-api/web/dist (docs/web.md). Build when
+  # it is missing or anything it is built from is newer than its index.html (a fresh clone, a
+  # pull, an edit; the page also bundles the projection's arrival profile from fold/); the
+  # server answers 503 on the page's routes without a build.
+  local web=dashboard-api/web
+  local stamp=$web/dist/index.html
+  if [ ! -f "$stamp" ] || [ -n "$(find "$web/src" "$web/public" "$web/index.html" "$web/vite.config.ts" \
+    dashboard-api/fold/projection.ts package-lock.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+    # The build tools (vite, vue, …) are dev dependencies: `npm start` installs the runtime set,
+    # so a build from a fresh clone needs the full set first (kept afterwards, as for npm test).
+    [ -x node_modules/.bin/vite ] || ensure_npm_deps all
+    echo "qingyun: building the operations page (npm run build)" >&2
+    npm run --silent build >&2
+  fi
+}

@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 . scripts/ensure.sh
 ensure_node
 ensure_npm_deps runtime
+ensure_web_build
 # No QINGYUN_INFLUX_URL: qingyun runs its own InfluxDB, so influxd must be on PATH.
 [ -n "${QINGYUN_INFLUX_URL:-}" ] || ensure_influxd
 exec node bin/qingyun.mjs start "$@"

@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 . scripts/ensure.sh
 ensure_node
 ensure_npm_deps all
+ensure_web_build
 # The suite finds InfluxDB via QINGYUN_TEST_INFLUX_URL, else a local influxd, else
 # testcontainers; the outage test always stops and restarts an influxd of its own.
 ensure_influxd
@@ -19,6 +20,7 @@ fc-list 2>/dev/null | grep -qi 'wqy\|noto sans cjk' || apt_install fonts-wqy-mic
 echo "== typecheck" >&2
 npx tsc --noEmit -p .
 npx tsc --noEmit -p bench
+npx vue-tsc --noEmit -p dashboard-api/web
 echo "== lint" >&2
 npx eslint .
 echo "== format" >&2

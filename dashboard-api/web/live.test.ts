@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 
-// The page's websocket client (public/js/live.js) on its own: the seq rules, resume and
+// The page's websocket client (src/live.ts) on its own: the seq rules, resume and
 // reconnects. The socket is the boundary replaced here, to make the server misbehave in ways
 // a real one will not on cue (a skipped seq, a replayed delta); the real thing is exercised
 // end to end by test/e2e/web.test.ts (resume after a dropped connection).
@@ -25,8 +25,9 @@ interface LiveModule {
   }
 }
 
-// A .js module of the page (no types); imported by path so the compiler does not look for any.
-const LIVE_JS = './public/js/live.js'
+// The page's module, imported by path: it is type-checked with the page's own (DOM) settings
+// (dashboard-api/web/tsconfig.json), not with the Node ones this test is checked with.
+const LIVE_JS = './src/live.ts'
 const load = async (): Promise<LiveModule> => (await import(LIVE_JS)) as LiveModule
 
 class FakeSocket {

@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs'
-import { mkdir, readFile } from 'node:fs/promises'
-import path from 'node:path'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { readFile } from 'node:fs/promises'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deviceTopic } from '../../contracts/topics.ts'
 import { CONTENT_SECURITY_POLICY } from '../../dashboard-api/web/plugin.ts'
-import { withSystem, type TestSystem } from '../harness/system.ts'
+import { withSystem } from '../harness/system.ts'
+import { WAIT, attr, contains, count, exact, launchBrowser, openPage, shot, signIn, text, until } from './webBrowser.ts'
 
 // The operations web page in a real browser — Debian's chromium driven by
 // playwright-core, never a downloaded one — against the whole node as `qingyun start` builds
@@ -14,95 +13,23 @@ import { withSystem, type TestSystem } from '../harness/system.ts'
 // timed assertions — load time and update rates are measured by bench/web.ts).
 // Screenshots go to test-output/screenshots/.
 
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync'
-]
-const SHOTS = path.resolve('test-output/screenshots')
-const WAIT = { timeout: 45_000 }
-
-let browser: Browser
-
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`)
-  await mkdir(SHOTS, { recursive: true })
-  // launch() gives the browser a fresh temporary profile (user-data dir) and removes it on close.
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
-})
-
-afterAll(async () => {
-  await browser?.close()
-})
-
-interface Watched {
-  readonly page: Page
-  readonly context: BrowserContext
-  /** Console errors and page errors, to check that nothing broke and the CSP refused nothing. */
-  readonly problems: string[]
-}
-
-async function openPage(t: TestSystem): Promise<Watched> {
-  const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, acceptDownloads: true })
-  const page = await context.newPage()
-  const problems: string[] = []
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
-  page.on('console', (m) => {
-    // The map asks for zones at /api/v1/zones, then the admin route; a 404/403 there is expected.
-    if (m.type() === 'error' && !/status of 40[34]/.test(m.text())) problems.push(`console: ${m.text()}`)
-  })
-  await page.goto(`${t.httpUrl}/`)
-  return { page, context, problems }
-}
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.locator('#token').fill(token)
-  await page.locator('#signin').click()
-  await page.locator('#conn[data-state="open"]').waitFor(WAIT)
-}
-
-// playwright-core has no expect of its own (that is @playwright/test): these wait in the page
-// for a condition, until vitest's timeout. Predicates are functions, not strings: the page's
-// CSP (no 'unsafe-eval') refuses the eval that a string predicate needs.
-interface El {
-  textContent: string | null
-  getAttribute(name: string): string | null
-}
-declare const document: {
-  querySelector(selector: string): El | null
-  querySelectorAll(selector: string): { length: number }
-}
+// In the page (functions passed to waitForFunction run there).
 declare const window: {
   __qingyun: {
     view: { debug: { vehicles: { items: Map<string, { lon: number }> } } }
     live: { stats(): Record<string, number> }
   }
 }
-// (The arg reaches the page as JSON, so A is what it is there; playwright's Unboxed<A> says the same.)
-const until = <A>(page: Page, predicate: (arg: A) => unknown, arg: A): Promise<unknown> =>
-  page.waitForFunction(predicate as (arg: unknown) => unknown, arg, WAIT)
-/** The element's trimmed text matches `re`. */
-const text = (page: Page, selector: string, re: RegExp): Promise<unknown> =>
-  until(
-    page,
-    ([sel, source, flags]) => new RegExp(source, flags).test((document.querySelector(sel)?.textContent ?? '').trim()),
-    [selector, re.source, re.flags] as const
-  )
-const contains = (page: Page, selector: string, part: string): Promise<unknown> =>
-  until(page, ([sel, p]) => (document.querySelector(sel)?.textContent ?? '').includes(p), [selector, part] as const)
-const count = (page: Page, selector: string, n: number): Promise<unknown> =>
-  until(page, ([sel, k]) => document.querySelectorAll(sel).length === k, [selector, n] as const)
-const attr = (page: Page, selector: string, name: string, value: string): Promise<unknown> =>
-  until(page, ([sel, a, v]) => document.querySelector(sel)?.getAttribute(a) === v, [selector, name, value] as const)
-const exact = (s: string): RegExp => new RegExp(`^${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)
 
-const shot = (page: Page, name: string): Promise<Buffer> => page.screenshot({ path: path.join(SHOTS, `${name}.png`) })
+let browser: Browser
+
+beforeAll(async () => {
+  browser = await launchBrowser()
+})
+
+afterAll(async () => {
+  await browser?.close()
+})
 
 const ticket = (ticketId: string, netKg: number, direction: 'in' | 'out' = 'in') => ({
   ts: new Date(Date.now() - 30_000).toISOString(),
@@ -122,15 +49,20 @@ describe('the operations web page in chromium', () => {
     async () => {
       const t = await withSystem()
       const operator = await t.token('operator')
-      const { page, problems } = await openPage(t)
+      const { page, problems } = await openPage(browser, t)
 
       // ── the page is served self-only, with sensible caching ──
       const index = await page.request.get(`${t.httpUrl}/`)
       expect(index.headers()['content-security-policy']).toBe(CONTENT_SECURITY_POLICY)
       expect(index.headers()['cache-control']).toBe('no-cache')
-      const vendor = await page.request.get(`${t.httpUrl}/vendor/echarts.min.js`)
-      expect(vendor.status()).toBe(200)
-      expect(vendor.headers()['cache-control']).toMatch(/max-age=\d+/)
+      // Vite's hashed bundles (the entry named by index.html) are cached for good.
+      const entry = /<script type="module"[^>]* src="(\/assets\/[^"]+\.js)"/.exec(await index.text())?.[1]
+      expect(entry).toBeDefined()
+      const bundle = await page.request.get(`${t.httpUrl}${entry}`)
+      expect(bundle.status()).toBe(200)
+      expect(bundle.headers()['cache-control']).toBe('public, max-age=31536000, immutable')
+      // No inline script or style in the built page (the CSP would refuse them).
+      expect(await index.text()).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>|<style|\sstyle=/)
       const outlines = await page.request.get(`${t.httpUrl}/data/wuxi-districts.json`)
       expect(((await outlines.json()) as { features: unknown[] }).features).toHaveLength(8)
 
@@ -288,7 +220,7 @@ describe('the operations web page in chromium', () => {
   it('a viewer sees alerts but no acknowledge button', { timeout: 120_000 }, async () => {
     const t = await withSystem()
     const viewer = await t.token('viewer')
-    const { page, problems } = await openPage(t)
+    const { page, problems } = await openPage(browser, t)
     await signIn(page, viewer)
     const fill1 = await t.device('fill-1')
     await fill1.publishAsync(

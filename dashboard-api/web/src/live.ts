@@ -8,57 +8,97 @@
 // or below the applied seq is a replay we already have (ignored); one that skips ahead means a
 // gap, so the subscription is re-requested without resume and a snapshot replaces the state.
 
+//
+// No DOM types here: the module is also loaded by live.test.ts under Node, with a socket
+// double at the boundary.
+
 export const WS_PATH = '/api/v1/ws'
 const UNAUTHORIZED = 4401
 /** Timeline marks for the benchmark (bench/web.ts reads them with performance.getEntriesByType). */
-const mark = (name) => globalThis.performance?.mark?.(name)
+const mark = (name: string): void => void globalThis.performance?.mark?.(name)
 
-/**
- * @typedef {{ snapshot(data: any): void, delta(data: any): void, error?(msg: any): void }} Handlers
- * @typedef {'connecting' | 'open' | 'reconnecting' | 'closed'} LiveState
- * @param {{ url: string, token: string, onState?(s: LiveState, info: { retryInMs?: number }): void,
- *   onWelcome?(w: any): void, onUnauthorized?(): void, WebSocketImpl?: any,
- *   setTimeout?: typeof setTimeout, clearTimeout?: typeof clearTimeout, now?: () => number,
- *   random?: () => number, minBackoffMs?: number, maxBackoffMs?: number }} opts
- */
-export function createLive(opts) {
-  const WS = opts.WebSocketImpl ?? globalThis.WebSocket
-  const setT = opts.setTimeout ?? globalThis.setTimeout.bind(globalThis)
-  const clearT = opts.clearTimeout ?? globalThis.clearTimeout.bind(globalThis)
+/* eslint-disable @typescript-eslint/no-explicit-any -- wire messages are checked by the server (contracts/ws.ts) */
+export interface Handlers {
+  snapshot(data: any): void
+  delta(data: any): void
+  error?(msg: any): void
+}
+export type LiveState = 'connecting' | 'open' | 'reconnecting' | 'closed'
+export interface Welcome {
+  user: string
+  role: string
+  heartbeatMs?: number
+}
+interface Socket {
+  readyState: number
+  send(data: string): void
+  close(code?: number): void
+  onopen: (() => void) | null
+  onmessage: ((ev: { data: unknown }) => void) | null
+  onclose: ((ev: { code: number }) => void) | null
+  onerror: (() => void) | null
+}
+type Timer = ReturnType<typeof setTimeout> | undefined
+export interface LiveOptions {
+  url: string
+  token: string
+  onState?(s: LiveState, info: { retryInMs?: number }): void
+  onWelcome?(w: Welcome): void
+  onUnauthorized?(): void
+  WebSocketImpl?: new (url: string) => Socket
+  setTimeout?: (fn: () => void, ms: number) => Timer
+  clearTimeout?: (t: Timer) => void
+  now?: () => number
+  random?: () => number
+  minBackoffMs?: number
+  maxBackoffMs?: number
+}
+interface Sub {
+  channel: string
+  params: object | undefined
+  seq: number | null
+  handlers: Handlers
+  live: boolean
+}
+export type Live = ReturnType<typeof createLive>
+
+export function createLive(opts: LiveOptions) {
+  const WS = opts.WebSocketImpl ?? (globalThis as unknown as { WebSocket: new (url: string) => Socket }).WebSocket
+  const setT = opts.setTimeout ?? ((fn: () => void, ms: number): Timer => globalThis.setTimeout(fn, ms))
+  const clearT = opts.clearTimeout ?? ((t: Timer): void => globalThis.clearTimeout(t))
   const now = opts.now ?? Date.now
   const random = opts.random ?? Math.random
   const minBackoff = opts.minBackoffMs ?? 500
   const maxBackoff = opts.maxBackoffMs ?? 15_000
 
-  /** @type {Map<string, { channel: string, params: object | undefined, seq: number | null, handlers: Handlers, live: boolean }>} */
-  const subs = new Map()
-  let socket = null
-  let state = /** @type {LiveState} */ ('connecting')
+  const subs = new Map<string, Sub>()
+  let socket: Socket | null = null
+  let state: LiveState = 'connecting'
   let attempt = 0
-  let retryTimer = null
-  let pingTimer = null
+  let retryTimer: Timer
+  let pingTimer: Timer
   let heartbeatMs = 15_000
   let lastHeard = 0
   let stopped = false
   let counter = 0
   const stats = { messages: 0, deltas: 0, snapshots: 0, resumed: 0, gaps: 0, reconnects: 0 }
 
-  const setState = (s, info = {}) => {
+  const setState = (s: LiveState, info: { retryInMs?: number } = {}): void => {
     state = s
     opts.onState?.(s, info)
   }
-  const sendRaw = (msg) => {
+  const sendRaw = (msg: Record<string, unknown>): void => {
     if (socket && socket.readyState === 1) socket.send(JSON.stringify(msg))
   }
-  const request = (id, sub) => {
-    const msg = { type: 'subscribe', id, channel: sub.channel }
+  const request = (id: string, sub: Sub): void => {
+    const msg: Record<string, unknown> = { type: 'subscribe', id, channel: sub.channel }
     if (sub.params && Object.keys(sub.params).length > 0) msg.params = sub.params
     if (sub.seq !== null) msg.resume = { seq: sub.seq }
     sub.live = true
     sendRaw(msg)
   }
 
-  const schedulePing = () => {
+  const schedulePing = (): void => {
     clearT(pingTimer)
     pingTimer = setT(() => {
       if (!socket || socket.readyState !== 1) return
@@ -73,10 +113,10 @@ export function createLive(opts) {
     }, heartbeatMs)
   }
 
-  const onMessage = (text) => {
+  const onMessage = (text: string): void => {
     lastHeard = now()
     stats.messages++
-    let msg
+    let msg: any
     try {
       msg = JSON.parse(text)
     } catch {
@@ -136,7 +176,7 @@ export function createLive(opts) {
   }
 
   /** Drop our state for this subscription and take a fresh snapshot under a new id. */
-  const resnapshot = (oldId, sub) => {
+  const resnapshot = (oldId: string, sub: Sub): void => {
     sendRaw({ type: 'unsubscribe', id: oldId })
     subs.delete(oldId)
     const id = `${sub.channel}-${++counter}`
@@ -145,14 +185,15 @@ export function createLive(opts) {
     request(id, sub)
   }
 
-  const connect = () => {
+  const connect = (): void => {
     if (stopped) return
     setState(attempt === 0 ? 'connecting' : 'reconnecting')
-    let ws
+    let ws: Socket
     try {
       ws = new WS(opts.url)
     } catch {
-      return retry()
+      retry()
+      return
     }
     socket = ws
     ws.onopen = () => {
@@ -182,7 +223,7 @@ export function createLive(opts) {
     }
   }
 
-  const retry = () => {
+  const retry = (): void => {
     if (stopped) return
     attempt++
     stats.reconnects++
@@ -196,15 +237,10 @@ export function createLive(opts) {
   connect()
 
   return {
-    /**
-     * @param {string} channel
-     * @param {object | undefined} params
-     * @param {Handlers} handlers
-     * @returns {() => void} unsubscribe
-     */
-    subscribe(channel, params, handlers) {
+    /** Returns the unsubscribe function. */
+    subscribe(channel: string, params: object | undefined, handlers: Handlers): () => void {
       const id = `${channel}-${++counter}`
-      const sub = { channel, params, seq: null, handlers, live: false }
+      const sub: Sub = { channel, params, seq: null, handlers, live: false }
       subs.set(id, sub)
       if (state === 'open') request(id, sub)
       return () => {
@@ -237,21 +273,17 @@ export function createLive(opts) {
 /**
  * Keyed state for a collection channel (sites, bins, vehicles, alerts): a snapshot replaces
  * everything, a delta upserts its items and deletes `removed` keys.
- * @template T
- * @param {(item: T) => string} keyOf
  */
-export function createCollection(keyOf) {
-  /** @type {Map<string, T>} */
-  const items = new Map()
+export function createCollection<T>(keyOf: (item: T) => string) {
+  const items = new Map<string, T>()
   return {
     items,
-    /** @param {{ items: T[] }} data */
-    snapshot(data) {
+    snapshot(data: { items: T[] }): void {
       items.clear()
       for (const it of data.items) items.set(keyOf(it), it)
     },
-    /** @param {{ items: T[], removed: string[] }} data @returns {T[]} the upserted items */
-    delta(data) {
+    /** Returns the upserted items. */
+    delta(data: { items: T[]; removed?: string[] }): T[] {
       for (const k of data.removed ?? []) items.delete(k)
       for (const it of data.items) items.set(keyOf(it), it)
       return data.items

@@ -1,0 +1,22 @@
+// Hash routes (#/city, #/site/ts-1, …): the server serves one index.html and needs no route
+// per view. Views other than the city are their own chunks, loaded when first opened.
+import { createRouter, createWebHashHistory } from 'vue-router'
+import CityView from './views/CityView.vue'
+
+export const VIEWS = ['city', 'sites', 'map', 'alerts', 'history'] as const
+
+export function createAppRouter() {
+  return createRouter({
+    history: createWebHashHistory(),
+    routes: [
+      { path: '/', redirect: '/city' },
+      { path: '/city', name: 'city', component: CityView },
+      { path: '/sites', name: 'sites', component: () => import('./views/SitesView.vue') },
+      { path: '/site/:id', name: 'site', component: () => import('./views/SiteView.vue'), props: true },
+      { path: '/map', name: 'map', component: () => import('./views/MapView.vue') },
+      { path: '/alerts', name: 'alerts', component: () => import('./views/AlertsView.vue') },
+      { path: '/history', name: 'history', component: () => import('./views/HistoryView.vue') },
+      { path: '/:rest(.*)*', redirect: '/city' }
+    ]
+  })
+}
