@@ -29,7 +29,7 @@ import type { Logger } from 'pino'
 export interface PipelineLimits {
   /** Publishes of one client waiting for their ack; at it, the client is not read. */
   readonly window: number
-  /** Payload bytes waiting for their ack across the node; over it, no waiting client is read. */
+  /** Bytes of publishes waiting for their ack across the node (payload + HELD_OVERHEAD_BYTES each); over it, no waiting client is read. */
   readonly maxBytes: number
 }
 
@@ -69,6 +69,13 @@ const readLoop = (c: Client): ReadLoop | null => {
     ? r
     : null
 }
+
+/**
+ * What a publish waiting for its ack holds beyond its payload — the parsed packet, ingest's
+ * objects and facts, its lines on their way to the spool, the promises — charged against the
+ * node's budget so that many small messages count for what they cost.
+ */
+export const HELD_OVERHEAD_BYTES = 2048
 
 export function createPipeline(limits: PipelineLimits, log: Logger): Pipeline {
   const lanes = new WeakMap<Client, Entry[]>()
@@ -124,10 +131,10 @@ export function createPipeline(limits: PipelineLimits, log: Logger): Pipeline {
         log.warn('this Aedes version hides its read loop: publishes are neither pipelined nor bounded per client')
       }
       const released = loop !== null && !client.closed && loop._paused !== true
-      const entry: Entry = { settled: false, err: null, released, bytes, done }
+      const entry: Entry = { settled: false, err: null, released, bytes: bytes + HELD_OVERHEAD_BYTES, done }
       lane.push(entry)
       stats.held++
-      stats.heldBytes += bytes
+      stats.heldBytes += entry.bytes
       if (loop && released) {
         // Not from inside the parser's loop: the next read may parse (and hold) more packets.
         process.nextTick(() => {
