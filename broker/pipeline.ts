@@ -73,9 +73,10 @@ const readLoop = (c: Client): ReadLoop | null => {
 /**
  * What a publish waiting for its ack holds beyond its payload — the parsed packet, ingest's
  * objects and facts, its lines on their way to the spool, the promises — charged against the
- * node's budget so that many small messages count for what they cost.
+ * node's budget so that many small messages count for what they cost. Measured: a sampling heap
+ * profile of a node with 10,000 devices under load held some 6 KiB per waiting publish.
  */
-export const HELD_OVERHEAD_BYTES = 2048
+export const HELD_OVERHEAD_BYTES = 6 * 1024
 
 export function createPipeline(limits: PipelineLimits, log: Logger): Pipeline {
   const lanes = new WeakMap<Client, Entry[]>()

@@ -48,9 +48,10 @@ export const ConfigEnv = z.object({
   QINGYUN_MQTT_MAX_OUTGOING_BYTES: positiveInt.max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
   QINGYUN_MQTT_MAX_INFLIGHT: positiveInt.max(65535).default(1000),
   // Publishes of one client read while its earlier ones wait for their ack (broker/pipeline.ts),
-  // and what they hold across the node (payload + 2 KiB each): 32 MiB is some 15,000 messages.
+  // and what they hold across the node (payload + 6 KiB each): 24 MiB is some 4,000 messages,
+  // more than a group commit gathers at the node's full rate.
   QINGYUN_MQTT_RECEIVE_WINDOW: positiveInt.max(65535).default(16),
-  QINGYUN_MQTT_READ_AHEAD_MAX_BYTES: positiveInt.max(1024 ** 3).default(32 * 1024 * 1024),
+  QINGYUN_MQTT_READ_AHEAD_MAX_BYTES: positiveInt.max(1024 ** 3).default(24 * 1024 * 1024),
   QINGYUN_MQTT_MAX_CONNECTIONS_PER_USERNAME: positiveInt.max(10_000).default(4),
   QINGYUN_MQTT_MAX_CONNECTIONS_PER_ADDRESS: positiveInt.default(20_000),
   QINGYUN_MQTT_IDLE_TIMEOUT_MS: positiveInt.default(10 * 60_000),
