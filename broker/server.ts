@@ -9,6 +9,8 @@ import type { PublishPacket } from 'aedes'
 import type { Logger } from 'pino'
 import { WebSocketServer, createWebSocketStream } from 'ws'
 import type { Fact } from '../contracts/facts.ts'
+import type { ClusterBackends } from './cluster.ts'
+import { followRemoteFacts } from './remoteFacts.ts'
 import type { RejectionNotice } from '../contracts/rejection.ts'
 import { errorsTopic, factsTopic } from '../contracts/topics.ts'
 import type { Accounts } from './auth.ts'
@@ -43,6 +45,8 @@ export interface BrokerDeps {
   readonly onPublish: (inbound: Inbound) => Promise<void>
   readonly log: Logger
   readonly now?: () => number
+  /** Cluster mode (broker/cluster.ts): sessions and routing shared through Redis. */
+  readonly cluster?: ClusterBackends
 }
 
 export interface BrokerStats extends ConnectionCounters {
@@ -55,6 +59,8 @@ export interface BrokerStats extends ConnectionCounters {
   noticesSuppressed: number
   factsListenerErrors: number
   persistentSessionsEnded: number
+  /** Cluster mode: facts batches other nodes committed, folded here. */
+  remoteFactBatches: number
 }
 
 export interface Broker {
@@ -115,15 +121,29 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
     // (broker/frameGuard.ts), so a delivery never waits on a client and needs no slot.
     concurrency: 0,
     // Not reached: the guard never reports a full socket for longer than one tick.
-    drainTimeout: 30_000
+    drainTimeout: 30_000,
+    ...(deps.cluster ? { persistence: deps.cluster.persistence, mq: deps.cluster.mq } : {})
   })
 
   // A persistent session's queue gets the same bounds as a connected client; half the bytes,
   // so that on reconnect the whole queue fits with room to spare.
-  const offline = boundOfflineQueues(
-    aedes,
-    { maxCount: opts.mqtt.maxInflight, maxBytes: Math.floor(opts.mqtt.maxOutgoingBytes / 2) },
-    log
+  // In cluster mode a session's queue is filled by whichever node takes the PUBLISH and emptied
+  // by the node its client is on, so no node can count it: the Redis persistence bounds it
+  // instead (messages handed over on CONNECT, and their age; broker/cluster.ts).
+  const offline = deps.cluster
+    ? { ended: () => 0 }
+    : boundOfflineQueues(
+        aedes,
+        { maxCount: opts.mqtt.maxInflight, maxBytes: Math.floor(opts.mqtt.maxOutgoingBytes / 2) },
+        log
+      )
+  // Facts committed on other nodes reach this node's in-process consumers once: own facts are
+  // handed over directly (publishFacts), so the shared emitter's copy of them is skipped.
+  const remote = deps.cluster ? await followRemoteFacts(aedes, localFacts, log) : undefined
+  // A persistence call that fails (Redis gone longer than a command waits) is emitted here;
+  // without a listener it would end the process.
+  ;(aedes as unknown as NodeJS.EventEmitter).on('error', (err: Error) =>
+    log.error({ err: err.message }, 'broker persistence error')
   )
 
   const hooks = installHooks(aedes, {
@@ -231,7 +251,8 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
         connectionsRefusedByAddress: a.refusedByAddress,
         noticesSuppressed: notices.stats().suppressed,
         factsListenerErrors: localFacts.stats().listenerErrors,
-        persistentSessionsEnded: offline.ended()
+        persistentSessionsEnded: offline.ended(),
+        remoteFactBatches: remote?.batches() ?? 0
       }
     },
     async close() {
@@ -239,6 +260,8 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
       clearInterval(sweeper)
       for (const ws of wss?.clients ?? []) ws.terminate()
       await Promise.all([closeServer(mqttServer), wsServer ? closeServer(wsServer) : undefined])
+      await remote?.stop()
+      await deps.cluster?.destroy()
       await new Promise<void>((resolve) => aedes.close(() => resolve()))
     }
   }

@@ -18,6 +18,7 @@ const timeZone = z.string().refine((tz) => {
   }
 }, 'must be an IANA time zone such as Asia/Shanghai')
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as http://127.0.0.1:8086' })
+const redisUrl = z.url({ protocol: /^rediss?$/, message: 'must be a redis(s) URL such as redis://127.0.0.1:6379/0' })
 
 /** Variable name → schema. Names are the public interface; README documents each. */
 export const ConfigEnv = z.object({
@@ -82,6 +83,10 @@ export const ConfigEnv = z.object({
     .max(256 * 1024 * 1024)
     .default(2 * 1024 * 1024),
   QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS: positiveInt.max(100_000).default(64),
+  // Cluster mode (README "Running several nodes"): unset = one embedded node.
+  QINGYUN_REDIS_URL: redisUrl.optional(),
+  QINGYUN_ALERT_LEASE_TTL_MS: positiveInt.min(1000).max(120_000).default(6000),
+  QINGYUN_REDIS_OFFLINE_TTL_S: positiveInt.max(30 * 86_400).default(86_400),
   QINGYUN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
 })
 
@@ -140,6 +145,8 @@ export interface Config {
     readonly wsMaxConnectionsPerAddress: number
   }
   readonly logLevel: z.infer<typeof ConfigEnv>['QINGYUN_LOG_LEVEL']
+  /** Cluster mode; undefined = one embedded node. */
+  readonly redis: { readonly url: string; readonly alertLeaseTtlMs: number; readonly offlineTtlS: number } | undefined
 }
 
 export interface MqttLimits {
@@ -259,6 +266,13 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       wsMaxBufferedBytes: e.QINGYUN_WS_MAX_BUFFERED_BYTES,
       wsMaxConnectionsPerAddress: e.QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS
     },
-    logLevel: e.QINGYUN_LOG_LEVEL
+    logLevel: e.QINGYUN_LOG_LEVEL,
+    redis: e.QINGYUN_REDIS_URL
+      ? {
+          url: e.QINGYUN_REDIS_URL,
+          alertLeaseTtlMs: e.QINGYUN_ALERT_LEASE_TTL_MS,
+          offlineTtlS: e.QINGYUN_REDIS_OFFLINE_TTL_S
+        }
+      : undefined
   }
 }

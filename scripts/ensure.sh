@@ -53,3 +53,9 @@ ensure_mosquitto() {
   command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || apt_install mosquitto
   command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || die "mosquitto still missing after installing it"
 }
+
+ensure_redis_server() {
+  # The cluster tests start a private Redis (test/harness/redis.ts); Debian puts it in /usr/bin.
+  command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+  command -v redis-server >/dev/null 2>&1 || die "redis-server still missing after installing it"
+}

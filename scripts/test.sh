@@ -9,6 +9,7 @@ ensure_npm_deps
 # testcontainers; the outage test always stops and restarts an influxd of its own.
 ensure_influxd
 ensure_mosquitto_clients
+ensure_redis_server  # the cluster tests run a private Redis
 command -v openssl >/dev/null 2>&1 || apt_install openssl  # the TLS test makes a self-signed certificate
 # The page is tested in Debian's chromium (never a downloaded browser), with a CJK font so the
 # Chinese interface renders in screenshots.

@@ -1,0 +1,89 @@
+// Cluster mode's parts for one node (README "Running several nodes"), built once here and passed
+// in (docs/conventions.md #5): the broker's shared persistence and emitter (broker/cluster.ts)
+// and the alert lease (dashboard-api/alerts/lease.ts) with its channel for acknowledgements.
+import type { Logger } from 'pino'
+import { createClusterBackends, redisConnection, type ClusterBackends } from '../broker/cluster.ts'
+import { createLease, fencedSink, type Lease } from '../dashboard-api/alerts/lease.ts'
+import { createLeasedAlerts, type LeasedAlerts, type RemoteAck } from '../dashboard-api/alerts/leasedEngine.ts'
+import type { AlertEngine } from '../dashboard-api/alerts/types.ts'
+import type { Config } from '../lib/config.ts'
+import type { Sink } from '../store/sink.ts'
+
+/** A node without the lease reloads the holder's alerts from InfluxDB this often. */
+const ALERT_RELOAD_MS = 5000
+
+export interface NodeCluster {
+  readonly backends: ClusterBackends
+  /** The alert engine behind the lease; `owner` names this node in the lease (the broker's id). */
+  alerts(opts: {
+    owner: string
+    sink: Sink
+    create: (sink: Sink) => AlertEngine
+    now: () => number
+  }): Promise<LeasedAlerts>
+  readonly lease: () => Lease | undefined
+  close(): Promise<void>
+}
+
+export function createNodeCluster(redis: NonNullable<Config['redis']>, config: Config, log: Logger): NodeCluster {
+  const clusterLog = log.child({ component: 'cluster' })
+  const backends = createClusterBackends(
+    { url: redis.url, maxSessionDelivery: config.mqtt.maxInflight, offlineTtlS: redis.offlineTtlS },
+    clusterLog
+  )
+  const prefix = `qingyun:${config.influx.db}:alerts`
+  const ackChannel = `${prefix}:acks`
+  const conn = redisConnection(redis.url, 'qingyun-lease', clusterLog)
+  const sub = redisConnection(redis.url, 'qingyun-acks', clusterLog)
+  let lease: Lease | undefined
+  let leased: LeasedAlerts | undefined
+
+  return {
+    backends,
+    lease: () => lease,
+    async alerts({ owner, sink, create, now }) {
+      const alertsLog = log.child({ component: 'alerts' })
+      lease = createLease({
+        redis: conn,
+        key: `${prefix}:lease`,
+        owner,
+        ttlMs: redis.alertLeaseTtlMs,
+        log: alertsLog,
+        now
+      })
+      const l = lease
+      leased = createLeasedAlerts({
+        lease: l,
+        create: (fenced) => create(fenced ? fencedSink(sink, l) : sink),
+        reloadMs: ALERT_RELOAD_MS,
+        forwardAck: (ack) => void conn.publish(ackChannel, JSON.stringify(ack)).catch(() => undefined),
+        log: alertsLog,
+        now
+      })
+      const target = leased
+      sub.on('message', (channel: string, message: string) => {
+        if (channel !== ackChannel) return
+        const ack = parseAck(message)
+        if (ack) void target.applyRemoteAck(ack)
+      })
+      await sub.subscribe(ackChannel)
+      return target
+    },
+    async close() {
+      await lease?.close()
+      sub.disconnect()
+      conn.disconnect()
+    }
+  }
+}
+
+function parseAck(message: string): RemoteAck | undefined {
+  try {
+    const v = JSON.parse(message) as Partial<RemoteAck>
+    if (typeof v.alertId === 'string' && typeof v.by === 'string' && typeof v.at === 'number')
+      return { alertId: v.alertId.slice(0, 200), by: v.by.slice(0, 200), at: v.at }
+  } catch {
+    /* not ours */
+  }
+  return undefined
+}
