@@ -14,6 +14,11 @@ export interface ClusterBackends {
   readonly mq: unknown
   /** Ends the persistence's Redis connection (Aedes.close ends the emitter's). */
   destroy(): Promise<void>
+  /**
+   * Redis pub/sub delivers at most once: what other nodes published while this node's subscriber
+   * connection was down is gone. The listener hears when it is back, with the time it was lost.
+   */
+  onEmitterGap(listener: (lostAt: number) => void): () => void
 }
 
 export interface ClusterOptions {
@@ -63,8 +68,19 @@ export function createClusterBackends(opts: ClusterOptions, log: Logger): Cluste
     maxSessionDelivery: opts.maxSessionDelivery,
     packetTTL: () => opts.offlineTtlS
   })
+  const subConn = redisConnection(opts.url, 'qingyun-mq-sub', log)
+  const gapListeners = new Set<(lostAt: number) => void>()
+  let lostAt: number | undefined
+  subConn.on('close', () => {
+    lostAt ??= Date.now()
+  })
+  subConn.on('ready', () => {
+    const since = lostAt
+    lostAt = undefined
+    if (since !== undefined) for (const l of gapListeners) l(since)
+  })
   const mq = mqemitterRedis({
-    subConn: redisConnection(opts.url, 'qingyun-mq-sub', log),
+    subConn,
     pubConn: redisConnection(opts.url, 'qingyun-mq-pub', log),
     // As the embedded emitter (broker/server.ts): no shared pool of delivery slots.
     concurrency: 0,
@@ -75,6 +91,10 @@ export function createClusterBackends(opts: ClusterOptions, log: Logger): Cluste
   return {
     persistence,
     mq,
+    onEmitterGap(listener) {
+      gapListeners.add(listener)
+      return () => void gapListeners.delete(listener)
+    },
     destroy: () =>
       new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 2000)

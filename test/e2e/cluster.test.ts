@@ -75,3 +75,45 @@ describe('cluster mode: two and three nodes on one Redis and one InfluxDB', () =
     expect(b.system.store.spool.stats().appendedSeq).toBe(0)
   })
 })
+
+describe('cluster mode: Redis restarted mid-run', () => {
+  it('nodes recover without loss: every acknowledged ticket stored once, node B folds them all', async () => {
+    const c = await withCluster(2)
+    const [a, b] = c.nodes as [(typeof c.nodes)[0], (typeof c.nodes)[0]]
+    const wb = await c.device(0, 'wb-2', { clean: false, clientId: 'wb-2-redis', reconnectPeriod: 200 })
+    wb.on('error', () => undefined)
+    const t0 = Date.now()
+    const acked = new Set<string>()
+    let next = 0
+    let stopping = false
+    const lane = async (): Promise<void> => {
+      while (!stopping) {
+        const id = `R-${next++}`
+        const tk = ticket(id, { ts: t0 - 60_000 + next })
+        await wb.publishAsync('v1/devices/wb-2/weighing', JSON.stringify(tk), { qos: 1 }).then(() => {
+          acked.add(id)
+        })
+      }
+    }
+    const lanes = [lane(), lane(), lane(), lane()]
+    await until('50 tickets acknowledged', () => acked.size >= 50)
+    await c.redis.kill()
+    await new Promise((r) => setTimeout(r, 1000))
+    await c.redis.start()
+    const before = acked.size
+    await until('acknowledgements resume after Redis is back', () => acked.size >= before + 50, 30_000)
+    stopping = true
+    await Promise.all(lanes)
+
+    await c.forwarded()
+    const [stored] = await a.db.client.query(`SELECT count(net_kg) AS n FROM weighing WHERE ticket_id =~ /^R-/`)
+    expect(Number(rows(stored)[0]?.n)).toBe(acked.size)
+    const viewer = await b.token('viewer')
+    let live = 0
+    for (let i = 0; i < 100 && live !== acked.size; i++) {
+      live = (await b.api<SiteBalance>('/api/v1/sites/sc-1/balance', viewer)).body.ticketsIn
+      if (live !== acked.size) await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(live).toBe(acked.size)
+  }, 90_000)
+})
