@@ -6,11 +6,18 @@ import { createClusterBackends, redisConnection, type ClusterBackends } from '..
 import { createLease, fencedSink, type Lease } from '../dashboard-api/alerts/lease.ts'
 import { createLeasedAlerts, type LeasedAlerts, type RemoteAck } from '../dashboard-api/alerts/leasedEngine.ts'
 import type { AlertEngine } from '../dashboard-api/alerts/types.ts'
+import { withGapReplay, type FactSource } from '../dashboard-api/factSource.ts'
+import { readFactChunks } from '../dashboard-api/model/rebuild.ts'
+import type { InfluxClient } from '../influx/client.ts'
 import type { Config } from '../lib/config.ts'
+import { localDate, startOfLocalDay } from '../lib/time.ts'
 import type { Sink } from '../store/sink.ts'
 
 /** A node without the lease reloads the holder's alerts from InfluxDB this often. */
 const ALERT_RELOAD_MS = 5000
+/** After the link to other nodes' facts is back, read back what it missed this long after (ms):
+ *  soon, and once more for facts other nodes' forwarders store later. */
+const GAP_REPLAY_DELAYS_MS = [2000, 15_000]
 
 export interface NodeCluster {
   readonly backends: ClusterBackends
@@ -22,6 +29,8 @@ export interface NodeCluster {
     now: () => number
   }): Promise<LeasedAlerts>
   readonly lease: () => Lease | undefined
+  /** This node's facts in-process, other nodes' over Redis, and what Redis lost read back from InfluxDB. */
+  facts(local: FactSource, influx: InfluxClient, now: () => number): FactSource
   close(): Promise<void>
 }
 
@@ -41,6 +50,14 @@ export function createNodeCluster(redis: NonNullable<Config['redis']>, config: C
   return {
     backends,
     lease: () => lease,
+    facts: (local, influx, now) =>
+      withGapReplay(local, {
+        onGap: (l) => backends.onEmitterGap(l),
+        read: () => readFactChunks(influx, startOfLocalDay(localDate(now(), config.tz), config.tz), now() + 3_600_000),
+        delaysMs: GAP_REPLAY_DELAYS_MS,
+        marginMs: 5000,
+        log: clusterLog
+      }),
     async alerts({ owner, sink, create, now }) {
       const alertsLog = log.child({ component: 'alerts' })
       lease = createLease({

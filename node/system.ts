@@ -8,9 +8,7 @@ import { createAlertEngine } from '../dashboard-api/alerts/engine.ts'
 import type { NodeHealth } from '../dashboard-api/alerts/types.ts'
 import { buildApp } from '../dashboard-api/app.ts'
 import { createUserStore, type UserStore } from '../dashboard-api/auth/users.ts'
-import { inProcessFacts, withGapReplay, type FactSource } from '../dashboard-api/factSource.ts'
-import { readFactChunks } from '../dashboard-api/model/rebuild.ts'
-import { localDate, startOfLocalDay } from '../lib/time.ts'
+import { inProcessFacts } from '../dashboard-api/factSource.ts'
 import { alertRules } from '../dashboard-api/alerts/schedule.ts'
 import { createModel } from '../dashboard-api/model/model.ts'
 import type { Model } from '../dashboard-api/model/types.ts'
@@ -252,16 +250,8 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
         STORED_WAIT_MS,
         'acknowledged messages are not in InfluxDB yet'
       )
-    const facts: FactSource = cluster
-      ? withGapReplay(inProcessFacts(broker), {
-          onGap: (l) => cluster.backends.onEmitterGap(l),
-          read: () =>
-            readFactChunks(influx, startOfLocalDay(localDate(now(), config.tz), config.tz), now() + 3_600_000),
-          delaysMs: GAP_REPLAY_DELAYS_MS,
-          marginMs: 5000,
-          log: log.child({ component: 'cluster' })
-        })
-      : inProcessFacts(broker)
+    // Cluster mode: facts missed while the link to other nodes was down are read back (node/cluster.ts).
+    const facts = cluster ? cluster.facts(inProcessFacts(broker), influx, now) : inProcessFacts(broker)
     const model = createModel({
       facts,
       influx,
@@ -348,9 +338,6 @@ function spoolDetails(spool: Spool): Record<string, unknown> {
     fsync: s.fsync
   }
 }
-
-/** After the link to other nodes' facts is back, read back what it missed this long after (ms). */
-const GAP_REPLAY_DELAYS_MS = [2000, 15_000]
 
 /** How long the model waits for the spool's backlog to reach InfluxDB before it reads anyway
  *  (a refresh) or retries (today's rebuild). */
