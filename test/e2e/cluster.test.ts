@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import WebSocket from 'ws'
-import type { CompletenessRow, SiteBalance } from '../../contracts/ops.ts'
+import type { Alert, CompletenessRow, SiteBalance } from '../../contracts/ops.ts'
 import { WS_PATH } from '../../contracts/ws.ts'
 import { rows } from '../../influx/client.ts'
 import { ticket } from '../fixtures/messages.ts'
@@ -73,6 +73,36 @@ describe('cluster mode: two and three nodes on one Redis and one InfluxDB', () =
     expect(delivered).toEqual([delivered[0], delivered[0], delivered[0]])
     // Each node ingested only what its own clients published.
     expect(b.system.store.spool.stats().appendedSeq).toBe(0)
+  })
+})
+
+describe('cluster mode: one alert engine per database', () => {
+  it('one node evaluates: an overflowing bin opens one alert, and every node lists that one', async () => {
+    const c = await withCluster(3)
+    const fill = await c.device(1, 'fill-1')
+    await fill.publishAsync('v1/devices/fill-1/fill', JSON.stringify({ ts: Date.now() - 1000, fillPct: 120 }), {
+      qos: 1
+    })
+    const viewer = await Promise.all(c.nodes.map((n) => n.token('viewer')))
+    const listed = async (i: number) =>
+      (await c.nodes[i]!.api<Alert[]>('/api/v1/alerts', viewer[i]!)).body.filter((a) => a.type === 'bin-overflow')
+    const seen: Alert[][] = [[], [], []]
+    await until(
+      'every node lists the bin-overflow alert',
+      () => {
+        void Promise.all([0, 1, 2].map(listed)).then((r) => r.forEach((x, i) => (seen[i] = x)))
+        return seen.every((x) => x.length > 0)
+      },
+      30_000
+    )
+    const ids = seen.map((x) => x.map((a) => a.id))
+    expect(ids[0]).toHaveLength(1)
+    expect(ids).toEqual([ids[0], ids[0], ids[0]])
+    await c.forwarded()
+    const [stored] = await c.nodes[0]!.db.client.query(
+      `SELECT count(state) AS n FROM alert WHERE "type" = 'bin-overflow'`
+    )
+    expect(Number(rows(stored)[0]?.n), 'one episode stored, by one engine').toBe(1)
   })
 })
 
