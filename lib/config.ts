@@ -202,6 +202,14 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   if (!e.QINGYUN_INFLUX_URL && (e.QINGYUN_INFLUX_TOKEN || e.QINGYUN_INFLUX_USERNAME)) {
     problems.push('QINGYUN_INFLUX_URL: credentials are set but no URL; the embedded InfluxDB needs none')
   }
+  // Cluster mode: every node must write one database and read one registry, or a device could
+  // not move between nodes and their numbers would differ (README "Running several nodes").
+  if (e.QINGYUN_REDIS_URL && !e.QINGYUN_INFLUX_URL) {
+    problems.push('QINGYUN_REDIS_URL: several nodes need one shared InfluxDB; set QINGYUN_INFLUX_URL too')
+  }
+  if (e.QINGYUN_REDIS_URL && !e.QINGYUN_REGISTRY) {
+    problems.push('QINGYUN_REDIS_URL: several nodes need one registry; set QINGYUN_REGISTRY to the shared file')
+  }
   if (problems.length > 0) throw new ConfigError(problems)
 
   const dataDir = path.resolve(cwd, e.QINGYUN_DATA_DIR)
