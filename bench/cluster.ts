@@ -4,8 +4,8 @@
 // two-node run each at its own node, as a TCP load balancer would spread them. Prints a table
 // and writes bench-output/cluster.json. See docs/capacity.md for what the figures mean.
 //
-//   node --import tsx bench/cluster.ts [--devices 600] [--rate 3000] [--seconds 20]
-//   node --import tsx bench/cluster.ts --smoke
+//   npm run bench:cluster -- [--devices 600] [--rate 3000] [--seconds 20]
+//   npm run bench:cluster -- --smoke
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
