@@ -34,7 +34,7 @@ const recording = (): Sink & { lines: string[] } => {
 }
 
 describe('alert lease on Redis', () => {
-  it('one holder; when it stops renewing another takes over with a larger token and the old one is fenced off', async () => {
+  it('one holder; a holder that stops renewing is taken over with a larger token and fenced off', async () => {
     const redis = await startTestRedis()
     onTestFinished(() => redis.stop())
     const connA = connect(redis.url)
