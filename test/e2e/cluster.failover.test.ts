@@ -22,7 +22,7 @@ import { startTestRedis } from '../harness/redis.ts'
 const log = pino({ level: 'silent' })
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-it('kill -9 of node A: the device resumes its session on B, nothing acked lost or doubled, the lease moves', async () => {
+it('kill -9 of node A: the device resumes its session on B, nothing acked lost or doubled, lease moves', async () => {
   const redis = await startTestRedis()
   onTestFinished(() => redis.stop())
   const db = await createTestDatabase('cluster')
