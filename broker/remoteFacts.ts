@@ -13,6 +13,7 @@ type Emitter = {
   on(topic: string, fn: Handler, done?: () => void): void
   removeListener(topic: string, fn: Handler, done?: () => void): void
 }
+const STOP_WAIT_MS = 2000
 type Handler = (packet: AedesPublishPacket, cb: () => void) => void
 
 export async function followRemoteFacts(
@@ -44,6 +45,11 @@ export async function followRemoteFacts(
   await new Promise<void>((resolve) => mq.on(FACTS_FILTER, handler, resolve))
   return {
     batches: () => batches,
-    stop: () => new Promise<void>((resolve) => mq.removeListener(FACTS_FILTER, handler, () => resolve()))
+    // Bounded: with Redis away the unsubscribe would wait for it, and stopping must not.
+    stop: () =>
+      new Promise<void>((resolve) => {
+        setTimeout(resolve, STOP_WAIT_MS).unref()
+        mq.removeListener(FACTS_FILTER, handler, () => resolve())
+      })
   }
 }
