@@ -103,7 +103,24 @@ describe('cluster mode: one alert engine per database', () => {
       `SELECT count(state) AS n FROM alert WHERE "type" = 'bin-overflow'`
     )
     expect(Number(rows(stored)[0]?.n), 'one episode stored, by one engine').toBe(1)
-  })
+
+    // An operator acknowledges it on a node that does not hold the lease: the holder keeps it,
+    // and every node lists it acknowledged.
+    const follower = c.nodes.findIndex((n) => n.system.cluster?.lease()?.holding() === false)
+    const operator = await c.nodes[follower]!.token('operator')
+    const ack = await c.nodes[follower]!.api<Alert>(`/api/v1/alerts/${ids[0]![0]}/ack`, operator, { method: 'POST' })
+    expect(ack.status).toBe(200)
+    await until(
+      'every node lists the alert acknowledged',
+      () => {
+        void Promise.all([0, 1, 2].map(listed)).then((r) => r.forEach((x, i) => (seen[i] = x)))
+        return seen.every((x) => x[0]?.acknowledgedAt !== null && x[0]?.acknowledgedAt !== undefined)
+      },
+      30_000
+    )
+    const holder = c.nodes.find((n) => n.system.cluster?.lease()?.holding() === true)!
+    expect(holder.system.model.alerts().find((x) => x.id === ids[0]![0])?.acknowledgedAt).not.toBeNull()
+  }, 90_000)
 })
 
 describe('cluster mode: Redis restarted mid-run', () => {
