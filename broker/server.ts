@@ -9,8 +9,6 @@ import type { PublishPacket } from 'aedes'
 import type { Logger } from 'pino'
 import { WebSocketServer, createWebSocketStream } from 'ws'
 import type { Fact } from '../contracts/facts.ts'
-import type { ClusterBackends } from './cluster.ts'
-import { followRemoteFacts } from './remoteFacts.ts'
 import type { RejectionNotice } from '../contracts/rejection.ts'
 import { errorsTopic, factsTopic } from '../contracts/topics.ts'
 import type { Accounts } from './auth.ts'
@@ -22,6 +20,8 @@ import { createLocalFacts } from './localFacts.ts'
 import { createNoticeLimiter } from './notices.ts'
 import { closeServer, listen } from './listen.ts'
 import { boundOfflineQueues } from './offlineQueues.ts'
+import type { ClusterBackends } from './cluster.ts'
+import { followRemoteFacts } from './remoteFacts.ts'
 
 export interface BrokerOptions {
   readonly host: string
@@ -140,11 +140,12 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
   // Facts committed on other nodes reach this node's in-process consumers once: own facts are
   // handed over directly (publishFacts), so the shared emitter's copy of them is skipped.
   const remote = deps.cluster ? await followRemoteFacts(aedes, localFacts, log) : undefined
-  // A persistence call that fails (Redis gone longer than a command waits) is emitted here;
-  // without a listener it would end the process.
-  ;(aedes as unknown as NodeJS.EventEmitter).on('error', (err: Error) =>
-    log.error({ err: err.message }, 'broker persistence error')
-  )
+  // Cluster mode: a persistence call that fails (a Redis error) is emitted here; without a
+  // listener it would end the process.
+  if (deps.cluster)
+    (aedes as unknown as NodeJS.EventEmitter).on('error', (err: Error) =>
+      log.error({ err: err.message }, 'broker persistence error')
+    )
 
   const hooks = installHooks(aedes, {
     accounts: deps.accounts,
