@@ -21,6 +21,8 @@ import { createLocalFacts } from './localFacts.ts'
 import { createNoticeLimiter } from './notices.ts'
 import { closeServer, listen } from './listen.ts'
 import { boundOfflineQueues } from './offlineQueues.ts'
+import type { ClusterBackends } from './cluster.ts'
+import { followRemoteFacts } from './remoteFacts.ts'
 
 export interface BrokerOptions {
   readonly host: string
@@ -44,6 +46,8 @@ export interface BrokerDeps {
   readonly onPublish: (inbound: Inbound) => Promise<void>
   readonly log: Logger
   readonly now?: () => number
+  /** Cluster mode (broker/cluster.ts): sessions and routing shared through Redis. */
+  readonly cluster?: ClusterBackends
 }
 
 export interface BrokerStats extends ConnectionCounters {
@@ -60,6 +64,8 @@ export interface BrokerStats extends ConnectionCounters {
   publishesHeld: number
   publishesHeldBytes: number
   clientsPausedForAcks: number
+  /** Cluster mode: facts batches other nodes committed, folded here. */
+  remoteFactBatches: number
 }
 
 export interface Broker {
@@ -120,16 +126,31 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
     // (broker/frameGuard.ts), so a delivery never waits on a client and needs no slot.
     concurrency: 0,
     // Not reached: the guard never reports a full socket for longer than one tick.
-    drainTimeout: 30_000
+    drainTimeout: 30_000,
+    ...(deps.cluster ? { persistence: deps.cluster.persistence, mq: deps.cluster.mq } : {})
   })
 
   // A persistent session's queue gets the same bounds as a connected client; half the bytes,
   // so that on reconnect the whole queue fits with room to spare.
-  const offline = boundOfflineQueues(
-    aedes,
-    { maxCount: opts.mqtt.maxInflight, maxBytes: Math.floor(opts.mqtt.maxOutgoingBytes / 2) },
-    log
-  )
+  // In cluster mode a session's queue is filled by whichever node takes the PUBLISH and emptied
+  // by the node its client is on, so no node can count it: the Redis persistence bounds it
+  // instead (messages handed over on CONNECT, and their age; broker/cluster.ts).
+  const offline = deps.cluster
+    ? { ended: () => 0 }
+    : boundOfflineQueues(
+        aedes,
+        { maxCount: opts.mqtt.maxInflight, maxBytes: Math.floor(opts.mqtt.maxOutgoingBytes / 2) },
+        log
+      )
+  // Facts committed on other nodes reach this node's in-process consumers once: own facts are
+  // handed over directly (publishFacts), so the shared emitter's copy of them is skipped.
+  const remote = deps.cluster ? await followRemoteFacts(aedes, localFacts, log) : undefined
+  // Cluster mode: a persistence call that fails (a Redis error) is emitted here; without a
+  // listener it would end the process.
+  if (deps.cluster)
+    (aedes as unknown as NodeJS.EventEmitter).on('error', (err: Error) =>
+      log.error({ err: err.message }, 'broker persistence error')
+    )
 
   const pipeline = createPipeline(
     { window: opts.mqtt.receiveWindow, maxBytes: opts.mqtt.readAheadMaxBytes },
@@ -244,7 +265,8 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
         persistentSessionsEnded: offline.ended(),
         publishesHeld: pipeline.stats.held,
         publishesHeldBytes: pipeline.stats.heldBytes,
-        clientsPausedForAcks: pipeline.stats.pausedClients
+        clientsPausedForAcks: pipeline.stats.pausedClients,
+        remoteFactBatches: remote?.batches() ?? 0
       }
     },
     async close() {
@@ -252,6 +274,8 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
       clearInterval(sweeper)
       for (const ws of wss?.clients ?? []) ws.terminate()
       await Promise.all([closeServer(mqttServer), wsServer ? closeServer(wsServer) : undefined])
+      await remote?.stop()
+      await deps.cluster?.destroy()
       await new Promise<void>((resolve) => aedes.close(() => resolve()))
     }
   }

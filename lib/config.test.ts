@@ -148,3 +148,39 @@ describe('alert notification settings', () => {
     expect(() => parseConfig({ QINGYUN_NOTIFY_TIMEOUT_MS: 'soon' })).toThrow(ConfigError)
   })
 })
+
+describe('parseConfig: cluster mode', () => {
+  const shared = { QINGYUN_INFLUX_URL: 'http://127.0.0.1:8086', QINGYUN_REGISTRY: '/srv/qingyun/registry.json' }
+  it('is off without QINGYUN_REDIS_URL, and reads its variables with it', () => {
+    expect(parseConfig({}).redis).toBeUndefined()
+    expect(parseConfig({ ...shared, QINGYUN_REDIS_URL: 'redis://10.0.0.5:6379/2' }).redis).toEqual({
+      url: 'redis://10.0.0.5:6379/2',
+      alertLeaseTtlMs: 6000,
+      offlineTtlS: 86_400
+    })
+    expect(
+      parseConfig({
+        ...shared,
+        QINGYUN_REDIS_URL: 'rediss://r:6380',
+        QINGYUN_ALERT_LEASE_TTL_MS: '3000',
+        QINGYUN_REDIS_OFFLINE_TTL_S: '3600'
+      }).redis
+    ).toMatchObject({ alertLeaseTtlMs: 3000, offlineTtlS: 3600 })
+  })
+
+  it('names the variable of a bad value, and asks for a shared InfluxDB and registry', () => {
+    for (const [k, v] of [
+      ['QINGYUN_REDIS_URL', 'http://127.0.0.1:6379'],
+      ['QINGYUN_ALERT_LEASE_TTL_MS', '10'],
+      ['QINGYUN_REDIS_OFFLINE_TTL_S', '-1']
+    ] as const) {
+      expect(() => parseConfig({ ...shared, QINGYUN_REDIS_URL: 'redis://r:6379', [k]: v }), k).toThrow(k)
+    }
+    expect(() => parseConfig({ QINGYUN_REDIS_URL: 'redis://r:6379', QINGYUN_REGISTRY: 'r.json' })).toThrow(
+      'QINGYUN_INFLUX_URL'
+    )
+    expect(() => parseConfig({ QINGYUN_REDIS_URL: 'redis://r:6379', QINGYUN_INFLUX_URL: 'http://i:8086' })).toThrow(
+      'QINGYUN_REGISTRY'
+    )
+  })
+})

@@ -18,6 +18,7 @@ const timeZone = z.string().refine((tz) => {
   }
 }, 'must be an IANA time zone such as Asia/Shanghai')
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as http://127.0.0.1:8086' })
+const redisUrl = z.url({ protocol: /^rediss?$/, message: 'must be a redis(s) URL such as redis://127.0.0.1:6379/0' })
 
 /** Variable name → schema. Names are the public interface; README documents each. */
 export const ConfigEnv = z.object({
@@ -94,6 +95,10 @@ export const ConfigEnv = z.object({
   QINGYUN_NOTIFY_MAX_ATTEMPTS: positiveInt.max(100).default(6),
   QINGYUN_NOTIFY_RETRY_MS: positiveInt.max(3_600_000).default(2_000),
   QINGYUN_NOTIFY_TIMEOUT_MS: positiveInt.max(600_000).default(10_000),
+  // Cluster mode (README "Running several nodes"): unset = one embedded node.
+  QINGYUN_REDIS_URL: redisUrl.optional(),
+  QINGYUN_ALERT_LEASE_TTL_MS: positiveInt.min(1000).max(120_000).default(6000),
+  QINGYUN_REDIS_OFFLINE_TTL_S: positiveInt.max(30 * 86_400).default(86_400),
   QINGYUN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
 })
 
@@ -162,6 +167,8 @@ export interface Config {
     readonly timeoutMs: number
   }
   readonly logLevel: z.infer<typeof ConfigEnv>['QINGYUN_LOG_LEVEL']
+  /** Cluster mode; undefined = one embedded node. */
+  readonly redis: { readonly url: string; readonly alertLeaseTtlMs: number; readonly offlineTtlS: number } | undefined
 }
 
 export interface MqttLimits {
@@ -220,6 +227,14 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   }
   if (!e.QINGYUN_INFLUX_URL && (e.QINGYUN_INFLUX_TOKEN || e.QINGYUN_INFLUX_USERNAME)) {
     problems.push('QINGYUN_INFLUX_URL: credentials are set but no URL; the embedded InfluxDB needs none')
+  }
+  // Cluster mode: every node must write one database and read one registry, or a device could
+  // not move between nodes and their numbers would differ (README "Running several nodes").
+  if (e.QINGYUN_REDIS_URL && !e.QINGYUN_INFLUX_URL) {
+    problems.push('QINGYUN_REDIS_URL: several nodes need one shared InfluxDB; set QINGYUN_INFLUX_URL too')
+  }
+  if (e.QINGYUN_REDIS_URL && !e.QINGYUN_REGISTRY) {
+    problems.push('QINGYUN_REDIS_URL: several nodes need one registry; set QINGYUN_REGISTRY to the shared file')
   }
   if (problems.length > 0) throw new ConfigError(problems)
 
@@ -295,6 +310,13 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       retryMs: e.QINGYUN_NOTIFY_RETRY_MS,
       timeoutMs: e.QINGYUN_NOTIFY_TIMEOUT_MS
     },
-    logLevel: e.QINGYUN_LOG_LEVEL
+    logLevel: e.QINGYUN_LOG_LEVEL,
+    redis: e.QINGYUN_REDIS_URL
+      ? {
+          url: e.QINGYUN_REDIS_URL,
+          alertLeaseTtlMs: e.QINGYUN_ALERT_LEASE_TTL_MS,
+          offlineTtlS: e.QINGYUN_REDIS_OFFLINE_TTL_S
+        }
+      : undefined
   }
 }

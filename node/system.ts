@@ -30,6 +30,7 @@ import type { Config } from '../lib/config.ts'
 import { retryInBackground } from '../lib/retry.ts'
 import { createRegistryStore, type RegistryStore } from '../registry/store.ts'
 import { seedRegistry } from '../registry/seed.ts'
+import { createNodeCluster, type NodeCluster } from './cluster.ts'
 
 export const SAMPLE_REGISTRY = fileURLToPath(new URL('../registry/sample/wuxi.json', import.meta.url))
 
@@ -48,6 +49,8 @@ export interface System {
   readonly credentialsPath: string
   /** The embedded influxd's username/password file (mode 0600); undefined with QINGYUN_INFLUX_URL. */
   readonly influxCredentialsPath: string | undefined
+  /** Cluster mode (QINGYUN_REDIS_URL); undefined for one embedded node. */
+  readonly cluster: NodeCluster | undefined
   stop(): Promise<void>
 }
 
@@ -164,6 +167,9 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       await closing
     })
 
+    // Cluster mode: sessions and routing shared through Redis; closed last, after the broker.
+    const cluster = config.redis ? createNodeCluster(config.redis, config, log) : undefined
+    if (cluster) stops.push(() => cluster.close())
     // The broker hands messages to ingest, and ingest publishes through the broker: build the
     // broker, then ingest with its publish, and only then let devices in (listen).
     const broker = await createBroker(
@@ -176,7 +182,13 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
         limits: config.limits,
         mqtt: config.mqtt
       },
-      { accounts: registry, onPublish: (msg) => ingest.handle(msg), log: log.child({ component: 'broker' }), now }
+      {
+        accounts: registry,
+        onPublish: (msg) => ingest.handle(msg),
+        log: log.child({ component: 'broker' }),
+        now,
+        ...(cluster ? { cluster: cluster.backends } : {})
+      }
     )
     stops.push(() => broker.close())
     const ingestCore = createIngest({
@@ -223,15 +235,20 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       now
     })
     if (notifier) stops.push(() => notifier.close())
-    const alerts = createAlertEngine({
-      influx,
-      sink: alertSink,
-      log: log.child({ component: 'alerts' }),
-      tz: config.tz,
-      rules: () => alertRules(registry.current()),
-      now,
-      ...(notifier ? { onTransitions: notifier.notify } : {})
-    })
+    const engine = (sink: Sink) =>
+      createAlertEngine({
+        influx,
+        sink,
+        log: log.child({ component: 'alerts' }),
+        tz: config.tz,
+        rules: () => alertRules(registry.current()),
+        now,
+        ...(notifier ? { onTransitions: notifier.notify } : {})
+      })
+    // One alert engine per database: in cluster mode the node holding the lease evaluates.
+    const alerts = cluster
+      ? await cluster.alerts({ owner: broker.aedes.id, sink: alertSink, create: engine, now })
+      : engine(alertSink)
     const health = (): NodeHealth => {
       const s = spool.stats()
       return {
@@ -248,8 +265,10 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
         STORED_WAIT_MS,
         'acknowledged messages are not in InfluxDB yet'
       )
+    // Cluster mode: facts missed while the link to other nodes was down are read back (node/cluster.ts).
+    const facts = cluster ? cluster.facts(inProcessFacts(broker), influx, now) : inProcessFacts(broker)
     const model = createModel({
-      facts: inProcessFacts(broker),
+      facts,
       influx,
       registry,
       alerts,
@@ -323,6 +342,7 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       httpPort,
       credentialsPath,
       influxCredentialsPath,
+      cluster,
       stop
     }
   } catch (err) {

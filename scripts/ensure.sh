@@ -90,3 +90,9 @@ ensure_web_build() {
     npm run --silent build >&2
   fi
 }
+
+ensure_redis_server() {
+  # The cluster tests start a private Redis (test/harness/redis.ts); Debian puts it in /usr/bin.
+  command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+  command -v redis-server >/dev/null 2>&1 || die "redis-server still missing after installing it"
+}

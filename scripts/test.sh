@@ -11,6 +11,7 @@ ensure_web_build
 ensure_influxd
 ensure_mosquitto_clients
 ensure_haproxy # the compose test runs `haproxy -c` on ops/haproxy.cfg
+ensure_redis_server  # the cluster tests run a private Redis
 command -v openssl >/dev/null 2>&1 || apt_install openssl  # the TLS test makes a self-signed certificate
 # The page is tested in Debian's chromium (never a downloaded browser), with a CJK font so the
 # Chinese interface renders in screenshots.
