@@ -1,0 +1,261 @@
+// Day summaries (docs/history.md): a closed day folded once and stored in InfluxDB
+// (`day_summary`, one point per device, bin and vehicle with data, plus a `meta` point), so a
+// past day's completeness, bins and vehicles answer from a few hundred points instead of the
+// day's 1.5 M. A summary is written when a day closes and rewritten after late data for that day
+// arrives: the model marks the day dirty for every committed fact whose event day is before
+// today; the mark is kept in memory and stored in the meta point (`dirty_ms`), and a stored
+// summary older than its mark is never served — it is recomputed first (after the node's
+// forwarder has put the late fact into InfluxDB, `stored`). Recomputations run one at a time.
+import type { Registry } from '../../contracts/registry.ts'
+import { rows, type InfluxClient } from '../../influx/client.ts'
+import { toLine } from '../../influx/lineProtocol.ts'
+import { DAY_SUMMARY as S, q } from '../../influx/schema/names.ts'
+import type { Scheduler } from '../../lib/clock.ts'
+import type { Log } from '../../lib/log.ts'
+import { localDate, startOfLocalDay, addDays } from '../../lib/time.ts'
+import type { FoldContext } from '../fold/index.ts'
+import { latestBefore, readFactChunks, REBUILD_QUERY_TIMEOUT_MS } from './rebuild.ts'
+import { summariseDay, type BinDay, type DaySummary, type DeviceCounts, type VehicleDay } from './summaryFold.ts'
+
+/** Summaries kept in memory (a month and a bit of past days); older ones are re-read from InfluxDB. */
+export const SUMMARY_CACHE_DAYS = 40
+/** Days with a pending recomputation at most; beyond, the oldest mark stays only in InfluxDB. */
+export const MAX_DIRTY_DAYS = 400
+/** One summary point's JSON at most: InfluxDB 1.x refuses string fields over 64 KiB. */
+const MAX_JSON_CHARS = 60_000
+const VERSION = 1
+
+export interface DaySummariesDeps {
+  readonly influx: InfluxClient
+  readonly tz: string
+  readonly registry: () => Registry
+  readonly ctx: () => FoldContext
+  readonly now: () => number
+  readonly log: Log
+  readonly timers: Scheduler
+  /** Resolves once every fact committed so far is in InfluxDB (see ModelDeps.stored). */
+  readonly stored?: (() => Promise<void>) | undefined
+  /** A dirty day is recomputed this long after its last mark (late data comes in bursts). */
+  readonly recomputeDelayMs?: number | undefined
+  /** A closed day is summarised this long after its end (most late data has come by then). */
+  readonly closeDelayMs?: number | undefined
+}
+
+export interface DaySummaries {
+  /** The summary of a day before today: from memory, from InfluxDB, or computed now. */
+  get(day: string): Promise<DaySummary>
+  /** A committed fact's event day is `day` (before today): its summary must be recomputed. */
+  markDirty(day: string): void
+  /** `day` has closed: make sure it has a summary, after the close delay. */
+  closeDay(day: string): void
+  /** Resolves once no recomputation is pending or running (tests, benchmarks, close). */
+  settled(): Promise<void>
+  close(): Promise<void>
+}
+
+/** A summary with the time its computation started (its `computed_ms`). */
+type StoredSummary = DaySummary & { readonly computedMs: number }
+
+const entries = <T>(m: ReadonlyMap<string, T>): [string, T][] => [...m]
+
+export function createDaySummaries(deps: DaySummariesDeps): DaySummaries {
+  const { tz, log, timers } = deps
+  const influx: InfluxClient = {
+    ...deps.influx,
+    query: (text, opts = {}) => deps.influx.query(text, { timeoutMs: REBUILD_QUERY_TIMEOUT_MS, ...opts })
+  }
+  const delayMs = deps.recomputeDelayMs ?? 5000
+  const closeDelayMs = deps.closeDelayMs ?? 15 * 60_000
+  const cache = new Map<string, StoredSummary>()
+  /** day → marks so far; a recomputation clears the day only if no mark came while it ran. */
+  const dirty = new Map<string, number>()
+  const running = new Map<string, Promise<StoredSummary>>()
+  const timersByDay = new Map<string, unknown>()
+  let chain: Promise<unknown> = Promise.resolve()
+  let closed = false
+
+  const remember = (s: StoredSummary): void => {
+    cache.delete(s.day)
+    cache.set(s.day, s)
+    while (cache.size > SUMMARY_CACHE_DAYS) cache.delete(cache.keys().next().value!)
+  }
+
+  const ns = (day: string): bigint => BigInt(startOfLocalDay(day, tz)) * 1_000_000n
+  const line = (part: string, key: string, fields: Record<string, string | number>, day: string): string =>
+    toLine({
+      measurement: S.measurement,
+      tags: { [S.part]: part, [S.key]: key },
+      fields: Object.fromEntries(
+        Object.entries(fields).map(([k, v]) => [
+          k,
+          typeof v === 'string' ? { t: 's' as const, v } : { t: 'i' as const, v }
+        ])
+      ),
+      timeNs: ns(day)
+    })
+
+  async function write(body: string): Promise<void> {
+    const res = await deps.influx.write(body)
+    if (res.status !== 204) throw new Error(`day summary write refused: HTTP ${res.status}`)
+  }
+
+  function toLines(s: StoredSummary): string[] {
+    const json = (v: unknown): string => {
+      const text = JSON.stringify(v)
+      if (text.length <= MAX_JSON_CHARS) return text
+      // Only a device's listed conflicts can grow this far; the counts stay, the list goes.
+      const { conflictDetails: _c, ...counts } = v as DeviceCounts
+      return JSON.stringify(counts)
+    }
+    const at = { [S.computedMs]: s.computedMs }
+    return [
+      ...entries(s.devices).map(([k, v]) => line('device', k, { [S.json]: json(v), ...at }, s.day)),
+      ...entries(s.bins).map(([k, v]) => line('bin', k, { [S.json]: json(v), ...at }, s.day)),
+      ...entries(s.vehicles).map(([k, v]) => line('vehicle', k, { [S.json]: json(v), ...at }, s.day)),
+      // The meta point last: a summary is whole once its meta says so.
+      line('meta', '-', { ...at, [S.version]: VERSION }, s.day)
+    ]
+  }
+
+  const dayWhere = (day: string, part?: string): string => {
+    const start = startOfLocalDay(day, tz)
+    return `time >= ${start}ms AND time < ${start + 1}ms${part ? ` AND ${q(S.part)} = '${part}'` : ''}`
+  }
+
+  /** When the stored summary was computed; undefined when there is none, it is of another version, or a later mark made it stale. */
+  async function storedAt(day: string): Promise<number | undefined> {
+    const [r] = await influx.query(`SELECT * FROM ${q(S.measurement)} WHERE ${dayWhere(day, 'meta')}`, {
+      epoch: 'ms'
+    })
+    const meta = rows(r)[0]
+    const computed = Number(meta?.[S.computedMs] ?? NaN)
+    const dirtyMs = Number(meta?.[S.dirtyMs] ?? -Infinity)
+    if (!Number.isFinite(computed) || Number(meta?.[S.version]) !== VERSION || dirtyMs >= computed) return undefined
+    return computed
+  }
+
+  async function readStored(day: string, computed: number): Promise<StoredSummary> {
+    const [r] = await influx.query(`SELECT * FROM ${q(S.measurement)} WHERE ${dayWhere(day)} GROUP BY *`, {
+      epoch: 'ms'
+    })
+    const all = rows(r)
+    const devices = new Map<string, DeviceCounts>()
+    const bins = new Map<string, BinDay>()
+    const vehicles = new Map<string, VehicleDay>()
+    for (const x of all) {
+      // A point left from an earlier computation (a device with no data any more) is not this summary's.
+      if (x[S.part] === 'meta' || Number(x[S.computedMs]) !== computed) continue
+      const key = String(x[S.key])
+      const value: unknown = JSON.parse(String(x[S.json]))
+      if (x[S.part] === 'device') devices.set(key, value as DeviceCounts)
+      else if (x[S.part] === 'bin') bins.set(key, value as BinDay)
+      else if (x[S.part] === 'vehicle') vehicles.set(key, value as VehicleDay)
+    }
+    return { day, computedMs: computed, devices, bins, vehicles }
+  }
+
+  function recompute(day: string): Promise<StoredSummary> {
+    const existing = running.get(day)
+    if (existing) return existing
+    const marks = dirty.get(day) ?? 0
+    const run = chain.then(async () => {
+      // The late facts that made the day dirty are committed; let InfluxDB have them first.
+      await deps.stored?.()
+      const startedAt = deps.now()
+      const start = startOfLocalDay(day, tz)
+      const end = startOfLocalDay(addDays(day, 1), tz)
+      const ctx = deps.ctx()
+      const t0 = performance.now()
+      const folded = await summariseDay(day, readFactChunks(influx, start, end), deps.registry(), ctx, (state) =>
+        latestBefore(influx, state, start, ctx)
+      )
+      const s = { ...folded, computedMs: startedAt }
+      // Stamped with the time the reading started: a mark made while it ran is later, so stale.
+      await write(toLines(s).join('\n'))
+      if ((dirty.get(day) ?? 0) === marks) dirty.delete(day)
+      remember(s)
+      log.info({ day, devices: s.devices.size, ms: Math.round(performance.now() - t0) }, 'day summary written')
+      return s
+    })
+    chain = run.catch(() => undefined)
+    running.set(day, run)
+    const forget = (): void => {
+      running.delete(day)
+    }
+    run.then(forget, forget)
+    return run
+  }
+
+  async function get(day: string): Promise<DaySummary> {
+    const inflight = running.get(day)
+    if (inflight) return inflight
+    // The meta point is read every time (one point): another process may have marked the day.
+    const at = dirty.has(day) ? undefined : await storedAt(day)
+    if (at !== undefined && !dirty.has(day)) {
+      const cached = cache.get(day)
+      if (cached?.computedMs === at) return cached
+      const stored = await readStored(day, at)
+      remember(stored)
+      return stored
+    }
+    return running.get(day) ?? recompute(day)
+  }
+
+  return {
+    get,
+    markDirty(day) {
+      if (closed || day >= localDate(deps.now(), tz)) return
+      dirty.set(day, (dirty.get(day) ?? 0) + 1)
+      cache.delete(day)
+      if (dirty.size > MAX_DIRTY_DAYS) dirty.delete(dirty.keys().next().value!)
+      // Stored too, so another process (or this one after a restart) does not serve the old summary.
+      write(line('meta', '-', { [S.dirtyMs]: deps.now() }, day)).catch((err: unknown) =>
+        log.warn({ day, err: (err as Error).message }, 'day summary mark not stored; this process recomputes it')
+      )
+      timers.clearTimeout(timersByDay.get(day))
+      timersByDay.set(
+        day,
+        timers.setTimeout(() => {
+          timersByDay.delete(day)
+          if (!closed && dirty.has(day))
+            recompute(day).catch((err: unknown) =>
+              log.warn({ day, err: (err as Error).message }, 'day summary recomputation failed; retried on read')
+            )
+        }, delayMs)
+      )
+    },
+    closeDay(day) {
+      if (closed || timersByDay.has(day)) return
+      const wait = Math.max(0, startOfLocalDay(addDays(day, 1), tz) + closeDelayMs - deps.now())
+      timersByDay.set(
+        day,
+        timers.setTimeout(() => {
+          timersByDay.delete(day)
+          if (!closed)
+            get(day).catch((err: unknown) =>
+              log.warn({ day, err: (err as Error).message }, 'day summary failed; retried on read')
+            )
+        }, wait)
+      )
+    },
+    async settled() {
+      while (running.size > 0 || timersByDay.size > 0) {
+        await Promise.allSettled([...running.values()])
+        if (timersByDay.size > 0 && running.size === 0) {
+          // Pending marks: run them now rather than wait for their timers.
+          for (const [day, h] of timersByDay) {
+            timers.clearTimeout(h)
+            timersByDay.delete(day)
+            get(day).catch(() => undefined)
+          }
+        }
+      }
+    },
+    async close() {
+      closed = true
+      for (const h of timersByDay.values()) timers.clearTimeout(h)
+      timersByDay.clear()
+      await Promise.allSettled([...running.values()])
+    }
+  }
+}
