@@ -100,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     log: deps.log,
     limiter,
     docsPublic: deps.api?.docsPublic ?? false,
+    tz: deps.tz,
     ...(deps.now ? { now: deps.now } : {})
   })
   await registerWs(app, {

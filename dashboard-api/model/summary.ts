@@ -69,8 +69,12 @@ export function createDaySummaries(deps: DaySummariesDeps): DaySummaries {
   const cache = new Map<string, StoredSummary>()
   /** day → marks so far; a recomputation clears the day only if no mark came while it ran. */
   const dirty = new Map<string, number>()
-  const running = new Map<string, Promise<StoredSummary>>()
+  /** The latest computation queued or running per day, and the marks it was asked for. */
+  const running = new Map<string, { readonly run: Promise<StoredSummary>; readonly marks: number }>()
   const timersByDay = new Map<string, unknown>()
+  /** When this process last stored a mark for the day, and when it last began computing the day. */
+  const markStored = new Map<string, number>()
+  const computeStarted = new Map<string, number>()
   let chain: Promise<unknown> = Promise.resolve()
   let closed = false
 
@@ -155,13 +159,15 @@ export function createDaySummaries(deps: DaySummariesDeps): DaySummaries {
   }
 
   function recompute(day: string): Promise<StoredSummary> {
-    const existing = running.get(day)
-    if (existing) return existing
     const marks = dirty.get(day) ?? 0
+    // A computation asked for before the latest mark may miss its fact: queue another after it.
+    const existing = running.get(day)
+    if (existing && existing.marks === marks) return existing.run
     const run = chain.then(async () => {
       // The late facts that made the day dirty are committed; let InfluxDB have them first.
       await deps.stored?.()
       const startedAt = deps.now()
+      computeStarted.set(day, startedAt)
       const start = startOfLocalDay(day, tz)
       const end = startOfLocalDay(addDays(day, 1), tz)
       const ctx = deps.ctx()
@@ -172,23 +178,26 @@ export function createDaySummaries(deps: DaySummariesDeps): DaySummaries {
       const s = { ...folded, computedMs: startedAt }
       // Stamped with the time the reading started: a mark made while it ran is later, so stale.
       await write(toLines(s).join('\n'))
-      if ((dirty.get(day) ?? 0) === marks) dirty.delete(day)
+      computeStarted.delete(day)
+      if ((dirty.get(day) ?? 0) === marks) {
+        dirty.delete(day)
+        markStored.delete(day)
+      }
       remember(s)
       log.info({ day, devices: s.devices.size, ms: Math.round(performance.now() - t0) }, 'day summary written')
       return s
     })
     chain = run.catch(() => undefined)
-    running.set(day, run)
+    running.set(day, { run, marks })
     const forget = (): void => {
-      running.delete(day)
+      if (running.get(day)?.run === run) running.delete(day)
     }
     run.then(forget, forget)
     return run
   }
 
   async function get(day: string): Promise<DaySummary> {
-    const inflight = running.get(day)
-    if (inflight) return inflight
+    if (running.has(day)) return recompute(day)
     // The meta point is read every time (one point): another process may have marked the day.
     const at = dirty.has(day) ? undefined : await storedAt(day)
     if (at !== undefined && !dirty.has(day)) {
@@ -198,7 +207,7 @@ export function createDaySummaries(deps: DaySummariesDeps): DaySummaries {
       remember(stored)
       return stored
     }
-    return running.get(day) ?? recompute(day)
+    return recompute(day)
   }
 
   return {
@@ -207,11 +216,23 @@ export function createDaySummaries(deps: DaySummariesDeps): DaySummaries {
       if (closed || day >= localDate(deps.now(), tz)) return
       dirty.set(day, (dirty.get(day) ?? 0) + 1)
       cache.delete(day)
-      if (dirty.size > MAX_DIRTY_DAYS) dirty.delete(dirty.keys().next().value!)
-      // Stored too, so another process (or this one after a restart) does not serve the old summary.
-      write(line('meta', '-', { [S.dirtyMs]: deps.now() }, day)).catch((err: unknown) =>
-        log.warn({ day, err: (err as Error).message }, 'day summary mark not stored; this process recomputes it')
-      )
+      if (dirty.size > MAX_DIRTY_DAYS) {
+        const oldest = dirty.keys().next().value!
+        dirty.delete(oldest)
+        markStored.delete(oldest)
+      }
+      // Stored too, so another process (or this one after a restart) does not serve the old
+      // summary. Once per computation: a burst of late facts stores one mark, not one each; a
+      // mark after a computation began is stored again (that computation may miss its fact).
+      const t = deps.now()
+      const last = markStored.get(day)
+      if (last === undefined || (computeStarted.get(day) ?? -Infinity) >= last) {
+        markStored.set(day, t)
+        write(line('meta', '-', { [S.dirtyMs]: t }, day)).catch((err: unknown) => {
+          markStored.delete(day)
+          log.warn({ day, err: (err as Error).message }, 'day summary mark not stored; this process recomputes it')
+        })
+      }
       timers.clearTimeout(timersByDay.get(day))
       timersByDay.set(
         day,
@@ -240,7 +261,7 @@ export function createDaySummaries(deps: DaySummariesDeps): DaySummaries {
     },
     async settled() {
       while (running.size > 0 || timersByDay.size > 0) {
-        await Promise.allSettled([...running.values()])
+        await Promise.allSettled([...running.values()].map((r) => r.run))
         if (timersByDay.size > 0 && running.size === 0) {
           // Pending marks: run them now rather than wait for their timers.
           for (const [day, h] of timersByDay) {
@@ -255,7 +276,7 @@ export function createDaySummaries(deps: DaySummariesDeps): DaySummaries {
       closed = true
       for (const h of timersByDay.values()) timers.clearTimeout(h)
       timersByDay.clear()
-      await Promise.allSettled([...running.values()])
+      await Promise.allSettled([...running.values()].map((r) => r.run))
     }
   }
 }

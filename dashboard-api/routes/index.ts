@@ -22,6 +22,7 @@ import { adminRoutes } from './admin.ts'
 import { alertRoutes } from './alerts.ts'
 import { historyRoutes } from './history.ts'
 import { readRoutes } from './reads.ts'
+import { reportRoutes } from './reports.ts'
 
 export const API_PREFIX = '/api/v1'
 
@@ -37,6 +38,8 @@ export interface ApiDeps {
   /** QINGYUN_DOCS_PUBLIC: /docs and /docs/json without a token (default: any operator's token). */
   readonly docsPublic?: boolean
   readonly now?: () => number
+  /** QINGYUN_TZ (reports need a local day's start); default Asia/Shanghai. */
+  readonly tz?: string
 }
 
 /**
@@ -123,6 +126,12 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       await api.register(authPlugin, { authenticator, limiter })
       await api.register(readRoutes, { model, zones: () => registry.current().zones ?? [] })
       await api.register(historyRoutes, { model })
+      await api.register(reportRoutes, {
+        model,
+        registry: () => registry.current(),
+        tz: deps.tz ?? 'Asia/Shanghai',
+        now
+      })
       await api.register(alertRoutes, { model, now })
       await api.register(adminRoutes, { registry, registryPath, log })
     },
