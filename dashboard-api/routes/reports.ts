@@ -2,6 +2,7 @@
 // (dashboard-api/reports/). Same role as the other reads. Bounded: one day, or the days of one
 // month up to today; at most MAX_REPORTS_RUNNING built at once (each reads a day or a month from
 // InfluxDB), beyond that 503 with Retry-After.
+import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Registry } from '../../contracts/registry.ts'
@@ -43,12 +44,7 @@ export const reportRoutes: FastifyPluginAsyncZod<ReportRoutesOptions> = async (a
   const source = modelSource(model, opts.tz)
   let running = 0
 
-  async function respond(
-    reply: import('fastify').FastifyReply,
-    format: 'json' | 'xlsx',
-    name: string,
-    build: () => Promise<Report>
-  ) {
+  async function respond(reply: FastifyReply, format: 'json' | 'xlsx', name: string, build: () => Promise<Report>) {
     if (running >= MAX_REPORTS_RUNNING)
       throw new ApiError('API_E_UNAVAILABLE', `${MAX_REPORTS_RUNNING} reports are being built; retry shortly`, {
         headers: { 'retry-after': '5' }
