@@ -125,7 +125,10 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       })
       await api.register(authPlugin, { authenticator, limiter })
       await api.register(readRoutes, { model, zones: () => registry.current().zones ?? [] })
-      await api.register(historyRoutes, { model })
+      await api.register(historyRoutes, {
+        model,
+        siteName: (id) => registry.current().sites.find((s) => s.id === id)?.name
+      })
       await api.register(reportRoutes, {
         model,
         registry: () => registry.current(),
