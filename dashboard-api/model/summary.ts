@@ -76,6 +76,15 @@ export function createDaySummaries(deps: DaySummariesDeps): DaySummaries {
   const markStored = new Map<string, number>()
   const computeStarted = new Map<string, number>()
   let chain: Promise<unknown> = Promise.resolve()
+  /** Summaries the timers asked for, until they are there (settled() waits for them). */
+  const background = new Set<Promise<unknown>>()
+  const inBackground = (day: string, p: Promise<unknown>): void => {
+    const tracked = p.catch((err: unknown) =>
+      log.warn({ day, err: (err as Error).message }, 'day summary failed; retried on read')
+    )
+    background.add(tracked)
+    void tracked.finally(() => background.delete(tracked))
+  }
   let closed = false
 
   const remember = (s: StoredSummary): void => {
@@ -238,10 +247,7 @@ export function createDaySummaries(deps: DaySummariesDeps): DaySummaries {
         day,
         timers.setTimeout(() => {
           timersByDay.delete(day)
-          if (!closed && dirty.has(day))
-            recompute(day).catch((err: unknown) =>
-              log.warn({ day, err: (err as Error).message }, 'day summary recomputation failed; retried on read')
-            )
+          if (!closed && dirty.has(day)) inBackground(day, recompute(day))
         }, delayMs)
       )
     },
@@ -252,31 +258,26 @@ export function createDaySummaries(deps: DaySummariesDeps): DaySummaries {
         day,
         timers.setTimeout(() => {
           timersByDay.delete(day)
-          if (!closed)
-            get(day).catch((err: unknown) =>
-              log.warn({ day, err: (err as Error).message }, 'day summary failed; retried on read')
-            )
+          if (!closed) inBackground(day, get(day))
         }, wait)
       )
     },
     async settled() {
-      while (running.size > 0 || timersByDay.size > 0) {
-        await Promise.allSettled([...running.values()].map((r) => r.run))
-        if (timersByDay.size > 0 && running.size === 0) {
-          // Pending marks: run them now rather than wait for their timers.
-          for (const [day, h] of timersByDay) {
-            timers.clearTimeout(h)
-            timersByDay.delete(day)
-            get(day).catch(() => undefined)
-          }
+      while (running.size > 0 || timersByDay.size > 0 || background.size > 0) {
+        // Pending timers (a closed day, a dirty one): run them now rather than wait.
+        for (const [day, h] of timersByDay) {
+          timers.clearTimeout(h)
+          timersByDay.delete(day)
+          inBackground(day, get(day))
         }
+        await Promise.allSettled([...background, ...[...running.values()].map((r) => r.run)])
       }
     },
     async close() {
       closed = true
       for (const h of timersByDay.values()) timers.clearTimeout(h)
       timersByDay.clear()
-      await Promise.allSettled([...running.values()].map((r) => r.run))
+      await Promise.allSettled([...background, ...[...running.values()].map((r) => r.run)])
     }
   }
 }
