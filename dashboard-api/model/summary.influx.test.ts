@@ -5,7 +5,11 @@
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Fact, RejectionFact, WeighingFact } from '../../contracts/facts.ts'
-import { rows } from '../../influx/client.ts'
+import { createInfluxClient, rows } from '../../influx/client.ts'
+import { InfluxTimeoutError } from '../../influx/errors.ts'
+import { realTimers } from '../../lib/clock.ts'
+import { startFaultProxy } from '../../test/harness/faultProxy.ts'
+import { createDaySummaries } from './summary.ts'
 import { toLine } from '../../influx/lineProtocol.ts'
 import { toPoint } from '../../influx/schema/index.ts'
 import { resolveRules } from '../../contracts/registry.ts'
@@ -153,6 +157,37 @@ describe('day summaries', () => {
       })
     } finally {
       for (const m of models) await m.close()
+    }
+  })
+
+  it('a reader waits a bounded time for a summary being computed (then 503), and gets it once it is there', async () => {
+    const proxy = await startFaultProxy(db.url)
+    const influx = createInfluxClient({ url: proxy.url, db: db.db, ...(db.auth ? { auth: db.auth } : {}) })
+    const { registry } = testRegistry()
+    const ctx = { tz: TZ, rules: resolveRules(registry.rules), zones: registry.zones ?? [] }
+    const summaries = createDaySummaries({
+      influx,
+      tz: TZ,
+      registry: () => registry,
+      ctx: () => ctx,
+      now: Date.now,
+      log,
+      timers: realTimers,
+      recomputeDelayMs: 60_000,
+      readWaitMs: 300
+    })
+    try {
+      // InfluxDB answers the day's queries slowly: the computation takes seconds.
+      proxy.inject({ kind: 'delay', ms: 1500 }, { times: 3, pathPrefix: '/query' })
+      summaries.markDirty(D)
+      const t0 = Date.now()
+      await expect(summaries.get(D)).rejects.toBeInstanceOf(InfluxTimeoutError)
+      expect(Date.now() - t0).toBeLessThan(1400)
+      await summaries.settled()
+      expect((await summaries.get(D)).devices.get('wb-1')).toMatchObject({ accepted: 5 })
+    } finally {
+      await summaries.close()
+      await proxy.close()
     }
   })
 })

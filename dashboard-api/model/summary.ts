@@ -8,6 +8,7 @@
 // forwarder has put the late fact into InfluxDB, `stored`). Recomputations run one at a time.
 import type { Registry } from '../../contracts/registry.ts'
 import { rows, type InfluxClient } from '../../influx/client.ts'
+import { InfluxTimeoutError } from '../../influx/errors.ts'
 import { toLine } from '../../influx/lineProtocol.ts'
 import { DAY_SUMMARY as S, q } from '../../influx/schema/names.ts'
 import type { Scheduler } from '../../lib/clock.ts'
@@ -39,6 +40,11 @@ export interface DaySummariesDeps {
   readonly recomputeDelayMs?: number | undefined
   /** A closed day is summarised this long after its end (most late data has come by then). */
   readonly closeDelayMs?: number | undefined
+  /**
+   * A reader waits this long for a summary being computed, then gets InfluxTimeoutError (the API's
+   * 503 with Retry-After) while the computation goes on; default 30 s.
+   */
+  readonly readWaitMs?: number | undefined
 }
 
 export interface DaySummaries {
@@ -60,6 +66,9 @@ const entries = <T>(m: ReadonlyMap<string, T>): [string, T][] => [...m]
 
 export function createDaySummaries(deps: DaySummariesDeps): DaySummaries {
   const { tz, log, timers } = deps
+  // Readers' queries (the meta point, a stored summary) keep the client's short timeout; a
+  // computation reads a whole day and may take longer per query.
+  const reader = deps.influx
   const influx: InfluxClient = {
     ...deps.influx,
     query: (text, opts = {}) => deps.influx.query(text, { timeoutMs: REBUILD_QUERY_TIMEOUT_MS, ...opts })
@@ -137,7 +146,7 @@ export function createDaySummaries(deps: DaySummariesDeps): DaySummaries {
 
   /** When the stored summary was computed; undefined when there is none, it is of another version, or a later mark made it stale. */
   async function storedAt(day: string): Promise<number | undefined> {
-    const [r] = await influx.query(`SELECT * FROM ${q(S.measurement)} WHERE ${dayWhere(day, 'meta')}`, {
+    const [r] = await reader.query(`SELECT * FROM ${q(S.measurement)} WHERE ${dayWhere(day, 'meta')}`, {
       epoch: 'ms'
     })
     const meta = rows(r)[0]
@@ -148,7 +157,7 @@ export function createDaySummaries(deps: DaySummariesDeps): DaySummaries {
   }
 
   async function readStored(day: string, computed: number): Promise<StoredSummary> {
-    const [r] = await influx.query(`SELECT * FROM ${q(S.measurement)} WHERE ${dayWhere(day)} GROUP BY *`, {
+    const [r] = await reader.query(`SELECT * FROM ${q(S.measurement)} WHERE ${dayWhere(day)} GROUP BY *`, {
       epoch: 'ms'
     })
     const all = rows(r)
@@ -205,22 +214,44 @@ export function createDaySummaries(deps: DaySummariesDeps): DaySummaries {
     return run
   }
 
-  async function get(day: string): Promise<DaySummary> {
-    if (running.has(day)) return recompute(day)
+  const readWaitMs = deps.readWaitMs ?? 30_000
+  /** A reader's wait for a computation, bounded; the computation itself goes on. */
+  function waitFor(day: string, run: Promise<StoredSummary>): Promise<StoredSummary> {
+    let timer: unknown
+    const late = new Promise<never>((_, reject) => {
+      timer = timers.setTimeout(
+        () => reject(new InfluxTimeoutError(`the summary of ${day} is being computed; retry shortly`)),
+        readWaitMs
+      )
+    })
+    return Promise.race([run, late]).finally(() => timers.clearTimeout(timer))
+  }
+
+  /** A fresh summary from memory or InfluxDB; undefined when the day must be computed (again). */
+  async function lookup(day: string): Promise<StoredSummary | undefined> {
+    if (dirty.has(day) || running.has(day)) return undefined
     // The meta point is read every time (one point): another process may have marked the day.
-    const at = dirty.has(day) ? undefined : await storedAt(day)
-    if (at !== undefined && !dirty.has(day)) {
-      const cached = cache.get(day)
-      if (cached?.computedMs === at) return cached
-      const stored = await readStored(day, at)
-      remember(stored)
-      return stored
-    }
-    return recompute(day)
+    const at = await storedAt(day)
+    if (at === undefined || dirty.has(day)) return undefined
+    const cached = cache.get(day)
+    if (cached?.computedMs === at) return cached
+    const stored = await readStored(day, at)
+    remember(stored)
+    return stored
+  }
+
+  /** For the timers: waits as long as the computation takes. */
+  async function get(day: string): Promise<StoredSummary> {
+    return (await lookup(day)) ?? recompute(day)
+  }
+
+  /** For readers: a computation is waited for at most readWaitMs. */
+  async function read(day: string): Promise<DaySummary> {
+    return (await lookup(day)) ?? waitFor(day, recompute(day))
   }
 
   return {
-    get,
+    get: read,
     markDirty(day) {
       if (closed || day >= localDate(deps.now(), tz)) return
       dirty.set(day, (dirty.get(day) ?? 0) + 1)

@@ -76,7 +76,8 @@ export interface InfluxSourceDeps {
 export function influxSource(deps: InfluxSourceDeps): ReportSource & { close(): Promise<void> } {
   const { influx, registry, tz } = deps
   const ctx = { tz, rules: resolveRules(registry.rules), zones: registry.zones ?? [] }
-  const summaries = createDaySummaries({ ...deps, registry: () => registry, ctx: () => ctx })
+  // A command waits for a day's summary as long as it takes (a busy day: a minute or more).
+  const summaries = createDaySummaries({ ...deps, registry: () => registry, ctx: () => ctx, readWaitMs: 30 * 60_000 })
   const today = (): string => localDate(deps.now(), tz)
   return {
     today,
