@@ -218,7 +218,12 @@ try {
   console.log(`\n${'endpoint'.padEnd(width)}  ${'p50 ms'.padStart(8)}  ${'max ms'.padStart(8)}  ${'bytes'.padStart(9)}`)
   for (const r of results)
     console.log(
-      `${r.name.padEnd(width)}  ${String(r.p50Ms).padStart(8)}  ${String(r.maxMs).padStart(8)}  ${String(r.bytes).padStart(9)}`
+      [
+        r.name.padEnd(width),
+        String(r.p50Ms).padStart(8),
+        String(r.maxMs).padStart(8),
+        String(r.bytes).padStart(9)
+      ].join('  ')
     )
   await mkdir(values.out!, { recursive: true })
   const file = path.join(values.out!, 'history.json')

@@ -160,7 +160,7 @@ describe('day summaries', () => {
     }
   })
 
-  it('a reader waits a bounded time for a summary being computed (then 503), and gets it once it is there', async () => {
+  it('a reader waits a bounded time for a summary being computed (then 503), then gets it', async () => {
     const proxy = await startFaultProxy(db.url)
     const influx = createInfluxClient({ url: proxy.url, db: db.db, ...(db.auth ? { auth: db.auth } : {}) })
     const { registry } = testRegistry()

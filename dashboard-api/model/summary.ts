@@ -144,7 +144,10 @@ export function createDaySummaries(deps: DaySummariesDeps): DaySummaries {
     return `time >= ${start}ms AND time < ${start + 1}ms${part ? ` AND ${q(S.part)} = '${part}'` : ''}`
   }
 
-  /** When the stored summary was computed; undefined when there is none, it is of another version, or a later mark made it stale. */
+  /**
+   * When the stored summary was computed; undefined when there is none, it is of another version,
+   * or a later mark made it stale.
+   */
   async function storedAt(day: string): Promise<number | undefined> {
     const [r] = await reader.query(`SELECT * FROM ${q(S.measurement)} WHERE ${dayWhere(day, 'meta')}`, {
       epoch: 'ms'
