@@ -179,6 +179,14 @@ export function createDaySummaries(deps: DaySummariesDeps): DaySummaries {
     return { day, computedMs: computed, devices, bins, vehicles }
   }
 
+  /** A computation stops at the next hour of points once the process closes (shutdown does not wait a minute). */
+  async function* untilClosed<T>(chunks: AsyncIterable<T>): AsyncGenerator<T> {
+    for await (const c of chunks) {
+      if (closed) throw new Error('day summaries closed')
+      yield c
+    }
+  }
+
   function recompute(day: string): Promise<StoredSummary> {
     const marks = dirty.get(day) ?? 0
     // A computation asked for before the latest mark may miss its fact: queue another after it.
@@ -193,8 +201,12 @@ export function createDaySummaries(deps: DaySummariesDeps): DaySummaries {
       const end = startOfLocalDay(addDays(day, 1), tz)
       const ctx = deps.ctx()
       const t0 = performance.now()
-      const folded = await summariseDay(day, readFactChunks(influx, start, end), deps.registry(), ctx, (state) =>
-        latestBefore(influx, state, start, ctx)
+      const folded = await summariseDay(
+        day,
+        untilClosed(readFactChunks(influx, start, end)),
+        deps.registry(),
+        ctx,
+        (state) => latestBefore(influx, state, start, ctx)
       )
       const s = { ...folded, computedMs: startedAt }
       // Stamped with the time the reading started: a mark made while it ran is later, so stale.
