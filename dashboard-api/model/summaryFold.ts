@@ -150,9 +150,9 @@ export function summaryCompleteness(s: DaySummary, by: 'device' | 'site', regist
     let c = ZERO
     for (const dev of registry.devices) {
       const d = s.devices.get(dev.id)
-      if (dev.siteId === site.id && d) c = add(c, { ...d, conflictDetails: undefined })
+      if (dev.siteId === site.id && d) c = add(c, d)
     }
-    const { conflictDetails: _c, ...counts } = c
-    return { day, key: site.id, by, ...counts }
+    // add() keeps counts only: a site row lists no conflicts, as fold/completeness.ts.
+    return { day, key: site.id, by, ...c }
   })
 }
