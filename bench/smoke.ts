@@ -31,7 +31,8 @@ const SMOKE: Record<string, string[]> = {
     '10'
   ],
   'ack.ts': ['--smoke'],
-  'cluster.ts': ['--smoke']
+  'cluster.ts': ['--smoke'],
+  'history.ts': ['--smoke']
 }
 const NOT_BENCHMARKS = new Set(['smoke.ts'])
 

@@ -2,6 +2,7 @@ import { ConfigError, parseConfig } from '../lib/config.ts'
 import type { CommandContext } from './commands/context.ts'
 import { devicesCommand, servicesCommand } from './commands/devices.ts'
 import { registryCommand } from './commands/registry.ts'
+import { reportCommand } from './commands/report.ts'
 import { seedRegistry } from '../registry/seed.ts'
 import { schemaCommand } from './commands/schema.ts'
 import { simCommand } from './commands/sim.ts'
@@ -29,6 +30,8 @@ commands:
   users revoke NAME | users list
   sim city|verify|load|provision  the device simulator (qingyun sim help)
   registry sample --seed N --out FILE | registry check [FILE]
+  report daily [--date D] --out F.xlsx | report monthly [--month YYYY-MM] --out F.xlsx
+                                the operations report (日报 / 月报) from InfluxDB, .xlsx or .json
   help                          this text
 
 configuration is by environment variables (QINGYUN_*); see README.md.
@@ -70,6 +73,8 @@ export async function main(
         })
       case 'sim':
         return await simCommand(rest, ctx)
+      case 'report':
+        return await reportCommand(rest, ctx)
       case 'registry':
         return await registryCommand(rest, {
           registryPath: parseConfig(ctx.env).registryPath,

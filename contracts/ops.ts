@@ -105,7 +105,9 @@ export const DailyRow = z.object({
   stockT: z.number(),
   clearancePct: Pct,
   capacityPct: Pct,
-  cleared: z.boolean()
+  cleared: z.boolean(),
+  /** At least one ticket at the site that day; a day without any is "no data", not "cleared". */
+  hasData: z.boolean()
 })
 export type DailyRow = z.infer<typeof DailyRow>
 

@@ -106,6 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limiter,
     docsPublic: deps.api?.docsPublic ?? false,
     ...(deps.notifications ? { notifications: deps.notifications } : {}),
+    tz: deps.tz,
     ...(deps.now ? { now: deps.now } : {})
   })
   const ws = await registerWs(app, {

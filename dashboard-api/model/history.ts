@@ -115,7 +115,8 @@ export async function historyRows(
         stockT: b.stockT,
         clearancePct: b.clearancePct,
         capacityPct: b.capacityPct,
-        cleared: b.cleared
+        cleared: b.cleared,
+        hasData: n.ticketsIn + n.ticketsOut > 0
       }
     })
   )

@@ -147,7 +147,8 @@ describe('the model across local midnight', () => {
           stockT: 13,
           clearancePct: 18.8,
           capacityPct: 2.8,
-          cleared: false
+          cleared: false,
+          hasData: true
         },
         {
           day: D1,
@@ -158,7 +159,8 @@ describe('the model across local midnight', () => {
           stockT: 13,
           clearancePct: 0,
           capacityPct: 0,
-          cleared: false
+          cleared: false,
+          hasData: false
         }
       ])
       expect(await h.model.site('ts-1', D)).toMatchObject({

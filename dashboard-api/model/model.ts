@@ -8,7 +8,7 @@ import { resolveRules, type Registry } from '../../contracts/registry.ts'
 import type { InfluxClient } from '../../influx/client.ts'
 import type { Log } from '../../lib/log.ts'
 import { realTimers, type Now, type Scheduler } from '../../lib/clock.ts'
-import { localDate } from '../../lib/time.ts'
+import { addDays, localDate } from '../../lib/time.ts'
 import type { RegistryStore } from '../../registry/store.ts'
 import { createPresenter, matchesQuery, type Presenter } from '../alerts/present.ts'
 import { createAlertSchedule } from '../alerts/schedule.ts'
@@ -30,6 +30,8 @@ import {
 import { vehicleView } from '../fold/vehicles.ts'
 import { completenessOn, historyRows, hourlyOn, recyclablesOn, sitesOn, ticketsOn } from './history.ts'
 import { monthStartOf, openingKg, rebuildDay, recoveredKg } from './rebuild.ts'
+import { createDaySummaries } from './summary.ts'
+import { summaryCompleteness } from './summaryFold.ts'
 import type { Change, Model } from './types.ts'
 
 export interface ModelDeps {
@@ -54,6 +56,10 @@ export interface ModelDeps {
   readonly alertIntervalMs?: number
   /** How often to look for local midnight. */
   readonly tickMs?: number
+  /** A closed day is summarised this long after local midnight (docs/history.md); default 15 min. */
+  readonly summaryCloseDelayMs?: number
+  /** A day made dirty by late data is summarised again this long after the last late fact; default 5 s. */
+  readonly summaryRecomputeDelayMs?: number
 }
 
 const contextOf = (registry: Registry, tz: string): FoldContext => ({
@@ -77,6 +83,19 @@ export function createModel(deps: ModelDeps): Model {
   let closed = false
   let tick: unknown
   let unsubscribeRegistry: (() => void) | undefined
+
+  const summaries = createDaySummaries({
+    influx,
+    tz,
+    registry: () => registry,
+    ctx: () => ctx,
+    now,
+    log,
+    timers,
+    stored: deps.stored,
+    closeDelayMs: deps.summaryCloseDelayMs,
+    recomputeDelayMs: deps.summaryRecomputeDelayMs
+  })
 
   const emit = (c: Change): void => {
     for (const l of listeners) {
@@ -136,8 +155,10 @@ export function createModel(deps: ModelDeps): Model {
     const t = now()
     if (t < state.end) return
     const day = localDate(t, tz)
+    const closedDay = state.day
     rollover(state, day, ctx)
     log.info({ day }, 'local midnight: new day')
+    summaries.closeDay(closedDay)
     emit({ channel: 'day' })
     refreshOpening()
     scheduleAlerts()
@@ -145,6 +166,9 @@ export function createModel(deps: ModelDeps): Model {
 
   function apply(f: Fact): void {
     const s = state!
+    // A fact of a closed day (by event time) changes that day's summary.
+    const ts = f.kind === 'rejection' ? (f.ts ?? f.recvMs) : f.ts
+    if (ts < s.start) summaries.markDirty(localDate(ts, tz))
     const r = foldFact(s, f, ctx)
     if (r.pastDay) refreshOpening()
     for (const c of r.changes) {
@@ -272,6 +296,7 @@ export function createModel(deps: ModelDeps): Model {
       })
       tick = timers.setTimeout(runTick, tickMs)
       scheduleAlerts()
+      summaries.closeDay(addDays(day, -1))
     },
     async close() {
       closed = true
@@ -281,6 +306,7 @@ export function createModel(deps: ModelDeps): Model {
       listeners.clear()
       await deps.facts.close()
       await refreshing
+      await summaries.close()
       await deps.alerts?.close()
     },
     ready: () => state !== undefined,
@@ -352,8 +378,14 @@ export function createModel(deps: ModelDeps): Model {
     async completeness(by, day) {
       if (isToday(day))
         return withNeverReported(completenessRows(state!.days.get(state!.day), state!.day, by, registry))
+      if (day! < state!.day) return summaryCompleteness(await summaries.get(day!), by, registry)
       return completenessOn(influx, registry, day!, by, ctx)
     },
+    async daySummary(day) {
+      checkRollover()
+      return day < state!.day ? summaries.get(day) : undefined
+    },
+    summariesSettled: () => summaries.settled(),
     devices: () => devicesNow(now()),
     rejectionRate: () => rejectionRate(state!, now()),
     alerts: (filter = {}) => {

@@ -14,6 +14,7 @@ import type {
   VehicleState,
   VehicleView
 } from '../../contracts/ops.ts'
+import type { DaySummary } from './summaryFold.ts'
 
 /** What changed, so the websocket layer knows which channels to push (it re-reads the views). */
 export type Change =
@@ -79,6 +80,10 @@ export interface Model {
   bins(filter?: BinFilter): BinView[]
   vehicles(filter?: VehicleFilter): VehicleView[]
   completeness(by: 'device' | 'site', day?: string): Promise<CompletenessRow[]>
+  /** A closed day's summary (docs/history.md); undefined for today and later days. */
+  daySummary?(day: string): Promise<DaySummary | undefined>
+  /** Resolves once no day summary is being recomputed or waits to be (benchmarks, tests). */
+  summariesSettled?(): Promise<void>
   devices(): DeviceView[]
   rejectionRate(): RejectionRate
   /** Alerts as read (names, district, place, local times, message in `lang`); see present.ts. */

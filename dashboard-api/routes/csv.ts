@@ -1,7 +1,9 @@
 // RFC 4180 CSV: CRLF line ends, a header row, a field quoted when it holds a comma, a quote,
 // CR or LF, quotes doubled inside. null/undefined are empty fields; numbers are written as
 // JavaScript prints them (no thousands separators, `.` decimal point) so they parse back exactly.
-// A UTF-8 BOM is not written: RFC 4180 readers treat it as part of the first field name.
+// Downloads start with a UTF-8 BOM (`{ bom: true }`): without it Excel, the tool operators open a
+// CSV with, reads the file in the system's legacy code page and shows Chinese as mojibake. Strict
+// RFC 4180 readers would take the BOM as part of the first field name; parseCsv drops it.
 
 export type CsvValue = string | number | boolean | null | undefined
 
@@ -11,14 +13,25 @@ export function csvField(value: CsvValue): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
 }
 
-export function toCsv<T>(columns: readonly (keyof T & string)[], rows: readonly T[]): string {
-  const lines = [columns.map(csvField).join(',')]
+export const BOM = '\uFEFF'
+
+/**
+ * A header row (`headers`, by default the column keys) and one record per row. `bom`: start with
+ * the UTF-8 byte order mark.
+ */
+export function toCsv<T>(
+  columns: readonly (keyof T & string)[],
+  rows: readonly T[],
+  opts: { readonly headers?: readonly string[]; readonly bom?: boolean } = {}
+): string {
+  const lines = [(opts.headers ?? columns).map(csvField).join(',')]
   for (const row of rows) lines.push(columns.map((c) => csvField(row[c] as CsvValue)).join(','))
-  return `${lines.join('\r\n')}\r\n`
+  return `${opts.bom ? BOM : ''}${lines.join('\r\n')}\r\n`
 }
 
 /** The inverse, for tests and tools: fields of each record, quotes undone. */
-export function parseCsv(text: string): string[][] {
+export function parseCsv(input: string): string[][] {
+  const text = input.startsWith(BOM) ? input.slice(1) : input
   const records: string[][] = []
   let field = ''
   let record: string[] = []

@@ -24,6 +24,7 @@ import { adminRoutes } from './admin.ts'
 import { alertRoutes } from './alerts.ts'
 import { historyRoutes } from './history.ts'
 import { readRoutes } from './reads.ts'
+import { reportRoutes } from './reports.ts'
 
 export const API_PREFIX = '/api/v1'
 
@@ -41,6 +42,8 @@ export interface ApiDeps {
   /** The record of alert notifications (dashboard-api/notify); absent: none configured. */
   readonly notifications?: (filter: RecordFilter) => NotificationRecord[]
   readonly now?: () => number
+  /** QINGYUN_TZ (reports need a local day's start); default Asia/Shanghai. */
+  readonly tz?: string
 }
 
 /**
@@ -126,7 +129,16 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       })
       await api.register(authPlugin, { authenticator, limiter })
       await api.register(readRoutes, { model, zones: () => registry.current().zones ?? [] })
-      await api.register(historyRoutes, { model })
+      await api.register(historyRoutes, {
+        model,
+        siteName: (id) => registry.current().sites.find((s) => s.id === id)?.name
+      })
+      await api.register(reportRoutes, {
+        model,
+        registry: () => registry.current(),
+        tz: deps.tz ?? 'Asia/Shanghai',
+        now
+      })
       await api.register(alertRoutes, { model, now, notifications: deps.notifications ?? (() => []) })
       await api.register(adminRoutes, { registry, registryPath, log })
     },

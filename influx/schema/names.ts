@@ -83,7 +83,28 @@ export const FIELD = {
   members: 'members'
 } as const
 
-export type StorageName = Measurement | (typeof TAG)[keyof typeof TAG] | (typeof FIELD)[keyof typeof FIELD]
+/**
+ * Day summaries (dashboard-api/model/summary.ts, docs/history.md): one point per device, bin and
+ * vehicle with data on a closed local day, stamped with the day's local midnight, its numbers as
+ * a JSON string field; a `meta` point says when it was computed and when late data made it stale.
+ */
+export const DAY_SUMMARY = {
+  measurement: 'day_summary',
+  /** device | bin | vehicle | meta */
+  part: 'part',
+  /** The device, bin or vehicle id (`-` for meta). */
+  key: 'key',
+  json: 'json',
+  computedMs: 'computed_ms',
+  dirtyMs: 'dirty_ms',
+  version: 'version'
+} as const
+
+export type StorageName =
+  | Measurement
+  | (typeof TAG)[keyof typeof TAG]
+  | (typeof FIELD)[keyof typeof FIELD]
+  | (typeof DAY_SUMMARY)[keyof typeof DAY_SUMMARY]
 
 /** A storage name as an InfluxQL identifier (the names are plain snake_case; quoted anyway). */
 export const q = (name: StorageName): string => `"${name}"`

@@ -17,7 +17,7 @@ import { parseCsv } from '../../dashboard-api/routes/csv.ts'
 import { registerApi } from '../../dashboard-api/routes/index.ts'
 import { rows } from '../../influx/client.ts'
 import { createWriter } from '../../store/influxWriter.ts'
-import { startOfLocalDay } from '../../lib/time.ts'
+import { addDays, startOfLocalDay } from '../../lib/time.ts'
 import { loadRegistry } from '../../registry/load.ts'
 import { createRegistryStore, type RegistryStore } from '../../registry/store.ts'
 import { withSystem, type TestSystem } from '../harness/system.ts'
@@ -243,12 +243,16 @@ describe('REST API on a real system', () => {
       expect(res.headers.get('content-disposition')).toBe(
         `attachment; filename="qingyun-history-ts-1-${day}-${day}.csv"`
       )
-      const text = await res.text()
+      const bytes = Buffer.from(await res.arrayBuffer())
+      // A UTF-8 BOM first, so Excel reads the names as UTF-8 (fetch's text() would drop it).
+      expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
+      const text = bytes.toString('utf8')
       expect(text.endsWith('\r\n')).toBe(true)
       const [header, ...records] = parseCsv(text)
       expect(header).toEqual([
         'day',
         'siteId',
+        'siteName',
         'inT',
         'outT',
         'openingT',
@@ -262,16 +266,49 @@ describe('REST API on a real system', () => {
         asJson.map((row) => ({
           day: row.day,
           siteId: row.siteId,
+          siteName: t.registry.sites.find((s) => s.id === row.siteId)!.name,
           inT: String(row.inT),
           outT: String(row.outT),
           openingT: String(row.openingT),
           stockT: String(row.stockT),
           clearancePct: row.clearancePct === null ? '' : String(row.clearancePct),
           capacityPct: row.capacityPct === null ? '' : String(row.capacityPct),
-          cleared: String(row.cleared)
+          // Today's clearance is not decided yet.
+          cleared: 'in progress'
         }))
       )
     }
+
+    // Chinese headers and values, by parameter or by the browser's Accept-Language; a day
+    // without a ticket says so instead of "cleared".
+    const week = `/api/v1/history?from=${addDays(day, -2)}&to=${day}&siteId=ts-1&format=csv`
+    for (const res of [
+      await api.get(`${week}&lang=zh`, api.tokens.viewer),
+      await api.get(week, api.tokens.viewer, { 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.8' })
+    ]) {
+      expect(res.headers.get('content-language')).toBe('zh-CN')
+      const [header, ...records] = parseCsv(await res.text())
+      expect(header).toEqual([
+        '日期',
+        '站点编号',
+        '站点名称',
+        '进站量(吨)',
+        '出站量(吨)',
+        '期初库存(吨)',
+        '期末库存(吨)',
+        '清运率(%)',
+        '负荷率(%)',
+        '日清'
+      ])
+      const name = t.registry.sites.find((s) => s.id === 'ts-1')!.name
+      expect(records.map((r) => [r[0], r[1], r[2], r[9]])).toEqual([
+        [addDays(day, -2), 'ts-1', name, '无数据'],
+        [addDays(day, -1), 'ts-1', name, '无数据'],
+        [day, 'ts-1', name, '进行中']
+      ])
+    }
+    const en = parseCsv(await (await api.get(week, api.tokens.viewer)).text())
+    expect(en.slice(1).map((r) => r[9])).toEqual(['no data', 'no data', 'in progress'])
 
     // Every site, over a week: one row per site and day.
     const all = await json<DailyRow[]>(await api.get(`/api/v1/history?to=${day}`, api.tokens.viewer))
