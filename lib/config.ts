@@ -82,6 +82,7 @@ export const ConfigEnv = z.object({
     .max(256 * 1024 * 1024)
     .default(2 * 1024 * 1024),
   QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS: positiveInt.max(100_000).default(64),
+  QINGYUN_TRACK_MAX_FIXES: positiveInt.max(1_000_000).default(50_000),
   QINGYUN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
 })
 
@@ -138,6 +139,8 @@ export interface Config {
     readonly authMaxFailures: number
     readonly wsMaxBufferedBytes: number
     readonly wsMaxConnectionsPerAddress: number
+    /** Fixes a track replay reads for one vehicle and day at most. */
+    readonly trackMaxFixes: number
   }
   readonly logLevel: z.infer<typeof ConfigEnv>['QINGYUN_LOG_LEVEL']
 }
@@ -257,7 +260,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       docsPublic: e.QINGYUN_DOCS_PUBLIC,
       authMaxFailures: e.QINGYUN_AUTH_MAX_FAILURES,
       wsMaxBufferedBytes: e.QINGYUN_WS_MAX_BUFFERED_BYTES,
-      wsMaxConnectionsPerAddress: e.QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS
+      wsMaxConnectionsPerAddress: e.QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS,
+      trackMaxFixes: e.QINGYUN_TRACK_MAX_FIXES
     },
     logLevel: e.QINGYUN_LOG_LEVEL
   }

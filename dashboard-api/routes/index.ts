@@ -21,6 +21,7 @@ import type { Model } from '../model/types.ts'
 import { adminRoutes } from './admin.ts'
 import { alertRoutes } from './alerts.ts'
 import { historyRoutes } from './history.ts'
+import { opsRoutes } from './ops.ts'
 import { readRoutes } from './reads.ts'
 
 export const API_PREFIX = '/api/v1'
@@ -123,6 +124,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       await api.register(authPlugin, { authenticator, limiter })
       await api.register(readRoutes, { model, zones: () => registry.current().zones ?? [] })
       await api.register(historyRoutes, { model })
+      await api.register(opsRoutes, { model })
       await api.register(alertRoutes, { model, now })
       await api.register(adminRoutes, { registry, registryPath, log })
     },
