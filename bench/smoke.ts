@@ -30,7 +30,8 @@ const SMOKE: Record<string, string[]> = {
     '--single-timeout',
     '10'
   ],
-  'ack.ts': ['--smoke']
+  'ack.ts': ['--smoke'],
+  'track.ts': ['--trucks', '3', '--samples', '2']
 }
 const NOT_BENCHMARKS = new Set(['smoke.ts'])
 

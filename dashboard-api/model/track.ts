@@ -26,13 +26,19 @@ export async function vehicleTrack(o: TrackQuery): Promise<VehicleTrack> {
   const start = startOfLocalDay(o.day, o.tz)
   const end = startOfLocalDay(addDays(o.day, 1), o.tz)
   const range = `time >= ${start}ms AND time < ${end}ms`
-  const [pos, tix] = await o.influx.query(
-    `SELECT ${q(F.lat)}, ${q(F.lon)}, ${q(F.speedKmh)}, ${q(F.headingDeg)} FROM ${q(M.position)}` +
-      ` WHERE ${q(T.vehicle)} = ${quoteString(o.vehicle.id)} AND ${range} ORDER BY time ASC LIMIT ${o.maxFixes + 1};` +
+  // Two requests side by side: influxd answers the statements of one request one after another.
+  const [[pos], [tix]] = await Promise.all([
+    o.influx.query(
+      `SELECT ${q(F.lat)}, ${q(F.lon)}, ${q(F.speedKmh)}, ${q(F.headingDeg)} FROM ${q(M.position)}` +
+        ` WHERE ${q(T.vehicle)} = ${quoteString(o.vehicle.id)} AND ${range} ORDER BY time ASC LIMIT ${o.maxFixes + 1}`,
+      { epoch: 'ms' }
+    ),
+    o.influx.query(
       `SELECT ${q(F.ticketId)}, ${q(F.netKg)}, ${q(T.site)}, ${q(T.direction)} FROM ${q(M.weighing)}` +
-      ` WHERE ${q(F.plate)} = ${quoteString(o.vehicle.plate)} AND ${range} ORDER BY time ASC`,
-    { epoch: 'ms' }
-  )
+        ` WHERE ${q(F.plate)} = ${quoteString(o.vehicle.plate)} AND ${range} ORDER BY time ASC`,
+      { epoch: 'ms' }
+    )
+  ])
   const all: TrackPoint[] = []
   let lastT = -1
   for (const r of rows(pos)) {

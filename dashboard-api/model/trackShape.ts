@@ -129,10 +129,23 @@ export function violations(fixes: readonly TrackPoint[], r: ViolationRules): Tra
   const out: TrackViolation[] = []
   let zoneRun: TrackViolation | undefined
   let speedRun: TrackViolation | undefined
+  // The local minute costs a time-zone lookup: only for fixes in a zone with windows, and
+  // the zone's offset once per quarter hour (offsets change on quarter hours at most).
+  const offsets = new Map<number, number>()
+  const minuteOf = (t: number): number => {
+    const q = Math.floor(t / 900_000)
+    let base = offsets.get(q)
+    if (base === undefined) {
+      base = localMinuteOfDay(q * 900_000, r.tz)
+      offsets.set(q, base)
+    }
+    return (base + Math.floor((t - q * 900_000) / 60_000)) % 1440
+  }
   for (const f of fixes) {
     const inZones = zonesAt(r.zones, f.lon, f.lat)
-    const minute = localMinuteOfDay(f.t, r.tz)
-    const barred = inZones.find((z) => z.windows.length > 0 && !allowedIn(z, r.vehicleType, minute))
+    const windowed = inZones.filter((z) => z.windows.length > 0)
+    const minute = windowed.length > 0 ? minuteOf(f.t) : 0
+    const barred = windowed.find((z) => !allowedIn(z, r.vehicleType, minute))
     if (barred) {
       if (zoneRun && zoneRun.zoneId === barred.id) {
         zoneRun.to = f.t
