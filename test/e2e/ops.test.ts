@@ -1,7 +1,8 @@
 // The operations centre's endpoints on real parts: real weighbridge and tracker messages over
 // mqtt.js into the node, then REST: the ranked exceptions, the city's counts and pace, a site's
 // stock through the day, and a truck's day replayed from InfluxDB.
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
+import WebSocket from 'ws'
 import type { CitySummary } from '../../contracts/ops.ts'
 import type { Exceptions, SiteStock, VehicleTrack } from '../../contracts/opsCentre.ts'
 import type { Registry, Zone } from '../../contracts/registry.ts'
@@ -106,6 +107,23 @@ describe('operations centre: exceptions, city counts, site stock', () => {
     } else expect(st.body.projected).toEqual([])
     expect(st.body.reason).toEqual(it0.reason)
     expect((await t.api('/api/v1/sites/no-such/stock', viewer)).status).toBe(404)
+
+    // The same list pushed on the websocket: a snapshot, then a delta when the site moves.
+    const ws = new WebSocket(`${t.httpUrl.replace('http', 'ws')}/api/v1/ws`, {
+      headers: { authorization: `Bearer ${viewer}` }
+    })
+    onTestFinished(() => ws.terminate())
+    const got: { type: string; data?: Exceptions }[] = []
+    ws.on('message', (b: Buffer) => got.push(JSON.parse(b.toString()) as { type: string; data?: Exceptions }))
+    await vi.waitFor(() => expect(got.some((m) => m.type === 'welcome')).toBe(true))
+    ws.send(JSON.stringify({ type: 'subscribe', id: 'x', channel: 'exceptions' }))
+    await vi.waitFor(() => expect(got.find((m) => m.type === 'snapshot')?.data?.items[0]?.stockT).toBe(930))
+    await wb.publishAsync(
+      'v1/devices/wb-1/weighing',
+      JSON.stringify(ticket('OUT-2', at(0), { direction: 'out', grossKg: 36_000, tareKg: 16_000, netKg: 20_000 })),
+      { qos: 1 }
+    )
+    await vi.waitFor(() => expect(got.find((m) => m.type === 'delta')?.data?.items[0]?.stockT).toBe(910))
     expect((await t.api('/api/v1/sites/ts-1/stock?step=1', viewer)).status).toBe(400)
     expect((await t.api('/api/v1/exceptions?date=2026-02-30', viewer)).status).toBe(400)
   })
