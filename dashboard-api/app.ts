@@ -1,5 +1,5 @@
 import websocket from '@fastify/websocket'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Logger } from 'pino'
 import { z } from 'zod'
@@ -67,7 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: deps.api?.trustProxy ?? false,
     // No log line per successful request at info (docs/conventions.md #9): one line per request
     // at debug, below; failures are logged by the error handler.
-    disableRequestLogging: true
+    logController: new LogController({ disableRequestLogging: true })
   })
   app.addHook('onResponse', async (req, reply) => {
     req.log.debug(

@@ -3,7 +3,7 @@
 // Today (the default): the day so far is backfilled first, as fast as the node acknowledges
 // it, then the city runs in real time, day after day. During the catch-up the node's clock
 // (`createDemoClock`, passed to startSystem as its `now`) follows the simulated instant, so the
-// node sees the day as it would have happened: every message arrives within one catch-up step
+// node sees the day as it would have happened: every message arrives within one catch-up step (at most 9 min, under the late threshold)
 // of its event time (not late, whatever QINGYUN's late threshold), no device looks silent
 // (no offline alerts), and alerts and projections are those of that instant. Once caught up
 // the clock is the wall clock again; it never goes back.
@@ -39,7 +39,9 @@ export function createDemoClock(from: number, wall: () => number = Date.now): De
 }
 
 /** Longest catch-up step: data arrives at most this long after its event time. */
-const MAX_STEP_MS = 5 * 60_000
+const MAX_STEP_MS = 9 * 60_000
+/** Room between a step and the late threshold: a step's data is never classified late. */
+const LATE_MARGIN_MS = 60_000
 
 export interface DemoOptions {
   readonly mqttUrl: string
@@ -59,8 +61,10 @@ export async function startDemo(o: DemoOptions): Promise<{ stop(): Promise<void>
   const credentials = await readCredentials(o.credentialsPath)
   const today = localDate(Date.now(), tz)
   const date = o.date ?? today
-  // Half the late threshold: a step's data is never classified late, with room for the acks.
-  const stepMs = Math.min(MAX_STEP_MS, Math.floor(resolveRules(o.registry.rules).lateAfterMs / 2))
+  // The longer the step, the more of a device's data goes in one array (fewer messages): as
+  // long as the late threshold allows. The next step starts only when this one is acknowledged.
+  const lateAfterMs = resolveRules(o.registry.rules).lateAfterMs
+  const stepMs = Math.max(1000, Math.min(MAX_STEP_MS, lateAfterMs - LATE_MARGIN_MS))
   const clock = o.clock
   const run = startCity({
     mqttUrl: o.mqttUrl,

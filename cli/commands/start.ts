@@ -186,7 +186,7 @@ export async function startCommand(args: string[], ctx: CommandContext): Promise
           : '  operator tokens   qingyun users add NAME --role viewer|operator|admin',
         // CLI commands find the registry and accounts through the same QINGYUN_DATA_DIR, resolved
         // against their own working directory (README, "Configuration").
-        `  CLI beside it      run \`npx qingyun …\` from ${process.cwd()}, or with QINGYUN_DATA_DIR=${config.dataDir}`,
+        `  CLI beside it     run \`npx qingyun …\` from ${process.cwd()}, or with QINGYUN_DATA_DIR=${config.dataDir}`,
         '  Stop with Ctrl-C.',
         ''
       ]

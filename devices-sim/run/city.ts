@@ -281,7 +281,9 @@ export function startCity(o: CityRunOptions): CityRun {
       sendBatches(day.until(simNow))
       while (pending.size > 0 && !stopped) await Promise.race([Promise.allSettled([...pending]), stopSignal])
     }
-    log.info({ until: new Date(simNow).toISOString(), sent, wallMs: Date.now() - t0 }, 'caught up with the clock')
+    const figures = { until: new Date(simNow).toISOString(), sent, wallMs: Date.now() - t0 }
+    if (stopped) log.info(figures, 'catch-up stopped')
+    else log.info(figures, 'caught up with the clock')
     b.release()
     return simNow
   }
