@@ -177,7 +177,7 @@ export async function startCommand(args: string[], ctx: CommandContext): Promise
         `  registry          ${config.registryPath}`,
         config.registryIsDefault ? `  device tokens     ${system.credentialsPath} (sample devices; keep private)` : '',
         demoToken && clock
-          ? '  demo              simulating the city: today so far is backfilled first (about a minute), then live;'
+          ? '  demo              simulating the city: today so far is backfilled first (minutes), then live;'
           : '',
         demoToken && !clock ? `  demo              simulating ${demoDate} at ${speed}× from local midnight;` : '',
         demoToken ? '                    sign in with this operator token:' : '',
