@@ -32,7 +32,8 @@ const SMOKE: Record<string, string[]> = {
   ],
   'ack.ts': ['--smoke'],
   'cluster.ts': ['--smoke'],
-  'history.ts': ['--smoke']
+  'history.ts': ['--smoke'],
+  'track.ts': ['--trucks', '3', '--samples', '2']
 }
 const NOT_BENCHMARKS = new Set(['smoke.ts'])
 

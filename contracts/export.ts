@@ -223,7 +223,9 @@ const channelNotes: Record<ChannelName, string> = {
   vehicles:
     'Vehicles, optionally filtered by state, district, type. Delta: changed vehicles in the set, and vehicleIds that left it.',
   alerts:
-    "Open alerts and today's, optionally filtered by state, severity. Delta: changed alerts in the set, and ids that left it."
+    "Open alerts and today's, optionally filtered by state, severity. Delta: changed alerts in the set, and ids that left it.",
+  exceptions:
+    "Today's ranked exceptions (sites that will not clear, at risk, over capacity), as GET /api/v1/exceptions. Snapshot and delta data are the whole list."
 }
 
 const PROTOCOL_DESCRIPTION = [

@@ -55,28 +55,45 @@ export type SiteBalance = z.infer<typeof SiteBalance>
 export const HourPoint = z.object({
   hour: z.number().int().min(0).max(23),
   start: z.number(),
-  inT: z.number(),
-  outT: z.number()
+  /** null for an hour of today not reached yet (nothing to draw, not 0 t). */
+  inT: z.number().nullable(),
+  outT: z.number().nullable()
 })
 export type HourPoint = z.infer<typeof HourPoint>
 
+/** Sites by projected status. A site with no ticket yet today is `noData`, not on track. */
+export const SiteCounts = z.object({
+  total: z.number().int(),
+  cleared: z.number().int(),
+  onTrack: z.number().int(),
+  atRisk: z.number().int(),
+  willNotClear: z.number().int(),
+  overCapacity: z.number().int(),
+  noData: z.number().int()
+})
+export type SiteCounts = z.infer<typeof SiteCounts>
+
 export const CitySummary = z.object({
   day: Day,
+  /** The devices are driven by the simulator (`qingyun start --demo`): the page says so. */
+  simulated: z.boolean(),
   inT: z.number(),
   outT: z.number(),
   targetT: z.number(),
   targetPct: Pct,
+  /**
+   * Where inbound should be by now to meet the target: target × the share of a day's inbound
+   * that normally has arrived by now (dashboard-api/fold/projection.ts); the whole target for past days.
+   */
+  paceT: z.number(),
+  /** Share of the local day elapsed, %. */
+  dayElapsedPct: z.number(),
   /** Inbound tonnes over the last 60 minutes. */
   tonnesPerHour: z.number(),
   hourly: z.array(HourPoint),
-  sites: z.object({
-    total: z.number().int(),
-    cleared: z.number().int(),
-    onTrack: z.number().int(),
-    atRisk: z.number().int(),
-    willNotClear: z.number().int(),
-    overCapacity: z.number().int()
-  }),
+  sites: SiteCounts,
+  /** The same counts for transfer stations and sorting centres apart. */
+  sitesByType: z.object({ transfer: SiteCounts, sorting: SiteCounts }),
   alerts: z.object({ critical: z.number().int(), warning: z.number().int(), info: z.number().int() })
 })
 export type CitySummary = z.infer<typeof CitySummary>

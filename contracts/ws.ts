@@ -10,6 +10,7 @@ import {
   VehicleState,
   VehicleView
 } from './ops.ts'
+import { Exceptions } from './opsCentre.ts'
 
 // ─────────────────────────────────────────────────────────────────────────────────────────
 // Protocol v1: GET /api/v1/ws. One catalog per direction (docs/conventions.md #1).
@@ -60,7 +61,7 @@ export const Resume = z.strictObject({
 })
 export type Resume = z.infer<typeof Resume>
 
-export const ChannelName = z.enum(['city', 'sites', 'site', 'bins', 'vehicles', 'alerts'])
+export const ChannelName = z.enum(['city', 'sites', 'site', 'bins', 'vehicles', 'alerts', 'exceptions'])
 export type ChannelName = z.infer<typeof ChannelName>
 
 export const NoParams = z.strictObject({})
@@ -93,7 +94,8 @@ export const channelParams = {
   site: SiteParams,
   bins: BinParams,
   vehicles: VehicleParams,
-  alerts: AlertParams
+  alerts: AlertParams,
+  exceptions: NoParams
 } as const satisfies Record<ChannelName, z.ZodType>
 export type ChannelParams = { [C in ChannelName]: z.infer<(typeof channelParams)[C]> }
 
@@ -117,7 +119,8 @@ export const SubscribeMessage = z.discriminatedUnion('channel', [
   subscribeTo('site', SiteParams, false),
   subscribeTo('bins', BinParams, true),
   subscribeTo('vehicles', VehicleParams, true),
-  subscribeTo('alerts', AlertParams, true)
+  subscribeTo('alerts', AlertParams, true),
+  subscribeTo('exceptions', NoParams, true)
 ])
 export type SubscribeMessage = z.infer<typeof SubscribeMessage>
 
@@ -160,7 +163,8 @@ export const channelData = {
   site: { snapshot: SiteData, delta: SiteData },
   bins: { snapshot: itemsOf(BinView), delta: upsertsOf(BinView, 'binId') },
   vehicles: { snapshot: itemsOf(VehicleView), delta: upsertsOf(VehicleView, 'vehicleId') },
-  alerts: { snapshot: itemsOf(Alert), delta: upsertsOf(Alert, 'id') }
+  alerts: { snapshot: itemsOf(Alert), delta: upsertsOf(Alert, 'id') },
+  exceptions: { snapshot: Exceptions, delta: Exceptions }
 } as const satisfies Record<ChannelName, { snapshot: z.ZodType; delta: z.ZodType }>
 export type ChannelData = {
   [C in ChannelName]: {
@@ -210,7 +214,8 @@ export const SnapshotMessage = z.discriminatedUnion('channel', [
   snapshotOf('site'),
   snapshotOf('bins'),
   snapshotOf('vehicles'),
-  snapshotOf('alerts')
+  snapshotOf('alerts'),
+  snapshotOf('exceptions')
 ])
 export type SnapshotMessage = z.infer<typeof SnapshotMessage>
 
@@ -220,7 +225,8 @@ export const DeltaMessage = z.discriminatedUnion('channel', [
   deltaOf('site'),
   deltaOf('bins'),
   deltaOf('vehicles'),
-  deltaOf('alerts')
+  deltaOf('alerts'),
+  deltaOf('exceptions')
 ])
 export type DeltaMessage = z.infer<typeof DeltaMessage>
 

@@ -1,5 +1,5 @@
 import websocket from '@fastify/websocket'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Logger } from 'pino'
 import { z } from 'zod'
@@ -69,7 +69,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // believed; otherwise any client could pick the address its failures are counted against.
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger,
-    trustProxy: deps.api?.trustProxy ?? false
+    trustProxy: deps.api?.trustProxy ?? false,
+    // No log line per successful request at info (docs/conventions.md #9): one line per request
+    // at debug, below; failures are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true })
+  })
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.debug(
+      { method: req.method, url: req.url.slice(0, 200), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request'
+    )
   })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)

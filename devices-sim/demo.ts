@@ -1,12 +1,47 @@
-// `qingyun start --demo`: the city simulated live against the running system. Today from local
-// midnight at `speed`, catching up with the wall clock and then running in real time, day after
-// day (device timestamps never run ahead of the clock). Faults off: it is a showcase.
+// `qingyun start --demo`: the city simulated live against the running system.
+//
+// Today (the default): the day so far is backfilled first, as fast as the node acknowledges
+// it, then the city runs in real time, day after day. During the catch-up the node's clock
+// (`createDemoClock`, passed to startSystem as its `now`) follows the simulated instant, so the
+// node sees the day as it would have happened: every message arrives within one catch-up step (at most 9 min, under the late threshold)
+// of its event time (not late, whatever QINGYUN's late threshold), no device looks silent
+// (no offline alerts), and alerts and projections are those of that instant. Once caught up
+// the clock is the wall clock again; it never goes back.
+// Another day (`--date`): that day from local midnight at `speed`, catching up with the wall
+// clock (device timestamps never run ahead of it). Faults off: it is a showcase.
 import type { Logger } from 'pino'
 import type { Registry } from '../contracts/registry.ts'
-import { localDate } from '../lib/time.ts'
+import { resolveRules } from '../contracts/registry.ts'
+import { localDate, startOfLocalDay } from '../lib/time.ts'
 import { readCredentials } from '../registry/seed.ts'
 import { FaultOptions } from './run/faults.ts'
 import { startCity } from './run/city.ts'
+
+export interface DemoClock {
+  /** The node's clock: the simulated instant during the catch-up, then the wall clock. */
+  now(): number
+  advance(simNow: number): void
+  release(): void
+}
+
+/** A clock that starts at `from` (today's local midnight) and only moves forward. */
+export function createDemoClock(from: number, wall: () => number = Date.now): DemoClock {
+  let sim: number | undefined = Math.min(from, wall())
+  return {
+    now: () => (sim === undefined ? wall() : sim),
+    advance(t) {
+      if (sim !== undefined && t > sim) sim = Math.min(t, wall())
+    },
+    release() {
+      sim = undefined
+    }
+  }
+}
+
+/** Longest catch-up step: data arrives at most this long after its event time. */
+const MAX_STEP_MS = 9 * 60_000
+/** Room between a step and the late threshold: a step's data is never classified late. */
+const LATE_MARGIN_MS = 60_000
 
 export interface DemoOptions {
   readonly mqttUrl: string
@@ -17,28 +52,44 @@ export interface DemoOptions {
   readonly date?: string
   readonly seed?: number
   readonly log: Logger
+  /** Today's catch-up drives this clock (the node's); absent: no catch-up, `speed` from midnight. */
+  readonly clock?: DemoClock
 }
 
 export async function startDemo(o: DemoOptions): Promise<{ stop(): Promise<void> }> {
   const tz = o.registry.city.tz
   const credentials = await readCredentials(o.credentialsPath)
+  const today = localDate(Date.now(), tz)
+  const date = o.date ?? today
+  // The longer the step, the more of a device's data goes in one array (fewer messages): as
+  // long as the late threshold allows. The next step starts only when this one is acknowledged.
+  const lateAfterMs = resolveRules(o.registry.rules).lateAfterMs
+  const stepMs = Math.max(1000, Math.min(MAX_STEP_MS, lateAfterMs - LATE_MARGIN_MS))
+  const clock = o.clock
   const run = startCity({
     mqttUrl: o.mqttUrl,
     credentials,
     registry: o.registry,
     tz,
-    date: o.date ?? localDate(Date.now(), tz),
+    date,
     seed: o.seed ?? 1,
     speed: o.speed ?? 60,
     days: Number.POSITIVE_INFINITY,
     faults: FaultOptions.parse({}),
     log: o.log,
-    tickMs: 250
+    tickMs: 250,
+    ...(clock && date === today
+      ? { backfill: { stepMs, advance: (t: number) => clock.advance(t), release: () => clock.release() } }
+      : {})
   })
   run.done.catch((err: unknown) => o.log.error({ err }, 'demo simulator stopped'))
   return {
     async stop() {
+      clock?.release()
       await run.stop(5000).catch(() => undefined)
     }
   }
 }
+
+/** Today's local midnight in `tz`: where the demo's clock starts. */
+export const demoClockStart = (tz: string, now = Date.now()): number => startOfLocalDay(localDate(now, tz), tz)

@@ -88,7 +88,8 @@ describe('parseConfig: dashboard-api protections', () => {
         QINGYUN_DOCS_PUBLIC: 'yes',
         QINGYUN_AUTH_MAX_FAILURES: '20',
         QINGYUN_WS_MAX_BUFFERED_BYTES: '1048576',
-        QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS: '8'
+        QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS: '8',
+        QINGYUN_TRACK_MAX_FIXES: '1000'
       },
       '/srv/qy'
     )
@@ -98,7 +99,8 @@ describe('parseConfig: dashboard-api protections', () => {
       docsPublic: true,
       authMaxFailures: 20,
       wsMaxBufferedBytes: 1048576,
-      wsMaxConnectionsPerAddress: 8
+      wsMaxConnectionsPerAddress: 8,
+      trackMaxFixes: 1000
     })
   })
 

@@ -99,6 +99,7 @@ export const ConfigEnv = z.object({
   QINGYUN_REDIS_URL: redisUrl.optional(),
   QINGYUN_ALERT_LEASE_TTL_MS: positiveInt.min(1000).max(120_000).default(6000),
   QINGYUN_REDIS_OFFLINE_TTL_S: positiveInt.max(30 * 86_400).default(86_400),
+  QINGYUN_TRACK_MAX_FIXES: positiveInt.max(1_000_000).default(50_000),
   QINGYUN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
 })
 
@@ -155,6 +156,8 @@ export interface Config {
     readonly authMaxFailures: number
     readonly wsMaxBufferedBytes: number
     readonly wsMaxConnectionsPerAddress: number
+    /** Fixes a track replay reads for one vehicle and day at most. */
+    readonly trackMaxFixes: number
   }
   /** GET /metrics needs this bearer token; undefined: open. */
   readonly metricsToken: string | undefined
@@ -300,7 +303,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       docsPublic: e.QINGYUN_DOCS_PUBLIC,
       authMaxFailures: e.QINGYUN_AUTH_MAX_FAILURES,
       wsMaxBufferedBytes: e.QINGYUN_WS_MAX_BUFFERED_BYTES,
-      wsMaxConnectionsPerAddress: e.QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS
+      wsMaxConnectionsPerAddress: e.QINGYUN_WS_MAX_CONNECTIONS_PER_ADDRESS,
+      trackMaxFixes: e.QINGYUN_TRACK_MAX_FIXES
     },
     metricsToken: e.QINGYUN_METRICS_TOKEN,
     notify: {

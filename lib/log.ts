@@ -1,14 +1,18 @@
 import { pino, type DestinationStream, type Logger } from 'pino'
+import { prettyStream } from './logPretty.ts'
 
-/** The process's root logger; components take `log.child({ component })`. Secrets are redacted. */
-export function createLogger(level: string, stream?: DestinationStream): Logger {
+/**
+ * The process's root logger; components take `log.child({ component })`. Secrets are redacted.
+ * `pretty`: readable lines on stdout (for a terminal, lib/logPretty.ts); otherwise JSON lines.
+ */
+export function createLogger(level: string, stream?: DestinationStream, opts: { pretty?: boolean } = {}): Logger {
   return pino(
     {
       level,
       base: { service: 'qingyun' },
       redact: { paths: ['password', 'token', '*.password', '*.token', 'auth', '*.auth'], censor: '[redacted]' }
     },
-    stream
+    stream ?? (opts.pretty ? prettyStream(process.stdout) : undefined)
   )
 }
 

@@ -58,7 +58,12 @@ export interface System {
  * Assemble the whole node: InfluxDB (embedded when none is configured), registry, writer,
  * ingest, broker and dashboard-api. Everything is built here and passed in (docs/conventions.md #5).
  */
-export async function startSystem(config: Config, log: Logger, opts: { now?: () => number } = {}): Promise<System> {
+export async function startSystem(
+  config: Config,
+  log: Logger,
+  /** `now`: the node's clock (the demo's catch-up runs it ahead, devices-sim/demo.ts); `simulated`: the devices are the simulator's. */
+  opts: { now?: () => number; simulated?: boolean } = {}
+): Promise<System> {
   const now = opts.now ?? Date.now
   const stops: Array<() => Promise<unknown> | unknown> = []
   const stop = async (): Promise<void> => {
@@ -276,7 +281,9 @@ export async function startSystem(config: Config, log: Logger, opts: { now?: () 
       stored,
       tz: config.tz,
       now,
-      log: log.child({ component: 'model' })
+      log: log.child({ component: 'model' }),
+      simulated: opts.simulated ?? false,
+      trackMaxFixes: config.api.trackMaxFixes
     })
     stops.push(() => model.close())
     const users = await createUserStore({ path: config.usersPath, log: log.child({ component: 'users' }) })

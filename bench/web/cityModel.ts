@@ -5,6 +5,7 @@
 import type { Alert, BinView, CitySummary, HourPoint, SiteBalance, VehicleView } from '../../contracts/ops.ts'
 import type { Registry } from '../../contracts/registry.ts'
 import { localDate } from '../../lib/time.ts'
+import { siteCounts } from '../../dashboard-api/fold/sites.ts'
 import type { Change, Model } from '../../dashboard-api/model/types.ts'
 import { mulberry32 } from '../../lib/prng.ts'
 
@@ -151,30 +152,29 @@ export function createCityModel(
     for (const h of xs)
       for (const p of h.values()) {
         const q = m.get(p.hour) ?? { hour: p.hour, start: p.start, inT: 0, outT: 0 }
-        m.set(p.hour, { ...q, inT: r3(q.inT + p.inT), outT: r3(q.outT + p.outT) })
+        m.set(p.hour, { ...q, inT: r3((q.inT ?? 0) + (p.inT ?? 0)), outT: r3((q.outT ?? 0) + (p.outT ?? 0)) })
       }
     return [...m.values()].sort((a, b) => a.hour - b.hour)
   }
   const city = (): CitySummary => {
     const all = [...sites.keys()].map((id) => balance(id)!)
     const inT = r3(all.reduce((a, s) => a + s.inT, 0))
-    const count = (st: string): number => all.filter((s) => s.projection.status === st).length
     const open = [...alerts.values()].filter((a) => a.state === 'open')
     return {
       day: today(),
+      simulated: true,
       inT,
       outT: r3(all.reduce((a, s) => a + s.outT, 0)),
       targetT: registry.city.dailyTargetT,
       targetPct: r1((100 * inT) / registry.city.dailyTargetT),
+      paceT: registry.city.dailyTargetT / 2,
+      dayElapsedPct: 50,
       tonnesPerHour: r3(inT / 10),
       hourly: hourlyOf([...sites.values()].map((x) => x.hourly)),
-      sites: {
-        total: all.length,
-        cleared: count('cleared'),
-        onTrack: count('on-track'),
-        atRisk: count('at-risk'),
-        willNotClear: count('will-not-clear'),
-        overCapacity: all.filter((s) => s.projection.overCapacity).length
+      sites: siteCounts(all),
+      sitesByType: {
+        transfer: siteCounts(all.filter((s) => s.type === 'transfer')),
+        sorting: siteCounts(all.filter((s) => s.type === 'sorting'))
       },
       alerts: {
         critical: open.filter((a) => a.severity === 'critical').length,
@@ -210,6 +210,9 @@ export function createCityModel(
     history: async () => [],
     tickets: async () => [],
     recyclables: async (day) => ({ day: day ?? today(), byMaterial: [], sortingYield: [], monthToDate: [] }),
+    exceptions: async (day) => ({ day: day ?? today(), at: Date.now(), items: [] }),
+    siteStock: async () => undefined,
+    track: async () => undefined,
     bins: (f = {}) =>
       [...bins.values()].filter(
         (b) =>
@@ -327,7 +330,7 @@ export function createCityModel(
         const hour =
           Number(new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', hour12: false }).format(now)) % 24
         const p = x.hourly.get(hour) ?? { hour, start: now, inT: 0, outT: 0 }
-        x.hourly.set(hour, { ...p, inT: r3(p.inT + (out ? 0 : t)), outT: r3(p.outT + (out ? t : 0)) })
+        x.hourly.set(hour, { ...p, inT: r3((p.inT ?? 0) + (out ? 0 : t)), outT: r3((p.outT ?? 0) + (out ? t : 0)) })
         emit({ channel: 'site', siteId: id })
       }
       emit({ channel: 'city' })

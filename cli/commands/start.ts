@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { startDemo } from '../../devices-sim/demo.ts'
+import { createDemoClock, demoClockStart, startDemo, type DemoClock } from '../../devices-sim/demo.ts'
 import { parseConfig } from '../../lib/config.ts'
+import { localDate } from '../../lib/time.ts'
 import { createLogger } from '../../lib/log.ts'
 import { checkPorts, EXIT, installGuards, lockDataDir, portInUseMessage, watchParent } from '../lifecycle.ts'
 import { startSystem, type System } from '../../node/system.ts'
@@ -50,7 +51,7 @@ export async function startCommand(args: string[], ctx: CommandContext): Promise
   }
   const { demo: wantDemo, date: demoDate } = flags
   const config = parseConfig(ctx.env)
-  const log = createLogger(config.logLevel)
+  const log = createLogger(config.logLevel, undefined, { pretty: process.stdout.isTTY === true })
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   const lock = await lockDataDir(config.dataDir)
   if ('held' in lock) {
@@ -102,8 +103,14 @@ export async function startCommand(args: string[], ctx: CommandContext): Promise
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
 
+  // The demo backfills today before it runs live; the node's clock follows it meanwhile
+  // (devices-sim/demo.ts). Another --date runs from its midnight on the wall clock.
+  const clock: DemoClock | undefined =
+    wantDemo && (demoDate === undefined || demoDate === localDate(Date.now(), config.tz))
+      ? createDemoClock(demoClockStart(config.tz))
+      : undefined
   try {
-    system = await startSystem(config, log)
+    system = await startSystem(config, log, { ...(clock ? { now: clock.now } : {}), simulated: wantDemo === true })
   } catch (err) {
     const port = portInUseMessage(err, config.bindHost, ports)
     if (port === undefined) throw err
@@ -146,6 +153,7 @@ export async function startCommand(args: string[], ctx: CommandContext): Promise
         speed,
         seed,
         ...(demoDate ? { date: demoDate } : {}),
+        ...(clock ? { clock } : {}),
         log: log.child({ component: 'demo' })
       })
     }
@@ -168,12 +176,17 @@ export async function startCommand(args: string[], ctx: CommandContext): Promise
         `  data dir          ${config.dataDir}`,
         `  registry          ${config.registryPath}`,
         config.registryIsDefault ? `  device tokens     ${system.credentialsPath} (sample devices; keep private)` : '',
-        demoToken
-          ? `  demo              simulating the city at ${speed}× from local midnight; sign in with this operator token:`
+        demoToken && clock
+          ? '  demo              simulating the city: today so far is backfilled first (minutes), then live;'
           : '',
+        demoToken && !clock ? `  demo              simulating ${demoDate} at ${speed}× from local midnight;` : '',
+        demoToken ? '                    sign in with this operator token:' : '',
         demoToken
           ? `                    ${demoToken}`
           : '  operator tokens   qingyun users add NAME --role viewer|operator|admin',
+        // CLI commands find the registry and accounts through the same QINGYUN_DATA_DIR, resolved
+        // against their own working directory (README, "Configuration").
+        `  CLI beside it     run \`npx qingyun …\` from ${process.cwd()}, or with QINGYUN_DATA_DIR=${config.dataDir}`,
         '  Stop with Ctrl-C.',
         ''
       ]

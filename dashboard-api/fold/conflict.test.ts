@@ -123,7 +123,7 @@ function views(s: FoldState, now: number) {
   )
   return {
     sites: registry.sites.map((site) => siteToday(s, site, now)),
-    hourly: registry.sites.map((site) => siteHourlyToday(s, site.id)),
+    hourly: registry.sites.map((site) => siteHourlyToday(s, site.id, now)),
     recyclables: recyclablesToday(s, registry),
     tph: tonnesPerHour(s, now),
     bin: binView(s, registry.bins[0]!, null, ctx.rules),

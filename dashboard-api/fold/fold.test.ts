@@ -23,7 +23,7 @@ import { binView } from './bins.ts'
 import { completenessRows } from './completeness.ts'
 import { deviceView } from './devices.ts'
 import { createFoldState, foldFact, rollover, type FoldContext } from './index.ts'
-import { profileShare, projectSite } from './projection.ts'
+import { outboundNeededKg, profileShare, projectSite, stockAheadKg } from './projection.ts'
 import { recyclablesToday, siteHourlyToday, siteToday, tonnesPerHour } from './sites.ts'
 import { vehicleView } from './vehicles.ts'
 
@@ -152,7 +152,7 @@ describe('site balances', () => {
       capacityPct: 2,
       cleared: false
     })
-    expect(siteHourlyToday(s, 'ts-1')[23]).toMatchObject({ hour: 23, inT: 8, outT: 3, start: L('23:00') })
+    expect(siteHourlyToday(s, 'ts-1', L('23:59'))[23]).toMatchObject({ hour: 23, inT: 8, outT: 3, start: L('23:00') })
     rollover(s, D1, ctx)
     expect(siteToday(s, site, L('00:20', D1))).toMatchObject({
       day: D1,
@@ -162,7 +162,7 @@ describe('site balances', () => {
       stockT: 17,
       ticketsIn: 1
     })
-    expect(siteHourlyToday(s, 'ts-1')[0]!.inT).toBe(7)
+    expect(siteHourlyToday(s, 'ts-1', L('00:20', D1))[0]!.inT).toBe(7)
   })
 
   it('counts a late ticket on its own day: after midnight it moves the opening stock, not today', () => {
@@ -252,7 +252,10 @@ describe('site balances', () => {
         missing: 0
       }
     ])
-    expect(siteHourlyToday(s, 'ts-1').every((h) => h.inT === 0 && h.outT === 0)).toBe(true)
+    // At 10:00, hours 00–10 are reached and empty (0 t); 11–23 are not reached yet: null, not 0.
+    const hourly = siteHourlyToday(s, 'ts-1', L('10:00'))
+    expect(hourly.slice(0, 11).every((h) => h.inT === 0 && h.outT === 0)).toBe(true)
+    expect(hourly.slice(11).every((h) => h.inT === null && h.outT === null)).toBe(true)
   })
 
   it('tonnes per hour over the last 60 minutes, across midnight', () => {
@@ -333,7 +336,10 @@ describe('projection', () => {
       capacityTpd: 400,
       toleranceT: 1
     }
-    // 60 t out in the last two hours: 30 t/h × 8 h = 240 t more, capped at what the site will have had (354.828 t).
+    // The cut-off is 20:00: by then the profile expects 91 % of the day, so 344.828 × (0.91 − 0.58)
+    // = 113.793 t more arrive before it; the stock now is 10 + 200 − 150 = 60 t.
+    // 60 t out in the last two hours: 30 t/h × 8 h = 240 t more, more than the site will have
+    // (173.793 t): empty at the cut-off.
     expect(
       projectSite({
         ...base,
@@ -346,31 +352,39 @@ describe('projection', () => {
     ).toEqual({
       status: 'on-track',
       projectedInT: 344.828,
-      projectedOutT: 354.828,
+      projectedOutT: 323.793,
       projectedStockT: 0,
       overCapacity: false
     })
-    // 10 t in the last two hours: 5 t/h × 8 h → 190 t out, 164.828 t left at the cut-off. Still
-    // 10 + 344.828 − 150 − 1 = 203.828 t to ship in 8 h: 25.5 t/h, within the feasible 400 t / 10 h
-    // = 40 t/h → at risk, not lost.
+    // 10 t in the last two hours: 5 t/h × 8 h → 40 t out, 60 + 113.793 − 40 = 133.793 t left at the
+    // cut-off. Still 60 + 113.793 − 1 = 172.793 t to ship in 8 h: 21.6 t/h, within the feasible
+    // 400 t / 10 h = 40 t/h → at risk, not lost.
     expect(projectSite({ ...base, outTickets: [[L('11:00'), 10_000]] })).toEqual({
       status: 'at-risk',
       projectedInT: 344.828,
       projectedOutT: 190,
-      projectedStockT: 164.828,
+      projectedStockT: 133.793,
       overCapacity: false
     })
-    // 25 t/h → 350 t out, 4.828 t left: at risk.
-    expect(projectSite({ ...base, outTickets: [[L('11:00'), 50_000]] }).status).toBe('at-risk')
-    // At 18:00 the profile expects 85 %: 200 t → 235.294 t; 5 t/h × 2 h → 160 t out; 94.294 t to
-    // ship in 2 h needs 47.1 t/h > 40 t/h feasible → will not clear.
+    expect(outboundNeededKg({ ...base, outTickets: [[L('11:00'), 10_000]] })).toBeCloseTo(172_793.1, 0)
+    // The stock chart's projection passes through the same number at the cut-off, and starts from now.
+    expect(stockAheadKg({ ...base, outTickets: [[L('11:00'), 10_000]] }, L('20:00'))).toBeCloseTo(133_793.1, 0)
+    expect(stockAheadKg({ ...base, outTickets: [[L('11:00'), 10_000]] }, L('12:00'))).toBe(60_000)
+    // 25 t/h → 200 t out by the cut-off: empty, on track.
+    expect(projectSite({ ...base, outTickets: [[L('11:00'), 50_000]] }).status).toBe('on-track')
+    // At 18:00 the profile expects 85 %: 200 t → 235.294 t, 14.118 t more by 20:00; 5 t/h × 2 h →
+    // 10 t out, 64.118 t left; 73.118 t to ship in 2 h needs 36.6 t/h ≤ 40 t/h feasible → at risk.
     expect(projectSite({ ...base, now: L('18:00'), outTickets: [[L('17:00'), 10_000]] })).toEqual({
-      status: 'will-not-clear',
+      status: 'at-risk',
       projectedInT: 235.294,
       projectedOutT: 160,
-      projectedStockT: 85.294,
+      projectedStockT: 64.118,
       overCapacity: false
     })
+    // With 120 t in stock at 18:00, 133.118 t in 2 h is beyond 40 t/h → will not clear.
+    expect(projectSite({ ...base, outKg: 90_000, now: L('18:00'), outTickets: [[L('17:00'), 10_000]] }).status).toBe(
+      'will-not-clear'
+    )
     // A few night tickets do not extrapolate past capacity: 12 t by 02:30 (share floored at 15 %) → 80 t.
     expect(
       projectSite({ ...base, openingKg: 0, inKg: 12_000, outKg: 0, now: L('02:30'), outTickets: [] })

@@ -1,24 +1,26 @@
-// Will a site clear today, and stay within capacity?
+// Will a site clear by its cut-off today, and stay within capacity?
 //
 // Method:
 // - Inbound: today's inbound so far divided by the share of a day's inbound that normally
 //   has arrived by now, from a fixed hourly arrival profile of Wuxi-style collection (night
-//   runs in old towns, a morning peak, a quieter afternoon; DAY_PROFILE_PCT). That is the
-//   day's elapsed share weighted by when waste actually arrives. The share is floored at 15 %
+//   runs in old towns, a morning peak, a quieter afternoon; DAY_PROFILE_PCT): the day's
+//   observed rate, weighted by when waste actually arrives. The share is floored at 15 %
 //   (reached about 06:30) so a few night tickets do not extrapolate into a day far above
-//   capacity, and the projection is never below what already came in.
-// - Outbound: what has gone out, plus the recent outbound rate (the last two hours, or the
-//   time since midnight when shorter) kept up until the site's cut-off; never more than the
-//   site will have had in total.
-// - Status before the cut-off: on-track when the projected stock at the cut-off is within
-//   tolerance at the current outbound rate; at-risk when it is not, but what is left to ship
-//   (opening + projected inbound − outbound so far − tolerance) could still go out by the
-//   cut-off at a feasible rate — a site can ship its design capacity in FEASIBLE_HOURS of
-//   outbound work; will-not-clear when even that rate would not empty it in time. (Stations
-//   ship mostly in the afternoon, so a morning without outbound is at-risk, not a lost day.)
-//   From the cut-off on (and for closed days), only the actual stock counts: cleared when
-//   within tolerance, otherwise will-not-clear.
-// - overCapacity: projected inbound above the design capacity (t/day).
+//   capacity, and the projection is never below what already came in. The inbound expected
+//   between now and an instant t is that day's total × (share(t) − share(now)).
+// - Outbound: the recent outbound rate (the last two hours, or the time since midnight when
+//   shorter) kept up until the cut-off; never more than the site will have had in total.
+// - Projected stock at the cut-off = stock now + inbound expected until the cut-off − outbound
+//   at the recent rate until the cut-off (stockAheadKg gives it for any instant up to the cut-off,
+//   for the stock chart).
+// - Status before the cut-off: on-track when that projected stock is within tolerance; at-risk
+//   when it is not, but what is left to ship (stock now + inbound expected until the cut-off −
+//   tolerance) could still go out by the cut-off at a feasible rate — a site can ship its design
+//   capacity in FEASIBLE_HOURS of outbound work; will-not-clear when even that rate would not
+//   empty it in time. (Stations ship mostly in the afternoon, so a morning without outbound is
+//   at-risk, not a lost day.) From the cut-off on (and for closed days), only the actual stock
+//   counts: cleared when within tolerance, otherwise will-not-clear.
+// - overCapacity: the day's projected inbound above the design capacity (t/day).
 import type { SiteProjection } from '../../contracts/ops.ts'
 
 /** Share (%) of a day's inbound tonnes arriving in each local hour. Sums to 100. */
@@ -58,6 +60,46 @@ export interface ProjectionInput {
 
 const t3 = (kg: number): number => Math.round(kg) / 1000
 
+/** The day's expected inbound (kg) and the recent outbound rate (kg/ms), as of `now`. */
+function rates(p: ProjectionInput): { dayInKg: number; outRate: number } {
+  const share = Math.max(profileShare(p.now - p.dayStart), MIN_SHARE)
+  const dayInKg = Math.max(p.inKg, p.inKg / share)
+  const windowStart = Math.max(p.dayStart, p.now - OUT_RATE_WINDOW_MS)
+  let recentOut = 0
+  for (const [ts, kg] of p.outTickets) if (ts > windowStart && ts <= p.now) recentOut += kg
+  const windowMs = p.now - windowStart
+  return { dayInKg, outRate: windowMs > 0 ? recentOut / windowMs : 0 }
+}
+
+/** Inbound (kg) still expected between now and `t` at the day's observed rate. */
+function inboundBetween(p: ProjectionInput, dayInKg: number, t: number): number {
+  const now = Math.max(profileShare(p.now - p.dayStart), MIN_SHARE)
+  const then = Math.max(profileShare(t - p.dayStart), now)
+  // Never less than what the day's total still leaves (the floor makes the two differ early on).
+  return Math.max(0, Math.min(dayInKg - p.inKg, dayInKg * (then - now)))
+}
+
+/**
+ * Expected stock (kg) at `t` (now ≤ t): stock now + inbound expected by t − outbound at the
+ * recent rate (never below zero: a site cannot ship what it does not have).
+ */
+export function stockAheadKg(p: ProjectionInput, t: number): number {
+  const stockKg = p.openingKg + p.inKg - p.outKg
+  if (t <= p.now) return stockKg
+  const { dayInKg, outRate } = rates(p)
+  const inKg = inboundBetween(p, dayInKg, t)
+  return Math.max(0, stockKg + inKg - outRate * (t - p.now))
+}
+
+/** Outbound kg still needed by the cut-off to end within tolerance (no outbound assumed from now). */
+export function outboundNeededKg(p: ProjectionInput): number {
+  const stockKg = p.openingKg + p.inKg - p.outKg
+  const tolKg = p.toleranceT * 1000
+  if (p.now >= p.cutoffMs || p.now >= p.dayEnd) return Math.max(0, stockKg - tolKg)
+  const { dayInKg } = rates(p)
+  return Math.max(0, stockKg + inboundBetween(p, dayInKg, p.cutoffMs) - tolKg)
+}
+
 export function projectSite(p: ProjectionInput): SiteProjection {
   const tolKg = p.toleranceT * 1000
   const stockKg = p.openingKg + p.inKg - p.outKg
@@ -70,24 +112,16 @@ export function projectSite(p: ProjectionInput): SiteProjection {
       overCapacity: p.inKg > p.capacityTpd * 1000
     }
   }
-  const elapsed = p.now - p.dayStart
-  const share = Math.max(profileShare(elapsed), MIN_SHARE)
-  const projIn = Math.max(p.inKg, p.inKg / share)
-  const windowStart = Math.max(p.dayStart, p.now - OUT_RATE_WINDOW_MS)
-  let recentOut = 0
-  for (const [ts, kg] of p.outTickets) if (ts > windowStart && ts <= p.now) recentOut += kg
-  const windowMs = p.now - windowStart
-  const rate = windowMs > 0 ? recentOut / windowMs : 0
-  const projOut = Math.min(p.outKg + rate * (p.cutoffMs - p.now), Math.max(p.outKg, p.openingKg + projIn))
-  const projStock = p.openingKg + projIn - projOut
-  const toShipKg = p.openingKg + projIn - p.outKg - tolKg
+  const { dayInKg } = rates(p)
+  const projStock = stockAheadKg(p, p.cutoffMs)
+  const toShipKg = outboundNeededKg(p)
   const feasibleKg = ((p.capacityTpd * 1000) / FEASIBLE_HOURS) * ((p.cutoffMs - p.now) / HOUR_MS)
   const status = projStock <= tolKg ? 'on-track' : toShipKg <= feasibleKg ? 'at-risk' : 'will-not-clear'
   return {
     status,
-    projectedInT: t3(projIn),
-    projectedOutT: t3(projOut),
+    projectedInT: t3(dayInKg),
+    projectedOutT: t3(stockKg + inboundBetween(p, dayInKg, p.cutoffMs) - projStock + p.outKg),
     projectedStockT: t3(projStock),
-    overCapacity: projIn > p.capacityTpd * 1000
+    overCapacity: dayInKg > p.capacityTpd * 1000
   }
 }

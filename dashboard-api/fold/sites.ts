@@ -1,9 +1,16 @@
 // Site balances, the city summary and recyclables (docs/architecture.md, "The operations numbers") from
 // numbers per site and day: today's from the fold, other days' from InfluxDB — one builder.
 import { Material } from '../../contracts/device/weighing.ts'
-import type { CitySummary, HourPoint, Recyclables, SiteBalance, SiteProjection } from '../../contracts/ops.ts'
+import type {
+  CitySummary,
+  HourPoint,
+  Recyclables,
+  SiteBalance,
+  SiteCounts,
+  SiteProjection
+} from '../../contracts/ops.ts'
 import { hhmmMinutes, siteCutoff, siteToleranceT, type Registry, type Site } from '../../contracts/registry.ts'
-import { projectSite } from './projection.ts'
+import { profileShare, projectSite, type ProjectionInput } from './projection.ts'
 import { pct, tonnes } from './round.ts'
 import type { FoldState, SiteDay } from './state.ts'
 
@@ -71,11 +78,13 @@ function todayNumbers(state: FoldState, siteId: string): { n: SiteNumbers; s: Si
   }
 }
 
-/** Today's balance of a site, with the live projection at `now`. */
-export function siteToday(state: FoldState, site: Site, now: number): SiteBalance {
+/** What the projection of a site today is computed from (fold/projection.ts). */
+export function projectionInput(state: FoldState, site: Site, now: number): ProjectionInput {
   const { n, s } = todayNumbers(state, site.id)
-  const projection = projectSite({
-    ...n,
+  return {
+    openingKg: n.openingKg,
+    inKg: n.inKg,
+    outKg: n.outKg,
     outTickets: s?.outTickets ?? [],
     dayStart: state.start,
     dayEnd: state.end,
@@ -83,23 +92,41 @@ export function siteToday(state: FoldState, site: Site, now: number): SiteBalanc
     now,
     capacityTpd: site.capacityTpd,
     toleranceT: siteToleranceT(site)
+  }
+}
+
+/** Today's balance of a site, with the live projection at `now`. */
+export function siteToday(state: FoldState, site: Site, now: number): SiteBalance {
+  const { n } = todayNumbers(state, site.id)
+  return makeBalance(site, state.day, n, projectSite(projectionInput(state, site, now)))
+}
+
+/**
+ * Tonnes per local hour. Hours that start after `reachedUntil` (today's hours not reached yet)
+ * are null: nothing happened yet, which is not 0 t.
+ */
+export function hourPoints(
+  dayStart: number,
+  inKg: readonly number[],
+  outKg: readonly number[],
+  reachedUntil = Number.POSITIVE_INFINITY
+): HourPoint[] {
+  return inKg.map((kg, hour) => {
+    const start = dayStart + hour * HOUR_MS
+    const reached = start <= reachedUntil
+    return {
+      hour,
+      start,
+      inT: reached ? tonnes(kg) : null,
+      outT: reached ? tonnes(outKg[hour] ?? 0) : null
+    }
   })
-  return makeBalance(site, state.day, n, projection)
 }
 
-export function hourPoints(dayStart: number, inKg: readonly number[], outKg: readonly number[]): HourPoint[] {
-  return inKg.map((kg, hour) => ({
-    hour,
-    start: dayStart + hour * HOUR_MS,
-    inT: tonnes(kg),
-    outT: tonnes(outKg[hour] ?? 0)
-  }))
-}
-
-export function siteHourlyToday(state: FoldState, siteId: string): HourPoint[] {
+export function siteHourlyToday(state: FoldState, siteId: string, now: number): HourPoint[] {
   const s = state.days.get(state.day)?.sites.get(siteId)
   const zeros = new Array<number>(24).fill(0)
-  return hourPoints(state.start, s?.hourlyInKg ?? zeros, s?.hourlyOutKg ?? zeros)
+  return hourPoints(state.start, s?.hourlyInKg ?? zeros, s?.hourlyOutKg ?? zeros, now)
 }
 
 export function cityHourlyKg(state: FoldState): { inKg: number[]; outKg: number[] } {
@@ -121,33 +148,59 @@ export function tonnesPerHour(state: FoldState, now: number): number {
   return tonnes(kg)
 }
 
+/** A site with no ticket today whose stock is fine: there is nothing to say about its day yet. */
+const noDataYet = (b: SiteBalance): boolean =>
+  b.ticketsIn + b.ticketsOut === 0 && (b.projection.status === 'on-track' || b.projection.status === 'cleared')
+
+export function siteCounts(balances: readonly SiteBalance[]): SiteCounts {
+  const count = (st: string) => balances.filter((b) => b.projection.status === st && !noDataYet(b)).length
+  return {
+    total: balances.length,
+    cleared: count('cleared'),
+    onTrack: count('on-track'),
+    atRisk: count('at-risk'),
+    willNotClear: count('will-not-clear'),
+    overCapacity: balances.filter((b) => b.projection.overCapacity).length,
+    noData: balances.filter(noDataYet).length
+  }
+}
+
+export interface CityExtra {
+  readonly tph: number
+  readonly alerts: CitySummary['alerts']
+  readonly simulated: boolean
+  /** Milliseconds of the local day elapsed (the whole day for a past day). */
+  readonly elapsedMs: number
+  readonly dayMs: number
+}
+
 export function makeCity(
   day: string,
   registry: Registry,
   balances: readonly SiteBalance[],
   totals: { inKg: number; outKg: number },
   hourly: HourPoint[],
-  tph: number,
-  alerts: CitySummary['alerts']
+  extra: CityExtra
 ): CitySummary {
-  const count = (st: string) => balances.filter((b) => b.projection.status === st).length
+  const target = registry.city.dailyTargetT
+  const elapsed = Math.min(Math.max(extra.elapsedMs, 0), extra.dayMs)
   return {
     day,
+    simulated: extra.simulated,
     inT: tonnes(totals.inKg),
     outT: tonnes(totals.outKg),
-    targetT: registry.city.dailyTargetT,
-    targetPct: pct(totals.inKg, registry.city.dailyTargetT * 1000),
-    tonnesPerHour: tph,
+    targetT: target,
+    targetPct: pct(totals.inKg, target * 1000),
+    paceT: elapsed >= extra.dayMs ? target : tonnes(target * 1000 * profileShare(elapsed)),
+    dayElapsedPct: Math.round((elapsed / extra.dayMs) * 1000) / 10,
+    tonnesPerHour: extra.tph,
     hourly,
-    sites: {
-      total: balances.length,
-      cleared: count('cleared'),
-      onTrack: count('on-track'),
-      atRisk: count('at-risk'),
-      willNotClear: count('will-not-clear'),
-      overCapacity: balances.filter((b) => b.projection.overCapacity).length
+    sites: siteCounts(balances),
+    sitesByType: {
+      transfer: siteCounts(balances.filter((b) => b.type === 'transfer')),
+      sorting: siteCounts(balances.filter((b) => b.type === 'sorting'))
     },
-    alerts
+    alerts: extra.alerts
   }
 }
 

@@ -29,6 +29,8 @@ export interface SiteDay {
   readonly hourlyOutKg: number[]
   /** Outbound tickets [ts, kg], for the recent outbound rate of the projection. */
   readonly outTickets: [number, number][]
+  /** Inbound tickets [ts, kg], for the stock through the day (fold/stock.ts). */
+  readonly inTickets: [number, number][]
   /** Recyclable stream, kg (with or without a material). */
   recyclableInKg: number
   recyclableOutKg: number
@@ -193,6 +195,7 @@ export function siteDay(d: DayState, siteId: string): SiteDay {
       hourlyInKg: new Array<number>(24).fill(0),
       hourlyOutKg: new Array<number>(24).fill(0),
       outTickets: [],
+      inTickets: [],
       recyclableInKg: 0,
       recyclableOutKg: 0,
       recyclablesIn: new Map(),

@@ -98,6 +98,9 @@ export function foldWeighing(state: FoldState, f: WeighingFact, ctx: FoldContext
     s.inKg += kg
     s.ticketsIn += tickets
     s.hourlyInKg[hour]! += kg
+    const j = fresh ? -1 : s.inTickets.findIndex(([ts, w]) => ts === f.ts && w === before)
+    if (j >= 0) s.inTickets[j] = [f.ts, f.netKg]
+    else s.inTickets.push([f.ts, f.netKg])
     if (f.stream === 'recyclable') s.recyclableInKg += kg
     if (f.stream === 'recyclable' && f.material !== undefined) add(s.recyclablesIn, f.material, kg)
   } else {

@@ -8,7 +8,7 @@ import { resolveRules, type Registry } from '../../contracts/registry.ts'
 import type { InfluxClient } from '../../influx/client.ts'
 import type { Log } from '../../lib/log.ts'
 import { realTimers, type Now, type Scheduler } from '../../lib/clock.ts'
-import { addDays, localDate } from '../../lib/time.ts'
+import { addDays, localDate, startOfLocalDay } from '../../lib/time.ts'
 import type { RegistryStore } from '../../registry/store.ts'
 import { createPresenter, matchesQuery, type Presenter } from '../alerts/present.ts'
 import { createAlertSchedule } from '../alerts/schedule.ts'
@@ -27,6 +27,7 @@ import {
   siteToday,
   tonnesPerHour
 } from '../fold/sites.ts'
+import { createOpsViews } from './opsViews.ts'
 import { vehicleView } from '../fold/vehicles.ts'
 import { completenessOn, historyRows, hourlyOn, recyclablesOn, sitesOn, ticketsOn } from './history.ts'
 import { monthStartOf, openingKg, rebuildDay, recoveredKg } from './rebuild.ts'
@@ -60,6 +61,10 @@ export interface ModelDeps {
   readonly summaryCloseDelayMs?: number
   /** A day made dirty by late data is summarised again this long after the last late fact; default 5 s. */
   readonly summaryRecomputeDelayMs?: number
+  /** The devices are the simulator's (`qingyun start --demo`); the city view says so. */
+  readonly simulated?: boolean
+  /** Fixes a track replay reads at most (QINGYUN_TRACK_MAX_FIXES). */
+  readonly trackMaxFixes?: number
 }
 
 const contextOf = (registry: Registry, tz: string): FoldContext => ({
@@ -239,6 +244,16 @@ export function createModel(deps: ModelDeps): Model {
       return { ...r, devicesNeverReported: n }
     })
 
+  const simulated = deps.simulated ?? false
+  const ops = createOpsViews({
+    influx,
+    tz,
+    now,
+    state: () => state!,
+    registry: () => registry,
+    ctx: () => ctx,
+    trackMaxFixes: deps.trackMaxFixes ?? 50_000
+  })
   const sitesToday = (t: number) => registry.sites.map((site) => siteToday(state!, site, t))
   const batteryOf = (deviceId: string | undefined): number | null =>
     deviceId === undefined ? null : (state!.devices.get(deviceId)?.battery?.value ?? null)
@@ -323,20 +338,25 @@ export function createModel(deps: ModelDeps): Model {
           outKg += s.outKg
         }
         const h = cityHourlyKg(state!)
-        return makeCity(
-          state!.day,
-          registry,
-          balances,
-          { inKg, outKg },
-          hourPoints(state!.start, h.inKg, h.outKg),
-          tonnesPerHour(state!, t),
-          alertCounts(state!.day)
-        )
+        return makeCity(state!.day, registry, balances, { inKg, outKg }, hourPoints(state!.start, h.inKg, h.outKg, t), {
+          tph: tonnesPerHour(state!, t),
+          alerts: alertCounts(state!.day),
+          simulated,
+          elapsedMs: t - state!.start,
+          dayMs: state!.end - state!.start
+        })
       }
       const [balances, hourly] = await Promise.all([sitesOn(influx, registry, day!, tz), hourlyOn(influx, day!, tz)])
-      const inKg = hourly.reduce((a, p) => a + p.inT * 1000, 0)
-      const outKg = hourly.reduce((a, p) => a + p.outT * 1000, 0)
-      return makeCity(day!, registry, balances, { inKg, outKg }, hourly, 0, alertCounts(day!))
+      const inKg = hourly.reduce((a, p) => a + (p.inT ?? 0) * 1000, 0)
+      const outKg = hourly.reduce((a, p) => a + (p.outT ?? 0) * 1000, 0)
+      const dayMs = startOfLocalDay(addDays(day!, 1), tz) - startOfLocalDay(day!, tz)
+      return makeCity(day!, registry, balances, { inKg, outKg }, hourly, {
+        tph: 0,
+        alerts: alertCounts(day!),
+        simulated,
+        elapsedMs: day! < state!.day ? dayMs : 0,
+        dayMs
+      })
     },
     async sites(day) {
       return isToday(day) ? sitesToday(now()) : sitesOn(influx, registry, day!, tz)
@@ -351,12 +371,15 @@ export function createModel(deps: ModelDeps): Model {
       return ticketsOn(influx, day ?? localDate(now(), tz), tz, siteId, limit)
     },
     async siteHourly(siteId, day) {
-      return isToday(day) ? siteHourlyToday(state!, siteId) : hourlyOn(influx, day!, tz, siteId)
+      return isToday(day) ? siteHourlyToday(state!, siteId, now()) : hourlyOn(influx, day!, tz, siteId)
     },
     history: (from, to, siteId) => historyRows(influx, registry, from, to, tz, siteId),
     async recyclables(day) {
       return isToday(day) ? recyclablesToday(state!, registry) : recyclablesOn(influx, registry, day!, tz)
     },
+    exceptions: (day) => ops.exceptions(isToday(day) ? undefined : day!),
+    siteStock: (siteId, day, stepMinutes) => ops.siteStock(siteId, isToday(day) ? undefined : day!, stepMinutes),
+    track: (vehicleId, day) => ops.track(vehicleId, day ?? localDate(now(), tz)),
     bins(filter = {}) {
       checkRollover()
       return binsNow().filter(

@@ -1,3 +1,4 @@
+import type { Exceptions, SiteStock, VehicleTrack } from '../../contracts/opsCentre.ts'
 import type {
   Ticket,
   Alert,
@@ -77,6 +78,12 @@ export interface Model {
   /** Daily balances over [from, to] inclusive, per site (or one site). */
   history(from: string, to: string, siteId?: string): Promise<DailyRow[]>
   recyclables(day?: string): Promise<Recyclables>
+  /** Sites that will not clear, are at risk or over capacity, ranked (dashboard-api/fold/exceptions.ts). */
+  exceptions(day?: string): Promise<Exceptions>
+  /** A site's stock through the day and the projection to its cut-off; undefined for an unknown site. */
+  siteStock(siteId: string, day?: string, stepMinutes?: number): Promise<SiteStock | undefined>
+  /** A vehicle's day from InfluxDB; undefined for an unknown vehicle. */
+  track(vehicleId: string, day?: string): Promise<VehicleTrack | undefined>
   bins(filter?: BinFilter): BinView[]
   vehicles(filter?: VehicleFilter): VehicleView[]
   completeness(by: 'device' | 'site', day?: string): Promise<CompletenessRow[]>

@@ -23,6 +23,7 @@ import type { RecordFilter } from '../notify/notifier.ts'
 import { adminRoutes } from './admin.ts'
 import { alertRoutes } from './alerts.ts'
 import { historyRoutes } from './history.ts'
+import { opsRoutes } from './ops.ts'
 import { readRoutes } from './reads.ts'
 import { reportRoutes } from './reports.ts'
 
@@ -139,6 +140,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
         tz: deps.tz ?? 'Asia/Shanghai',
         now
       })
+      await api.register(opsRoutes, { model })
       await api.register(alertRoutes, { model, now, notifications: deps.notifications ?? (() => []) })
       await api.register(adminRoutes, { registry, registryPath, log })
     },

@@ -55,17 +55,22 @@ export function fakeModel() {
       projection: { status: 'on-track', projectedInT: t, projectedOutT: 0, projectedStockT: t, overCapacity: false }
     }
   }
+  const counts = { total: 0, cleared: 0, onTrack: 0, atRisk: 0, willNotClear: 0, overCapacity: 0, noData: 0 }
   const city = (): CitySummary => {
     const total = [...inT.values()].reduce((a, b) => a + b, 0)
     return {
       day: '2025-01-01',
+      simulated: false,
       inT: total,
       outT: 0,
       targetT: 5300,
       targetPct: (total / 5300) * 100,
+      paceT: 0,
+      dayElapsedPct: 0,
       tonnesPerHour: 0,
       hourly: [],
-      sites: { total: inT.size, cleared: 0, onTrack: 0, atRisk: 0, willNotClear: 0, overCapacity: 0 },
+      sites: { ...counts, total: inT.size },
+      sitesByType: { transfer: { ...counts, total: inT.size }, sorting: counts },
       alerts: { critical: 0, warning: 0, info: 0 }
     }
   }
@@ -85,6 +90,9 @@ export function fakeModel() {
     tickets: notImplemented,
     history: notImplemented,
     recyclables: notImplemented,
+    exceptions: notImplemented,
+    siteStock: notImplemented,
+    track: notImplemented,
     bins: (f: BinFilter = {}) => {
       reads.bins++
       return [...bins.values()].filter(

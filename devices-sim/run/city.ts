@@ -30,6 +30,22 @@ export interface CityRunOptions {
   readonly log: Logger
   readonly tickMs?: number
   readonly onProgress?: (p: CityProgress) => void
+  /** Catch the first day up with the wall clock as fast as the broker acknowledges (see Backfill). */
+  readonly backfill?: Backfill
+}
+
+/**
+ * The demo's catch-up (devices-sim/demo.ts): the first day from its start to the wall clock in
+ * steps of `stepMs` of simulated time, each device sending a step's data in one array (as a
+ * device does with buffered data), the next step only once every publish of the previous one
+ * is acknowledged. `advance(t)` is called before the data up to t is sent: the node's clock
+ * follows, so each message arrives at most `stepMs` after its event time — not late — and no
+ * device looks silent. `release()` hands the clock back to the wall once caught up.
+ */
+export interface Backfill {
+  readonly stepMs: number
+  advance(simNow: number): void
+  release(): void
 }
 
 export interface CityProgress {
@@ -226,6 +242,52 @@ export function startCity(o: CityRunOptions): CityRun {
     for (const id of [...buffers.keys()]) flush(id)
   }
 
+  /** One step of the catch-up: each device's events as arrays (≤ MAX_BATCH) per kind. */
+  function sendBatches(events: readonly SimEvent[]): void {
+    const byDevice = new Map<string, SimEvent[]>()
+    for (const raw of events) {
+      if (credentials[raw.deviceId] === undefined) continue
+      const e = renumber(raw)
+      const list = byDevice.get(e.deviceId)
+      if (list) list.push(e)
+      else byDevice.set(e.deviceId, [e])
+    }
+    for (const [id, list] of byDevice) {
+      for (const kind of new Set(list.map((e) => e.kind))) {
+        const ofKind = list.filter((e) => e.kind === kind)
+        for (let i = 0; i < ofKind.length; i += MAX_BATCH) {
+          const chunk = ofKind.slice(i, i + MAX_BATCH)
+          const outs = chunk.map((e) => accepted(e)) as Extract<Outcome, { kind: 'accepted' }>[]
+          publish(id, kind, JSON.stringify(chunk.map((e) => e.message)), {
+            kind: 'accepted',
+            msgKind: kind,
+            late: false,
+            days: outs.flatMap((x) => x.days),
+            seqs: outs.flatMap((x) => x.seqs),
+            tickets: outs.flatMap((x) => x.tickets ?? [])
+          })
+        }
+      }
+    }
+  }
+
+  /** The catch-up of the first day; returns the simulated instant it reached. */
+  async function catchUp(b: Backfill, from: number): Promise<number> {
+    let simNow = from
+    const t0 = Date.now()
+    while (!stopped && simNow < Math.min(Date.now(), simEnd)) {
+      simNow = Math.min(simNow + b.stepMs, Date.now(), simEnd)
+      b.advance(simNow)
+      sendBatches(day.until(simNow))
+      while (pending.size > 0 && !stopped) await Promise.race([Promise.allSettled([...pending]), stopSignal])
+    }
+    const figures = { until: new Date(simNow).toISOString(), sent, wallMs: Date.now() - t0 }
+    if (stopped) log.info(figures, 'catch-up stopped')
+    else log.info(figures, 'caught up with the clock')
+    b.release()
+    return simNow
+  }
+
   let resolveStop: () => void = () => {}
   const stopSignal = new Promise<void>((r) => {
     resolveStop = r
@@ -238,8 +300,8 @@ export function startCity(o: CityRunOptions): CityRun {
       log.warn({ failed: up.failed.length, first: up.failed[0] }, 'some devices could not connect')
     log.info({ devices: up.connected, date, speed: o.speed }, 'city day running')
     const daysToRun = o.days ?? 1
+    let base = o.backfill ? await catchUp(o.backfill, simStart) : simStart
     let wall0 = Date.now()
-    let base = simStart
     const stormEvery = o.faults.storms > 0 ? (simEnd - simStart) / (o.faults.storms + 1) : Infinity
     let nextStorm = simStart + stormEvery
     let storms = 0

@@ -22,7 +22,7 @@ describe('the Wuxi sample', () => {
     expect(sample.notice).toMatch(/合成/)
     expect(sample.notice).toMatch(/[Ss]ynthetic/)
     expect(sample.notice).toMatch(/not real facilities/)
-    expect(sample.city).toEqual({ id: 'wuxi', name: '无锡', tz: 'Asia/Shanghai', dailyTargetT: 5300 })
+    expect(sample.city).toEqual({ id: 'wuxi', name: '无锡', tz: 'Asia/Shanghai', dailyTargetT: 2100 })
   })
 
   it('has the required counts and ranges', () => {

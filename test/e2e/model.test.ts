@@ -206,7 +206,9 @@ describe('the operations model on real MQTT and InfluxDB', () => {
       const modelHourly = await a.siteHourly('ts-1')
       for (const r of hourly) {
         const h = modelHourly.find((p) => p.start === Number(r.time))!
-        expect(r.direction === 'out' ? h.outT : h.inT).toBe(Number(r.sum) / 1000)
+        // fill(0) also fills the hours not reached yet; the model says null for those.
+        if (h.start > clock.now) expect(r.direction === 'out' ? h.outT : h.inT).toBeNull()
+        else expect(r.direction === 'out' ? h.outT : h.inT).toBe(Number(r.sum) / 1000)
       }
       const materials = await select(
         t,

@@ -139,7 +139,7 @@ export function cityPace(hourly: readonly HourPoint[], targetT: number, now: num
   const dayStart = hourly[0]?.start ?? now
   let cum = 0
   const actual = hourly.map((p) => {
-    if (p.start > now) return null
+    if (p.start > now || p.inT === null) return null
     cum += p.inT
     return round1(cum)
   })
@@ -169,7 +169,7 @@ export function stockCurve(site: SiteBalance, hourly: readonly HourPoint[], now:
   for (const p of hourly) {
     const end = p.start + HOUR_MS
     if (end > now) break
-    stock += p.inT - p.outT
+    stock += (p.inT ?? 0) - (p.outT ?? 0)
     past.push([end, round3(stock)])
   }
   past.push([now, round3(site.stockT)])

@@ -2,6 +2,7 @@ import type { ChannelName } from '../../../contracts/ws.ts'
 import { alerts } from './alerts.ts'
 import { bins } from './bins.ts'
 import { city } from './city.ts'
+import { exceptions } from './exceptions.ts'
 import { site } from './site.ts'
 import { sites } from './sites.ts'
 import type { ChannelAdapter } from './types.ts'
@@ -13,6 +14,7 @@ export const channels: { readonly [C in ChannelName]: ChannelAdapter<C> } = {
   site,
   bins,
   vehicles,
-  alerts
+  alerts,
+  exceptions
 }
 export type { ChannelAdapter, Touch } from './types.ts'
