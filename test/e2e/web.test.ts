@@ -187,8 +187,11 @@ describe('the operations web page in chromium', () => {
       const [download] = await Promise.all([page.waitForEvent('download', WAIT), page.locator('#history-csv').click()])
       expect(download.suggestedFilename()).toMatch(/^qingyun-history-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/)
       const csv = await readFile((await download.path())!, 'utf8')
-      expect(csv.split(/\r?\n/)[0]).toBe('day,siteId,inT,outT,openingT,stockT,clearancePct,capacityPct,cleared')
-      expect(csv).toMatch(/ts-1,12\.12,2\.5,/)
+      // A BOM so that Excel reads UTF-8; the site's name beside its id.
+      expect(csv.split(/\r?\n/)[0]).toBe(
+        '\ufeffday,siteId,siteName,inT,outT,openingT,stockT,clearancePct,capacityPct,cleared'
+      )
+      expect(csv).toMatch(/ts-1,[^,]*,12\.12,2\.5,/)
       await shot(page, '09-history-en')
 
       // ── the connection drops: the page reconnects by itself, resumes, and keeps counting ──
