@@ -3,7 +3,7 @@
 import { createRouter, createWebHashHistory } from 'vue-router'
 import CityView from './views/CityView.vue'
 
-export const VIEWS = ['city', 'sites', 'map', 'alerts', 'history'] as const
+export const VIEWS = ['city', 'sites', 'map', 'alerts', 'history', 'reports', 'recyclables', 'completeness'] as const
 
 export function createAppRouter() {
   return createRouter({
@@ -16,6 +16,9 @@ export function createAppRouter() {
       { path: '/map', name: 'map', component: () => import('./views/MapView.vue') },
       { path: '/alerts', name: 'alerts', component: () => import('./views/AlertsView.vue') },
       { path: '/history', name: 'history', component: () => import('./views/HistoryView.vue') },
+      { path: '/reports', name: 'reports', component: () => import('./views/ReportsView.vue') },
+      { path: '/recyclables', name: 'recyclables', component: () => import('./views/RecyclablesView.vue') },
+      { path: '/completeness', name: 'completeness', component: () => import('./views/CompletenessView.vue') },
       { path: '/:rest(.*)*', redirect: '/city' }
     ]
   })
