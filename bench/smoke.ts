@@ -2,7 +2,7 @@
 // one fails the build instead of rotting (docs/conventions.md #14). `npm run bench:smoke`;
 // scripts/test.sh runs it after the tests. A new bench/*.ts must be listed here: an unlisted
 // one fails this script.
-import { spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -45,20 +45,35 @@ if (unlisted.length > 0) {
 }
 const out = mkdtempSync(path.join(os.tmpdir(), 'qingyun-bench-smoke-'))
 let failed = 0
-try {
-  for (const file of found) {
+// Two at a time: a smoke run checks that each benchmark still works, it measures nothing, and
+// most of its time is spent starting servers. (Never run real benchmarks side by side.)
+const CONCURRENCY = 2
+const runOne = (file: string): Promise<void> =>
+  new Promise((resolve) => {
     const t0 = Date.now()
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, file), ...SMOKE[file]!, '--out', out], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, file), ...SMOKE[file]!, '--out', out], {
       stdio: ['ignore', 'ignore', 'inherit'],
       timeout: 180_000
     })
-    const ok = r.status === 0
-    if (!ok) failed++
-    const why = r.error ? ` (${r.error.message})` : r.signal ? ` (signal ${r.signal})` : ''
-    console.log(
-      `bench smoke: ${file.padEnd(12)} ${ok ? 'ok' : `FAILED, exit ${r.status}${why}`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`
-    )
-  }
+    let spawnError: Error | undefined
+    child.on('error', (err) => (spawnError = err))
+    child.on('close', (status, signal) => {
+      const ok = status === 0
+      if (!ok) failed++
+      const why = spawnError ? ` (${spawnError.message})` : signal ? ` (signal ${signal})` : ''
+      console.log(
+        `bench smoke: ${file.padEnd(12)} ${ok ? 'ok' : `FAILED, exit ${status}${why}`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`
+      )
+      resolve()
+    })
+  })
+try {
+  const queue = [...found]
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (let f = queue.shift(); f !== undefined; f = queue.shift()) await runOne(f)
+    })
+  )
 } finally {
   rmSync(out, { recursive: true, force: true })
 }
