@@ -12,6 +12,7 @@ import { withSystem } from '../harness/system.ts'
 // within 6 s), not a speed measurement: before query/ping had their own timeouts the node
 // answered only after the 10 s client timeout.
 const DEADLINE_MS = 6_000
+const FROZEN_MS = 10_000
 
 describe('InfluxDB frozen', () => {
   it('/readyz and /api/v1/history answer 503 within the query/ping timeouts', async () => {
@@ -23,8 +24,10 @@ describe('InfluxDB frozen', () => {
     const token = await t.token('viewer')
     expect((await fetch(`${t.httpUrl}/readyz`)).status).toBe(200)
 
-    proxy.inject({ kind: 'delay', ms: 60_000 }, { times: 1000, pathPrefix: '/query' })
-    proxy.inject({ kind: 'delay', ms: 60_000 }, { times: 1000, pathPrefix: '/ping' })
+    // Frozen for longer than the deadline below, and no longer: the node's stop at the end
+    // waits for what is still held.
+    proxy.inject({ kind: 'delay', ms: FROZEN_MS }, { times: 1000, pathPrefix: '/query' })
+    proxy.inject({ kind: 'delay', ms: FROZEN_MS }, { times: 1000, pathPrefix: '/ping' })
 
     const ready = await fetch(`${t.httpUrl}/readyz`, { signal: AbortSignal.timeout(DEADLINE_MS) })
     expect(ready.status).toBe(503)
