@@ -4,7 +4,7 @@ import type { Registry, Zone } from '../../contracts/registry.ts'
 import { addDays, localDate, startOfLocalDay } from '../../lib/time.ts'
 import { saveRegistry } from '../../registry/load.ts'
 import { withSystem } from '../harness/system.ts'
-import { WAIT, attr, contains, count, launchBrowser, openPage, shot, signIn, text, until } from './webBrowser.ts'
+import { WAIT, attr, contains, count, launchBrowser, openPage, shot, signIn, text } from './webBrowser.ts'
 
 // Track replay and sites on the map, in Debian's chromium against the whole node: a truck's
 // yesterday published over real MQTT (through a restricted zone, a stop at the station, a
@@ -97,7 +97,7 @@ describe('track replay and sites on the page', () => {
       )) as [number, number]
       await page.mouse.click(canvas!.x + at[0], canvas!.y + at[1])
       await page.locator('#map-panel-track').click()
-      await until(page, () => location.hash.startsWith('#/track/veh-1'), null)
+      await page.waitForURL(/#\/track\/veh-1/, WAIT)
 
       // Today first (the default day): the one live fix.
       await page.locator('#track[data-points="1"]').waitFor(WAIT)

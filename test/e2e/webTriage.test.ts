@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Alert, CitySummary } from '../../contracts/ops.ts'
 import { deviceTopic } from '../../contracts/topics.ts'
 import { withSystem, type TestSystem } from '../harness/system.ts'
-import { WAIT, attr, contains, count, launchBrowser, openPage, shot, signIn, text, until } from './webBrowser.ts'
+import { WAIT, attr, contains, count, launchBrowser, openPage, shot, signIn, text } from './webBrowser.ts'
 
 // Alert triage on the page, in Debian's chromium against the whole node: filters by type,
 // severity, district and state kept in the URL; messages in the page's language (REST and the
@@ -56,7 +56,7 @@ describe('alert triage on the page', () => {
 
       // By type: the grouped offline alert for 梁溪 and gps-2's own.
       await page.locator('#alerts-type').selectOption('device-offline')
-      await until(page, () => location.hash.includes('type=device-offline'), null)
+      await page.waitForURL(/#\/alerts\?.*type=device-offline/, WAIT)
       const rows = '#alerts-table tbody tr.alert'
       await count(page, rows, 2)
       const group = `${rows}[data-subject="梁溪"]`
@@ -70,15 +70,13 @@ describe('alert triage on the page', () => {
       await page.locator('#alerts-district').selectOption('滨湖')
       await count(page, rows, 1)
       await attr(page, rows, 'data-subject', 'gps-2')
-      await until(page, () => location.hash.includes('district='), null)
-      const hash = await page.evaluate(() => location.hash)
+      await page.waitForURL(/district=/, WAIT)
+      const hash = new URL(page.url()).hash
       expect(decodeURIComponent(hash)).toContain('type=device-offline')
       expect(decodeURIComponent(hash)).toContain('district=滨湖')
 
       // A link like the city view's: the overflowing bin, named, in Chinese.
-      await page.evaluate(() => {
-        location.hash = '#/alerts?type=bin-overflow'
-      })
+      await page.evaluate("location.hash = '#/alerts?type=bin-overflow'")
       await count(page, rows, 1)
       const overflow = `${rows}[data-subject="bin-1"]`
       await text(page, `${overflow} td.subject .subject-name`, /^梁溪区厨余垃圾桶 1 号$/)
@@ -117,7 +115,7 @@ describe('alert triage on the page', () => {
 
       // Show on map: centred on the bin, its panel open.
       await page.locator(`${overflow} a.show-on-map`).click()
-      await until(page, () => location.hash.startsWith('#/map?focus=120.31,31.58'), null)
+      await page.waitForURL((u) => decodeURIComponent(u.hash) === '#/map?focus=120.31,31.58&select=bin:bin-1', WAIT)
       await contains(page, '#map-panel[data-kind="bin"]', 'bin-1')
       await page.locator('#map[data-bins-overflow="1"]').waitFor(WAIT)
       await shot(page, '32-alert-on-map-zh')
