@@ -48,7 +48,9 @@ export const SiteBalance = z.object({
   ticketsIn: z.number().int(),
   ticketsOut: z.number().int(),
   lastTicketAt: z.number().nullable(),
-  projection: SiteProjection
+  projection: SiteProjection,
+  /** Where the site is (WGS-84, from the registry), for the map. */
+  location: z.object({ lon: z.number(), lat: z.number() }).optional()
 })
 export type SiteBalance = z.infer<typeof SiteBalance>
 

@@ -47,7 +47,8 @@ export function makeBalance(site: Site, day: string, n: SiteNumbers, projection:
     ticketsIn: n.ticketsIn,
     ticketsOut: n.ticketsOut,
     lastTicketAt: n.lastTicketAt,
-    projection
+    projection,
+    location: { lon: site.location.lon, lat: site.location.lat }
   }
 }
 

@@ -15,6 +15,7 @@ export function createAppRouter() {
       { path: '/site/:id', name: 'site', component: () => import('./views/SiteView.vue'), props: true },
       { path: '/map', name: 'map', component: () => import('./views/MapView.vue') },
       { path: '/alerts', name: 'alerts', component: () => import('./views/AlertsView.vue') },
+      { path: '/track/:id?', name: 'track', component: () => import('./views/TrackView.vue'), props: true },
       { path: '/history', name: 'history', component: () => import('./views/HistoryView.vue') },
       { path: '/reports', name: 'reports', component: () => import('./views/ReportsView.vue') },
       { path: '/recyclables', name: 'recyclables', component: () => import('./views/RecyclablesView.vue') },
