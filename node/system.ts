@@ -22,6 +22,8 @@ import { createWriter, type Writer } from '../store/influxWriter.ts'
 import type { Sink } from '../store/sink.ts'
 import { startForwarder, type Forwarder } from '../store/forwarder.ts'
 import { refusalLine } from '../store/refusal.ts'
+import { localDate } from '../lib/time.ts'
+import { backlogDays } from '../store/backlogDays.ts'
 import { openSpool, type Spool } from '../store/spool.ts'
 import { createSpoolSink } from '../store/spoolSink.ts'
 import { createLatency } from '../store/stats.ts'
@@ -141,6 +143,8 @@ export async function startSystem(
     // carries the spool to InfluxDB behind the acks.
     const spoolLog = log.child({ component: 'spool' })
     const spool = await openSpool({ dir: config.spool.dir, maxBytes: config.spool.maxBytes, log: spoolLog })
+    // Before anything new is appended: the days of what this start inherited unforwarded.
+    const inheritedDays = await backlogDays(spool, config.tz)
     stops.push(() => spool.close())
     const recovered = spool.stats()
     spoolLog.info(
@@ -286,6 +290,10 @@ export async function startSystem(
       trackMaxFixes: config.api.trackMaxFixes
     })
     stops.push(() => model.close())
+    // Closed days the inherited backlog touches: their summaries (perhaps computed by another
+    // node meanwhile) must be recomputed once the forwarder has written it.
+    const today = localDate(now(), config.tz)
+    for (const day of inheritedDays) if (day < today) model.markDayChanged?.(day)
     const users = await createUserStore({ path: config.usersPath, log: log.child({ component: 'users' }) })
     stops.push(() => users.close())
 

@@ -409,6 +409,7 @@ export function createModel(deps: ModelDeps): Model {
       return day < state!.day ? summaries.get(day) : undefined
     },
     summariesSettled: () => summaries.settled(),
+    markDayChanged: (day) => summaries.markDirty(day),
     devices: () => devicesNow(now()),
     rejectionRate: () => rejectionRate(state!, now()),
     alerts: (filter = {}) => {

@@ -91,6 +91,9 @@ export interface Model {
   daySummary?(day: string): Promise<DaySummary | undefined>
   /** Resolves once no day summary is being recomputed or waits to be (benchmarks, tests). */
   summariesSettled?(): Promise<void>
+  /** Data of this closed day reached InfluxDB without passing through the model (the spool's
+   *  backlog at start): its summary must be computed again. */
+  markDayChanged?(day: string): void
   devices(): DeviceView[]
   rejectionRate(): RejectionRate
   /** Alerts as read (names, district, place, local times, message in `lang`); see present.ts. */
