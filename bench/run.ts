@@ -1,4 +1,4 @@
-// Benchmarks (docs/conventions.md #14): one command (`npm run bench`), a printed table, JSON out in
+// Benchmarks (docs/conventions.md, rule 14): one command (`npm run bench`), a printed table, JSON out in
 // bench-output/. Never timed assertions in tests.
 //
 //   npm run bench                      # all

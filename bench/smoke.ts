@@ -1,5 +1,5 @@
 // Every benchmark once, in a short smoke mode (seconds, no figures judged), so that a broken
-// one fails the build instead of rotting (docs/conventions.md #14). `npm run bench:smoke`;
+// one fails the build instead of rotting (docs/conventions.md, rule 14). `npm run bench:smoke`;
 // scripts/test.sh runs it after the tests. A new bench/*.ts must be listed here: an unlisted
 // one fails this script.
 import { spawn } from 'node:child_process'

@@ -1,4 +1,4 @@
-// The operations web page under load (docs/conventions.md #14): the page served by the real
+// The operations web page under load (docs/conventions.md, rule 14): the page served by the real
 // dashboard-api pieces (registerApi, registerWs, registerWeb) over a synthetic city that keeps
 // changing (bench/web/cityModel.ts: 48 sites, 2,400 bins, 320 trucks), driven in Debian's
 // chromium. Prints a table and writes bench-output/web.json.

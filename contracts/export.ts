@@ -27,7 +27,7 @@ import {
   channelParams
 } from './ws.ts'
 
-// JSON Schema and AsyncAPI are generated from the zod schemas (docs/conventions.md #1), never
+// JSON Schema and AsyncAPI are generated from the zod schemas (docs/conventions.md, rule 1), never
 // written by hand. Pure: returns file name → document.
 
 type Json = Record<string, unknown>

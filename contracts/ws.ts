@@ -13,7 +13,7 @@ import {
 import { Exceptions } from './opsCentre.ts'
 
 // ─────────────────────────────────────────────────────────────────────────────────────────
-// Protocol v1: GET /api/v1/ws. One catalog per direction (docs/conventions.md #1).
+// Protocol v1: GET /api/v1/ws. One catalog per direction (docs/conventions.md, rule 1).
 // Semantics (auth, seq, resume, heartbeats, close codes) are documented in
 // dashboard-api/ws/README.md and in the AsyncAPI document generated from these schemas.
 

@@ -70,7 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger,
     trustProxy: deps.api?.trustProxy ?? false,
-    // No log line per successful request at info (docs/conventions.md #9): one line per request
+    // No log line per successful request at info (docs/conventions.md, rule 9): one line per request
     // at debug, below; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true })
   })

@@ -1,4 +1,4 @@
-// The dashboard-api error catalog (docs/conventions.md #8, #10): every error a client sees has a
+// The dashboard-api error catalog (docs/conventions.md, rule 8, #10): every error a client sees has a
 // stable code and one JSON shape, `{ error: { code, message, details? } }`, produced by the one
 // error handler below. Messages are for people; clients branch on `code`.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'

@@ -1,4 +1,4 @@
-// The influx/ error catalog: stable codes callers can branch on (docs/conventions.md #8).
+// The influx/ error catalog: stable codes callers can branch on (docs/conventions.md, rule 8).
 // Messages never contain credentials; causes are kept with { cause }.
 
 export type InfluxErrorCode =

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { LineProtocolError, toLine, toLines } from './lineProtocol.ts'
 import { float, int, type Field, type Point } from './point.ts'
 
-// Golden cases live in testdata/ (docs/conventions.md #12). JSON has no NaN/Infinity/undefined/bigint,
+// Golden cases live in testdata/ (docs/conventions.md, rule 12). JSON has no NaN/Infinity/undefined/bigint,
 // so the file spells them "NaN", "Infinity", null and a decimal string.
 interface JsonPoint {
   measurement: string

@@ -1,6 +1,6 @@
 // A point as the ingest maps it, before line-protocol serialisation (influx/lineProtocol.ts).
 // Field values carry their InfluxDB type explicitly: a field never changes type
-// (docs/conventions.md #11), and integers must be written with the `i` suffix.
+// (docs/conventions.md, rule 11), and integers must be written with the `i` suffix.
 export type Field =
   | { readonly t: 'f'; readonly v: number }
   | { readonly t: 'i'; readonly v: number }

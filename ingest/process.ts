@@ -27,7 +27,7 @@ const MAX_ISSUES_IN_MESSAGE = 5
 
 /**
  * Decode, validate, normalise and enrich one PUBLISH. Pure: the same inbound message and
- * registry give the same facts. A bad object in a batch is rejected alone (docs/conventions.md #8).
+ * registry give the same facts. A bad object in a batch is rejected alone (docs/conventions.md, rule 8).
  */
 export function processMessage(msg: Inbound, registry: RegistryLookup, limits: Limits): Processed {
   const reject = (

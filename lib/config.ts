@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { z } from 'zod'
 
-// One parseConfig(env) for the process (docs/conventions.md #7). Every variable is validated at
+// One parseConfig(env) for the process (docs/conventions.md, rule 7). Every variable is validated at
 // start; a bad value stops the process with a message that names the variable.
 
 const port = z.coerce.number().int().min(0).max(65535)

@@ -1,5 +1,5 @@
 // Cluster mode's parts for one node (README "Running several nodes"), built once here and passed
-// in (docs/conventions.md #5): the broker's shared persistence and emitter (broker/cluster.ts)
+// in (docs/conventions.md, rule 5): the broker's shared persistence and emitter (broker/cluster.ts)
 // and the alert lease (dashboard-api/alerts/lease.ts) with its channel for acknowledgements.
 import type { Logger } from 'pino'
 import { createClusterBackends, redisConnection, type ClusterBackends } from '../broker/cluster.ts'

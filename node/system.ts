@@ -58,7 +58,7 @@ export interface System {
 
 /**
  * Assemble the whole node: InfluxDB (embedded when none is configured), registry, writer,
- * ingest, broker and dashboard-api. Everything is built here and passed in (docs/conventions.md #5).
+ * ingest, broker and dashboard-api. Everything is built here and passed in (docs/conventions.md, rule 5).
  */
 export async function startSystem(
   config: Config,

@@ -5,7 +5,7 @@
 // Transport trouble is retried forever with exponential backoff and full jitter — data is never
 // dropped. The forwarder feeds it from the spool a batch at a time and waits for each, so the
 // spool, not this writer, is what bounds memory. A line
-// InfluxDB refuses (400) is isolated by bisection and rejected alone (docs/conventions.md #8); the good
+// InfluxDB refuses (400) is isolated by bisection and rejected alone (docs/conventions.md, rule 8); the good
 // lines around it may be written twice, which is harmless: a point's identity (measurement + tags +
 // time) makes a rewrite overwrite itself (docs/architecture.md, decision 4).
 //
@@ -17,7 +17,7 @@
 // and sends everyone at once. Without this, two batches sleeping up to maxMs each held every ack for
 // seconds after InfluxDB was back, and a frozen InfluxDB got a copy of each batch per timeout.
 //
-// No timers of its own: every wait goes through the injected `sleep` (docs/conventions.md #4/#5).
+// No timers of its own: every wait goes through the injected `sleep` (docs/conventions.md, rule 4/#5).
 import { setTimeout as sleepTimer } from 'node:timers/promises'
 import type { Log } from '../lib/log.ts'
 import type { LineRejection, Sink, SinkResult } from './sink.ts'

@@ -1,6 +1,6 @@
 // Alert messages in the reader's language (zh, the page's default, or en), written from an
 // alert's structured facts when it is read — never from ids or UTC times. One template per alert
-// type and language behind a table (docs/conventions.md #3); pure.
+// type and language behind a table (docs/conventions.md, rule 3); pure.
 import type { AlertType } from '../../contracts/ops.ts'
 
 export type Lang = 'zh' | 'en'

@@ -1,5 +1,5 @@
 // The alert rules: pure functions from a snapshot of the views to the alerts
-// that should be open now. One small rule per alert type behind a table (docs/conventions.md #3);
+// that should be open now. One small rule per alert type behind a table (docs/conventions.md, rule 3);
 // the lifecycle (de-duplication, hysteresis, ids) is in lifecycle.ts, the I/O in engine.ts.
 import type { Alert, AlertType, DeviceView, Severity } from '../../contracts/ops.ts'
 import { localDate, zoneOffsetMs } from '../../lib/time.ts'

@@ -73,7 +73,7 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app, { authenticato
     const token = bearerToken(header)
     const outcome = guard.check(ip, header === undefined ? undefined : (token ?? ''))
     if (!outcome.ok) {
-      // Never the token itself (docs/conventions.md #9).
+      // Never the token itself (docs/conventions.md, rule 9).
       request.log.info(
         {
           ip,

@@ -1,5 +1,5 @@
 // Reading and writing the operator accounts file. Validation happens here, where the bytes
-// enter (docs/conventions.md #2); the store and the CLI work on a typed UsersFile.
+// enter (docs/conventions.md, rule 2); the store and the CLI work on a typed UsersFile.
 import { mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { UsersFile } from '../../contracts/users.ts'

@@ -1,5 +1,5 @@
 // The day fold: one module per fact kind behind a dispatch table
-// (docs/conventions.md #3), plus the local-midnight rollover. Pure apart from mutating the state it is
+// (docs/conventions.md, rule 3), plus the local-midnight rollover. Pure apart from mutating the state it is
 // given: no I/O, no clock.
 import type { Fact } from '../../contracts/facts.ts'
 import { addDays, startOfLocalDay } from '../../lib/time.ts'

@@ -1,6 +1,6 @@
 // The operations model: the day fold over committed facts, rebuilt from InfluxDB at
 // start, rolled over at local midnight, with alerts re-evaluated as things change. The thin
-// shell around the pure fold (docs/conventions.md #4): it owns the subscription, the timers and the
+// shell around the pure fold (docs/conventions.md, rule 4): it owns the subscription, the timers and the
 // queries; every number comes from dashboard-api/fold.
 import type { Fact } from '../../contracts/facts.ts'
 import type { BinView, CitySummary, CompletenessRow, VehicleView } from '../../contracts/ops.ts'

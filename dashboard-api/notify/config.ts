@@ -1,5 +1,5 @@
 // Reading the notification file named by QINGYUN_NOTIFY_FILE: a bad file stops the node at start
-// with a message naming the variable and each field (docs/conventions.md #7), never its secrets.
+// with a message naming the variable and each field (docs/conventions.md, rule 7), never its secrets.
 import { readFile } from 'node:fs/promises'
 import { NotifyConfig } from '../../contracts/notify.ts'
 import { ConfigError } from '../../lib/config.ts'

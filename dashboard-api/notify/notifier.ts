@@ -2,7 +2,7 @@
 // notification file pick the channels; each channel has its own bounded queue and one sender
 // that retries with backoff (lib/retry.ts). notify() only enqueues — a slow or dead endpoint
 // never delays an alert evaluation, and never holds more than `queueMax` notifications: beyond
-// that, new ones are recorded as dropped (docs/conventions.md #15). What was sent, failed or
+// that, new ones are recorded as dropped (docs/conventions.md, rule 15). What was sent, failed or
 // dropped is kept in a bounded record (the last MAX_RECORDS), served by the REST API.
 import { randomUUID } from 'node:crypto'
 import type { AlertEvent, NotificationRecord, NotifyChannel, NotifyConfig, NotifyRule } from '../../contracts/notify.ts'

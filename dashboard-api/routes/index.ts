@@ -49,7 +49,7 @@ export interface ApiDeps {
 
 /**
  * Registers the API on the root instance: the error and not-found handlers (the one handler of
- * the app, docs/conventions.md #10), /docs and /docs/json, and /api/v1. Call before `listen`/`ready`;
+ * the app, docs/conventions.md, rule 10), /docs and /docs/json, and /api/v1. Call before `listen`/`ready`;
  * routes registered earlier (/healthz, /readyz) stay public and out of the document.
  */
 export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<void> {

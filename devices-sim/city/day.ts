@@ -1,5 +1,5 @@
 // A city day: a pure, seeded model of the registry's trucks, bins, weighbridges and devices,
-// asked for "everything that happened up to simulated instant t" (docs/conventions.md #4: given `now`).
+// asked for "everything that happened up to simulated instant t" (docs/conventions.md, rule 4: given `now`).
 // Each device's messages come in time order with its own increasing seq; the same seed and date
 // give the same day whatever steps the caller takes.
 import type { DeviceMessage, Kind } from '../../contracts/device/index.ts'

@@ -1,4 +1,4 @@
-// The dispatch table of generators, one module per kind (docs/conventions.md #3).
+// The dispatch table of generators, one module per kind (docs/conventions.md, rule 3).
 import { fill } from './fill.ts'
 import { position } from './position.ts'
 import { status } from './status.ts'

@@ -6,5 +6,5 @@ export interface Stamp {
   readonly seq: number
 }
 
-/** One signature for every kind (docs/conventions.md #3): a model sample and a stamp → the wire object. */
+/** One signature for every kind (docs/conventions.md, rule 3): a model sample and a stamp → the wire object. */
 export type Generator<K extends Kind, Sample> = (sample: Sample, stamp: Stamp) => DeviceMessage[K]

@@ -15,7 +15,7 @@ export interface FactBase {
 /** A fact, or why the registry cannot place the message (e.g. the device lost its site). */
 export type Enriched = Fact | { readonly error: string }
 
-/** One module per kind (docs/conventions.md #3): its wire schema and how it becomes a fact. */
+/** One module per kind (docs/conventions.md, rule 3): its wire schema and how it becomes a fact. */
 export interface KindDecoder<K extends Kind> {
   readonly schema: z.ZodType<DeviceMessage[K]>
   readonly toFact: (msg: DeviceMessage[K], base: FactBase, device: Device, registry: RegistryLookup) => Enriched

@@ -1,11 +1,11 @@
 // vitest globalSetup: finds or starts one real InfluxDB for the whole run and provides its URL and
-// credentials to the tests (docs/conventions.md #12: integration tests use the real thing).
+// credentials to the tests (docs/conventions.md, rule 12: integration tests use the real thing).
 // Order: QINGYUN_TEST_INFLUX_URL → a private local influxd (Debian's `influxdb` 1.x) →
 // testcontainers influxdb:2.7 when a Docker engine answers → fail, saying what to install.
 // Never a silent skip: a suite that quietly skips its database tests proves nothing.
 //
 // setup() returns its teardown instead of exporting a separate `teardown`: the teardown needs the
-// handles setup created, and a closure keeps them out of module-level state (docs/conventions.md #6).
+// handles setup created, and a closure keeps them out of module-level state (docs/conventions.md, rule 6).
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'

@@ -1,4 +1,4 @@
-// A private, real Redis for the cluster tests (docs/conventions.md #12): Debian's `redis-server`
+// A private, real Redis for the cluster tests (docs/conventions.md, rule 12): Debian's `redis-server`
 // on a free loopback port, no persistence (no RDB, no AOF), in a temp dir deleted afterwards.
 // Never a silent skip: without redis-server the test fails, saying what to install
 // (`npm test` installs it: scripts/ensure.sh).

@@ -8,7 +8,7 @@ export type Touch = { readonly all: true } | { readonly key: string }
 export const ALL: Touch = { all: true }
 
 /**
- * One channel of the protocol (docs/conventions.md #3: one module per channel behind a table).
+ * One channel of the protocol (docs/conventions.md, rule 3: one module per channel behind a table).
  * `members` is every item key a subscriber of the stream may hold (see collection.ts).
  */
 export interface ChannelAdapter<C extends ChannelName> {
