@@ -10,6 +10,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two test files at a time: most of a file's time is spent waiting on influxd, a broker or
+    // a browser, so two overlap well even on two cores (vitest's default is cores - 1).
+    maxWorkers: 2,
     reporters: ['default'],
     env: { QINGYUN_LOG_LEVEL: 'silent' }
   }

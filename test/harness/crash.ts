@@ -5,7 +5,6 @@
 // Used by the suite (a short run) and by `npm run soak` (the long one).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -15,6 +14,7 @@ import { createInfluxClient, rows, type InfluxAuth } from '../../influx/client.t
 import { saveRegistry } from '../../registry/load.ts'
 import { generateToken, hashToken } from '../../registry/tokens.ts'
 import { testRegistry } from '../fixtures/registry.ts'
+import { freePort } from './ports.ts'
 
 const BIN = fileURLToPath(new URL('../../bin/qingyun.mjs', import.meta.url))
 
@@ -46,17 +46,6 @@ export interface CrashReport {
   /** Stored tickets that were never sent: must be 0. */
   readonly unknown: number
   readonly seconds: number
-}
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address()
-      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0))
-    })
-  })
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

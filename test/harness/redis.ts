@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { freePort } from './ports.ts'
 
 export interface TestRedis {
   readonly url: string
@@ -31,14 +32,6 @@ export function findRedisServer(): string {
   const which = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' })
   if (which.status === 0 && which.stdout.trim()) return which.stdout.trim()
   throw new Error(REDIS_TEST_REQUIREMENTS)
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer()
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
-  const port = (s.address() as net.AddressInfo).port
-  await new Promise<void>((resolve) => s.close(() => resolve()))
-  return port
 }
 
 async function answers(port: number): Promise<boolean> {
