@@ -31,6 +31,12 @@ export interface NodeCluster {
   readonly lease: () => Lease | undefined
   /** This node's facts in-process, other nodes' over Redis, and what Redis lost read back from InfluxDB. */
   facts(local: FactSource, influx: InfluxClient, now: () => number): FactSource
+  /**
+   * Tell the other nodes to read back from InfluxDB today's facts that arrived since `sinceMs`:
+   * this node started again and has stored what it inherited, but a node killed between its
+   * spool's fsync and its publish to Redis took those facts' live copies with it.
+   */
+  announceStored(sinceMs: number): Promise<void>
   close(): Promise<void>
 }
 
@@ -42,6 +48,8 @@ export function createNodeCluster(redis: NonNullable<Config['redis']>, config: C
   )
   const prefix = `qingyun:${config.influx.db}:alerts`
   const ackChannel = `${prefix}:acks`
+  const storedChannel = `qingyun:${config.influx.db}:stored`
+  const storedListeners = new Set<(sinceMs: number) => void>()
   const conn = redisConnection(redis.url, 'qingyun-lease', clusterLog)
   const sub = redisConnection(redis.url, 'qingyun-acks', clusterLog)
   let lease: Lease | undefined
@@ -50,14 +58,34 @@ export function createNodeCluster(redis: NonNullable<Config['redis']>, config: C
   return {
     backends,
     lease: () => lease,
-    facts: (local, influx, now) =>
-      withGapReplay(local, {
-        onGap: (l) => backends.onEmitterGap(l),
+    facts: (local, influx, now) => {
+      sub.on('message', (channel: string, message: string) => {
+        if (channel !== storedChannel) return
+        const since = parseStored(message)
+        if (since !== undefined) for (const l of storedListeners) l(since)
+      })
+      void sub.subscribe(storedChannel).catch((err: Error) => {
+        clusterLog.error({ err: err.message }, 'cannot follow the announcements of stored backlogs')
+      })
+      return withGapReplay(local, {
+        onGap: (l) => {
+          const stopGap = backends.onEmitterGap(l)
+          storedListeners.add(l)
+          return () => {
+            stopGap()
+            storedListeners.delete(l)
+          }
+        },
         read: () => readFactChunks(influx, startOfLocalDay(localDate(now(), config.tz), config.tz), now() + 3_600_000),
         delaysMs: GAP_REPLAY_DELAYS_MS,
         marginMs: 5000,
         log: clusterLog
-      }),
+      })
+    },
+    async announceStored(sinceMs) {
+      clusterLog.info({ sinceMs }, 'started again with its backlog stored; the other nodes read back its last facts')
+      await conn.publish(storedChannel, JSON.stringify({ since: sinceMs }))
+    },
     async alerts({ owner, sink, create, now }) {
       const alertsLog = log.child({ component: 'alerts' })
       lease = createLease({
@@ -92,6 +120,15 @@ export function createNodeCluster(redis: NonNullable<Config['redis']>, config: C
       sub.disconnect()
       conn.disconnect()
     }
+  }
+}
+
+function parseStored(message: string): number | undefined {
+  try {
+    const since = (JSON.parse(message) as { since?: unknown }).since
+    return typeof since === 'number' && Number.isFinite(since) ? since : undefined
+  } catch {
+    return undefined
   }
 }
 

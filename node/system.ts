@@ -23,7 +23,7 @@ import type { Sink } from '../store/sink.ts'
 import { startForwarder, type Forwarder } from '../store/forwarder.ts'
 import { refusalLine } from '../store/refusal.ts'
 import { localDate } from '../lib/time.ts'
-import { backlogDays } from '../store/backlogDays.ts'
+import { inheritedBacklog } from '../store/backlog.ts'
 import { openSpool, type Spool } from '../store/spool.ts'
 import { createSpoolSink } from '../store/spoolSink.ts'
 import { createLatency } from '../store/stats.ts'
@@ -143,8 +143,8 @@ export async function startSystem(
     // carries the spool to InfluxDB behind the acks.
     const spoolLog = log.child({ component: 'spool' })
     const spool = await openSpool({ dir: config.spool.dir, maxBytes: config.spool.maxBytes, log: spoolLog })
-    // Before anything new is appended: the days of what this start inherited unforwarded.
-    const inheritedDays = await backlogDays(spool, config.tz)
+    // Before anything new is appended: what this start inherited unforwarded.
+    const inherited = await inheritedBacklog(spool, config.tz)
     stops.push(() => spool.close())
     const recovered = spool.stats()
     spoolLog.info(
@@ -179,6 +179,20 @@ export async function startSystem(
     // Cluster mode: sessions and routing shared through Redis; closed last, after the broker.
     const cluster = config.redis ? createNodeCluster(config.redis, config, log) : undefined
     if (cluster) stops.push(() => cluster.close())
+    // A node killed between its spool's fsync and its publish to Redis took the live copies of
+    // those facts with it: once what it inherited is in InfluxDB, the other nodes read back
+    // what arrived shortly before its end (with Redis reachable, facts are in flight for
+    // milliseconds; a minute's margin covers a sluggish link).
+    const last = inherited.lastArrivalMs
+    if (cluster && last !== undefined) {
+      const since = Math.min(last - RESTART_READ_BACK_MS, inherited.earliestMs ?? last)
+      void forwarder.forwardedTo(inherited.lastSeq).then(async () => {
+        if (forwarder.stats().forwardedSeq < inherited.lastSeq) return // stopped first
+        await cluster.announceStored(since).catch((err: Error) => {
+          log.warn({ err: err.message }, 'could not tell the other nodes to read back what this node stored')
+        })
+      })
+    }
     // The broker hands messages to ingest, and ingest publishes through the broker: build the
     // broker, then ingest with its publish, and only then let devices in (listen).
     const broker = await createBroker(
@@ -293,7 +307,7 @@ export async function startSystem(
     // Closed days the inherited backlog touches: their summaries (perhaps computed by another
     // node meanwhile) must be recomputed once the forwarder has written it.
     const today = localDate(now(), config.tz)
-    for (const day of inheritedDays) if (day < today) model.markDayChanged?.(day)
+    for (const day of inherited.days) if (day < today) model.markDayChanged?.(day)
     const users = await createUserStore({ path: config.usersPath, log: log.child({ component: 'users' }) })
     stops.push(() => users.close())
 
@@ -390,6 +404,8 @@ function spoolDetails(spool: Spool): Record<string, unknown> {
 /** How long the model waits for the spool's backlog to reach InfluxDB before it reads anyway
  *  (a refresh) or retries (today's rebuild). */
 const STORED_WAIT_MS = 15_000
+/** After a restart in cluster mode, the other nodes read back what this node received this long before its end. */
+const RESTART_READ_BACK_MS = 60_000
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined

@@ -16,6 +16,7 @@ import { SAMPLE_PATH } from '../../registry/sample/generate.ts'
 import { issueDeviceTokens } from '../../registry/seed.ts'
 import { prepareNode, type NodeProcess } from '../harness/crash.ts'
 import { createTestDatabase } from '../harness/influxdb.ts'
+import { until } from '../harness/node.ts'
 import { startTestRedis } from '../harness/redis.ts'
 
 // A city day spread over two cluster nodes (real processes on one redis-server and one
@@ -26,12 +27,6 @@ import { startTestRedis } from '../harness/redis.ts'
 // finds no difference against InfluxDB, nor against B's REST API.
 
 const log = pino({ level: 'silent' })
-
-async function untilAsync(what: string, cond: () => Promise<boolean>, ms: number): Promise<void> {
-  for (const end = Date.now() + ms; !(await cond().catch(() => false)); await new Promise((r) => setTimeout(r, 200))) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for: ${what}`)
-  }
-}
 
 /** A TCP balancer: a connection goes to the first backend that accepts it. */
 async function balancer(
@@ -118,7 +113,7 @@ it('a city day over two nodes, one killed midway: sim verify finds no difference
     log
   })
   // Midway: node A has taken part of the load.
-  await untilAsync(
+  await until(
     'node A acknowledged messages',
     async () => {
       const d = (await a.details()) as {
@@ -148,7 +143,7 @@ it('a city day over two nodes, one killed midway: sim verify finds no difference
   // A, back on its data dir, forwards what its spool held when it was killed.
   await a.start()
   for (const n of [a, b]) {
-    await untilAsync(
+    await until(
       'the spool is forwarded',
       async () => ((await n.details()) as { forwarder?: { lagRecords?: number } }).forwarder?.lagRecords === 0,
       60_000
@@ -159,7 +154,7 @@ it('a city day over two nodes, one killed midway: sim verify finds no difference
   expect(influxReport.checked).toBeGreaterThan(10)
   // B folded A's facts live while A was up, and the rest itself: its numbers equal the truth.
   let differences: unknown[] = []
-  await untilAsync(
+  await until(
     "B's REST numbers equal the truth",
     async () => {
       differences = (await verifyRest(truth, { api: `http://127.0.0.1:${b.httpPort}`, token })).differences

@@ -44,9 +44,25 @@ export function processesOn(dataDir: string, pattern = /influxd|supervisor\.mjs/
   return out
 }
 
-export async function until(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
-  for (const end = Date.now() + ms; !cond(); await new Promise((r) => setTimeout(r, 50))) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for: ${what}`)
+/**
+ * Polls `cond` until it holds. A condition that throws or rejects (a node restarting refuses
+ * connections) counts as not yet; the timeout's error names the last such failure.
+ */
+export async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  let failure: unknown
+  const holds = async (): Promise<boolean> => {
+    try {
+      return await cond()
+    } catch (err) {
+      failure = err
+      return false
+    }
+  }
+  for (const end = Date.now() + ms; !(await holds()); await new Promise((r) => setTimeout(r, 50))) {
+    if (Date.now() > end) {
+      const last = failure === undefined ? '' : ` (last failure: ${(failure as Error).message ?? String(failure)})`
+      throw new Error(`timed out after ${ms} ms waiting for: ${what}${last}`)
+    }
   }
 }
 
