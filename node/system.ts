@@ -308,6 +308,12 @@ export async function startSystem(
     // node meanwhile) must be recomputed once the forwarder has written it.
     const today = localDate(now(), config.tz)
     for (const day of inherited.days) if (day < today) model.markDayChanged?.(day)
+    // And the closed days of its last messages: a node killed before it stored its marks for
+    // them leaves the stored summaries stale, here and on the other nodes (docs/history.md).
+    const lastArrival = inherited.lastArrivalMs
+    for (const [day, at] of inherited.recentDays)
+      if (day < today && lastArrival !== undefined && at >= lastArrival - RESTART_READ_BACK_MS)
+        model.markDayChanged?.(day)
     const users = await createUserStore({ path: config.usersPath, log: log.child({ component: 'users' }) })
     stops.push(() => users.close())
 

@@ -26,5 +26,10 @@ describe('inheritedBacklog', () => {
     expect(backlog.lastSeq).toBe(2)
     // The last arrival among the last records, forwarded or not: the fill's own time.
     expect(backlog.lastArrivalMs).toBe(Date.parse('2026-11-02T16:30:00Z'))
+    expect(Object.fromEntries(backlog.recentDays)).toEqual({
+      '2026-11-01': Date.parse('2026-11-01T10:00:00+08:00'), // forwarded, still on disk
+      '2026-11-02': Date.parse('2026-11-03T00:00:05+08:00'),
+      '2026-11-03': Date.parse('2026-11-02T16:30:00Z')
+    })
   })
 })

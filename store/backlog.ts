@@ -3,9 +3,11 @@
 //   cluster) does not include these points, and the forwarder writes them to InfluxDB without
 //   passing them through ingest again, so nothing else would tell the summaries that those days
 //   changed (docs/history.md).
-// - When the last messages before this start arrived: in cluster mode the other nodes never saw
-//   the facts of a node killed between its spool's fsync and its publish to Redis; once the
-//   backlog is stored, they read back from InfluxDB what arrived about then (node/cluster.ts).
+// - When the last messages before this start arrived, and the days they touched: a node killed
+//   between its spool's fsync and its publish to Redis, or before it stored its mark that a
+//   past day changed, leaves the other nodes without those facts and those days' summaries
+//   stale; once the backlog is stored, the other nodes read back from InfluxDB what arrived
+//   about then (node/cluster.ts) and this node marks those days changed again.
 import { localDate } from '../lib/time.ts'
 import type { Spool } from './spool.ts'
 
@@ -17,6 +19,8 @@ export interface InheritedBacklog {
   /** Latest arrival among the spool's last records, forwarded or not (the previous run's last
    *  messages), epoch ms; undefined when the spool holds none. */
   readonly lastArrivalMs: number | undefined
+  /** Among those last records: each local day of their points, with its latest arrival. */
+  readonly recentDays: ReadonlyMap<string, number>
   /** The last record of the backlog: it is stored once the forwarder is past it. */
   readonly lastSeq: number
 }
@@ -33,8 +37,9 @@ function lineMs(line: string): number | undefined {
 /** The `recv_ms` integer field every fact's point carries (influx/schema). */
 const RECV_MS = /[ ,]recv_ms=(\d{1,16})i[ ,]/
 
-/** How many of the spool's last records tell when the previous run last received messages. */
-const LAST_RECORDS = 200
+/** How many of the spool's last records are read for the previous run's last messages: a minute
+ *  at the sample city's peak rate. */
+const LAST_RECORDS = 200_000
 
 function arrivals(data: Buffer, each: (arrivedMs: number, pointMs: number) => void): void {
   for (const line of data.toString('utf8').split('\n')) {
@@ -62,10 +67,17 @@ export async function inheritedBacklog(spool: Pick<Spool, 'read' | 'stats'>, tz:
     from = next
   }
   // Forwarded records stay until their whole segment goes: the last ones are usually there.
-  const { records } = await spool.read(Math.max(1, appendedSeq - LAST_RECORDS + 1), { maxRecords: LAST_RECORDS })
-  for (const r of records)
-    arrivals(r.data, (arrived) => {
-      if (lastArrivalMs === undefined || arrived > lastArrivalMs) lastArrivalMs = arrived
-    })
-  return { days, earliestMs, lastArrivalMs, lastSeq: appendedSeq }
+  const recentDays = new Map<string, number>()
+  for (let from = Math.max(1, appendedSeq - LAST_RECORDS + 1); from <= appendedSeq;) {
+    const { records, next } = await spool.read(from, { maxRecords: 5000, maxBytes: 4 * 1024 * 1024 })
+    for (const r of records)
+      arrivals(r.data, (arrived, point) => {
+        if (lastArrivalMs === undefined || arrived > lastArrivalMs) lastArrivalMs = arrived
+        const day = localDate(point, tz)
+        if ((recentDays.get(day) ?? -Infinity) < arrived) recentDays.set(day, arrived)
+      })
+    if (next <= from) break
+    from = next
+  }
+  return { days, earliestMs, lastArrivalMs, recentDays, lastSeq: appendedSeq }
 }
