@@ -24,6 +24,7 @@ import type { RecordFilter } from '../notify/notifier.ts'
 import { adminRoutes } from './admin.ts'
 import { adminDisplaysRoutes } from './adminDisplays.ts'
 import { alertRoutes } from './alerts.ts'
+import { deviceRejectionsRoutes } from './deviceRejections.ts'
 import { historyRoutes } from './history.ts'
 import { opsRoutes } from './ops.ts'
 import { readRoutes } from './reads.ts'
@@ -145,6 +146,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
         now
       })
       await api.register(opsRoutes, { model })
+      await api.register(deviceRejectionsRoutes, { model, registry: () => registry.current() })
       await api.register(alertRoutes, { model, now, notifications: deps.notifications ?? (() => []) })
       await api.register(adminRoutes, { registry, registryPath, log })
       if (deps.users) await api.register(adminDisplaysRoutes, { users: deps.users, log })
