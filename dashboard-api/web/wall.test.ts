@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Alert, CitySummary, SiteBalance } from '../../contracts/ops.ts'
+import { cityPace } from './src/ops.ts'
 import { newestAlerts, rowsThatFit, wallFigures } from './src/wall.ts'
 
 // The wall's figures (src/wall.ts), pure. The browser test (test/e2e/webWall.test.ts) checks
@@ -13,7 +14,8 @@ const city = {
   targetPct: 27.1,
   paceT: 150.25,
   sites: counts,
-  alerts: { critical: 2, warning: 1, info: 0 }
+  alerts: { critical: 2, warning: 1, info: 0 },
+  hourly: []
 } as unknown as CitySummary
 const site = (openingT: number, inT: number, outT: number) => ({ openingT, inT, outT }) as SiteBalance
 const alert = (id: string, openedAt: number, severity: Alert['severity'], state: Alert['state'] = 'open') =>
@@ -21,7 +23,7 @@ const alert = (id: string, openedAt: number, severity: Alert['severity'], state:
 
 describe('wallFigures', () => {
   it('takes the city numbers as they are and the clearance over every site', () => {
-    const f = wallFigures(city, [site(10, 30, 20), site(0, 100, 0), site(0, 0, 0)])
+    const f = wallFigures(city, [site(10, 30, 20), site(0, 100, 0), site(0, 0, 0)], 0)
     expect(f).toEqual({
       inT: 130,
       outT: 20,
@@ -39,8 +41,19 @@ describe('wallFigures', () => {
   })
 
   it('has no clearance when nothing was there to clear', () => {
-    expect(wallFigures(city, [site(0, 0, 0)]).clearancePct).toBeNull()
-    expect(wallFigures(city, []).clearancePct).toBeNull()
+    expect(wallFigures(city, [site(0, 0, 0)], 0).clearancePct).toBeNull()
+    expect(wallFigures(city, [], 0).clearancePct).toBeNull()
+  })
+
+  it("moves the pace with the clock, as the city view's pace line does", () => {
+    const H = 3_600_000
+    const DAY = Date.UTC(2026, 11, 1, 16)
+    const hourly = Array.from({ length: 24 }, (_, hour) => ({ hour, start: DAY + hour * H, inT: 0, outT: 0 }))
+    const c = { ...city, hourly } as CitySummary
+    const at = (ms: number) => wallFigures(c, [], ms).paceT
+    expect(at(DAY + 10 * H)).toBe(cityPace(hourly, 480, DAY + 10 * H).expectedNowT)
+    expect(at(DAY + 11 * H)).toBeGreaterThan(at(DAY + 10 * H))
+    expect(wallFigures(c, [], DAY + 10 * H).paceDeltaT).toBe(Math.round((130 - at(DAY + 10 * H)) * 10) / 10)
   })
 })
 

@@ -2,6 +2,7 @@
 // channels. Pure, unit-tested in wall.test.ts; the browser test (test/e2e/webWall.test.ts)
 // checks the page shows what REST answers.
 import type { Alert, CitySummary, SiteBalance } from '../../../contracts/ops.ts'
+import { cityPace } from './ops.ts'
 
 const round1 = (x: number): number => Math.round(x * 10) / 10
 
@@ -10,7 +11,7 @@ export interface WallFigures {
   readonly outT: number
   readonly targetT: number
   readonly targetPct: number | null
-  /** Where inbound should be by now to meet the target (the server's projection). */
+  /** Where inbound should be by now to meet the target. */
   readonly paceT: number
   /** Inbound minus pace: negative when behind. */
   readonly paceDeltaT: number
@@ -27,20 +28,26 @@ export interface WallFigures {
   readonly alerts: CitySummary['alerts']
 }
 
-export function wallFigures(city: CitySummary, sites: Iterable<SiteBalance>): WallFigures {
+/**
+ * `paceT` is where inbound should be at `now` (ops.ts cityPace, the server's projection
+ * profile): the city channel pushes only when numbers change, and on a quiet hour the pace
+ * must still move with the clock.
+ */
+export function wallFigures(city: CitySummary, sites: Iterable<SiteBalance>, now: number): WallFigures {
   let out = 0
   let due = 0
   for (const s of sites) {
     out += s.outT
     due += s.openingT + s.inT
   }
+  const paceT = city.hourly.length > 0 ? cityPace(city.hourly, city.targetT, now).expectedNowT : city.paceT
   return {
     inT: city.inT,
     outT: city.outT,
     targetT: city.targetT,
     targetPct: city.targetPct,
-    paceT: city.paceT,
-    paceDeltaT: round1(city.inT - city.paceT),
+    paceT,
+    paceDeltaT: round1(city.inT - paceT),
     clearancePct: due > 0 ? round1((100 * out) / due) : null,
     atRisk: city.sites.atRisk,
     willNotClear: city.sites.willNotClear,
