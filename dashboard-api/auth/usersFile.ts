@@ -95,17 +95,19 @@ export function addUser(
   opts: AddOptions = {}
 ): { file: UsersFile; token: string; user: User } {
   const existing = file.users.find((u) => u.name === name)
+  const what = existing?.display ? 'display' : 'user'
   if (existing?.enabled) {
     throw new UsersError(
       'USERS_E_EXISTS',
-      `${existing.display ? 'display' : 'user'} ${JSON.stringify(name)} already exists; revoke it first to issue a new token`
+      `${what} ${JSON.stringify(name)} already exists; revoke it first to issue a new token`
     )
   }
   // A revoked account is re-issued only as what it was: a person's name never becomes a screen's.
   if (existing && (existing.display === true) !== (opts.display === true)) {
     throw new UsersError(
       'USERS_E_EXISTS',
-      `${JSON.stringify(name)} is the name of a revoked ${existing.display ? 'display' : 'operator account'}; choose another`
+      `${JSON.stringify(name)} is the name of a revoked ${existing.display ? 'display' : 'operator account'}; ` +
+        'choose another'
     )
   }
   const token = generateToken(OPERATOR_TOKEN_PREFIX)
