@@ -1,6 +1,7 @@
 import { ConfigError, parseConfig } from '../lib/config.ts'
 import type { CommandContext } from './commands/context.ts'
 import { devicesCommand, servicesCommand } from './commands/devices.ts'
+import { displaysCommand } from './commands/displays.ts'
 import { registryCommand } from './commands/registry.ts'
 import { reportCommand } from './commands/report.ts'
 import { seedRegistry } from '../registry/seed.ts'
@@ -28,6 +29,9 @@ commands:
                                 an operator account for dashboard-api; prints its bearer token once,
                                 as the last line of stdout
   users revoke NAME | users list
+  displays add NAME | displays revoke NAME | displays list
+                                wall displays (大屏): a viewer token the screen keeps, printed once;
+                                revoking signs the screen out within seconds
   sim city|verify|load|provision  the device simulator (qingyun sim help)
   registry sample --seed N --out FILE | registry check [FILE]
   report daily [--date D] --out F.xlsx | report monthly [--month YYYY-MM] --out F.xlsx
@@ -67,6 +71,12 @@ export async function main(
       }
       case 'users':
         return await usersCommand(rest, {
+          usersPath: parseConfig(ctx.env).usersPath,
+          stdout: ctx.stdout,
+          stderr: ctx.stderr
+        })
+      case 'displays':
+        return await displaysCommand(rest, {
           usersPath: parseConfig(ctx.env).usersPath,
           stdout: ctx.stdout,
           stderr: ctx.stderr

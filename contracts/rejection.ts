@@ -76,3 +76,55 @@ export const RejectionNotice = z.object({
   more: z.number().int().nonnegative()
 })
 export type RejectionNotice = z.infer<typeof RejectionNotice>
+
+/**
+ * The field paths named in a stored rejection's `error`. Ingest writes a schema rejection's
+ * issues as `path: message; path: message (+N more)` (ingest/process.ts, summarise) and a
+ * `ts` out of range as `ts: …`; a whole-payload rejection (JSON, shape, size, device) names
+ * no field. A segment without a dotted-path prefix (an issue about the whole object) adds
+ * nothing. At most the first five issues are in the text, so at most five paths come back.
+ */
+export function issuePaths(code: RejectionCode, error: string): string[] {
+  if (code === 'INGEST_E_TS_RANGE') return ['ts']
+  if (code !== 'INGEST_E_SCHEMA') return []
+  const paths: string[] = []
+  for (const segment of error.replace(/ \(\+\d+ more\)$/, '').split('; ')) {
+    const m = /^([\w$-]+(?:\.[\w$-]+)*): /.exec(segment)
+    if (m && !paths.includes(m[1]!)) paths.push(m[1]!)
+  }
+  return paths
+}
+
+/** One rejected object of a device, as GET /api/v1/devices/:id/rejections lists it. */
+export const DeviceRejection = z.object({
+  /** The day's time of the record: the object's event time when it had a readable one, else the arrival. */
+  at: z.number(),
+  /** When the broker received the message, epoch ms. */
+  recvMs: z.number(),
+  /** The event time the object carried, when it could be read. */
+  eventMs: z.number().nullable(),
+  code: RejectionCode,
+  /** The message kind its topic named. */
+  kind: z.string(),
+  topic: z.string(),
+  /** Position in a batch payload; null for a single object or the whole payload. */
+  index: z.number().int().nullable(),
+  seq: z.number().nullable(),
+  /** Why, as the device was told (`path: message; …` for schema issues). */
+  message: z.string(),
+  /** The fields the reason names (`netKg`, `items.0.lat`); empty when it is about the whole payload. */
+  paths: z.array(z.string()),
+  /** The start of what was sent (at most 1 KiB). */
+  excerpt: z.string()
+})
+export type DeviceRejection = z.infer<typeof DeviceRejection>
+
+export const DeviceRejections = z.object({
+  deviceId: z.string(),
+  day: z.string(),
+  /** Newest first. */
+  items: z.array(DeviceRejection),
+  /** Pass as `cursor` for the next (older) page; null when this page is the last. */
+  nextCursor: z.string().nullable()
+})
+export type DeviceRejections = z.infer<typeof DeviceRejections>

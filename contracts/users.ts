@@ -21,7 +21,12 @@ export const User = z.strictObject({
   tokenHash: TokenHash,
   /** A revoked user stays listed (who acknowledged what stays explainable) but cannot log in. */
   enabled: z.boolean(),
-  createdAt: z.iso.datetime({ offset: true })
+  createdAt: z.iso.datetime({ offset: true }),
+  /**
+   * A wall display's credential (`qingyun displays`): always a viewer, kept by the screen for
+   * months, listed and revoked apart from the people's accounts. Absent: a person's account.
+   */
+  display: z.literal(true).optional()
 })
 export type User = z.infer<typeof User>
 
@@ -40,6 +45,12 @@ export const UsersFile = z
           message: `duplicate user name ${JSON.stringify(u.name)}`
         })
       seen.add(u.name)
+      if (u.display && u.role !== 'viewer')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['users', i, 'role'],
+          message: `display ${JSON.stringify(u.name)} must be a viewer: a wall display only reads`
+        })
     })
   })
 export type UsersFile = z.infer<typeof UsersFile>

@@ -38,6 +38,8 @@ export interface AppDeps {
   readonly now?: () => number
   /** GET /metrics (Prometheus) with the node's collectors; absent: no /metrics. */
   readonly metrics?: MetricsDeps
+  /** The operator accounts behind `authenticator`, for the admin routes that manage them. */
+  readonly users?: ApiDeps['users']
 }
 
 /** The websocket's tunables: QINGYUN_WS_* over the defaults, explicit `ws` options over both. */
@@ -115,6 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limiter,
     docsPublic: deps.api?.docsPublic ?? false,
     ...(deps.notifications ? { notifications: deps.notifications } : {}),
+    ...(deps.users ? { users: deps.users } : {}),
     tz: deps.tz,
     ...(deps.now ? { now: deps.now } : {})
   })

@@ -15,7 +15,7 @@ import { watchFile } from '../../lib/watchFile.ts'
 import { OPERATOR_TOKEN_PATTERN } from '../../contracts/users.ts'
 import type { UserRole, UsersFile } from '../../contracts/users.ts'
 import type { Authenticator, Operator, Role } from './types.ts'
-import { UsersError, addUser, readUsers, revokeUser, writeUsers } from './usersFile.ts'
+import { UsersError, addUser, readUsers, revokeUser, writeUsers, type AddOptions } from './usersFile.ts'
 
 export { UsersError } from './usersFile.ts'
 
@@ -29,13 +29,15 @@ export interface UserSummary {
   readonly role: Role
   readonly enabled: boolean
   readonly createdAt: string
+  /** A wall display's credential (always a viewer); absent for a person's account. */
+  readonly display?: true
 }
 
 export interface UserStore extends Authenticator {
   /** Creates an account (or re-issues a revoked one); resolves to its token, the only copy. */
-  add(name: string, role: Role): Promise<string>
-  /** Disables an account; its token stops working at once. */
-  revoke(name: string): Promise<void>
+  add(name: string, role: Role, opts?: AddOptions): Promise<string>
+  /** Disables an account (`display`: only a display's, or only a person's); its token stops working at once. */
+  revoke(name: string, opts?: { display?: boolean }): Promise<void>
   list(): UserSummary[]
   /** Re-reads the file now; resolves true when a changed, valid file was applied. */
   reload(): Promise<boolean>
@@ -157,19 +159,26 @@ export async function createUserStore(options: UserStoreOptions): Promise<UserSt
       }
       return found
     },
-    async add(name, role) {
+    async add(name, role, opts = {}) {
       const token = await change((current) => {
-        const { file: next, token } = addUser(current, name, role, now())
+        const { file: next, token } = addUser(current, name, role, now(), opts)
         return { next, result: token }
       })
-      log.info({ user: name, role }, 'operator account added')
+      log.info({ user: name, role, display: opts.display === true }, 'operator account added')
       return token
     },
-    async revoke(name) {
-      await change((current) => ({ next: revokeUser(current, name), result: undefined }))
-      log.info({ user: name }, 'operator account revoked')
+    async revoke(name, opts = {}) {
+      await change((current) => ({ next: revokeUser(current, name, opts), result: undefined }))
+      log.info({ user: name, display: opts.display === true }, 'operator account revoked')
     },
-    list: () => file.users.map((u) => ({ name: u.name, role: u.role, enabled: u.enabled, createdAt: u.createdAt })),
+    list: () =>
+      file.users.map((u) => ({
+        name: u.name,
+        role: u.role,
+        enabled: u.enabled,
+        createdAt: u.createdAt,
+        ...(u.display ? { display: true as const } : {})
+      })),
     reload: () => serial(reloadNow),
     onChange(listener) {
       listeners.add(listener)

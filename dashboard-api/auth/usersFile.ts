@@ -78,6 +78,11 @@ export async function writeUsers(path: string, file: UsersFile): Promise<string>
   return text
 }
 
+export interface AddOptions {
+  /** A wall display's credential: a viewer, flagged so it is listed and revoked as a display. */
+  readonly display?: boolean
+}
+
 /**
  * A new account (or a revoked one re-issued) with a fresh token. Pure: returns the new file
  * and the token, which exists nowhere else: only its hash is in the file.
@@ -86,24 +91,43 @@ export function addUser(
   file: UsersFile,
   name: string,
   role: UserRole,
-  now: number
+  now: number,
+  opts: AddOptions = {}
 ): { file: UsersFile; token: string; user: User } {
   const existing = file.users.find((u) => u.name === name)
+  const what = existing?.display ? 'display' : 'user'
   if (existing?.enabled) {
     throw new UsersError(
       'USERS_E_EXISTS',
-      `user ${JSON.stringify(name)} already exists; revoke it first to issue a new token`
+      `${what} ${JSON.stringify(name)} already exists; revoke it first to issue a new token`
+    )
+  }
+  // A revoked account is re-issued only as what it was: a person's name never becomes a screen's.
+  if (existing && (existing.display === true) !== (opts.display === true)) {
+    throw new UsersError(
+      'USERS_E_EXISTS',
+      `${JSON.stringify(name)} is the name of a revoked ${existing.display ? 'display' : 'operator account'}; ` +
+        'choose another'
     )
   }
   const token = generateToken(OPERATOR_TOKEN_PREFIX)
-  const user: User = { name, role, tokenHash: hashToken(token), enabled: true, createdAt: new Date(now).toISOString() }
+  const user: User = {
+    name,
+    role: opts.display ? 'viewer' : role,
+    tokenHash: hashToken(token),
+    enabled: true,
+    createdAt: new Date(now).toISOString(),
+    ...(opts.display ? { display: true as const } : {})
+  }
   const users = existing ? file.users.map((u) => (u.name === name ? user : u)) : [...file.users, user]
   return { file: { ...file, users }, token, user }
 }
 
 /** Disables the account; its token stops working as soon as a running server reloads. */
-export function revokeUser(file: UsersFile, name: string): UsersFile {
-  if (!file.users.some((u) => u.name === name))
-    throw new UsersError('USERS_E_UNKNOWN', `no user ${JSON.stringify(name)}`)
+export function revokeUser(file: UsersFile, name: string, opts: { display?: boolean } = {}): UsersFile {
+  // Revoking a display never touches a person's account of the same name, and vice versa.
+  const ofKind = (u: User): boolean => opts.display === undefined || (u.display === true) === opts.display
+  if (!file.users.some((u) => u.name === name && ofKind(u)))
+    throw new UsersError('USERS_E_UNKNOWN', `no ${opts.display ? 'display' : 'user'} ${JSON.stringify(name)}`)
   return { ...file, users: file.users.map((u) => (u.name === name ? { ...u, enabled: false } : u)) }
 }

@@ -29,6 +29,7 @@ import {
 } from '../fold/sites.ts'
 import { createOpsViews } from './opsViews.ts'
 import { vehicleView } from '../fold/vehicles.ts'
+import { deviceRejectionsOn } from './rejections.ts'
 import { completenessOn, historyRows, hourlyOn, recyclablesOn, sitesOn, ticketsOn } from './history.ts'
 import { monthStartOf, openingKg, rebuildDay, recoveredKg } from './rebuild.ts'
 import { createDaySummaries } from './summary.ts'
@@ -404,6 +405,7 @@ export function createModel(deps: ModelDeps): Model {
       if (day! < state!.day) return summaryCompleteness(await summaries.get(day!), by, registry)
       return completenessOn(influx, registry, day!, by, ctx)
     },
+    deviceRejections: (deviceId, day, page) => deviceRejectionsOn(influx, deviceId, day, tz, page),
     async daySummary(day) {
       checkRollover()
       return day < state!.day ? summaries.get(day) : undefined

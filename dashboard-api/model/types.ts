@@ -15,6 +15,8 @@ import type {
   VehicleState,
   VehicleView
 } from '../../contracts/ops.ts'
+import type { DeviceRejections } from '../../contracts/rejection.ts'
+import type { RejectionPage } from './rejections.ts'
 import type { DaySummary } from './summaryFold.ts'
 
 /** What changed, so the websocket layer knows which channels to push (it re-reads the views). */
@@ -87,6 +89,8 @@ export interface Model {
   bins(filter?: BinFilter): BinView[]
   vehicles(filter?: VehicleFilter): VehicleView[]
   completeness(by: 'device' | 'site', day?: string): Promise<CompletenessRow[]>
+  /** A device's rejected objects of a day from InfluxDB, newest first, a page at a time (model/rejections.ts). */
+  deviceRejections(deviceId: string, day: string, page: RejectionPage): Promise<DeviceRejections>
   /** A closed day's summary (docs/history.md); undefined for today and later days. */
   daySummary?(day: string): Promise<DaySummary | undefined>
   /** Resolves once no day summary is being recomputed or waits to be (benchmarks, tests). */

@@ -16,12 +16,15 @@ import { createAuthGuard } from '../auth/guard.ts'
 import { SECURITY_SCHEME, authPlugin, bearerToken } from '../auth/plugin.ts'
 import { addSecurityHeaders } from '../securityHeaders.ts'
 import type { Authenticator } from '../auth/types.ts'
+import type { UserStore } from '../auth/users.ts'
 import { ApiError, errorHandler, notFoundHandler } from '../errors.ts'
 import type { Model } from '../model/types.ts'
 import type { NotificationRecord } from '../../contracts/notify.ts'
 import type { RecordFilter } from '../notify/notifier.ts'
 import { adminRoutes } from './admin.ts'
+import { adminDisplaysRoutes } from './adminDisplays.ts'
 import { alertRoutes } from './alerts.ts'
+import { deviceRejectionsRoutes } from './deviceRejections.ts'
 import { historyRoutes } from './history.ts'
 import { opsRoutes } from './ops.ts'
 import { readRoutes } from './reads.ts'
@@ -45,6 +48,8 @@ export interface ApiDeps {
   readonly now?: () => number
   /** QINGYUN_TZ (reports need a local day's start); default Asia/Shanghai. */
   readonly tz?: string
+  /** The operator accounts, for the admin routes that manage them; absent: those routes are not served. */
+  readonly users?: UserStore
 }
 
 /**
@@ -141,8 +146,10 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
         now
       })
       await api.register(opsRoutes, { model })
+      await api.register(deviceRejectionsRoutes, { model, registry: () => registry.current() })
       await api.register(alertRoutes, { model, now, notifications: deps.notifications ?? (() => []) })
       await api.register(adminRoutes, { registry, registryPath, log })
+      if (deps.users) await api.register(adminDisplaysRoutes, { users: deps.users, log })
     },
     { prefix: API_PREFIX }
   )

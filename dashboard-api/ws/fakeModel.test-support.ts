@@ -104,6 +104,7 @@ export function fakeModel() {
     },
     vehicles: () => [],
     completeness: notImplemented,
+    deviceRejections: notImplemented,
     devices: () => [],
     rejectionRate: notImplemented,
     alerts: () => [],

@@ -19,8 +19,15 @@ async function boot(): Promise<void> {
   ;(window as unknown as { __qingyun: Probe }).__qingyun = probe
   const session = createSession(tz, probe)
   document.documentElement.lang = session.state.locale
-  const token = session.resume()
-  if (token) session.start(token)
+  // #/wall is the big screen's: its own credential, kept across reloads (session.ts).
+  if (location.hash.startsWith('#/wall')) {
+    const token = session.resumeDisplay()
+    if (token) session.start(token, { display: true })
+    else session.state.display = true
+  } else {
+    const token = session.resume()
+    if (token) session.start(token)
+  }
   createApp(App).provide(SESSION, session).use(createAppRouter()).mount('#app')
 }
 

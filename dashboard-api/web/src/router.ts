@@ -20,6 +20,8 @@ export function createAppRouter() {
       { path: '/reports', name: 'reports', component: () => import('./views/ReportsView.vue') },
       { path: '/recyclables', name: 'recyclables', component: () => import('./views/RecyclablesView.vue') },
       { path: '/completeness', name: 'completeness', component: () => import('./views/CompletenessView.vue') },
+      // The big screen (大屏): full screen, no header; opened with a display credential.
+      { path: '/wall', name: 'wall', component: () => import('./views/WallView.vue') },
       { path: '/:rest(.*)*', redirect: '/city' }
     ]
   })

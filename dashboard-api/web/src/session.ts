@@ -8,6 +8,9 @@ import { LOCALES, createI18n, type I18n, type Locale } from './i18n/index.ts'
 import { WS_PATH, createLive, type Live, type LiveState } from './live.ts'
 
 const TOKEN_KEY = 'qingyun.token'
+// A wall display keeps its credential across reloads and reboots (localStorage), apart from an
+// operator's, which lasts for the tab (sessionStorage).
+const DISPLAY_KEY = 'qingyun.display'
 const LOCALE_KEY = 'qingyun.locale'
 export type Role = 'viewer' | 'operator' | 'admin'
 
@@ -28,6 +31,10 @@ export interface SessionState {
   retryInMs: number | undefined
   locale: Locale
   tz: string
+  /** Signed in as a wall display (#/wall): no sign-in form; a refused credential is forgotten. */
+  display: boolean
+  /** The display's credential was refused (revoked): it needs a new one. */
+  credentialRefused: boolean
 }
 
 export type Session = ReturnType<typeof createSession>
@@ -68,7 +75,9 @@ export function createSession(tz: string, probe: Probe) {
     connState: 'connecting',
     retryInMs: undefined,
     locale: savedLocale(),
-    tz
+    tz,
+    display: false,
+    credentialRefused: false
   })
   const i18n = computed(() => createI18n(state.locale, state.tz))
 
@@ -86,16 +95,37 @@ export function createSession(tz: string, probe: Probe) {
     probe.live = null
   }
 
-  const start = (token: string): void => {
+  /** The display's credential was refused: forget it and say so on the wall. */
+  const refuseDisplay = (): void => {
     try {
-      sessionStorage.setItem(TOKEN_KEY, token)
+      localStorage.removeItem(DISPLAY_KEY)
+    } catch {
+      // nothing kept
+    }
+    state.live?.close()
+    state.live = null
+    state.api = null
+    state.token = null
+    state.user = null
+    state.credentialRefused = true
+    probe.live = null
+  }
+
+  const start = (token: string, opts: { display?: boolean } = {}): void => {
+    const display = opts.display === true
+    try {
+      if (display) localStorage.setItem(DISPLAY_KEY, token)
+      else sessionStorage.setItem(TOKEN_KEY, token)
     } catch {
       // kept in memory for this page only
     }
+    state.display = display
+    state.credentialRefused = false
+    const refused = display ? refuseDisplay : signOut
     const proto = location.protocol === 'https:' ? 'wss' : 'ws'
     state.token = token
     state.connState = 'connecting'
-    state.api = markRaw(createApi(token, signOut))
+    state.api = markRaw(createApi(token, refused))
     // markRaw: the client's internals are its own; the page reacts to what it reports.
     const live = markRaw(
       createLive({
@@ -109,7 +139,7 @@ export function createSession(tz: string, probe: Probe) {
           state.user = w.user
           state.role = w.role as Role
         },
-        onUnauthorized: signOut
+        onUnauthorized: refused
       })
     )
     state.live = live
@@ -122,7 +152,26 @@ export function createSession(tz: string, probe: Probe) {
     document.documentElement.lang = l
   }
 
-  return { state, i18n, start, signOut, setLocale, probe, resume: readToken }
+  return { state, i18n, start, signOut, setLocale, probe, resume: readToken, resumeDisplay: readDisplayToken }
+}
+
+/**
+ * The wall's credential: from the address the display was opened with once
+ * (`#/wall?token=qyo_…`: the fragment never reaches the server or its logs), then taken out of
+ * the address bar; else the one the display kept.
+ */
+function readDisplayToken(): string | null {
+  const m = /^#\/wall\?(.*)$/.exec(location.hash)
+  const fromUrl = m ? new URLSearchParams(m[1]).get('token') : null
+  if (fromUrl) {
+    history.replaceState(null, '', `${location.pathname}${location.search}#/wall`)
+    return fromUrl
+  }
+  try {
+    return localStorage.getItem(DISPLAY_KEY)
+  } catch {
+    return null
+  }
 }
 
 export function useSession(): Session {
