@@ -16,11 +16,14 @@ import { createAuthGuard } from '../auth/guard.ts'
 import { SECURITY_SCHEME, authPlugin, bearerToken } from '../auth/plugin.ts'
 import { addSecurityHeaders } from '../securityHeaders.ts'
 import type { Authenticator } from '../auth/types.ts'
+import type { UserStore } from '../auth/users.ts'
 import { ApiError, errorHandler, notFoundHandler } from '../errors.ts'
 import type { Model } from '../model/types.ts'
 import type { NotificationRecord } from '../../contracts/notify.ts'
 import type { RecordFilter } from '../notify/notifier.ts'
 import { adminRoutes } from './admin.ts'
+import { adminDeviceRoutes } from './adminDevices.ts'
+import { adminUserRoutes } from './adminUsers.ts'
 import { alertRoutes } from './alerts.ts'
 import { historyRoutes } from './history.ts'
 import { opsRoutes } from './ops.ts'
@@ -32,6 +35,8 @@ export const API_PREFIX = '/api/v1'
 export interface ApiDeps {
   readonly model: Model
   readonly authenticator: Authenticator
+  /** The operator accounts the admin routes manage; absent: no /admin/users. */
+  readonly users?: Pick<UserStore, 'edit' | 'list'>
   /** Where admin changes are saved (the registry store reloads from there). */
   readonly registryPath: string
   readonly registry: RegistryStore
@@ -143,6 +148,8 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       await api.register(opsRoutes, { model })
       await api.register(alertRoutes, { model, now, notifications: deps.notifications ?? (() => []) })
       await api.register(adminRoutes, { registry, registryPath, log })
+      await api.register(adminDeviceRoutes, { registry, model, log })
+      if (deps.users) await api.register(adminUserRoutes, { users: deps.users, log, now })
     },
     { prefix: API_PREFIX }
   )
