@@ -300,6 +300,7 @@ export async function startSystem(
     const http = await buildApp({
       model,
       authenticator: users,
+      users,
       registry,
       registryPath: config.registryPath,
       readiness: {

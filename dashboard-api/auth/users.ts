@@ -37,6 +37,11 @@ export interface UserStore extends Authenticator {
   /** Disables an account; its token stops working at once. */
   revoke(name: string): Promise<void>
   list(): UserSummary[]
+  /**
+   * A read-modify-write of the file as it is now (a change another process made is kept), one at
+   * a time in this process; `fn` throws to change nothing. Resolves to what `fn` returned.
+   */
+  edit<T>(fn: (current: UsersFile) => { next: UsersFile; result: T }): Promise<T>
   /** Re-reads the file now; resolves true when a changed, valid file was applied. */
   reload(): Promise<boolean>
   close(): Promise<void>
@@ -169,6 +174,7 @@ export async function createUserStore(options: UserStoreOptions): Promise<UserSt
       await change((current) => ({ next: revokeUser(current, name), result: undefined }))
       log.info({ user: name }, 'operator account revoked')
     },
+    edit: change,
     list: () => file.users.map((u) => ({ name: u.name, role: u.role, enabled: u.enabled, createdAt: u.createdAt })),
     reload: () => serial(reloadNow),
     onChange(listener) {

@@ -7,7 +7,13 @@ import type { User, UserRole } from '../../contracts/users.ts'
 import { writeFileAtomic } from '../../lib/atomic.ts'
 import { OPERATOR_TOKEN_PREFIX, generateToken, hashToken } from '../../registry/tokens.ts'
 
-export type UsersErrorCode = 'USERS_E_INVALID' | 'USERS_E_IO' | 'USERS_E_EXISTS' | 'USERS_E_UNKNOWN'
+export type UsersErrorCode =
+  | 'USERS_E_INVALID'
+  | 'USERS_E_IO'
+  | 'USERS_E_EXISTS'
+  | 'USERS_E_UNKNOWN'
+  /** The change would leave no enabled admin (nobody could manage accounts from the API). */
+  | 'USERS_E_LAST_ADMIN'
 
 /** Error catalog of the accounts file; codes are stable, messages are for people. */
 export class UsersError extends Error {
