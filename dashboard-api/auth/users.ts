@@ -15,7 +15,7 @@ import { watchFile } from '../../lib/watchFile.ts'
 import { OPERATOR_TOKEN_PATTERN } from '../../contracts/users.ts'
 import type { UserRole, UsersFile } from '../../contracts/users.ts'
 import type { Authenticator, Operator, Role } from './types.ts'
-import { UsersError, addUser, readUsers, revokeUser, writeUsers } from './usersFile.ts'
+import { UsersError, addUser, editUsers, readUsers, revokeUser } from './usersFile.ts'
 
 export { UsersError } from './usersFile.ts'
 
@@ -140,12 +140,10 @@ export async function createUserStore(options: UserStoreOptions): Promise<UserSt
     ? await watchFile({ path, log, pollMs, debounceMs, useWatch: true, onChange: () => void serial(reloadNow) })
     : undefined
 
-  /** Read-modify-write on the current file, so a change made by another process is kept. */
+  /** Read-modify-write on the current file under its lock, so a change made by another process is kept. */
   const change = <T>(fn: (current: UsersFile) => { next: UsersFile; result: T }): Promise<T> =>
     serial(async () => {
-      const { file: current } = await readUsers(path)
-      const { next, result } = fn(current)
-      const text = await writeUsers(path, next)
+      const { file: next, text, result } = await editUsers(path, fn)
       await files?.seen()
       apply(next, text)
       return result

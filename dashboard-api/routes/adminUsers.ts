@@ -8,6 +8,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { Logger } from 'pino'
 import { z } from 'zod'
 import { UserName, UserRole } from '../../contracts/users.ts'
+import { RegistryLockedError } from '../../registry/errors.ts'
 import type { User } from '../../contracts/users.ts'
 import { changeAccount, rotateAccount } from '../auth/accounts.ts'
 import type { UserStore } from '../auth/users.ts'
@@ -41,13 +42,21 @@ const summary = (u: User) => ({ name: u.name, role: u.role, enabled: u.enabled, 
 
 /** A UsersError of a change → the API's error, naming `field` of the body where it is about one. */
 function toApiError(err: unknown, field: string): unknown {
+  if (err instanceof RegistryLockedError) {
+    return new ApiError('API_E_UNAVAILABLE', err.message, { headers: { 'retry-after': '1' }, cause: err })
+  }
   if (!(err instanceof UsersError)) return err
   const issue = (path: string) => ({ details: { issues: [{ in: 'body', path, message: err.message }] } })
   switch (err.code) {
     case 'USERS_E_UNKNOWN':
       return new ApiError('API_E_NOT_FOUND', err.message)
-    case 'USERS_E_EXISTS':
-      return new ApiError('API_E_CONFLICT', `body/name: ${err.message}`, issue('name'))
+    case 'USERS_E_EXISTS': {
+      // The file's message tells a shell user to revoke first; here the row's rotate does it.
+      const message = 'an enabled account has this name; give it a new token with rotate instead'
+      return new ApiError('API_E_CONFLICT', `body/name: ${message}`, {
+        details: { issues: [{ in: 'body', path: 'name', message }] }
+      })
+    }
     case 'USERS_E_LAST_ADMIN':
       return new ApiError('API_E_CONFLICT', `body/${field}: ${err.message}`, issue(field))
     default:
@@ -89,7 +98,7 @@ export const adminUserRoutes: FastifyPluginAsyncZod<AdminUsersOptions> = async (
         tags: ['admin'],
         summary: 'Add an account (or re-issue a disabled one); its token is in this reply only',
         body: AddBody,
-        response: { 201: WithToken, ...errors(400, 409) }
+        response: { 201: WithToken, ...errors(400, 409, 503) }
       }
     },
     async (req, reply) => {
@@ -114,7 +123,7 @@ export const adminUserRoutes: FastifyPluginAsyncZod<AdminUsersOptions> = async (
         summary: "Change an account's role, or disable/enable it (its token then stops/starts working)",
         params: Params,
         body: PatchBody,
-        response: { 200: AdminUser, ...errors(400, 404, 409) }
+        response: { 200: AdminUser, ...errors(400, 404, 409, 503) }
       }
     },
     async (req) => {
@@ -139,7 +148,7 @@ export const adminUserRoutes: FastifyPluginAsyncZod<AdminUsersOptions> = async (
         tags: ['admin'],
         summary: 'Issue a new token (and enable the account); the old one stops working',
         params: Params,
-        response: { 200: WithToken, ...errors(400, 404) }
+        response: { 200: WithToken, ...errors(400, 404, 503) }
       }
     },
     async (req) => {

@@ -2,11 +2,17 @@
 // works at once and is never listed; disable/enable, a role change and a rotation take effect
 // on the next request; no change may leave the accounts without an enabled admin (409 naming
 // the field); every refusal names its field.
+import { execFile } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { hashToken } from '../../registry/tokens.ts'
 import { withSystem } from '../harness/system.ts'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const exec = promisify(execFile)
 
 const json = (method: string, body?: unknown): RequestInit => ({
   method,
@@ -87,7 +93,7 @@ describe('admin REST: operator accounts', () => {
     })
     const dup = await post({ name: 'zhang', role: 'viewer' })
     expect(dup.status).toBe(409)
-    expect(dup.body).toMatchObject(conflict('name', /already exists/))
+    expect(dup.body).toMatchObject(conflict('name', /^an enabled account has this name/))
     expect((await post({ name: 'a b', role: 'viewer' })).body).toMatchObject(issue('name'))
     expect((await post({ name: 'wang', role: 'root' })).body).toMatchObject(issue('role'))
     expect((await post({ name: 'wang' })).body).toMatchObject(issue('role'))
@@ -99,4 +105,39 @@ describe('admin REST: operator accounts', () => {
     })
     expect((await t.api('/api/v1/admin/users/nobody/rotate', z, json('POST'))).status).toBe(404)
   }, 60_000)
+})
+
+describe('operator accounts from many processes', () => {
+  it('keeps every account when N `qingyun users add` processes race REST adds', async () => {
+    const t = await withSystem()
+    const admin = await t.token('admin')
+    const N = 5
+    const cli = (i: number) =>
+      exec(process.execPath, ['bin/qingyun.mjs', 'users', 'add', `cli-${i}`, '--role', 'viewer'], {
+        cwd: root,
+        env: { ...process.env, QINGYUN_DATA_DIR: t.dataDir },
+        // Generous: on a loaded machine a tsx start alone can take several seconds.
+        timeout: 150_000
+      })
+    let cliRunning = true
+    const cliRuns = Promise.all(Array.from({ length: N }, (_, i) => cli(i))).finally(() => {
+      cliRunning = false
+    })
+    // REST adds back to back for as long as the CLI processes run, so their writes interleave.
+    const rest = async (): Promise<string[]> => {
+      const added: string[] = []
+      while (cliRunning || added.length < N) {
+        const name = `rest-${added.length}`
+        const r = await t.api('/api/v1/admin/users', admin, json('POST', { name, role: 'viewer' }))
+        expect(r.status).toBe(201)
+        added.push(name)
+      }
+      return added
+    }
+    const [runs, restNames] = await Promise.all([cliRuns, rest()])
+    for (const r of runs) expect(r.stdout).toMatch(/^qyo_/m)
+    const want = [...Array.from({ length: N }, (_, i) => `cli-${i}`), ...restNames]
+    const file = JSON.parse(await readFile(path.join(t.dataDir, 'users.json'), 'utf8')) as { users: { name: string }[] }
+    expect(file.users.map((u) => u.name)).toEqual(expect.arrayContaining(want))
+  }, 300_000)
 })

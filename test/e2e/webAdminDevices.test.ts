@@ -74,7 +74,9 @@ describe('management pages', () => {
     expect(token).toMatch(/^qyd_[A-Za-z0-9_-]{43}$/)
     await page.locator('#token-copy').click()
     await attr(page, '#token-copied', 'data-copied', 'ok')
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(token)
+    // (The root tsconfig has no DOM types: the page's navigator, typed here.)
+    type Nav = { navigator: { clipboard: { readText(): Promise<string> } } }
+    expect(await page.evaluate(() => (globalThis as unknown as Nav).navigator.clipboard.readText())).toBe(token)
     await shot(page, '71-admin-device-token-zh')
     await page.locator('#token-close').click()
     await page.locator('#token-dialog').waitFor({ state: 'detached', ...WAIT })
@@ -131,7 +133,7 @@ describe('management pages', () => {
     // A taken name: the server's message beside the field.
     await page.locator('#user-add-name').fill('zhao.min')
     await page.locator('#user-add-submit').click()
-    await contains(page, '#user-add .field-error[data-error-for="name"]', 'already exists')
+    await contains(page, '#user-add .field-error[data-error-for="name"]', 'an enabled account has this name')
 
     // The new operator signs in in a second browser context; no management there.
     const other = await openPage(browser, t)
