@@ -61,6 +61,32 @@ const Attachable = z.object({
 
 const Params = z.strictObject({ id: Id })
 
+/** A page of the list: a registry may hold 100,000 load devices (`qingyun sim provision`). */
+export const DEVICES_PAGE_MAX = 500
+const ListQuery = z.strictObject({
+  q: z
+    .string()
+    .max(64)
+    .optional()
+    .describe("Words that must all appear in the id, the ref's id, its name or its district"),
+  type: DeviceType.optional(),
+  siteId: Id.optional().describe('Only the devices attached to this site'),
+  offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+  limit: z.coerce.number().int().min(1).max(DEVICES_PAGE_MAX).default(200)
+})
+const DevicePage = z.object({
+  total: z.number().int().describe('Devices that match, on every page'),
+  offset: z.number().int(),
+  devices: z.array(AdminDevice).describe('At most `limit`, sorted by id')
+})
+
+const words = (q: string | undefined): string[] => (q ?? '').trim().toLowerCase().split(/\s+/).filter(Boolean)
+function matchesWords(d: AdminDevice, ws: readonly string[]): boolean {
+  if (ws.length === 0) return true
+  const hay = [d.id, d.refId ?? '', d.refName ?? '', d.district ?? ''].join(' ').toLowerCase()
+  return ws.every((w) => hay.includes(w))
+}
+
 function describe(r: Registry, d: Device, seen: ReturnType<Model['devices']>[number] | undefined): AdminDevice {
   const ref = deviceRef(d)
   const site = ref?.field === 'siteId' ? r.sites.find((s) => s.id === ref.id) : undefined
@@ -139,14 +165,22 @@ export const adminDeviceRoutes: FastifyPluginAsyncZod<AdminDevicesOptions> = asy
       config: admin,
       schema: {
         tags: ['admin'],
-        summary: 'Every registered device: what it is attached to, enabled, token set, last seen',
-        response: { 200: z.array(AdminDevice), ...errors() }
+        summary: 'Registered devices, a page at a time: attached to, enabled, token set, last seen',
+        querystring: ListQuery,
+        response: { 200: DevicePage, ...errors(400) }
       }
     },
-    async () => {
+    async (req) => {
+      const { q, type, siteId, offset, limit } = req.query
       const r = registry.current()
       const seen = new Map(model.devices().map((d) => [d.deviceId, d]))
-      return r.devices.map((d) => describe(r, d, seen.get(d.id)))
+      const ws = words(q)
+      const all = r.devices
+        .filter((d) => (!type || d.type === type) && (!siteId || d.siteId === siteId))
+        .map((d) => describe(r, d, seen.get(d.id)))
+        .filter((d) => matchesWords(d, ws))
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      return { total: all.length, offset, devices: all.slice(offset, offset + limit) }
     }
   )
 

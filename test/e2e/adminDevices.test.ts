@@ -64,8 +64,8 @@ describe('admin REST: devices', () => {
     await client.publishAsync(deviceTopic('wb-new', 'status'), status(), { qos: 1 })
     await vi.waitFor(
       async () => {
-        const list = await t.api<Added['device'][]>('/api/v1/admin/devices', admin)
-        expect(list.body.find((d) => d.id === 'wb-new')?.lastSeenAt).toEqual(expect.any(Number))
+        const list = await t.api<{ devices: Added['device'][] }>('/api/v1/admin/devices', admin)
+        expect(list.body.devices.find((d) => d.id === 'wb-new')?.lastSeenAt).toEqual(expect.any(Number))
       },
       { timeout: 10_000, interval: 100 }
     )
@@ -136,6 +136,37 @@ describe('admin REST: devices', () => {
     expect(await readFile(t.registryPath, 'utf8')).toBe(before)
   }, 60_000)
 
+  it('lists a page at a time, filtered by type, site and words; bounds named', async () => {
+    const t = await withSystem()
+    const admin = await t.token('admin')
+    type Page = { total: number; offset: number; devices: { id: string }[] }
+    const list = async (qs: string) => {
+      const r = await t.api<Page>(`/api/v1/admin/devices${qs}`, admin)
+      expect(r.status, JSON.stringify(r.body)).toBe(200)
+      return { total: r.body.total, ids: r.body.devices.map((d) => d.id) }
+    }
+    expect(await list('')).toEqual({ total: 5, ids: ['fill-1', 'gps-1', 'gps-2', 'wb-1', 'wb-2'] })
+    expect(await list('?type=gps-tracker')).toEqual({ total: 2, ids: ['gps-1', 'gps-2'] })
+    expect(await list('?siteId=sc-1')).toEqual({ total: 1, ids: ['wb-2'] })
+    expect(await list(`?q=${encodeURIComponent('苏BD')}`)).toEqual({ total: 1, ids: ['gps-2'] })
+    expect(await list('?q=WB%20%E6%A2%81%E6%BA%AA')).toEqual({ total: 1, ids: ['wb-1'] })
+    expect(await list('?limit=2&offset=2')).toEqual({ total: 5, ids: ['gps-2', 'wb-1'] })
+    for (const [qs, field] of [
+      ['?limit=501', 'limit'],
+      ['?limit=0', 'limit'],
+      ['?offset=-1', 'offset'],
+      ['?type=toaster', 'type'],
+      [`?q=${'x'.repeat(65)}`, 'q'],
+      ['?color=red', '']
+    ] as const) {
+      const r = await t.api(`/api/v1/admin/devices${qs}`, admin)
+      expect(r.status, qs).toBe(400)
+      expect(r.body, qs).toMatchObject({
+        error: { code: 'API_E_VALIDATION', details: { issues: [expect.objectContaining({ path: field })] } }
+      })
+    }
+  }, 60_000)
+
   it('keeps every device when N `qingyun devices add` processes race N REST adds', async () => {
     const t = await withSystem()
     const admin = await t.token('admin')
@@ -183,8 +214,8 @@ describe('admin REST: devices', () => {
     // And the running node's list has all 2N (the CLI's by the store's hot reload).
     await vi.waitFor(
       async () => {
-        const list = await t.api<{ id: string }[]>('/api/v1/admin/devices', admin)
-        expect(list.body.map((d) => d.id)).toEqual(expect.arrayContaining(want))
+        const list = await t.api<{ devices: { id: string }[] }>('/api/v1/admin/devices?limit=500', admin)
+        expect(list.body.devices.map((d) => d.id)).toEqual(expect.arrayContaining(want))
       },
       { timeout: 10_000, interval: 100 }
     )

@@ -464,5 +464,6 @@ export const en: Record<string, string> = {
   'admin.users.confirmDisable': 'Disable {name}? Their token stops working at once.',
   'admin.users.confirmEnable': 'Enable {name}? Their existing token works again.',
   'admin.users.confirmRole': 'Make {name} {role}?',
-  'admin.users.confirmRotate': 'Issue a new token for {name}? The current one stops working at once.'
+  'admin.users.confirmRotate': 'Issue a new token for {name}? The current one stops working at once.',
+  'admin.devices.countFirst': 'the first {n} of {total} devices: refine the search'
 }

@@ -459,5 +459,6 @@ export const zh: Record<string, string> = {
   'admin.users.confirmDisable': '停用 {name}？其令牌立即失效。',
   'admin.users.confirmEnable': '启用 {name}？其原有令牌将重新生效。',
   'admin.users.confirmRole': '将 {name} 设为{role}？',
-  'admin.users.confirmRotate': '为 {name} 重发令牌？现有令牌立即失效。'
+  'admin.users.confirmRotate': '为 {name} 重发令牌？现有令牌立即失效。',
+  'admin.devices.countFirst': '共 {total} 台，显示前 {n} 台：请缩小搜索范围'
 }
