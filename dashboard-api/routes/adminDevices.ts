@@ -212,7 +212,7 @@ export const adminDeviceRoutes: FastifyPluginAsyncZod<AdminDevicesOptions> = asy
         tags: ['admin'],
         summary: 'Register a device; its token is in this reply only',
         body: AddBody,
-        response: { 201: WithToken, ...errors(400, 409) }
+        response: { 201: WithToken, ...errors(400, 409, 503) }
       }
     },
     async (req, reply) => {
@@ -255,7 +255,7 @@ export const adminDeviceRoutes: FastifyPluginAsyncZod<AdminDevicesOptions> = asy
         tags: ['admin'],
         summary: 'Disable a device and delete its token hash: its session is cut, its CONNECTs refused',
         params: Params,
-        response: { 200: AdminDevice, ...errors(400, 404) }
+        response: { 200: AdminDevice, ...errors(400, 404, 503) }
       }
     },
     async (req) => {
@@ -274,7 +274,7 @@ export const adminDeviceRoutes: FastifyPluginAsyncZod<AdminDevicesOptions> = asy
         tags: ['admin'],
         summary: 'Issue a new token (and enable the device); the old one stops working',
         params: Params,
-        response: { 200: WithToken, ...errors(400, 404) }
+        response: { 200: WithToken, ...errors(400, 404, 503) }
       }
     },
     async (req) => {
