@@ -25,6 +25,8 @@ export interface Readiness {
 export interface AppDeps {
   readonly model: Model
   readonly authenticator: Authenticator
+  /** The operator accounts admins manage from the API (ApiDeps['users']). */
+  readonly users?: ApiDeps['users']
   readonly registry: RegistryStore
   readonly registryPath: string
   readonly readiness: Readiness
@@ -38,8 +40,6 @@ export interface AppDeps {
   readonly now?: () => number
   /** GET /metrics (Prometheus) with the node's collectors; absent: no /metrics. */
   readonly metrics?: MetricsDeps
-  /** The operator accounts behind `authenticator`, for the admin routes that manage them. */
-  readonly users?: ApiDeps['users']
 }
 
 /** The websocket's tunables: QINGYUN_WS_* over the defaults, explicit `ws` options over both. */
@@ -111,6 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerApi(app, {
     model: deps.model,
     authenticator: deps.authenticator,
+    ...(deps.users ? { users: deps.users } : {}),
     registry: deps.registry,
     registryPath: deps.registryPath,
     log: deps.log,

@@ -16,6 +16,8 @@ export const ERROR_CATALOG = {
   /** The operator's role is below the route's minimum role. */
   API_E_FORBIDDEN: { status: 403, message: 'your role does not allow this' },
   API_E_NOT_FOUND: { status: 404, message: 'not found' },
+  /** The change conflicts with the current state (a taken id, the last admin); details.issues name the field. */
+  API_E_CONFLICT: { status: 409, message: 'the change conflicts with the current state' },
   /** Too many authentication failures from this client; see Retry-After. */
   API_E_RATE_LIMITED: { status: 429, message: 'too many failed authentication attempts; retry later' },
   API_E_INTERNAL: { status: 500, message: 'internal error' },
@@ -110,6 +112,7 @@ export function toErrorReply(err: unknown): ErrorReply {
   if (status === 401) return reply('API_E_AUTH')
   if (status === 403) return reply('API_E_FORBIDDEN')
   if (status === 404) return reply('API_E_NOT_FOUND', message)
+  if (status === 409) return reply('API_E_CONFLICT', message)
   if (status === 429) return reply('API_E_RATE_LIMITED')
   if (status > 400 && status < 500) return reply('API_E_BAD_REQUEST', message, undefined, status)
   return reply('API_E_INTERNAL')

@@ -6,7 +6,8 @@
 // change (its problems on stderr, one `path: message` per line), was locked too long, or could not
 // be read or written; 2 bad arguments.
 import { DEVICE_TYPES, DeviceType, REF_FIELD_BY_DEVICE_TYPE, deviceRef } from '../../contracts/registry.ts'
-import type { Device, RefField, Registry, RegistryProblem } from '../../contracts/registry.ts'
+import type { Device, RefField } from '../../contracts/registry.ts'
+import { withCredential, withDevice } from '../../registry/credentials.ts'
 import { editRegistry } from '../../registry/edit.ts'
 import { RegistryError, formatProblem } from '../../registry/errors.ts'
 import { loadRegistry } from '../../registry/load.ts'
@@ -88,7 +89,7 @@ async function addDevice(ctx: CommandContext, args: string[]): Promise<void> {
   // the file as it is under the lock.
   const token = generateToken(DEVICE_TOKEN_PREFIX)
   const device: Device = { id, type: type.data, [wanted]: ref, tokenHash: hashToken(token), enabled: true }
-  await editRegistry(ctx.registryPath, (r) => ({ ...r, devices: [...r.devices, device] }), ctx.lock)
+  await editRegistry(ctx.registryPath, (r) => withDevice(r, device), ctx.lock)
   line(
     ctx.stderr,
     `added ${type.data} ${JSON.stringify(id)} (${wanted} ${JSON.stringify(ref)}); its token follows, shown only this once: only its hash is stored`
@@ -124,23 +125,9 @@ async function setCredential(
     action === 'rotate'
       ? generateToken(collection === 'devices' ? DEVICE_TOKEN_PREFIX : SERVICE_TOKEN_PREFIX)
       : undefined
-  const update = <T extends { id: string; tokenHash?: string; enabled: boolean }>(e: T): T => {
-    if (e.id !== id) return e
-    const { tokenHash: _old, ...rest } = e
-    return (token ? { ...rest, tokenHash: hashToken(token), enabled: true } : { ...rest, enabled: false }) as T
-  }
   await editRegistry(
     ctx.registryPath,
-    (registry): Registry | { problems: RegistryProblem[] } => {
-      const entries: readonly { id: string }[] = registry[collection]
-      if (!entries.some((e) => e.id === id)) {
-        const noun = collection === 'devices' ? 'device' : 'service account'
-        return { problems: [{ path: collection, message: `no ${noun} with ID ${JSON.stringify(id)}` }] }
-      }
-      return collection === 'devices'
-        ? { ...registry, devices: registry.devices.map(update) }
-        : { ...registry, services: registry.services.map(update) }
-    },
+    (registry) => withCredential(registry, collection, id, token ? hashToken(token) : null),
     ctx.lock
   )
   if (token) {

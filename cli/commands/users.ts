@@ -3,7 +3,7 @@
 // only its SHA-256 is stored. A running dashboard-api picks up changes by itself.
 // Exit codes: 0 done, 1 the accounts file could not be read or written, 2 bad arguments.
 import { UserRole } from '../../contracts/users.ts'
-import { UsersError, addUser, readUsers, revokeUser, writeUsers } from '../../dashboard-api/auth/usersFile.ts'
+import { UsersError, addUser, editUsers, readUsers, revokeUser } from '../../dashboard-api/auth/usersFile.ts'
 import { oneId, parse, reportUsage, UsageError } from '../args.ts'
 
 export interface UsersCommandContext {
@@ -36,15 +36,19 @@ async function add(ctx: UsersCommandContext, args: string[]): Promise<void> {
   if (values.role === undefined) throw new UsageError(`${cmd}: --role is required (${ROLE_LIST})`)
   const role = UserRole.safeParse(values.role)
   if (!role.success) throw new UsageError(`${cmd}: --role ${JSON.stringify(values.role)} is not one of ${ROLE_LIST}`)
-  const { file } = await readUsers(ctx.usersPath)
   let added
   try {
-    added = addUser(file, name, role.data, (ctx.now ?? Date.now)())
+    // Under the accounts file's lock (usersFile.ts editUsers): a running node's admin API may be
+    // changing it at the same moment.
+    const edited = await editUsers(ctx.usersPath, (file) => {
+      const r = addUser(file, name, role.data, (ctx.now ?? Date.now)())
+      return { next: r.file, result: r }
+    })
+    added = edited.result
   } catch (err) {
     if (err instanceof UsersError && err.code === 'USERS_E_EXISTS') throw new UsageError(`${cmd}: ${err.message}`)
     throw err
   }
-  await writeUsers(ctx.usersPath, added.file)
   line(
     ctx.stderr,
     `added ${role.data} ${JSON.stringify(name)}; the token follows, shown only this once: only its hash is stored`
@@ -55,16 +59,13 @@ async function add(ctx: UsersCommandContext, args: string[]): Promise<void> {
 async function revoke(ctx: UsersCommandContext, args: string[]): Promise<void> {
   const cmd = 'users revoke'
   const name = oneName(cmd, parse(cmd, args).positionals)
-  const { file } = await readUsers(ctx.usersPath)
-  let next
   try {
-    next = revokeUser(file, name)
+    await editUsers(ctx.usersPath, (file) => ({ next: revokeUser(file, name), result: undefined }))
   } catch (err) {
     if (err instanceof UsersError && err.code === 'USERS_E_UNKNOWN')
       throw new UsageError(`${cmd}: ${err.message} in ${ctx.usersPath}`)
     throw err
   }
-  await writeUsers(ctx.usersPath, next)
   line(ctx.stderr, `revoked ${JSON.stringify(name)}: its token no longer works`)
 }
 

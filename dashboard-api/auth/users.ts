@@ -15,7 +15,7 @@ import { watchFile } from '../../lib/watchFile.ts'
 import { OPERATOR_TOKEN_PATTERN } from '../../contracts/users.ts'
 import type { UserRole, UsersFile } from '../../contracts/users.ts'
 import type { Authenticator, Operator, Role } from './types.ts'
-import { UsersError, addUser, readUsers, revokeUser, writeUsers, type AddOptions } from './usersFile.ts'
+import { UsersError, addUser, editUsers, readUsers, revokeUser, type AddOptions } from './usersFile.ts'
 
 export { UsersError } from './usersFile.ts'
 
@@ -39,6 +39,11 @@ export interface UserStore extends Authenticator {
   /** Disables an account (`display`: only a display's, or only a person's); its token stops working at once. */
   revoke(name: string, opts?: { display?: boolean }): Promise<void>
   list(): UserSummary[]
+  /**
+   * A read-modify-write of the file as it is now (a change another process made is kept), one at
+   * a time in this process; `fn` throws to change nothing. Resolves to what `fn` returned.
+   */
+  edit<T>(fn: (current: UsersFile) => { next: UsersFile; result: T }): Promise<T>
   /** Re-reads the file now; resolves true when a changed, valid file was applied. */
   reload(): Promise<boolean>
   close(): Promise<void>
@@ -137,12 +142,10 @@ export async function createUserStore(options: UserStoreOptions): Promise<UserSt
     ? await watchFile({ path, log, pollMs, debounceMs, useWatch: true, onChange: () => void serial(reloadNow) })
     : undefined
 
-  /** Read-modify-write on the current file, so a change made by another process is kept. */
+  /** Read-modify-write on the current file under its lock, so a change made by another process is kept. */
   const change = <T>(fn: (current: UsersFile) => { next: UsersFile; result: T }): Promise<T> =>
     serial(async () => {
-      const { file: current } = await readUsers(path)
-      const { next, result } = fn(current)
-      const text = await writeUsers(path, next)
+      const { file: next, text, result } = await editUsers(path, fn)
       await files?.seen()
       apply(next, text)
       return result
@@ -171,6 +174,7 @@ export async function createUserStore(options: UserStoreOptions): Promise<UserSt
       await change((current) => ({ next: revokeUser(current, name, opts), result: undefined }))
       log.info({ user: name, display: opts.display === true }, 'operator account revoked')
     },
+    edit: change,
     list: () =>
       file.users.map((u) => ({
         name: u.name,

@@ -5,9 +5,16 @@ import { dirname } from 'node:path'
 import { UsersFile } from '../../contracts/users.ts'
 import type { User, UserRole } from '../../contracts/users.ts'
 import { writeFileAtomic } from '../../lib/atomic.ts'
+import { type LockOptions, lockPathOf, withLock } from '../../registry/lock.ts'
 import { OPERATOR_TOKEN_PREFIX, generateToken, hashToken } from '../../registry/tokens.ts'
 
-export type UsersErrorCode = 'USERS_E_INVALID' | 'USERS_E_IO' | 'USERS_E_EXISTS' | 'USERS_E_UNKNOWN'
+export type UsersErrorCode =
+  | 'USERS_E_INVALID'
+  | 'USERS_E_IO'
+  | 'USERS_E_EXISTS'
+  | 'USERS_E_UNKNOWN'
+  /** The change would leave no enabled admin (nobody could manage accounts from the API). */
+  | 'USERS_E_LAST_ADMIN'
 
 /** Error catalog of the accounts file; codes are stable, messages are for people. */
 export class UsersError extends Error {
@@ -81,6 +88,36 @@ export async function writeUsers(path: string, file: UsersFile): Promise<string>
 export interface AddOptions {
   /** A wall display's credential: a viewer, flagged so it is listed and revoked as a display. */
   readonly display?: boolean
+}
+
+/**
+ * A read-modify-write of the accounts file under a cross-process lock beside it
+ * (`users.json.lock`, the registry's lock protocol: registry/lock.ts), so the admin API of a
+ * running node and `qingyun users` never save a file that lacks the other's change. `fn` throws
+ * to change nothing. Resolves to the file written, its text, and what `fn` returned.
+ */
+export async function editUsers<T>(
+  path: string,
+  fn: (current: UsersFile) => { next: UsersFile; result: T },
+  lock?: LockOptions
+): Promise<{ file: UsersFile; text: string; result: T }> {
+  try {
+    await mkdir(dirname(path), { recursive: true })
+  } catch (err) {
+    throw new UsersError('USERS_E_IO', `${path}: cannot create its directory: ${(err as Error).message}`, {
+      cause: err
+    })
+  }
+  return withLock(
+    lockPathOf(path),
+    async () => {
+      const { file: current } = await readUsers(path)
+      const { next, result } = fn(current)
+      const text = await writeUsers(path, next)
+      return { file: next, text, result }
+    },
+    lock
+  )
 }
 
 /**

@@ -23,6 +23,8 @@ import type { NotificationRecord } from '../../contracts/notify.ts'
 import type { RecordFilter } from '../notify/notifier.ts'
 import { adminRoutes } from './admin.ts'
 import { adminDisplaysRoutes } from './adminDisplays.ts'
+import { adminDeviceRoutes } from './adminDevices.ts'
+import { adminUserRoutes } from './adminUsers.ts'
 import { alertRoutes } from './alerts.ts'
 import { deviceRejectionsRoutes } from './deviceRejections.ts'
 import { historyRoutes } from './history.ts'
@@ -35,6 +37,8 @@ export const API_PREFIX = '/api/v1'
 export interface ApiDeps {
   readonly model: Model
   readonly authenticator: Authenticator
+  /** The operator accounts the admin routes manage (/admin/users, /admin/displays); absent: not served. */
+  readonly users?: UserStore
   /** Where admin changes are saved (the registry store reloads from there). */
   readonly registryPath: string
   readonly registry: RegistryStore
@@ -48,8 +52,6 @@ export interface ApiDeps {
   readonly now?: () => number
   /** QINGYUN_TZ (reports need a local day's start); default Asia/Shanghai. */
   readonly tz?: string
-  /** The operator accounts, for the admin routes that manage them; absent: those routes are not served. */
-  readonly users?: UserStore
 }
 
 /**
@@ -150,6 +152,8 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       await api.register(alertRoutes, { model, now, notifications: deps.notifications ?? (() => []) })
       await api.register(adminRoutes, { registry, registryPath, log })
       if (deps.users) await api.register(adminDisplaysRoutes, { users: deps.users, log })
+      await api.register(adminDeviceRoutes, { registry, model, log })
+      if (deps.users) await api.register(adminUserRoutes, { users: deps.users, log, now })
     },
     { prefix: API_PREFIX }
   )

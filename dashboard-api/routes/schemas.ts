@@ -34,5 +34,5 @@ export const DateQuery = z.strictObject({ date: Day.optional() })
 export const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
 
 /** Error responses a route may answer besides the auth ones the auth plugin adds. */
-export const errors = (...statuses: (400 | 404 | 500 | 503)[]): Record<number, typeof ErrorBody> =>
+export const errors = (...statuses: (400 | 404 | 409 | 500 | 503)[]): Record<number, typeof ErrorBody> =>
   Object.fromEntries([...statuses, 500].map((s) => [s, ErrorBody]))

@@ -1,10 +1,17 @@
 // REST calls to /api/v1 with the operator's bearer token (dashboard-api/routes).
 
+/** A field the server refused (`details.issues` of API_E_VALIDATION / API_E_CONFLICT). */
+export interface FieldIssue {
+  readonly path: string
+  readonly message: string
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
-    message: string
+    message: string,
+    readonly issues: readonly FieldIssue[] = []
   ) {
     super(message)
   }
@@ -34,14 +41,18 @@ export function createApi(token: string, onUnauthorized: () => void) {
     if (!res.ok) {
       let code = `HTTP_${res.status}`
       let message = res.statusText
+      let issues: FieldIssue[] = []
       try {
-        const b = (await res.json()) as { error?: { code?: string; message?: string } }
+        const b = (await res.json()) as {
+          error?: { code?: string; message?: string; details?: { issues?: FieldIssue[] } }
+        }
         code = b.error?.code ?? code
         message = b.error?.message ?? message
+        issues = Array.isArray(b.error?.details?.issues) ? b.error.details.issues : []
       } catch {
         // not JSON
       }
-      throw new ApiError(res.status, code, message)
+      throw new ApiError(res.status, code, message, issues)
     }
     return res
   }
@@ -51,6 +62,9 @@ export function createApi(token: string, onUnauthorized: () => void) {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the caller names the shape
     post: async <T = any>(path: string, body?: unknown): Promise<T> =>
       (await call('POST', path, undefined, body)).json(),
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the caller names the shape
+    patch: async <T = any>(path: string, body: unknown): Promise<T> =>
+      (await call('PATCH', path, undefined, body)).json(),
     /**
      * A download that needs the Authorization header: fetch it, then hand the browser a Blob
      * URL (a plain link cannot carry the bearer token). The name is the server's.

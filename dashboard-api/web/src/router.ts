@@ -5,6 +5,12 @@ import CityView from './views/CityView.vue'
 
 export const VIEWS = ['city', 'sites', 'map', 'alerts', 'history', 'reports', 'recyclables', 'completeness'] as const
 
+/** Management views, in the navigation of admins only (the API refuses anyone else). */
+export const ADMIN_VIEWS = [
+  { name: 'admin-devices', path: '/admin/devices' },
+  { name: 'admin-users', path: '/admin/users' }
+] as const
+
 export function createAppRouter() {
   return createRouter({
     history: createWebHashHistory(),
@@ -22,6 +28,8 @@ export function createAppRouter() {
       { path: '/completeness', name: 'completeness', component: () => import('./views/CompletenessView.vue') },
       // The big screen (大屏): full screen, no header; opened with a display credential.
       { path: '/wall', name: 'wall', component: () => import('./views/WallView.vue') },
+      { path: '/admin/devices', name: 'admin-devices', component: () => import('./views/DevicesAdminView.vue') },
+      { path: '/admin/users', name: 'admin-users', component: () => import('./views/UsersAdminView.vue') },
       { path: '/:rest(.*)*', redirect: '/city' }
     ]
   })
