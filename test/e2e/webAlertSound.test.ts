@@ -10,6 +10,10 @@ import { WAIT, attr, launchBrowser, openPage, shot, signIn } from './webBrowser.
 // browser has no speaker and shows no notification — so the test sees every tone and every
 // notification the page asks for.
 
+// The page's globals, for the functions that run there (the root tsconfig has no DOM types).
+declare const window: unknown
+declare const sessionStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void }
+
 let browser: Browser
 beforeAll(async () => {
   browser = await launchBrowser()
@@ -27,7 +31,7 @@ interface Recorded {
 /** Runs in the page before its scripts: recorders in place of Web Audio and Notification. */
 function recorders(): void {
   const rec: Recorded = { tones: 0, notes: [], permissionAsked: 0 }
-  const w = window as unknown as Record<string, unknown>
+  const w = window as Record<string, unknown>
   w.__sound = rec
   const param = { setValueAtTime() {}, exponentialRampToValueAtTime() {}, value: 0 }
   const node = () => ({ connect: (n: unknown) => n, frequency: param, gain: param, type: 'sine' })
