@@ -155,6 +155,7 @@ export async function startCommand(args: string[], ctx: CommandContext): Promise
         seed,
         ...(demoDate ? { date: demoDate } : {}),
         ...(clock ? { clock } : {}),
+        ingest: (msg) => system.ingest.handle(msg),
         log: log.child({ component: 'demo' })
       })
     }
@@ -178,7 +179,7 @@ export async function startCommand(args: string[], ctx: CommandContext): Promise
         `  registry          ${config.registryPath}`,
         config.registryIsDefault ? `  device tokens     ${system.credentialsPath} (sample devices; keep private)` : '',
         demoToken && clock
-          ? '  demo              simulating the city: today so far is backfilled first (minutes), then live;'
+          ? '  demo              simulating the city: today so far is backfilled first, then live;'
           : '',
         demoToken && !clock ? `  demo              simulating ${demoDate} at ${speed}× from local midnight;` : '',
         demoToken ? '                    sign in with this operator token:' : '',
