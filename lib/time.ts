@@ -57,55 +57,71 @@ function finiteMs(ms: number): number {
   return ms
 }
 
-/** Per zone, a span of instants at most SPAN_MAX_MS wide known to share one offset. */
-const offsetSpans = new Map<string, { lo: number; hi: number; off: number }>()
-const SPAN_MAX_MS = 3_600_000
-/** Zones remembered by the two span caches; more are answered without one. */
+// Formatting an instant in a zone is costly (the simulator stamps every message with its offset,
+// ingest and the fold ask every fact's local day: some 6 % of the node's CPU in the demo's
+// catch-up), and the answers change rarely: they are kept per quarter hour. A quarter hour whose
+// first and last millisecond have the same offset (the same local day) has it throughout — a
+// zone changes its offset at most twice a year, never twice within a quarter hour, and the
+// local date never goes back as time goes on (a clock set back repeats an hour of the same or
+// the previous day). Quarters with a change inside are not kept; instants before 1970, when a
+// few zones redefined their local time by about a day, are not cached at all.
+const QUARTER_MS = 15 * 60_000
+/** Quarters kept per zone (over a month); past that the zone's cache starts over. */
+const MAX_QUARTERS = 4096
+/** Zones cached; more are answered without a cache. */
 const MAX_ZONES = 64
+interface Quarter {
+  readonly off: number
+  /** The local day, or null when the quarter spans a local midnight. */
+  readonly date: string | null
+}
+const quarters = new Map<string, Map<number, Quarter | null>>()
+
+function offsetOf(ms: number, tz: string): number {
+  const p = parts(ms, tz)
+  return Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s) - Math.floor(ms / 1000) * 1000
+}
+function dateOf(ms: number, tz: string): string {
+  const p = parts(ms, tz)
+  return `${p.y}-${String(p.mo).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`
+}
+
+/** The quarter hour holding `ms`, when its offset is one throughout; undefined otherwise. */
+function quarter(ms: number, tz: string): Quarter | undefined {
+  if (ms < 0) return undefined
+  let zone = quarters.get(tz)
+  if (zone === undefined) {
+    if (quarters.size >= MAX_ZONES) return undefined
+    zone = new Map()
+    quarters.set(tz, zone)
+  }
+  const k = Math.floor(ms / QUARTER_MS)
+  let q = zone.get(k)
+  if (q === undefined) {
+    const lo = k * QUARTER_MS
+    const hi = lo + QUARTER_MS - 1
+    const off = offsetOf(lo, tz)
+    if (offsetOf(hi, tz) !== off) q = null
+    else {
+      const d = dateOf(lo, tz)
+      q = { off, date: dateOf(hi, tz) === d ? d : null }
+    }
+    if (zone.size >= MAX_QUARTERS) zone.clear()
+    zone.set(k, q)
+  }
+  return q ?? undefined
+}
 
 /** The zone's offset from UTC at instant `ms`, in ms (Asia/Shanghai: +8 h). */
 export function zoneOffsetMs(ms: number, tz: string): number {
   finiteMs(ms)
-  // Formatting is costly (the simulator stamps every message with it). Two instants less than
-  // an hour apart with one offset have no change between them — a zone changes its offset at
-  // most twice a year, never twice within an hour (since 1970; earlier instants are not cached).
-  const span = ms >= 0 ? offsetSpans.get(tz) : undefined
-  if (span !== undefined && ms >= span.lo && ms <= span.hi) return span.off
-  const p = parts(ms, tz)
-  const off = Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s) - Math.floor(ms / 1000) * 1000
-  if (ms < 0) return off
-  if (span !== undefined && span.off === off && Math.max(span.hi, ms) - Math.min(span.lo, ms) <= SPAN_MAX_MS) {
-    span.lo = Math.min(span.lo, ms)
-    span.hi = Math.max(span.hi, ms)
-  } else if (span !== undefined || offsetSpans.size < MAX_ZONES) offsetSpans.set(tz, { lo: ms, hi: ms, off })
-  return off
+  return quarter(ms, tz)?.off ?? offsetOf(ms, tz)
 }
-
-/** Per zone, a span of instants known to share one local day: [lo, hi] and that day. */
-const daySpans = new Map<string, { lo: number; hi: number; date: string }>()
 
 /** `YYYY-MM-DD` of the local day that contains `ms`. */
 export function localDate(ms: number, tz: string): string {
   finiteMs(ms)
-  // Formatting is the costly part (some 5 % of the node's CPU in the demo's catch-up) and nearly
-  // every call asks about the same day. The local date never goes back as time goes on (a clock
-  // set back at a DST change repeats an hour of the same or the previous day, never an earlier
-  // one; instants before 1970, when a few zones redefined their local time by about a day, are
-  // left out), so every instant between two instants of one day is of that day: a span of seen
-  // instants answers without formatting, and grows as instants of its day come in.
-  if (ms < 0) {
-    const q = parts(ms, tz)
-    return `${q.y}-${String(q.mo).padStart(2, '0')}-${String(q.d).padStart(2, '0')}`
-  }
-  const span = daySpans.get(tz)
-  if (span !== undefined && ms >= span.lo && ms <= span.hi) return span.date
-  const p = parts(ms, tz)
-  const date = `${p.y}-${String(p.mo).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`
-  if (span !== undefined && span.date === date) {
-    span.lo = Math.min(span.lo, ms)
-    span.hi = Math.max(span.hi, ms)
-  } else if (span !== undefined || daySpans.size < MAX_ZONES) daySpans.set(tz, { lo: ms, hi: ms, date })
-  return date
+  return quarter(ms, tz)?.date ?? dateOf(ms, tz)
 }
 
 /** The instant local midnight starts `date` (`YYYY-MM-DD`). */
