@@ -1,7 +1,8 @@
 // `qingyun start --demo`: the city simulated live against the running system.
 //
-// Today (the default): the day so far is backfilled first, as fast as the node acknowledges
-// it, then the city runs in real time, day after day. During the catch-up the node's clock
+// Today (the default): the day so far is backfilled first, as fast as the node makes it durable
+// (handed straight to its ingest when the demo runs in the node's process), then the city runs
+// in real time, day after day. During the catch-up the node's clock
 // (`createDemoClock`, passed to startSystem as its `now`) follows the simulated instant, so the
 // node sees the day as it would have happened: every message arrives within one catch-up step (at most 9 min, under the late threshold)
 // of its event time (not late, whatever QINGYUN's late threshold), no device looks silent
@@ -10,7 +11,9 @@
 // Another day (`--date`): that day from local midnight at `speed`, catching up with the wall
 // clock (device timestamps never run ahead of it). Faults off: it is a showcase.
 import type { Logger } from 'pino'
+import type { Kind } from '../contracts/device/index.ts'
 import type { Registry } from '../contracts/registry.ts'
+import { deviceTopic } from '../contracts/topics.ts'
 import { resolveRules } from '../contracts/registry.ts'
 import { localDate, startOfLocalDay } from '../lib/time.ts'
 import { readCredentials } from '../registry/seed.ts'
@@ -54,6 +57,22 @@ export interface DemoOptions {
   readonly log: Logger
   /** Today's catch-up drives this clock (the node's); absent: no catch-up, `speed` from midnight. */
   readonly clock?: DemoClock
+  /**
+   * The node's ingest (`System.ingest.handle`), when the demo runs in the node's process: the
+   * catch-up hands it each payload directly, stamped with the node's clock, and goes over MQTT
+   * only once live (devices-sim/run/city.ts, Backfill). The same validation, spool and PUBACK
+   * rule as over MQTT; what is skipped is the protocol's cost per tiny array.
+   */
+  readonly ingest?: (msg: DirectMessage) => Promise<void>
+}
+
+/** One payload as the broker would hand it to ingest (ingest/types.ts, Inbound). */
+export interface DirectMessage {
+  readonly deviceId: string
+  readonly kind: Kind
+  readonly topic: string
+  readonly payload: Uint8Array
+  readonly recvMs: number
 }
 
 export async function startDemo(o: DemoOptions): Promise<{ stop(): Promise<void> }> {
@@ -66,6 +85,7 @@ export async function startDemo(o: DemoOptions): Promise<{ stop(): Promise<void>
   const lateAfterMs = resolveRules(o.registry.rules).lateAfterMs
   const stepMs = Math.max(1000, Math.min(MAX_STEP_MS, lateAfterMs - LATE_MARGIN_MS))
   const clock = o.clock
+  const ingest = o.ingest
   const run = startCity({
     mqttUrl: o.mqttUrl,
     credentials,
@@ -79,7 +99,14 @@ export async function startDemo(o: DemoOptions): Promise<{ stop(): Promise<void>
     log: o.log,
     tickMs: 250,
     ...(clock && date === today
-      ? { backfill: { stepMs, advance: (t: number) => clock.advance(t), release: () => clock.release() } }
+      ? {
+          backfill: {
+            stepMs,
+            advance: (t: number) => clock.advance(t),
+            release: () => clock.release(),
+            ...(ingest ? { ingest: directIngest(ingest, clock) } : {})
+          }
+        }
       : {})
   })
   run.done.catch((err: unknown) => o.log.error({ err }, 'demo simulator stopped'))
@@ -93,3 +120,9 @@ export async function startDemo(o: DemoOptions): Promise<{ stop(): Promise<void>
 
 /** Today's local midnight in `tz`: where the demo's clock starts. */
 export const demoClockStart = (tz: string, now = Date.now()): number => startOfLocalDay(localDate(now, tz), tz)
+
+/** The catch-up's way straight into the node's ingest, each payload stamped with the node's clock. */
+export const directIngest =
+  (ingest: (msg: DirectMessage) => Promise<void>, clock: Pick<DemoClock, 'now'>) =>
+  (deviceId: string, kind: Kind, payload: string): Promise<void> =>
+    ingest({ deviceId, kind, topic: deviceTopic(deviceId, kind), payload: Buffer.from(payload), recvMs: clock.now() })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { addDays, localDate, startOfLocalDay } from './time.ts'
+import { addDays, localDate, startOfLocalDay, zoneOffsetMs } from './time.ts'
 
 describe('local days', () => {
   it('puts 23:59 and 00:00 Shanghai time on different days', () => {
@@ -39,5 +39,44 @@ describe('lib/time bounds', () => {
   it('refuses instants that are not finite', () => {
     expect(() => localDate(Number.NaN, 'Asia/Shanghai')).toThrow(RangeError)
     expect(localDate(startOfLocalDay('2026-12-02', 'Asia/Shanghai'), 'Asia/Shanghai')).toBe('2026-12-02')
+  })
+})
+
+describe('the span caches of localDate and zoneOffsetMs', () => {
+  // Uncached answers straight from Intl, to compare with.
+  const formats = new Map<string, Intl.DateTimeFormat>()
+  const reference = (ms: number, tz: string): { date: string; off: number } => {
+    const f =
+      formats.get(tz) ??
+      new Intl.DateTimeFormat('en-CA', {
+        timeZone: tz,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit'
+      })
+    formats.set(tz, f)
+    const p = Object.fromEntries(f.formatToParts(ms).map((x) => [x.type, Number(x.value)]))
+    const off = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - Math.floor(ms / 1000) * 1000
+    return { date: `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`, off }
+  }
+  // Zones with DST changes at 02:00, at midnight (São Paulo until 2019), by 30 minutes (Lord Howe).
+  const zones = ['Asia/Shanghai', 'America/New_York', 'Europe/London', 'America/Sao_Paulo', 'Australia/Lord_Howe']
+
+  it.each(zones)('answer as Intl does for every instant, forwards and backwards, across DST changes (%s)', (tz) => {
+    const from = Date.UTC(2018, 9, 1)
+    const to = Date.UTC(2019, 3, 30)
+    const step = 11 * 60_000 + 13_000
+    const wrong: string[] = []
+    for (const dir of [1, -1]) {
+      for (let ms = dir > 0 ? from : to; dir > 0 ? ms < to : ms > from; ms += dir * step) {
+        const r = reference(ms, tz)
+        if (localDate(ms, tz) !== r.date || zoneOffsetMs(ms, tz) !== r.off) wrong.push(new Date(ms).toISOString())
+      }
+    }
+    expect(wrong).toEqual([])
   })
 })

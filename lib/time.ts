@@ -57,18 +57,71 @@ function finiteMs(ms: number): number {
   return ms
 }
 
+// Formatting an instant in a zone is costly (the simulator stamps every message with its offset,
+// ingest and the fold ask every fact's local day: some 6 % of the node's CPU in the demo's
+// catch-up), and the answers change rarely: they are kept per quarter hour. A quarter hour whose
+// first and last millisecond have the same offset (the same local day) has it throughout — a
+// zone changes its offset at most twice a year, never twice within a quarter hour, and the
+// local date never goes back as time goes on (a clock set back repeats an hour of the same or
+// the previous day). Quarters with a change inside are not kept; instants before 1970, when a
+// few zones redefined their local time by about a day, are not cached at all.
+const QUARTER_MS = 15 * 60_000
+/** Quarters kept per zone (over a month); past that the zone's cache starts over. */
+const MAX_QUARTERS = 4096
+/** Zones cached; more are answered without a cache. */
+const MAX_ZONES = 64
+interface Quarter {
+  readonly off: number
+  /** The local day, or null when the quarter spans a local midnight. */
+  readonly date: string | null
+}
+const quarters = new Map<string, Map<number, Quarter | null>>()
+
+function offsetOf(ms: number, tz: string): number {
+  const p = parts(ms, tz)
+  return Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s) - Math.floor(ms / 1000) * 1000
+}
+function dateOf(ms: number, tz: string): string {
+  const p = parts(ms, tz)
+  return `${p.y}-${String(p.mo).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`
+}
+
+/** The quarter hour holding `ms`, when its offset is one throughout; undefined otherwise. */
+function quarter(ms: number, tz: string): Quarter | undefined {
+  if (ms < 0) return undefined
+  let zone = quarters.get(tz)
+  if (zone === undefined) {
+    if (quarters.size >= MAX_ZONES) return undefined
+    zone = new Map()
+    quarters.set(tz, zone)
+  }
+  const k = Math.floor(ms / QUARTER_MS)
+  let q = zone.get(k)
+  if (q === undefined) {
+    const lo = k * QUARTER_MS
+    const hi = lo + QUARTER_MS - 1
+    const off = offsetOf(lo, tz)
+    if (offsetOf(hi, tz) !== off) q = null
+    else {
+      const d = dateOf(lo, tz)
+      q = { off, date: dateOf(hi, tz) === d ? d : null }
+    }
+    if (zone.size >= MAX_QUARTERS) zone.clear()
+    zone.set(k, q)
+  }
+  return q ?? undefined
+}
+
 /** The zone's offset from UTC at instant `ms`, in ms (Asia/Shanghai: +8 h). */
 export function zoneOffsetMs(ms: number, tz: string): number {
   finiteMs(ms)
-  const p = parts(ms, tz)
-  const asUtc = Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s)
-  return asUtc - Math.floor(ms / 1000) * 1000
+  return quarter(ms, tz)?.off ?? offsetOf(ms, tz)
 }
 
 /** `YYYY-MM-DD` of the local day that contains `ms`. */
 export function localDate(ms: number, tz: string): string {
-  const p = parts(finiteMs(ms), tz)
-  return `${p.y}-${String(p.mo).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`
+  finiteMs(ms)
+  return quarter(ms, tz)?.date ?? dateOf(ms, tz)
 }
 
 /** The instant local midnight starts `date` (`YYYY-MM-DD`). */

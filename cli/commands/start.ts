@@ -7,6 +7,7 @@ import { createLogger } from '../../lib/log.ts'
 import { checkPorts, EXIT, installGuards, lockDataDir, portInUseMessage, watchParent } from '../lifecycle.ts'
 import { startSystem, type System } from '../../node/system.ts'
 import type { CommandContext } from './context.ts'
+import { besideHint } from './besideHint.ts'
 
 const USAGE = 'usage: qingyun start [--demo [--speed N] [--date YYYY-MM-DD] [--seed N]]'
 
@@ -154,6 +155,7 @@ export async function startCommand(args: string[], ctx: CommandContext): Promise
         seed,
         ...(demoDate ? { date: demoDate } : {}),
         ...(clock ? { clock } : {}),
+        ingest: (msg) => system.ingest.handle(msg),
         log: log.child({ component: 'demo' })
       })
     }
@@ -177,16 +179,14 @@ export async function startCommand(args: string[], ctx: CommandContext): Promise
         `  registry          ${config.registryPath}`,
         config.registryIsDefault ? `  device tokens     ${system.credentialsPath} (sample devices; keep private)` : '',
         demoToken && clock
-          ? '  demo              simulating the city: today so far is backfilled first (minutes), then live;'
+          ? '  demo              simulating the city: today so far is backfilled first, then live;'
           : '',
         demoToken && !clock ? `  demo              simulating ${demoDate} at ${speed}× from local midnight;` : '',
         demoToken ? '                    sign in with this operator token:' : '',
         demoToken
           ? `                    ${demoToken}`
           : '  operator tokens   qingyun users add NAME --role viewer|operator|admin',
-        // CLI commands find the registry and accounts through the same QINGYUN_DATA_DIR, resolved
-        // against their own working directory (README, "Configuration").
-        `  CLI beside it     run \`npx qingyun …\` from ${process.cwd()}, or with QINGYUN_DATA_DIR=${config.dataDir}`,
+        `  CLI beside it     ${besideHint(ctx.env, process.cwd(), config)}`,
         '  Stop with Ctrl-C.',
         ''
       ]

@@ -240,4 +240,23 @@ describe('device-offline: seen and went silent, grouped per district', () => {
     expect(all[0]).toMatchObject({ type: 'device-offline', details: { count: 6, district: '梁溪' } })
     expect(all[0]!.members?.map((m) => m.id)).toEqual(['lx-1', 'lx-2', 'lx-3', 'lx-4', 'lx-5', 'lx-6'])
   })
+  it("groups a site's devices silent together under the site, after the district groups", () => {
+    const siteOf = (id: string): string | undefined =>
+      id.startsWith('xs-wb') ? 'ts-xs-01' : id.startsWith('lx-wb') ? 'ts-lx-01' : undefined
+    const lx = ['lx-1', 'lx-2', 'lx-3', 'lx-4', 'lx-wb-1'].map(off)
+    const xs = ['xs-wb-1', 'xs-wb-2', 'xs-3'].map(off)
+    const all = desiredAlerts(inputs({ devices: [...lx, ...xs], districtOf, siteOf }), RULES, TZ)
+    // 梁溪 has five (its weighbridge is in the district's group); 锡山's two weighbridges are
+    // one alert for their site; the third device of 锡山 stays alone.
+    expect(all.map((d) => `${d.subject.kind}:${d.subject.id}`)).toEqual([
+      'district:梁溪',
+      'site:ts-xs-01',
+      'device:xs-3'
+    ])
+    expect(all[1]).toMatchObject({ type: 'device-offline', details: { count: 2, site: 'ts-xs-01' } })
+    expect(all[1]!.members?.map((m) => m.id)).toEqual(['xs-wb-1', 'xs-wb-2'])
+    // One silent weighbridge of a site is the device's own alert.
+    const one = desiredAlerts(inputs({ devices: [off('xs-wb-1')], districtOf, siteOf }), RULES, TZ)
+    expect(one.map((d) => `${d.subject.kind}:${d.subject.id}`)).toEqual(['device:xs-wb-1'])
+  })
 })

@@ -1,8 +1,9 @@
 // The alert rules: pure functions from a snapshot of the views to the alerts
 // that should be open now. One small rule per alert type behind a table (docs/conventions.md, rule 3);
 // the lifecycle (de-duplication, hysteresis, ids) is in lifecycle.ts, the I/O in engine.ts.
-import type { Alert, AlertType, DeviceView, Severity } from '../../contracts/ops.ts'
+import type { Alert, AlertType, Severity } from '../../contracts/ops.ts'
 import { localDate, zoneOffsetMs } from '../../lib/time.ts'
+import { groupOffline } from './offline.ts'
 import type { AlertInputs, AlertRules } from './types.ts'
 
 export type Subject = Alert['subject']
@@ -193,37 +194,27 @@ const vehicleSpeeding: Rule = ({ inputs }) =>
 export const MAX_MEMBERS = 500
 
 // Offline means seen and then silent: a disabled device is expected to be silent, and one never
-// heard from has nothing to go silent from (it shows as "never reported" in completeness). When
-// offlineGroupMin or more devices of one district are offline at one evaluation — a cell outage,
-// a power cut, a night start — they raise one alert for the district with the list, not one each.
+// heard from has nothing to go silent from (it shows as "never reported" in completeness). Many
+// silent at once in one district or at one site raise one alert for it with the list (offline.ts).
 const deviceOffline: Rule = ({ inputs, rules }) => {
   const offline = inputs.devices.filter((d) => d.enabled && d.offline && d.lastSeenAt !== null)
-  const byDistrict = new Map<string, DeviceView[]>()
-  for (const d of offline) {
-    const district = inputs.districtOf?.(d.deviceId)
-    if (district === undefined) continue
-    const list = byDistrict.get(district) ?? []
-    list.push(d)
-    byDistrict.set(district, list)
-  }
-  const grouped = new Set<string>()
-  const out: Desired[] = []
-  for (const [district, list] of [...byDistrict].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (list.length < rules.offlineGroupMin) continue
-    const ids = list.map((d) => d.deviceId).sort()
-    for (const id of ids) grouped.add(id)
-    const lastSeenAt = Math.max(...list.map((d) => d.lastSeenAt!))
-    out.push({
-      ...desired('device-offline', { kind: 'district', id: district }, `${ids.length} devices offline in ${district}`, {
-        district,
-        count: ids.length,
-        lastSeenAt
-      }),
-      members: ids.slice(0, MAX_MEMBERS).map((id) => ({ id }))
-    })
-  }
-  for (const d of offline) {
-    if (grouped.has(d.deviceId)) continue
+  const { groups, alone } = groupOffline(offline, inputs.districtOf, inputs.siteOf, rules.offlineGroupMin)
+  const out: Desired[] = groups.map((g) => ({
+    ...desired(
+      'device-offline',
+      g.subject,
+      g.subject.kind === 'site'
+        ? `${g.ids.length} devices offline at site ${g.subject.id}`
+        : `${g.ids.length} devices offline in ${g.subject.id}`,
+      {
+        [g.subject.kind]: g.subject.id,
+        count: g.ids.length,
+        lastSeenAt: g.lastSeenAt
+      }
+    ),
+    members: g.ids.slice(0, MAX_MEMBERS).map((id) => ({ id }))
+  }))
+  for (const d of alone) {
     out.push(
       desired(
         'device-offline',

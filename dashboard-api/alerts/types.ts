@@ -28,6 +28,8 @@ export interface AlertInputs {
   /** The district of a device (through its site, bin or vehicle), for grouping offline alerts;
    *  absent or undefined: the device is alerted alone. */
   readonly districtOf?: (deviceId: string) => string | undefined
+  /** The site of a device (weighbridges), for grouping a site's offline devices (offline.ts). */
+  readonly siteOf?: (deviceId: string) => string | undefined
   /** The node's own health: its spool (where every message is durable before its PUBACK). */
   readonly node?: NodeHealth
 }

@@ -216,6 +216,7 @@ export function createModel(deps: ModelDeps): Model {
         devices: devicesNow(t),
         rejections: rejectionRate(state!, t),
         districtOf: (deviceId) => index.deviceDistrict.get(deviceId),
+        siteOf: (deviceId) => index.deviceRef.get(deviceId)?.siteId,
         ...(deps.health ? { node: deps.health() } : {})
       }),
       onChanged: (changed) => {
