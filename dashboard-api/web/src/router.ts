@@ -4,6 +4,9 @@ import { createRouter, createWebHashHistory } from 'vue-router'
 import CityView from './views/CityView.vue'
 
 export const VIEWS = ['city', 'sites', 'map', 'alerts', 'history', 'reports', 'recyclables', 'completeness'] as const
+/** Management views, in the navigation for admins only (the admin REST refuses anyone else); `admin-x` is `#/admin/x`. */
+export const ADMIN_VIEWS = ['admin-targets', 'admin-sites', 'admin-zones', 'admin-rules'] as const
+export const viewPath = (v: string): string => `/${v.replace(/^admin-/, 'admin/')}`
 
 export function createAppRouter() {
   return createRouter({
@@ -20,6 +23,10 @@ export function createAppRouter() {
       { path: '/reports', name: 'reports', component: () => import('./views/ReportsView.vue') },
       { path: '/recyclables', name: 'recyclables', component: () => import('./views/RecyclablesView.vue') },
       { path: '/completeness', name: 'completeness', component: () => import('./views/CompletenessView.vue') },
+      { path: '/admin/targets', name: 'admin-targets', component: () => import('./views/TargetsAdminView.vue') },
+      { path: '/admin/sites', name: 'admin-sites', component: () => import('./views/SitesAdminView.vue') },
+      { path: '/admin/zones', name: 'admin-zones', component: () => import('./views/ZonesAdminView.vue') },
+      { path: '/admin/rules', name: 'admin-rules', component: () => import('./views/RulesAdminView.vue') },
       { path: '/:rest(.*)*', redirect: '/city' }
     ]
   })
