@@ -2,9 +2,19 @@
 // through the geo's current mapping (map/layers.ts geoMapping: linear per axis), and the
 // clean-up of a drawn ring. The map shows WGS-84 as stored (map/geo.ts: no GCJ-02 base map,
 // nothing to convert), so a vertex's display coordinates are the ones saved.
-import type { Mapping } from './layers.ts'
 
 export type LonLat = [number, number]
+
+/**
+ * lon/lat → pixels, linear per axis: what map/layers.ts geoMapping reads from the chart (the
+ * same shape, declared here so this module needs no ECharts types and is tested under Node).
+ */
+export interface Mapping {
+  ax: number
+  bx: number
+  ay: number
+  by: number
+}
 
 /** A micro-degree is about 0.1 m: finer than any click, and it keeps the registry file readable. */
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6
