@@ -447,6 +447,8 @@ export const en: Record<string, string> = {
   'admin.polygon': 'Outline',
   'admin.vertices': '{n} vertices',
   'admin.rulesHint': 'Empty: the default (shown in grey). Saving replaces all overrides.',
+  'admin.rulesChannels':
+    'Alert notification channels (WeCom, DingTalk, e-mail, webhook) are set in the notification file (QINGYUN_NOTIFY_FILE), read at start, not on this page.',
   'admin.rules.bins': 'Bins',
   'admin.rules.devices': 'Devices and data',
   'admin.rules.vehicles': 'Vehicles',

@@ -442,6 +442,8 @@ export const zh: Record<string, string> = {
   'admin.polygon': '边界',
   'admin.vertices': '{n} 个顶点',
   'admin.rulesHint': '留空为默认值（灰色所示）。保存后替换全部自定义阈值。',
+  'admin.rulesChannels':
+    '告警通知渠道（企业微信、钉钉、邮件、Webhook）在通知文件（QINGYUN_NOTIFY_FILE）中配置，启动时读取，不在此页面修改。',
   'admin.rules.bins': '垃圾桶',
   'admin.rules.devices': '设备与数据',
   'admin.rules.vehicles': '车辆',
