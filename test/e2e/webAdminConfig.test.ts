@@ -210,6 +210,20 @@ describe('the management pages', () => {
       await count(page, `#zones-admin tr[data-zone="${id}"]`, 0)
       const gone = (await t.api<Zone[]>('/api/v1/admin/zones', admin)).body
       expect(gone.some((z) => z.id === id)).toBe(false)
+      // In English, finishing with a double click: its two clicks make one vertex; a click after adds none.
+      await page.locator('#lang').click()
+      await page.locator('#zone-new').click()
+      await contains(page, '#zone-form', 'double-click or click the first vertex to finish')
+      await page.locator('#zones-map[data-ready="true"]').waitFor(WAIT)
+      for (const [x, y] of clicks.slice(0, 3)) await page.mouse.click(x, y)
+      await page.mouse.dblclick(clicks[3]![0], clicks[3]![1])
+      await page.locator('#zones-map:not(.drawing)').waitFor(WAIT)
+      await attr(page, '#zones-map', 'data-vertices', '4')
+      await contains(page, '#zone-form', 'Drag a vertex to move it')
+      await page.mouse.click(cx, cy)
+      await attr(page, '#zones-map', 'data-vertices', '4')
+      await shot(page, '65-admin-zone-dblclick-en')
+
       // The refused save's 400 is logged by the browser; nothing else.
       expect(problems.filter((p) => !/status of 400/.test(p))).toEqual([])
     }
