@@ -26,6 +26,12 @@ interface Mapping {
 declare const window: { __qingyun: { view: { debug?: { mapping(): Mapping | null } } } }
 declare const document: { querySelector(s: string): { getBoundingClientRect(): { left: number; top: number } } | null }
 
+/** Opens a management view from the header's admin menu. */
+async function openAdmin(page: Page, view: string): Promise<void> {
+  await page.locator('#nav-admin summary').click()
+  await page.locator(`#nav-admin-${view}`).click()
+}
+
 /** Waits for an input to hold `v` (the view has loaded it from the REST). */
 const value = (page: Page, selector: string, v: string): Promise<unknown> =>
   until(page, ([sel, want]) => (document.querySelector(sel) as unknown as { value?: string } | null)?.value === want, [
@@ -61,7 +67,7 @@ describe('the management pages', () => {
       const op = await openPage(browser, t)
       await signIn(op.page, operator)
       await op.page.locator('#nav-city').waitFor(WAIT)
-      await count(op.page, '#nav-admin-targets', 0)
+      await count(op.page, '#nav-admin', 0)
       await op.context.close()
 
       const { page, problems } = await openPage(browser, t)
@@ -69,7 +75,7 @@ describe('the management pages', () => {
       await contains(page, '#city-target', '目标 5,300 吨')
 
       // Targets: the daily target and one material's monthly target.
-      await page.locator('#nav-admin-targets').click()
+      await openAdmin(page, 'targets')
       await value(page, '#target-daily', '5300')
       await page.locator('#target-daily').fill('5600')
       await page.locator('#target-steel').fill('1200')
@@ -85,7 +91,7 @@ describe('the management pages', () => {
       await contains(page, '#city-target', '目标 5,600 吨')
 
       // A site's capacity, in place.
-      await page.locator('#nav-admin-sites').click()
+      await openAdmin(page, 'sites')
       const row = '#sites-admin tr[data-site="ts-1"]'
       const capacity = page.locator(`${row} input[name="capacityTpd"]`)
       await value(page, `${row} input[name="capacityTpd"]`, '400')
@@ -124,7 +130,7 @@ describe('the management pages', () => {
       const admin = await t.token('admin')
       const { page, problems } = await openPage(browser, t)
       await signIn(page, admin)
-      await page.locator('#nav-admin-zones').click()
+      await openAdmin(page, 'zones')
       const before = (await t.api<Zone[]>('/api/v1/admin/zones', admin)).body
       await page.locator('#zone-new').click()
       await page.locator('#zones-map[data-ready="true"]').waitFor(WAIT)
@@ -234,7 +240,7 @@ describe('the management pages', () => {
     const admin = await t.token('admin')
     const { page, problems } = await openPage(browser, t)
     await signIn(page, admin)
-    await page.locator('#nav-admin-rules').click()
+    await openAdmin(page, 'rules')
     await attr(page, '#rule-binOverflowPct', 'placeholder', '默认 100')
     await page.locator('#rule-binOverflowPct').fill('110')
     await page.locator('#rule-offlineAfterMs-gps-tracker').fill('15')

@@ -402,6 +402,7 @@ export const en: Record<string, string> = {
   'track.legend.violation': 'violation',
   'track.at': '{time} · {speed} km/h',
   // Management pages (targets, site settings, zones, rules)
+  'nav.admin': 'Admin',
   'nav.admin-targets': 'Targets',
   'nav.admin-sites': 'Site settings',
   'nav.admin-zones': 'Zones',

@@ -400,6 +400,7 @@ export const zh: Record<string, string> = {
   'track.legend.violation': '违规',
   'track.at': '{time} · {speed} km/h',
   // Management pages (targets, site settings, zones, rules)
+  'nav.admin': '管理',
   'nav.admin-targets': '目标',
   'nav.admin-sites': '站点参数',
   'nav.admin-zones': '区域',
