@@ -4,7 +4,8 @@ import { createRouter, createWebHashHistory } from 'vue-router'
 import CityView from './views/CityView.vue'
 
 export const VIEWS = ['city', 'sites', 'map', 'alerts', 'history', 'reports', 'recyclables', 'completeness'] as const
-/** Management views, in the navigation for admins only (the admin REST refuses anyone else); `admin-x` is `#/admin/x`. */
+// Management views, in the header's admin menu for admins only (the admin REST refuses anyone
+// else); `admin-x` is `#/admin/x`.
 export const ADMIN_VIEWS = ['admin-targets', 'admin-sites', 'admin-zones', 'admin-rules'] as const
 export const viewPath = (v: string): string => `/${v.replace(/^admin-/, 'admin/')}`
 
