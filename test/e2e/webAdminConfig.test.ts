@@ -210,12 +210,6 @@ describe('the management pages', () => {
       expect(moved.polygon.slice(1)).toEqual(zone.polygon.slice(1))
       await shot(page, '63-admin-zone-moved-zh')
 
-      // Delete.
-      page.once('dialog', (d) => void d.accept())
-      await page.locator('#zone-delete').click()
-      await count(page, `#zones-admin tr[data-zone="${id}"]`, 0)
-      const gone = (await t.api<Zone[]>('/api/v1/admin/zones', admin)).body
-      expect(gone.some((z) => z.id === id)).toBe(false)
       // In English, finishing with a double click: its two clicks make one vertex; a click after adds none.
       await page.locator('#lang').click()
       await page.locator('#zone-new').click()
@@ -229,6 +223,23 @@ describe('the management pages', () => {
       await page.mouse.click(cx, cy)
       await attr(page, '#zones-map', 'data-vertices', '4')
       await shot(page, '65-admin-zone-dblclick-en')
+
+      // A new zone under the id of an existing one would replace it: refused beside the id.
+      await page.locator('#zone-id').fill(id)
+      await page.locator('#zone-name').fill('another')
+      await page.locator('#zone-save').click()
+      await contains(page, '#zone-id-error', 'exists already')
+      expect((await stored()).name).toBe('测试居民区')
+      await page.locator('#zone-cancel').click()
+
+      // Delete.
+      await page.locator(`#zones-admin tr[data-zone="${id}"] a`).click()
+      await page.locator('#zone-delete').waitFor(WAIT)
+      page.once('dialog', (d) => void d.accept())
+      await page.locator('#zone-delete').click()
+      await count(page, `#zones-admin tr[data-zone="${id}"]`, 0)
+      const gone = (await t.api<Zone[]>('/api/v1/admin/zones', admin)).body
+      expect(gone.some((z) => z.id === id)).toBe(false)
 
       // The refused save's 400 is logged by the browser; nothing else.
       expect(problems.filter((p) => !/status of 400/.test(p))).toEqual([])

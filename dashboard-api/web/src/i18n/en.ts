@@ -431,6 +431,7 @@ export const en: Record<string, string> = {
   'admin.defaultTolerance': 'default 1',
   'admin.defaultSpeed': 'default limit',
   'admin.zoneNew': 'New zone',
+  'admin.zoneIdTaken': 'A zone with the id {id} exists already',
   'admin.zoneName': 'Zone name',
   'admin.zoneRedraw': 'Redraw',
   'admin.zoneDrawHint':

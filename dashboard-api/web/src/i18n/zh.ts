@@ -428,6 +428,7 @@ export const zh: Record<string, string> = {
   'admin.defaultTolerance': '默认 1',
   'admin.defaultSpeed': '默认限速',
   'admin.zoneNew': '新建区域',
+  'admin.zoneIdTaken': '已有编号为 {id} 的区域',
   'admin.zoneName': '区域名称',
   'admin.zoneRedraw': '重新绘制',
   'admin.zoneDrawHint': '在地图上单击添加顶点；双击或单击第一个顶点完成。拖动地图可平移，滚轮缩放。',
