@@ -70,7 +70,7 @@ describe('the management pages', () => {
       await count(op.page, '#nav-admin', 0)
       await op.context.close()
 
-      const { page, problems } = await openPage(browser, t)
+      const { page, context, problems } = await openPage(browser, t)
       await signIn(page, admin)
       await contains(page, '#city-target', '目标 5,300 吨')
 
@@ -119,6 +119,8 @@ describe('the management pages', () => {
       const after = await t.api<Array<{ id: string; capacityTpd: number }>>('/api/v1/admin/sites', admin)
       expect(after.body.find((s) => s.id === 'ts-1')?.capacityTpd).toBe(450)
       expect(problems.filter((p) => !/status of 400/.test(p))).toEqual([])
+      // The page's websocket closed before the node stops (onTestFinished).
+      await context.close()
     }
   )
 
@@ -128,7 +130,7 @@ describe('the management pages', () => {
     async () => {
       const t = await withSystem()
       const admin = await t.token('admin')
-      const { page, problems } = await openPage(browser, t)
+      const { page, context, problems } = await openPage(browser, t)
       await signIn(page, admin)
       await openAdmin(page, 'zones')
       const before = (await t.api<Zone[]>('/api/v1/admin/zones', admin)).body
@@ -243,13 +245,15 @@ describe('the management pages', () => {
 
       // The refused save's 400 is logged by the browser; nothing else.
       expect(problems.filter((p) => !/status of 400/.test(p))).toEqual([])
+      // The page's websocket closed before the node stops (onTestFinished).
+      await context.close()
     }
   )
 
   it('edits the rules; a refused one is named beside its field', { timeout: 120_000 }, async () => {
     const t = await withSystem()
     const admin = await t.token('admin')
-    const { page, problems } = await openPage(browser, t)
+    const { page, context, problems } = await openPage(browser, t)
     await signIn(page, admin)
     await openAdmin(page, 'rules')
     await attr(page, '#rule-binOverflowPct', 'placeholder', '默认 100')
@@ -271,5 +275,6 @@ describe('the management pages', () => {
     const still = await t.api<{ rules: Record<string, unknown> }>('/api/v1/admin/rules', admin)
     expect(still.body.rules).toEqual(rules.body.rules)
     expect(problems.filter((p) => !/status of 400/.test(p))).toEqual([])
+    await context.close()
   })
 })
