@@ -230,6 +230,7 @@ export function createCityModel(
         )
         .map(({ target: _t, ...v }) => v),
     completeness: async () => [],
+    deviceRejections: async (deviceId, day) => ({ deviceId, day, items: [], nextCursor: null }),
     devices: () => [],
     rejectionRate: () => ({ windowMs: 300_000, accepted: 0, rejected: 0, byDevice: [] }),
     alerts: (f = {}) =>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { toIssue } from './admin.ts'
+import { resolveRules } from '../../contracts/registry.ts'
+import { RulesView, toIssue } from './admin.ts'
 
 describe('admin problems → issues naming the body field', () => {
   it("keeps a field path, dotted, without the change's wrapper", () => {
@@ -30,5 +31,12 @@ describe('admin problems → issues naming the body field', () => {
       path: '',
       message: 'something odd happened'
     })
+  })
+})
+
+describe('GET /admin/rules', () => {
+  it('answers every resolved threshold in `effective` (the response schema strips what it does not name)', () => {
+    const effective = resolveRules({ speedingTolerancePct: 15 })
+    expect(RulesView.parse({ rules: {}, effective }).effective).toEqual(effective)
   })
 })

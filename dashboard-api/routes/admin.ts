@@ -62,7 +62,9 @@ const ResolvedRules = z.object({
   offlineAfterMs: z.object({ weighbridge: z.number(), 'fill-sensor': z.number(), 'gps-tracker': z.number() }),
   lowBatteryPct: z.number(),
   vehicleMovingKmh: z.number(),
-  defaultSpeedLimitKmh: z.number()
+  defaultSpeedLimitKmh: z.number(),
+  speedingTolerancePct: z.number(),
+  offlineGroupMin: z.number()
 })
 export const RulesView = z.object({
   rules: Rules.describe('The overrides stored in the registry'),

@@ -32,6 +32,7 @@ describe('management pages', () => {
     const { page, context, problems } = await openPage(browser, t)
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.httpUrl })
     await signIn(page, admin)
+    await page.locator('#nav-admin summary').click()
     await page.locator('#nav-admin-devices').click()
     const row = (id: string) => `#devices-table tr[data-device="${id}"]`
     await page.locator(row('wb-1')).waitFor(WAIT)
@@ -90,6 +91,7 @@ describe('management pages', () => {
     await client.publishAsync(deviceTopic('wb-page', 'status'), status(), { qos: 1 })
     await t.forwarded()
     await page.locator('#nav-city').click()
+    await page.locator('#nav-admin summary').click()
     await page.locator('#nav-admin-devices').click()
     await attr(page, row('wb-page'), 'data-state', 'online')
 
@@ -116,6 +118,7 @@ describe('management pages', () => {
     const admin = await t.token('admin')
     const { page, problems } = await openPage(browser, t)
     await signIn(page, admin)
+    await page.locator('#nav-admin summary').click()
     await page.locator('#nav-admin-users').click()
     const row = (name: string) => `#users-table tr[data-user="${name}"]`
     await page.locator(row('test-admin-1')).waitFor(WAIT)

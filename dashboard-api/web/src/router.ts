@@ -4,12 +4,17 @@ import { createRouter, createWebHashHistory } from 'vue-router'
 import CityView from './views/CityView.vue'
 
 export const VIEWS = ['city', 'sites', 'map', 'alerts', 'history', 'reports', 'recyclables', 'completeness'] as const
-
-/** Management views, in the navigation of admins only (the API refuses anyone else). */
+// Management views, in the header's admin menu for admins only (the admin REST refuses anyone
+// else); `admin-x` is `#/admin/x`.
 export const ADMIN_VIEWS = [
-  { name: 'admin-devices', path: '/admin/devices' },
-  { name: 'admin-users', path: '/admin/users' }
+  'admin-devices',
+  'admin-users',
+  'admin-targets',
+  'admin-sites',
+  'admin-zones',
+  'admin-rules'
 ] as const
+export const viewPath = (v: string): string => `/${v.replace(/^admin-/, 'admin/')}`
 
 export function createAppRouter() {
   return createRouter({
@@ -30,6 +35,10 @@ export function createAppRouter() {
       { path: '/wall', name: 'wall', component: () => import('./views/WallView.vue') },
       { path: '/admin/devices', name: 'admin-devices', component: () => import('./views/DevicesAdminView.vue') },
       { path: '/admin/users', name: 'admin-users', component: () => import('./views/UsersAdminView.vue') },
+      { path: '/admin/targets', name: 'admin-targets', component: () => import('./views/TargetsAdminView.vue') },
+      { path: '/admin/sites', name: 'admin-sites', component: () => import('./views/SitesAdminView.vue') },
+      { path: '/admin/zones', name: 'admin-zones', component: () => import('./views/ZonesAdminView.vue') },
+      { path: '/admin/rules', name: 'admin-rules', component: () => import('./views/RulesAdminView.vue') },
       { path: '/:rest(.*)*', redirect: '/city' }
     ]
   })
