@@ -190,4 +190,33 @@ describe('day summaries', () => {
       await proxy.close()
     }
   })
+
+  it('close starts none of the computations still queued: one request per past day cannot hold a stop', async () => {
+    const { registry } = testRegistry()
+    const ctx = { tz: TZ, rules: resolveRules(registry.rules), zones: registry.zones ?? [] }
+    let queries = 0
+    const counting = {
+      ...db.client,
+      query: (...a: Parameters<typeof db.client.query>) => (queries++, db.client.query(...a))
+    }
+    const summaries = createDaySummaries({
+      influx: counting,
+      tz: TZ,
+      registry: () => registry,
+      ctx: () => ctx,
+      now: Date.now,
+      log,
+      timers: realTimers,
+      recomputeDelayMs: 60_000
+    })
+    // Forty past days asked for at once (what a client walking the history does): one runs, the rest queue.
+    const days = Array.from({ length: 40 }, (_, i) => `2024-01-${String(1 + (i % 28)).padStart(2, '0')}`)
+    const asked = [...new Set(days)].map((d) => summaries.get(d).catch(() => undefined))
+    await vi.waitFor(() => expect(queries).toBeGreaterThan(asked.length), { timeout: 10_000 })
+    const before = queries
+    await summaries.close()
+    await Promise.all(asked)
+    // At most the queries of the computation running at close (its current and next hour).
+    expect(queries - before).toBeLessThan(6)
+  })
 })

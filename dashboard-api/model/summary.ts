@@ -193,8 +193,12 @@ export function createDaySummaries(deps: DaySummariesDeps): DaySummaries {
     const existing = running.get(day)
     if (existing && existing.marks === marks) return existing.run
     const run = chain.then(async () => {
+      // Queued behind others when the process closed: start nothing (a fuzzed API can queue
+      // hundreds of days, and each would query InfluxDB before noticing).
+      if (closed) throw new Error('day summaries closed')
       // The late facts that made the day dirty are committed; let InfluxDB have them first.
       await deps.stored?.()
+      if (closed) throw new Error('day summaries closed')
       const startedAt = deps.now()
       computeStarted.set(day, startedAt)
       const start = startOfLocalDay(day, tz)
