@@ -151,8 +151,10 @@ describe('the demo catch-up straight into ingest', () => {
     const view = await get<DeviceView[]>('/api/v1/devices')
     const alerts = await get<Alert[]>('/api/v1/alerts')
     for (const a of alerts.filter((x) => x.type === 'device-offline')) {
-      const d = view.find((x) => x.deviceId === a.subject.id)
-      expect(d && Date.now() - d.lastSeenAt!, a.subject.id).toBeGreaterThan(10 * 60_000)
+      for (const id of a.members?.map((m) => m.id) ?? [a.subject.id]) {
+        const d = view.find((x) => x.deviceId === id)!
+        expect(Date.now() - d.lastSeenAt!, id).toBeGreaterThan(10 * 60_000)
+      }
     }
     // By noon, trucks have been on their rounds for hours.
     if (Date.now() - demoClockStart(TZ) > 12 * 3_600_000) expect(gaps).toBeGreaterThan(0)
