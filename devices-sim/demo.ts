@@ -43,6 +43,8 @@ export function createDemoClock(from: number, wall: () => number = Date.now): De
 
 /** Longest catch-up step: data arrives at most this long after its event time. */
 const MAX_STEP_MS = 9 * 60_000
+/** Trackers' fixes in the backfilled hours: at most one per 5 min apart (live: every 15 s). */
+const MAX_BACKFILL_POSITION_MS = 5 * 60_000
 /** Room between a step and the late threshold: a step's data is never classified late. */
 const LATE_MARGIN_MS = 60_000
 
@@ -82,8 +84,12 @@ export async function startDemo(o: DemoOptions): Promise<{ stop(): Promise<void>
   const date = o.date ?? today
   // The longer the step, the more of a device's data goes in one array (fewer messages): as
   // long as the late threshold allows. The next step starts only when this one is acknowledged.
-  const lateAfterMs = resolveRules(o.registry.rules).lateAfterMs
-  const stepMs = Math.max(1000, Math.min(MAX_STEP_MS, lateAfterMs - LATE_MARGIN_MS))
+  const rules = resolveRules(o.registry.rules)
+  const stepMs = Math.max(1000, Math.min(MAX_STEP_MS, rules.lateAfterMs - LATE_MARGIN_MS))
+  // Fewer fixes in the replayed hours, but never so few that a tracker on duty looks silent: its
+  // last fix is less than one interval old when a step starts, and the step's data arrives
+  // within stepMs, so interval + stepMs must stay within the tracker's offline threshold.
+  const positionEveryMs = Math.min(MAX_BACKFILL_POSITION_MS, rules.offlineAfterMs['gps-tracker'] - stepMs)
   const clock = o.clock
   const ingest = o.ingest
   const run = startCity({
@@ -104,6 +110,7 @@ export async function startDemo(o: DemoOptions): Promise<{ stop(): Promise<void>
             stepMs,
             advance: (t: number) => clock.advance(t),
             release: () => clock.release(),
+            ...(positionEveryMs >= 1000 ? { positionEveryMs } : {}),
             ...(ingest ? { ingest: directIngest(ingest, clock) } : {})
           }
         }

@@ -10,7 +10,7 @@ const sample = await loadRegistry(SAMPLE_PATH)
 const small = subsetRegistry(sample)
 const base = { date: '2026-03-14', tz: 'Asia/Shanghai', seed: 7, notClearing: 1 }
 
-function wholeDay(opts = base, registry = small): SimEvent[] {
+function wholeDay(opts: Parameters<typeof createCityDay>[1] = base, registry = small): SimEvent[] {
   const day = createCityDay(registry, opts)
   return day.until(day.dayEnd)
 }
@@ -94,5 +94,41 @@ describe('city day (pure model)', () => {
     const pos = events.filter((e): e is SimEvent<'position'> => e.kind === 'position')
     expect(pos.some((p) => p.message.speedKmh > 10)).toBe(true)
     expect(pos.some((p) => p.message.speedKmh === 0)).toBe(true)
+  })
+
+  it("with coarseGps, only the trackers' fixes before its instant are fewer; all else is the same day", () => {
+    const untilMs = day.dayStart + 14 * HOUR
+    const coarse = wholeDay({ ...base, coarseGps: { untilMs, intervalS: 60 } })
+    const trackers = new Set(small.devices.filter((d) => d.type === 'gps-tracker').map((d) => d.id))
+    // Tickets, fills and every device's heartbeats: what the full day sends, to the seq.
+    const others = (list: SimEvent[]) => JSON.stringify(list.filter((e) => !trackers.has(e.deviceId)))
+    expect(others(coarse)).toBe(others(events))
+    const strip = (list: SimEvent[]) =>
+      JSON.stringify(
+        list.filter((e) => trackers.has(e.deviceId) && e.kind === 'status').map((e) => ({ ...e.message, seq: 0 }))
+      )
+    expect(strip(coarse)).toBe(strip(events))
+    const fixes = (list: SimEvent[], before: boolean) =>
+      list.filter((e) => e.kind === 'position' && e.t < untilMs === before)
+    // Before the instant, one fix a minute instead of every 15 s; after it, the city's interval
+    // (the first fix after it comes up to a minute late: at most 3 fewer per tracker).
+    const before = fixes(coarse, true).length
+    expect(before).toBeGreaterThan(0)
+    expect(before).toBeLessThanOrEqual(Math.ceil(fixes(events, true).length / 4) + trackers.size)
+    const gaps = new Map<string, number>()
+    for (const e of fixes(coarse, true)) {
+      const prev = gaps.get(e.deviceId)
+      if (prev !== undefined) expect(e.t - prev).toBe(60_000)
+      gaps.set(e.deviceId, e.t)
+    }
+    const after = fixes(coarse, false)
+    expect(after.length).toBeGreaterThan(0)
+    expect(after.length).toBeGreaterThanOrEqual(fixes(events, false).length - 4 * trackers.size)
+    // Seqs stay gapless per device (a gap would count as missing data).
+    const last = new Map<string, number>()
+    for (const e of coarse) {
+      expect(e.message.seq).toBe((last.get(e.deviceId) ?? -1) + 1)
+      last.set(e.deviceId, e.message.seq!)
+    }
   })
 })

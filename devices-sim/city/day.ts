@@ -113,10 +113,16 @@ export function createCityDay(
   devices.forEach((d, di) => {
     const rng = rngFor(o.seed, 'device', d.id)
     const sources: Source[] = []
-    const every = (intervalMs: number, from: number, to: number, emit: Source['emit']): void => {
+    const every = (
+      intervalMs: number,
+      from: number,
+      to: number,
+      emit: Source['emit'],
+      stepAt: (t: number) => number = () => intervalMs
+    ): void => {
       const first = from + Math.floor(rng() * intervalMs)
       if (first < to)
-        sources.push({ next: first, emit, advance: (t) => (t + intervalMs < to ? t + intervalMs : Infinity) })
+        sources.push({ next: first, emit, advance: (t) => (t + stepAt(t) < to ? t + stepAt(t) : Infinity) })
     }
     if (d.type === 'fill-sensor') {
       const bin = bins.get(d.binId!)!
@@ -134,10 +140,15 @@ export function createCityDay(
       const plan = planOf.get(d.vehicleId!)
       if (plan) {
         const { start, end } = dutyWindow(plan)
-        every(o.gpsIntervalS * 1000, start, end, (t) => ({
-          kind: 'position',
-          message: generators.position(positionAt(plan, t), stamp(t, entry.seq++))
-        }))
+        const fineMs = o.gpsIntervalS * 1000
+        const coarse = o.coarseGps
+        every(
+          fineMs,
+          start,
+          end,
+          (t) => ({ kind: 'position', message: generators.position(positionAt(plan, t), stamp(t, entry.seq++)) }),
+          coarse ? (t) => (t < coarse.untilMs ? Math.max(fineMs, coarse.intervalS * 1000) : fineMs) : undefined
+        )
       }
     } else {
       const list = ticketsOf.get(d.id) ?? []

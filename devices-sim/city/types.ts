@@ -62,6 +62,12 @@ export interface CityOptions {
   readonly statusIntervalS: number
   /** How many stations and centres are made not to clear today. */
   readonly notClearing: number
+  /**
+   * Before `untilMs`, trackers report every `intervalS` instead of `gpsIntervalS`: the demo's
+   * catch-up replays the hours already past with fewer fixes (README, the demo). Only the
+   * trackers' positions change; tickets, fills and heartbeats are those of the full day.
+   */
+  readonly coarseGps?: { readonly untilMs: number; readonly intervalS: number }
 }
 
 export const DEFAULT_CITY_OPTIONS = {

@@ -54,6 +54,12 @@ export interface Backfill {
    * the round trips), not into the data.
    */
   readonly ingest?: (deviceId: string, kind: Kind, payload: string) => Promise<void>
+  /**
+   * Trackers' positions in the hours the catch-up replays (before the wall clock at the start)
+   * at this interval instead of the city's: most of a day's messages are fixes, and a replayed
+   * track does not need one every few seconds. Absent: the city's interval.
+   */
+  readonly positionEveryMs?: number
 }
 
 export interface CityProgress {
@@ -81,9 +87,11 @@ const HOUR = 3_600_000
 
 export function startCity(o: CityRunOptions): CityRun {
   const log = o.log.child({ component: 'sim-city' })
-  const dayOf = (date: string) => createCityDay(o.registry, { ...o.city, date, tz: o.tz, seed: o.seed })
+  const dayOf = (date: string, coarseGps?: CityOptions['coarseGps']) =>
+    createCityDay(o.registry, { ...o.city, date, tz: o.tz, seed: o.seed, ...(coarseGps ? { coarseGps } : {}) })
   let date = o.date
-  let day = dayOf(date)
+  const coarseMs = o.backfill?.positionEveryMs
+  let day = dayOf(date, coarseMs ? { untilMs: Date.now(), intervalS: coarseMs / 1000 } : undefined)
   const [h0, h1] = o.hours ?? [0, 24]
   const simStart = day.dayStart + h0 * HOUR
   let simEnd = day.dayStart + h1 * HOUR
@@ -257,8 +265,15 @@ export function startCity(o: CityRunOptions): CityRun {
     for (const id of [...buffers.keys()]) flush(id)
   }
 
+  interface Batch {
+    readonly id: string
+    readonly kind: Kind
+    readonly payload: string
+    readonly outcome: Outcome
+  }
+
   /** One step of the catch-up: each device's events as arrays (≤ MAX_BATCH) per kind. */
-  function sendBatches(events: readonly SimEvent[], direct?: Backfill['ingest']): void {
+  function batchesOf(events: readonly SimEvent[]): Batch[] {
     const byDevice = new Map<string, SimEvent[]>()
     for (const raw of events) {
       if (credentials[raw.deviceId] === undefined) continue
@@ -267,40 +282,53 @@ export function startCity(o: CityRunOptions): CityRun {
       if (list) list.push(e)
       else byDevice.set(e.deviceId, [e])
     }
+    const out: Batch[] = []
     for (const [id, list] of byDevice) {
       for (const kind of new Set(list.map((e) => e.kind))) {
         const ofKind = list.filter((e) => e.kind === kind)
         for (let i = 0; i < ofKind.length; i += MAX_BATCH) {
           const chunk = ofKind.slice(i, i + MAX_BATCH)
           const outs = chunk.map((e) => accepted(e)) as Extract<Outcome, { kind: 'accepted' }>[]
-          publish(
+          out.push({
             id,
             kind,
-            JSON.stringify(chunk.map((e) => e.message)),
-            {
+            payload: JSON.stringify(chunk.map((e) => e.message)),
+            outcome: {
               kind: 'accepted',
               msgKind: kind,
               late: false,
               days: outs.flatMap((x) => x.days),
               seqs: outs.flatMap((x) => x.seqs),
               tickets: outs.flatMap((x) => x.tickets ?? [])
-            },
-            undefined,
-            direct
-          )
+            }
+          })
         }
       }
     }
+    return out
   }
 
-  /** The catch-up of the first day; returns the simulated instant it reached. */
+  /**
+   * The catch-up of the first day; returns the simulated instant it reached. The next step's
+   * arrays are made while this step's are being made durable (the spool's write and fsync run
+   * off the main thread), but sent — and the clock advanced — only once this step is acked.
+   */
   async function catchUp(b: Backfill, from: number): Promise<number> {
     let simNow = from
     const t0 = Date.now()
-    while (!stopped && simNow < Math.min(Date.now(), simEnd)) {
-      simNow = Math.min(simNow + b.stepMs, Date.now(), simEnd)
+    const prepare = (after: number): { until: number; batches: Batch[] } | undefined => {
+      if (after >= Math.min(Date.now(), simEnd)) return undefined
+      const until = Math.min(after + b.stepMs, Date.now(), simEnd)
+      return { until, batches: batchesOf(day.until(until)) }
+    }
+    let step = prepare(simNow)
+    while (!stopped && step) {
+      simNow = step.until
       b.advance(simNow)
-      sendBatches(day.until(simNow), b.ingest)
+      for (const x of step.batches) publish(x.id, x.kind, x.payload, x.outcome, undefined, b.ingest)
+      // One turn of the event loop first: ingest hands this step to the spool's writer.
+      await new Promise((r) => setImmediate(r))
+      step = prepare(simNow)
       while (pending.size > 0 && !stopped) await Promise.race([Promise.allSettled([...pending]), stopSignal])
     }
     const figures = { until: new Date(simNow).toISOString(), sent, wallMs: Date.now() - t0 }

@@ -1,13 +1,14 @@
 // The demo's catch-up handed straight to the node's ingest (no MQTT): a small city's today up to
 // now goes in under the demo clock, as `qingyun start --demo` does it, and then what `qingyun sim
 // verify` checks finds no difference against InfluxDB and the REST API — tonnes to the kilogram,
-// objects per device — and nothing backfilled counts as late.
+// objects per device — and nothing backfilled counts as late. The trackers' fixes of the hours
+// it replays come once a minute (live: every 15 s), and no tracker looks silent for it.
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { pino } from 'pino'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { CompletenessRow } from '../../contracts/ops.ts'
+import type { Alert, CompletenessRow, DeviceView } from '../../contracts/ops.ts'
 import { EMPTY_USERS, addUser, writeUsers } from '../../dashboard-api/auth/usersFile.ts'
 import { subsetRegistry } from '../../devices-sim/city/subset.ts'
 import { createDemoClock, demoClockStart, directIngest } from '../../devices-sim/demo.ts'
@@ -15,6 +16,8 @@ import { startCity } from '../../devices-sim/run/city.ts'
 import { FaultOptions } from '../../devices-sim/run/faults.ts'
 import { verifyInflux } from '../../devices-sim/verify/influx.ts'
 import { verifyRest } from '../../devices-sim/verify/rest.ts'
+import { rows as influxRows } from '../../influx/client.ts'
+import { MEASUREMENT as M, TAG as T } from '../../influx/schema/names.ts'
 import { parseConfig } from '../../lib/config.ts'
 import { localDate } from '../../lib/time.ts'
 import { startSystem, type System } from '../../node/system.ts'
@@ -67,6 +70,7 @@ describe('the demo catch-up straight into ingest', () => {
     )
     const sys = system
     let received = 0
+    const startedAt = Date.now()
     let caughtUp: () => void = () => {}
     const live = new Promise<void>((r) => (caughtUp = r))
     const run = startCity({
@@ -77,7 +81,7 @@ describe('the demo catch-up straight into ingest', () => {
       tz: TZ,
       seed: 3,
       speed: 60,
-      city: { gpsIntervalS: 60, fillIntervalS: 600, notClearing: 1 },
+      city: { gpsIntervalS: 15, fillIntervalS: 600, notClearing: 1 },
       faults: FaultOptions.parse({}),
       tickMs: 50,
       log,
@@ -85,6 +89,7 @@ describe('the demo catch-up straight into ingest', () => {
         stepMs: 9 * 60_000,
         advance: (t) => clock.advance(t),
         release: () => clock.release(),
+        positionEveryMs: 60_000,
         ingest: directIngest((msg) => {
           received++
           return sys.ingest.handle(msg)
@@ -114,5 +119,44 @@ describe('the demo catch-up straight into ingest', () => {
     const rows = (await res.json()) as CompletenessRow[]
     expect(rows.reduce((s, r) => s + r.accepted, 0)).toBeGreaterThan(0)
     expect(rows.map((r) => [r.key, r.late])).toEqual(rows.map((r) => [r.key, 0]))
+
+    // Fixes before the run started: a minute apart on every tracker (live, 15 s apart).
+    const fixes = influxRows(
+      (
+        await db.client.query(
+          `SELECT ${T.device}, lat FROM ${M.position} WHERE time < ${BigInt(startedAt) * 1_000_000n}`,
+          { epoch: 'ms' }
+        )
+      )[0]
+    )
+    const lastFix = new Map<string, number>()
+    let gaps = 0
+    for (const r of fixes) {
+      const id = String(r[T.device])
+      const t = Number(r.time)
+      const prev = lastFix.get(id)
+      if (prev !== undefined) {
+        gaps++
+        expect(t - prev, id).toBe(60_000)
+      }
+      lastFix.set(id, t)
+    }
+    // No tracker looks silent for fewer fixes: an offline alert only for one off duty for 10 min.
+    const get = async <T>(p: string): Promise<T> => {
+      const r = await fetch(`http://127.0.0.1:${sys.httpPort}${p}`, {
+        headers: { authorization: `Bearer ${users.token}` }
+      })
+      return (await r.json()) as T
+    }
+    const view = await get<DeviceView[]>('/api/v1/devices')
+    const alerts = await get<Alert[]>('/api/v1/alerts')
+    for (const a of alerts.filter((x) => x.type === 'device-offline')) {
+      for (const id of a.members?.map((m) => m.id) ?? [a.subject.id]) {
+        const d = view.find((x) => x.deviceId === id)!
+        expect(Date.now() - d.lastSeenAt!, id).toBeGreaterThan(10 * 60_000)
+      }
+    }
+    // By noon, trucks have been on their rounds for hours.
+    if (Date.now() - demoClockStart(TZ) > 12 * 3_600_000) expect(gaps).toBeGreaterThan(0)
   })
 })
