@@ -55,26 +55,24 @@ export async function inheritedBacklog(spool: Pick<Spool, 'read' | 'stats'>, tz:
   const days = new Set<string>()
   let earliestMs: number | undefined
   let lastArrivalMs: number | undefined
-  const { committedSeq, appendedSeq } = spool.stats()
-  for (let from = committedSeq + 1; from <= appendedSeq;) {
-    const { records, next } = await spool.read(from, { maxRecords: 5000, maxBytes: 4 * 1024 * 1024 })
-    for (const r of records)
-      arrivals(r.data, (arrived, point) => {
-        days.add(localDate(point, tz))
-        if (earliestMs === undefined || arrived < earliestMs) earliestMs = arrived
-      })
-    if (next <= from) break
-    from = next
-  }
-  // Forwarded records stay until their whole segment goes: the last ones are usually there.
   const recentDays = new Map<string, number>()
-  for (let from = Math.max(1, appendedSeq - LAST_RECORDS + 1); from <= appendedSeq;) {
+  const { committedSeq, appendedSeq } = spool.stats()
+  // One pass over the backlog and the last records (forwarded records stay until their whole
+  // segment goes, so the last ones are usually there); the two ranges mostly overlap.
+  const tailFrom = Math.max(1, appendedSeq - LAST_RECORDS + 1)
+  for (let from = Math.min(committedSeq + 1, tailFrom); from <= appendedSeq;) {
     const { records, next } = await spool.read(from, { maxRecords: 5000, maxBytes: 4 * 1024 * 1024 })
     for (const r of records)
       arrivals(r.data, (arrived, point) => {
-        if (lastArrivalMs === undefined || arrived > lastArrivalMs) lastArrivalMs = arrived
         const day = localDate(point, tz)
-        if ((recentDays.get(day) ?? -Infinity) < arrived) recentDays.set(day, arrived)
+        if (r.seq > committedSeq) {
+          days.add(day)
+          if (earliestMs === undefined || arrived < earliestMs) earliestMs = arrived
+        }
+        if (r.seq >= tailFrom) {
+          if (lastArrivalMs === undefined || arrived > lastArrivalMs) lastArrivalMs = arrived
+          if ((recentDays.get(day) ?? -Infinity) < arrived) recentDays.set(day, arrived)
+        }
       })
     if (next <= from) break
     from = next
