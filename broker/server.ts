@@ -10,7 +10,7 @@ import type { Logger } from 'pino'
 import { WebSocketServer, createWebSocketStream } from 'ws'
 import type { Fact } from '../contracts/facts.ts'
 import type { RejectionNotice } from '../contracts/rejection.ts'
-import { errorsTopic, factsTopic } from '../contracts/topics.ts'
+import { errorsTopic, factsTopic, filterMatchesFacts } from '../contracts/topics.ts'
 import type { Accounts } from './auth.ts'
 import type { MqttLimits } from '../lib/config.ts'
 import { createAdmission } from './admission.ts'
@@ -224,6 +224,17 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
     }
   }
 
+  // Facts go over MQTT only once some client has subscribed to a filter that can match them
+  // (a service account, a dashboard-api in its own process): until then serialising them for
+  // the router would be spent on nobody. Once set it stays set, so a persistent session that
+  // subscribed and went offline still gets them queued. In cluster mode other nodes follow
+  // every node's facts through the shared emitter (broker/remoteFacts.ts): always published.
+  let factsWatched = deps.cluster !== undefined
+  const watchFacts = (subs: readonly { topic: string }[]): void => {
+    if (!factsWatched && subs.some((s) => filterMatchesFacts(s.topic))) factsWatched = true
+  }
+  aedes.on('subscribe', watchFacts)
+
   let listening = false
   return {
     aedes,
@@ -241,7 +252,7 @@ export async function createBroker(opts: BrokerOptions, deps: BrokerDeps): Promi
     },
     publishFacts(deviceId, facts) {
       localFacts.publish(facts)
-      publishInternal(factsTopic(deviceId), { v: 1, facts })
+      if (factsWatched) publishInternal(factsTopic(deviceId), { v: 1, facts })
     },
     notifyDevice(deviceId, notice) {
       const admitted = notices.admit(deviceId, notice, clock())

@@ -13,6 +13,23 @@ export const deviceTopic = (deviceId: string, kind: Kind): string => `${DEVICE_P
 export const errorsTopic = (deviceId: string): string => `${DEVICE_PREFIX}${deviceId}/${ERRORS_LEVEL}`
 export const factsTopic = (deviceId: string): string => `${FACTS_PREFIX}${deviceId}`
 
+const FACTS_LEVELS = FACTS_PREFIX.split('/').slice(0, -1)
+
+/**
+ * Whether a subscription filter can match some device's facts topic (`$qingyun/v1/facts/{id}`):
+ * wildcards as MQTT 3.1.1 §4.7 has them, a `$` level matched only by itself.
+ */
+export function filterMatchesFacts(filter: string): boolean {
+  const levels = filter.split('/')
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i]!
+    if (level === '#') return i > 0 // '#' first would not match a '$' topic
+    if (i === FACTS_LEVELS.length) return levels.length === i + 1 && level !== '' // the device id
+    if (level === '+' ? i === 0 : level !== FACTS_LEVELS[i]) return false
+  }
+  return false
+}
+
 export type ParsedDeviceTopic =
   | { readonly ok: true; readonly deviceId: string; readonly kind: Kind }
   | { readonly ok: false; readonly deviceId?: string; readonly reason: string }
