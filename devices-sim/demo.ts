@@ -45,6 +45,8 @@ export function createDemoClock(from: number, wall: () => number = Date.now): De
 const MAX_STEP_MS = 9 * 60_000
 /** Trackers' fixes in the backfilled hours: at most one per 5 min apart (live: every 15 s). */
 const MAX_BACKFILL_POSITION_MS = 5 * 60_000
+/** Bins' readings in the backfilled hours: one per 30 min at most (live: every 5 min). */
+const MAX_BACKFILL_FILL_MS = 30 * 60_000
 /** Room between a step and the late threshold: a step's data is never classified late. */
 const LATE_MARGIN_MS = 60_000
 
@@ -90,6 +92,9 @@ export async function startDemo(o: DemoOptions): Promise<{ stop(): Promise<void>
   // last fix is less than one interval old when a step starts, and the step's data arrives
   // within stepMs, so interval + stepMs must stay within the tracker's offline threshold.
   const positionEveryMs = Math.min(MAX_BACKFILL_POSITION_MS, rules.offlineAfterMs['gps-tracker'] - stepMs)
+  // The same bound for the bins, whose readings are most of a day's messages: at one per 30 min
+  // a bin has data in one step of three, which halves the catch-up's messages.
+  const fillEveryMs = Math.min(MAX_BACKFILL_FILL_MS, rules.offlineAfterMs['fill-sensor'] - stepMs)
   const clock = o.clock
   const ingest = o.ingest
   const run = startCity({
@@ -111,6 +116,7 @@ export async function startDemo(o: DemoOptions): Promise<{ stop(): Promise<void>
             advance: (t: number) => clock.advance(t),
             release: () => clock.release(),
             ...(positionEveryMs >= 1000 ? { positionEveryMs } : {}),
+            ...(fillEveryMs >= 1000 ? { fillEveryMs } : {}),
             ...(ingest ? { ingest: directIngest(ingest, clock) } : {})
           }
         }

@@ -131,4 +131,35 @@ describe('city day (pure model)', () => {
       last.set(e.deviceId, e.message.seq!)
     }
   })
+
+  it("with coarseFill, the bins' readings before its instant are fewer; tickets and fixes are the same", () => {
+    const untilMs = day.dayStart + 14 * HOUR
+    const coarse = wholeDay({ ...base, coarseFill: { untilMs, intervalS: 1800 } })
+    const of = (list: SimEvent[], kinds: string[]) => JSON.stringify(list.filter((e) => kinds.includes(e.kind)))
+    expect(of(coarse, ['weighing', 'position'])).toBe(of(events, ['weighing', 'position']))
+    const fills = (list: SimEvent[], before: boolean) =>
+      list.filter((e) => e.kind === 'fill' && e.t < untilMs === before)
+    const bins = new Set(fills(events, true).map((e) => e.deviceId))
+    const before = fills(coarse, true)
+    // One reading per 30 min instead of every 5 min (the first within the first 5 min).
+    expect(before.length).toBeLessThanOrEqual(Math.ceil(fills(events, true).length / 6) + bins.size)
+    expect(before.length).toBeGreaterThan(0)
+    const prev = new Map<string, number>()
+    for (const e of before) {
+      const p = prev.get(e.deviceId)
+      if (p !== undefined) expect(e.t - p).toBe(1_800_000)
+      prev.set(e.deviceId, e.t)
+    }
+    // After the instant, every 5 min again; the levels are the full day's (noise of ±1 % aside).
+    const after = fills(coarse, false)
+    expect(after.length).toBeGreaterThanOrEqual(fills(events, false).length - bins.size)
+    const level = new Map(events.filter((e) => e.kind === 'fill').map((e) => [`${e.deviceId}|${e.t}`, e]))
+    for (const e of before) {
+      const full = level.get(`${e.deviceId}|${e.t}`)
+      if (full)
+        expect(
+          Math.abs((e.message as { fillPct: number }).fillPct - (full.message as { fillPct: number }).fillPct)
+        ).toBeLessThanOrEqual(2)
+    }
+  })
 })

@@ -127,15 +127,26 @@ export function createCityDay(
     if (d.type === 'fill-sensor') {
       const bin = bins.get(d.binId!)!
       const battery0 = between(rng, 40, 100)
-      every(o.fillIntervalS * 1000, dayStart, dayEnd, (t) => {
-        const h = (t - dayStart) / 3_600_000
-        const sample = {
-          fillPct: bin.fillAt(t) + (rng() - 0.5) * 2,
-          batteryPct: battery0 - 0.4 * (h / 24),
-          tempC: 14 + 6 * Math.sin(((h - 9) / 24) * 2 * Math.PI) + (rng() - 0.5)
-        }
-        return { kind: 'fill', message: generators.fill(sample, stamp(t, entry.seq++)) }
-      })
+      const fineMs = o.fillIntervalS * 1000
+      const coarse = o.coarseFill
+      const stepAt = coarse
+        ? (t: number) => (t < coarse.untilMs ? Math.max(fineMs, coarse.intervalS * 1000) : fineMs)
+        : undefined
+      every(
+        fineMs,
+        dayStart,
+        dayEnd,
+        (t) => {
+          const h = (t - dayStart) / 3_600_000
+          const sample = {
+            fillPct: bin.fillAt(t) + (rng() - 0.5) * 2,
+            batteryPct: battery0 - 0.4 * (h / 24),
+            tempC: 14 + 6 * Math.sin(((h - 9) / 24) * 2 * Math.PI) + (rng() - 0.5)
+          }
+          return { kind: 'fill', message: generators.fill(sample, stamp(t, entry.seq++)) }
+        },
+        stepAt
+      )
     } else if (d.type === 'gps-tracker') {
       const plan = planOf.get(d.vehicleId!)
       if (plan) {

@@ -68,6 +68,12 @@ export interface CityOptions {
    * trackers' positions change; tickets, fills and heartbeats are those of the full day.
    */
   readonly coarseGps?: { readonly untilMs: number; readonly intervalS: number }
+  /**
+   * Before `untilMs`, fill sensors report every `intervalS` instead of `fillIntervalS` (the
+   * catch-up again: most of a day's messages are the bins' readings). The bins' levels are
+   * those of the full day; the readings' noise and the heartbeats' draw other numbers.
+   */
+  readonly coarseFill?: { readonly untilMs: number; readonly intervalS: number }
 }
 
 export const DEFAULT_CITY_OPTIONS = {

@@ -60,6 +60,8 @@ export interface Backfill {
    * track does not need one every few seconds. Absent: the city's interval.
    */
   readonly positionEveryMs?: number
+  /** The same for the bins' fill readings (most of the rest of a day's messages). */
+  readonly fillEveryMs?: number
 }
 
 export interface CityProgress {
@@ -87,11 +89,14 @@ const HOUR = 3_600_000
 
 export function startCity(o: CityRunOptions): CityRun {
   const log = o.log.child({ component: 'sim-city' })
-  const dayOf = (date: string, coarseGps?: CityOptions['coarseGps']) =>
-    createCityDay(o.registry, { ...o.city, date, tz: o.tz, seed: o.seed, ...(coarseGps ? { coarseGps } : {}) })
+  const dayOf = (date: string, coarse: Pick<CityOptions, 'coarseGps' | 'coarseFill'> = {}) =>
+    createCityDay(o.registry, { ...o.city, date, tz: o.tz, seed: o.seed, ...coarse })
   let date = o.date
-  const coarseMs = o.backfill?.positionEveryMs
-  let day = dayOf(date, coarseMs ? { untilMs: Date.now(), intervalS: coarseMs / 1000 } : undefined)
+  const before = (everyMs: number | undefined) =>
+    everyMs ? { untilMs: Date.now(), intervalS: everyMs / 1000 } : undefined
+  const coarseGps = before(o.backfill?.positionEveryMs)
+  const coarseFill = before(o.backfill?.fillEveryMs)
+  let day = dayOf(date, { ...(coarseGps ? { coarseGps } : {}), ...(coarseFill ? { coarseFill } : {}) })
   const [h0, h1] = o.hours ?? [0, 24]
   const simStart = day.dayStart + h0 * HOUR
   let simEnd = day.dayStart + h1 * HOUR

@@ -90,6 +90,7 @@ describe('the demo catch-up straight into ingest', () => {
         advance: (t) => clock.advance(t),
         release: () => clock.release(),
         positionEveryMs: 60_000,
+        fillEveryMs: 30 * 60_000,
         ingest: directIngest((msg) => {
           received++
           return sys.ingest.handle(msg)
@@ -141,6 +142,28 @@ describe('the demo catch-up straight into ingest', () => {
       }
       lastFix.set(id, t)
     }
+    // Bins' readings before the run started: 30 min apart (live, 10 min here).
+    const fills = influxRows(
+      (
+        await db.client.query(
+          `SELECT ${T.device}, fill_pct FROM ${M.fill} WHERE time < ${BigInt(startedAt) * 1_000_000n}`,
+          { epoch: 'ms' }
+        )
+      )[0]
+    )
+    const lastFill = new Map<string, number>()
+    let fillGaps = 0
+    for (const r of fills) {
+      const id = String(r[T.device])
+      const t = Number(r.time)
+      const prev = lastFill.get(id)
+      if (prev !== undefined) {
+        fillGaps++
+        expect(t - prev, id).toBe(30 * 60_000)
+      }
+      lastFill.set(id, t)
+    }
+    if (Date.now() - demoClockStart(TZ) > 3 * 3_600_000) expect(fillGaps).toBeGreaterThan(0)
     // No tracker looks silent for fewer fixes: an offline alert only for one off duty for 10 min.
     const get = async <T>(p: string): Promise<T> => {
       const r = await fetch(`http://127.0.0.1:${sys.httpPort}${p}`, {
