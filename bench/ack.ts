@@ -8,6 +8,7 @@
 //   npm run bench:ack
 //   npm run bench:ack -- --seconds 15 --rounds 2 --clients 200 --window 4 --only aedes,qingyun
 //   npm run bench:ack -- --smoke     # each target ~1 s with 5 clients
+//   npm run bench:ack -- --only qingyun --rounds 1 --paced 3000   # the paced phase at 3,000 msg/s
 import { fork, type ChildProcess } from 'node:child_process'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
@@ -30,6 +31,8 @@ const { values: a } = parseArgs({
     warmup: { type: 'string', default: '3' },
     only: { type: 'string', default: NAMES.join(',') },
     'lag-every': { type: 'string', default: '100' },
+    // the paced phase's rate in msg/s (default: half of qingyun's median max rate)
+    paced: { type: 'string' },
     smoke: { type: 'boolean', default: false },
     // e.g. --qingyun-node-args='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the node under load
     'qingyun-node-args': { type: 'string', default: '' },
@@ -177,8 +180,11 @@ async function main(): Promise<number> {
   const qingyun = targets.find((t) => t.name === 'qingyun')
   let half: RoundResult | null = null
   if (qingyun) {
-    const rate = Math.max(1, Math.round(median(of('qingyun').map((r) => r.ackedPerS)) / 2))
-    say(`qingyun at half its max rate: ${rate} msg/s`)
+    const rate =
+      a.paced === undefined
+        ? Math.max(1, Math.round(median(of('qingyun').map((r) => r.ackedPerS)) / 2))
+        : Math.floor(num('paced', a.paced, 1))
+    say(`qingyun paced at ${rate} msg/s (${a.paced === undefined ? 'half its max rate' : '--paced'})`)
     half = await gen.run({
       ...base,
       id: id + 1,
@@ -228,7 +234,8 @@ async function main(): Promise<number> {
             samples: maxRounds.reduce((s, r) => s + r.storeLagMs!.samples, 0),
             notSeen: maxRounds.reduce((s, r) => s + r.storeLagMs!.notSeen, 0)
           },
-    half
+    half,
+    pacedByFlag: a.paced !== undefined
   }
 
   const versions = Object.fromEntries(targets.map((t) => [t.name, t.version]))

@@ -58,8 +58,14 @@ export async function readCursor(fs: SpoolFs, dir: string): Promise<{ seq: numbe
 }
 
 export interface CursorFile {
-  /** Make `seq` the durable cursor (≥ the current one). */
-  write(seq: number): Promise<void>
+  /**
+   * Make `seq` the cursor (≥ the current one); durable (fdatasynced) with `sync`. Without, a
+   * crash may leave an earlier value, which only replays records InfluxDB already has (they
+   * overwrite themselves); both slots share one sector, so neither tears on its own.
+   */
+  write(seq: number, opts?: { readonly sync?: boolean }): Promise<void>
+  /** fdatasync what was written without `sync`. */
+  sync(): Promise<void>
   close(): Promise<void>
 }
 
@@ -90,11 +96,14 @@ export async function openCursor(fs: SpoolFs, dir: string, seq: number): Promise
     next = 1
   }
   return {
-    async write(v) {
+    async write(v, opts = {}) {
       await writeAll(fh, [encodeCursor(v)], next * SLOT)
-      await fh.datasync()
+      if (opts.sync !== false) await fh.datasync()
+      // Only once the write is done (and durable when asked): a failed one is retried in the
+      // same slot, so the other keeps the value before it.
       next = next === 0 ? 1 : 0
     },
+    sync: () => fh.datasync(),
     close: () => fh.close()
   }
 }

@@ -108,6 +108,24 @@ describe('spool: cursor and segments', () => {
     expect(again.stats().committedSeq).toBe(3)
   })
 
+  it('a commit that deletes no segment writes the cursor without an fsync; close makes it durable', async () => {
+    const ops: string[] = []
+    const fs = hookedFs((op, file) => {
+      if (path.basename(file) === 'cursor' && (op === 'writev' || op === 'datasync')) ops.push(op)
+    })
+    const { spool, open } = await setup({ fs })
+    for (let i = 1; i <= 4; i++) await spool.append([rec(`r${i}`)])
+    ops.length = 0
+    await spool.commit(2)
+    await spool.commit(3)
+    expect(ops).toEqual(['writev', 'writev'])
+    expect(spool.stats().committedSeq).toBe(3)
+    await spool.close()
+    expect(ops).toEqual(['writev', 'writev', 'datasync'])
+    const again = await open({ fs: undefined })
+    expect(again.stats()).toMatchObject({ committedSeq: 3, unforwardedRecords: 1 })
+  })
+
   it('a cursor write that fails deletes nothing and rejects; reopening replays from a cursor no later than the attempted one', async () => {
     let failCursor = false
     const fs = hookedFs((op, file) =>

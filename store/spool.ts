@@ -87,6 +87,8 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
   const rec = await recover(fs, o.dir, maxRecordBytes)
   const segments = rec.segments
   let cursor = rec.cursor
+  /** The cursor as it is on disk for sure: what segment deletion goes by. */
+  let durableCursor = cursor
   let durableSeq = rec.lastSeq
   let nextSeq = durableSeq + 1
   if (rec.report.cut.length || rec.report.lost.length || rec.report.cursorDamaged) {
@@ -232,7 +234,7 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
   const sweepOnce = async (): Promise<void> => {
     let deleted = false
     try {
-      while (segments.length > 1 && segments[1]!.base - 1 <= cursor) {
+      while (segments.length > 1 && segments[1]!.base - 1 <= durableCursor) {
         const seg = segments[0]!
         try {
           await fs.unlink(seg.file)
@@ -252,11 +254,17 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
     try {
       while (cursor < cursorTarget) {
         const v = cursorTarget
-        await cursorFile.write(v)
+        // Durable only when segments are to go: a crash in between must find a cursor that
+        // covers every deleted record. Otherwise an earlier cursor after a crash only replays
+        // records InfluxDB already has (they overwrite themselves), and the forwarder's commit
+        // costs no fsync beside the spool's own.
+        const deletes = segments.length > 1 && segments[1]!.base - 1 <= v
+        await cursorFile.write(v, { sync: deletes })
         cursor = v
-        // Only now, with the cursor durable, may data files go: a crash in between must find
-        // a cursor that covers every deleted record.
-        await sweep()
+        if (deletes) {
+          durableCursor = v
+          await sweep()
+        }
         unforwarded = segments.reduce((n, s) => n + bytesAfter(s, cursor), 0)
         admit()
       }
@@ -307,6 +315,7 @@ export async function openSpool(o: SpoolOptions): Promise<Spool> {
     await flushing
     await committing?.catch(() => undefined)
     await writer.close()
+    await cursorFile.sync().catch(() => undefined) // a clean stop replays nothing
     await cursorFile.close()
   }
 
