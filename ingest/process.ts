@@ -30,47 +30,18 @@ const MAX_ISSUES_IN_MESSAGE = 5
  * registry give the same facts. A bad object in a batch is rejected alone (docs/conventions.md, rule 8).
  */
 export function processMessage(msg: Inbound, registry: RegistryLookup, limits: Limits): Processed {
-  const reject = (
-    code: RejectionCode,
-    error: string,
-    extra: Partial<RejectionFact> & { issues?: Issue[]; ticketId?: string },
-    excerpt: string
-  ): Rejected => {
-    const { issues = [], ticketId, ...rest } = extra
-    return {
-      fact: {
-        kind: 'rejection',
-        deviceId: msg.deviceId,
-        recvMs: msg.recvMs,
-        code,
-        msgKind: msg.kind,
-        topic: msg.topic,
-        error,
-        excerpt,
-        ...rest
-      },
-      issues,
-      ...(ticketId === undefined ? {} : { ticketId })
-    }
-  }
-  const whole = (code: RejectionCode, error: string): Processed => ({
-    accepted: [],
-    objects: 1,
-    rejected: [reject(code, error, {}, excerptBytes(msg.payload, EXCERPT_BYTES))]
-  })
-
   let split: Split
   let device: Device | undefined
   try {
     device = registry.device(msg.deviceId)
     if (!device || !device.enabled) {
-      return whole('INGEST_E_DEVICE', `device ${msg.deviceId} is not registered or is disabled`)
+      return whole(msg, 'INGEST_E_DEVICE', `device ${msg.deviceId} is not registered or is disabled`)
     }
     split = splitPayload(msg.payload, limits.maxPayloadBytes, limits.maxJsonDepth)
   } catch (err) {
-    return whole('INGEST_E_INTERNAL', internalError(err))
+    return whole(msg, 'INGEST_E_INTERNAL', internalError(err))
   }
-  if (!split.ok) return whole(split.code, split.message)
+  if (!split.ok) return whole(msg, split.code, split.message)
 
   const accepted: Fact[] = []
   const rejected: Rejected[] = []
@@ -80,7 +51,7 @@ export function processMessage(msg: Inbound, registry: RegistryLookup, limits: L
     // Nothing one object does may take the rest of its message down with it: a throw here is
     // this object's rejection (INGEST_E_INTERNAL), and the message is still acknowledged.
     try {
-      const out = processObject(msg, item, index, known, registry, limits, reject)
+      const out = processObject(msg, item, index, known, registry, limits)
       if ('kind' in out) accepted.push(out)
       else rejected.push(out)
     } catch (err) {
@@ -90,14 +61,43 @@ export function processMessage(msg: Inbound, registry: RegistryLookup, limits: L
       } catch {
         // the echo is a courtesy; the rejection stands without it
       }
-      rejected.push(reject('INGEST_E_INTERNAL', internalError(err), { index, ...echo, issues: [] }, safeExcerpt(item)))
+      rejected.push(
+        reject(msg, 'INGEST_E_INTERNAL', internalError(err), { index, ...echo, issues: [] }, safeExcerpt(item))
+      )
     }
   })
   return { accepted, rejected, objects: split.items.length }
 }
 
 type Extra = Partial<RejectionFact> & { issues?: Issue[]; ticketId?: string }
-type Reject = (code: RejectionCode, error: string, extra: Extra, excerpt: string) => Rejected
+
+// Module-level, not closures over the message: made per message, each closure would also cost a
+// call of the loader's name-keeping helper (tsx keeps function names), on the hot path.
+function reject(msg: Inbound, code: RejectionCode, error: string, extra: Extra, excerpt: string): Rejected {
+  const { issues = [], ticketId, ...rest } = extra
+  return {
+    fact: {
+      kind: 'rejection',
+      deviceId: msg.deviceId,
+      recvMs: msg.recvMs,
+      code,
+      msgKind: msg.kind,
+      topic: msg.topic,
+      error,
+      excerpt,
+      ...rest
+    },
+    issues,
+    ...(ticketId === undefined ? {} : { ticketId })
+  }
+}
+
+/** The whole message rejected as one object. */
+const whole = (msg: Inbound, code: RejectionCode, error: string): Processed => ({
+  accepted: [],
+  objects: 1,
+  rejected: [reject(msg, code, error, {}, excerptBytes(msg.payload, EXCERPT_BYTES))]
+})
 type Echo = { seq?: number; ticketId?: string; ts?: number }
 
 function processObject(
@@ -106,23 +106,27 @@ function processObject(
   index: number | undefined,
   device: Device,
   registry: RegistryLookup,
-  limits: Limits,
-  reject: Reject
+  limits: Limits
 ): Fact | Rejected {
   const decoder = decoders[msg.kind]
   const echo = readableEcho(item, msg.recvMs, limits)
-  const excerpt = (): string => safeExcerpt(item)
   const parsed = decoder.schema.safeParse(item)
   if (!parsed.success) {
     const issues = parsed.error.issues.map((iss) => ({ path: iss.path.map(String).join('.'), message: iss.message }))
-    return reject('INGEST_E_SCHEMA', summarise(issues), { index, ...echo, issues }, excerpt())
+    return reject(msg, 'INGEST_E_SCHEMA', summarise(issues), { index, ...echo, issues }, safeExcerpt(item))
   }
   const value = parsed.data
   const ts = timestampMs(value.ts)
   const range = tsRangeError(ts, msg.recvMs, limits)
   if (range) {
     const issues = [{ path: 'ts', message: range }]
-    return reject('INGEST_E_TS_RANGE', `ts: ${range}`, { index, ...echo, ts: undefined, issues }, excerpt())
+    return reject(
+      msg,
+      'INGEST_E_TS_RANGE',
+      `ts: ${range}`,
+      { index, ...echo, ts: undefined, issues },
+      safeExcerpt(item)
+    )
   }
   const base: FactBase = {
     deviceId: msg.deviceId,
@@ -134,7 +138,8 @@ function processObject(
   const fact = (
     decoder.toFact as (m: typeof value, b: FactBase, d: Device, r: RegistryLookup) => Fact | { error: string }
   )(value, base, device, registry)
-  if ('error' in fact) return reject('INGEST_E_DEVICE', fact.error, { index, ...echo, issues: [] }, excerpt())
+  if ('error' in fact)
+    return reject(msg, 'INGEST_E_DEVICE', fact.error, { index, ...echo, issues: [] }, safeExcerpt(item))
   return fact
 }
 

@@ -108,6 +108,8 @@ function generator(node: NodeProcess, devices: number, rate: number, prefix: str
   const acked = new Set<string>()
   const sent = new Set<string>()
   const latencies: number[] = []
+  /** When each latency was recorded (ms since the generator started), to see them over time. */
+  const ackedAt: number[] = []
   let errors = 0
   let stopping = false
   let n = 0
@@ -147,6 +149,7 @@ function generator(node: NodeProcess, devices: number, rate: number, prefix: str
           () => {
             acked.add(id)
             latencies.push(performance.now() - s)
+            ackedAt.push(Date.now() - t0)
           },
           () => void errors++
         )
@@ -158,6 +161,8 @@ function generator(node: NodeProcess, devices: number, rate: number, prefix: str
     acked,
     sent,
     latencies,
+    ackedAt,
+    t0,
     errors: () => errors,
     async stop() {
       stopping = true
@@ -189,6 +194,19 @@ async function outage(): Promise<void> {
       const ackedAtDown = gen.latencies.length
       await sleep(seconds * 1000)
       const duringLat = gen.latencies.slice(ackedAtDown).sort((a, b) => a - b)
+      // PUBACK p99 minute by minute of the outage: a tail that grows with the backlog shows here.
+      const byMinute: number[][] = []
+      for (let i = ackedAtDown; i < gen.latencies.length; i++) {
+        const m = Math.floor((gen.ackedAt[i]! - (tDown - gen.t0)) / 60_000)
+        if (m >= 0) (byMinute[m] ??= []).push(gen.latencies[i]!)
+      }
+      const p99ByMinute = byMinute.map(
+        (l) =>
+          +q(
+            l.sort((a, b) => a - b),
+            0.99
+          ).toFixed(1)
+      )
       const ackedDuring = gen.acked.size - before
       await gen.stop()
       const backlog = ((await node.details()) as { forwarder?: { lagRecords?: number } }).forwarder?.lagRecords ?? NaN
@@ -204,6 +222,7 @@ async function outage(): Promise<void> {
         ackRateDuringOutage: Math.round(ackedDuring / seconds),
         pubackP50Ms: +q(duringLat, 0.5).toFixed(1),
         pubackP99Ms: +q(duringLat, 0.99).toFixed(1),
+        pubackP99MsByMinute: p99ByMinute,
         backlogRecords: backlog,
         drainS: drainMs / 1000,
         drainRecordsPerS: Math.round(backlog / (drainMs / 1000)),
@@ -215,7 +234,7 @@ async function outage(): Promise<void> {
       }
       report.outage = r
       say(
-        `outage: ${r.ackedDuringOutage} acked while InfluxDB was down (${r.ackRateDuringOutage} msg/s, PUBACK p50 ${r.pubackP50Ms} ms, p99 ${r.pubackP99Ms} ms); backlog ${r.backlogRecords} records drained in ${r.drainS} s (${r.drainRecordsPerS} records/s); acked but lost ${lost}, stored twice ${twice}`
+        `outage: ${r.ackedDuringOutage} acked while InfluxDB was down (${r.ackRateDuringOutage} msg/s, PUBACK p50 ${r.pubackP50Ms} ms, p99 ${r.pubackP99Ms} ms; p99 by minute ${r.pubackP99MsByMinute.join(' ')} ms); backlog ${r.backlogRecords} records drained in ${r.drainS} s (${r.drainRecordsPerS} records/s); acked but lost ${lost}, stored twice ${twice}`
       )
     } finally {
       await node.dispose()
