@@ -192,7 +192,14 @@ async function outage(): Promise<void> {
       const tDown = Date.now()
       say(`outage: InfluxDB stopped for ${seconds} s under ${rate} msg/s from ${devices} devices`)
       const ackedAtDown = gen.latencies.length
-      await sleep(seconds * 1000)
+      // The node's heap minute by minute beside the PUBACK tail: what the node holds grows
+      // with what it was sent (the live day), not with the backlog, which is on disk.
+      const heapMiB: number[] = []
+      for (let left = seconds * 1000; left > 0; left -= 60_000) {
+        await sleep(Math.min(60_000, left))
+        const d = (await node.details().catch(() => ({}))) as { process?: { heapUsedBytes?: number } }
+        heapMiB.push(Math.round((d.process?.heapUsedBytes ?? NaN) / 2 ** 20))
+      }
       const duringLat = gen.latencies.slice(ackedAtDown).sort((a, b) => a - b)
       // PUBACK p99 minute by minute of the outage: a tail that grows with the backlog shows here.
       const byMinute: number[][] = []
@@ -223,6 +230,7 @@ async function outage(): Promise<void> {
         pubackP50Ms: +q(duringLat, 0.5).toFixed(1),
         pubackP99Ms: +q(duringLat, 0.99).toFixed(1),
         pubackP99MsByMinute: p99ByMinute,
+        heapUsedMiBByMinute: heapMiB,
         backlogRecords: backlog,
         drainS: drainMs / 1000,
         drainRecordsPerS: Math.round(backlog / (drainMs / 1000)),
@@ -234,7 +242,7 @@ async function outage(): Promise<void> {
       }
       report.outage = r
       say(
-        `outage: ${r.ackedDuringOutage} acked while InfluxDB was down (${r.ackRateDuringOutage} msg/s, PUBACK p50 ${r.pubackP50Ms} ms, p99 ${r.pubackP99Ms} ms; p99 by minute ${r.pubackP99MsByMinute.join(' ')} ms); backlog ${r.backlogRecords} records drained in ${r.drainS} s (${r.drainRecordsPerS} records/s); acked but lost ${lost}, stored twice ${twice}`
+        `outage: ${r.ackedDuringOutage} acked while InfluxDB was down (${r.ackRateDuringOutage} msg/s, PUBACK p50 ${r.pubackP50Ms} ms, p99 ${r.pubackP99Ms} ms; p99 by minute ${r.pubackP99MsByMinute.join(' ')} ms; node heap by minute ${r.heapUsedMiBByMinute.join(' ')} MiB); backlog ${r.backlogRecords} records drained in ${r.drainS} s (${r.drainRecordsPerS} records/s); acked but lost ${lost}, stored twice ${twice}`
       )
     } finally {
       await node.dispose()
