@@ -43,6 +43,8 @@ export interface Ingest {
   stats(): IngestStats
 }
 
+const NONE_REFUSED: ReadonlyMap<number, string> = new Map()
+
 export function createIngest(deps: IngestDeps): Ingest {
   const { sink, registry, limits, log } = deps
   const stats: IngestStats = {
@@ -56,10 +58,10 @@ export function createIngest(deps: IngestDeps): Ingest {
   const repeatCache = deps.duplicates ?? createDuplicateCache()
 
   /** Writes lines; returns the indexes the store refused, with its reason. */
-  async function write(lines: readonly string[]): Promise<Map<number, string>> {
-    if (lines.length === 0) return new Map()
+  async function write(lines: readonly string[]): Promise<ReadonlyMap<number, string>> {
+    if (lines.length === 0) return NONE_REFUSED
     const result = await sink.write(lines)
-    return new Map(result.rejected.map((r) => [r.index, r.error]))
+    return result.rejected.length === 0 ? NONE_REFUSED : new Map(result.rejected.map((r) => [r.index, r.error]))
   }
 
   /** Data points committed again: a `duplicate` (same content) or `conflict` (other content) record each. */
@@ -68,6 +70,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     items: { fact: Fact; line: string }[]
   ): Promise<(DuplicateFact | ConflictFact)[]> {
     const { duplicates, conflicts } = repeatCache.committed(items, msg.recvMs)
+    if (duplicates.length === 0 && conflicts.length === 0) return []
     const repeats = [...duplicates, ...conflicts]
     const lines = repeats.flatMap((f) => lineOf(f) ?? [])
     if (lines.length < repeats.length) {
@@ -124,22 +127,27 @@ export function createIngest(deps: IngestDeps): Ingest {
       const line = lineOf(r.fact)
       return line === undefined ? [] : [{ r, line }]
     })
-    const refused = await write([...accepted.map((a) => a.line), ...rejectionItems.map((x) => x.line)])
-    const committed = accepted.filter((_, i) => !refused.has(i))
+    const lines = accepted.map((a) => a.line)
+    for (const x of rejectionItems) lines.push(x.line)
+    const refused = await write(lines)
+    // Nothing refused (the usual case): all of it is committed, nothing to redo.
+    const committed = refused.size === 0 ? accepted : accepted.filter((_, i) => !refused.has(i))
     const durable = rejectionItems.filter((_, i) => !refused.has(accepted.length + i)).map((x) => x.r)
     const lost = rejected.length - durable.length
     if (lost > 0) {
       stats.lostRejectionRecords += lost
       log.error({ deviceId: msg.deviceId, topic: msg.topic, count: lost }, 'rejection records refused by InfluxDB')
     }
-    // InfluxDB refused these points for what they are (e.g. a field type conflict): keep a
-    // rejection record for each instead, so every object of the message is accounted for.
-    const late = accepted.flatMap((a, i) => {
-      const error = refused.get(i)
-      return error === undefined ? [] : [storeRejection(msg, a.fact, error)]
-    })
-    rejected.push(...late)
-    durable.push(...(await storeRejections(msg, late)))
+    if (committed.length < accepted.length) {
+      // InfluxDB refused these points for what they are (e.g. a field type conflict): keep a
+      // rejection record for each instead, so every object of the message is accounted for.
+      const late = accepted.flatMap((a, i) => {
+        const error = refused.get(i)
+        return error === undefined ? [] : [storeRejection(msg, a.fact, error)]
+      })
+      rejected.push(...late)
+      durable.push(...(await storeRejections(msg, late)))
+    }
     const repeats = await recordRepeats(msg, committed)
 
     stats.messages++
