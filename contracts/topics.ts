@@ -34,16 +34,19 @@ export type ParsedDeviceTopic =
   | { readonly ok: true; readonly deviceId: string; readonly kind: Kind }
   | { readonly ok: false; readonly deviceId?: string; readonly reason: string }
 
+const KINDS: ReadonlySet<string> = new Set(Kind.options)
+
 /** `v1/devices/{deviceId}/{kind}` → its parts, or why it is not a device message topic. */
 export function parseDeviceTopic(topic: string): ParsedDeviceTopic {
   if (!topic.startsWith(DEVICE_PREFIX)) return { ok: false, reason: `topic must start with ${DEVICE_PREFIX}` }
-  const rest = topic.slice(DEVICE_PREFIX.length).split('/')
-  const [deviceId, kind] = rest
-  if (rest.length !== 2 || !deviceId || !kind) {
+  // Every PUBLISH comes through here: plain string scans, no array or schema per message.
+  const slash = topic.indexOf('/', DEVICE_PREFIX.length)
+  const deviceId = slash < 0 ? '' : topic.slice(DEVICE_PREFIX.length, slash)
+  const kind = slash < 0 ? '' : topic.slice(slash + 1)
+  if (!deviceId || !kind || kind.includes('/')) {
     return { ok: false, reason: 'topic must be v1/devices/{deviceId}/{kind}' }
   }
-  const k = Kind.safeParse(kind)
-  if (!k.success)
+  if (!KINDS.has(kind))
     return { ok: false, deviceId, reason: `unknown kind "${kind}"; expected one of ${Kind.options.join(', ')}` }
-  return { ok: true, deviceId, kind: k.data }
+  return { ok: true, deviceId, kind: kind as Kind }
 }
