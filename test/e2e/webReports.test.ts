@@ -129,9 +129,25 @@ describe('history, reports, recyclables and completeness pages', () => {
       })
       await page.reload()
       await signIn(page, operator)
+      // The view loads yesterday's report on opening; held back here until today's, asked
+      // for after it, is shown, it must not replace today's when it answers last.
+      const yesterday = isoDay(Date.now() - 86_400_000)
+      let release: () => void = () => undefined
+      const held = new Promise<void>((r) => (release = r))
+      const isYesterdays = (url: URL): boolean =>
+        url.pathname.endsWith('/reports/daily') && url.searchParams.get('date') === yesterday
+      await page.route(isYesterdays, async (route) => {
+        await held
+        await route.continue()
+      })
       await page.locator('#nav-reports').click()
       await page.locator('#reports-date').fill(today)
       await page.locator('#reports-load').click()
+      await contains(page, '#report-title', today)
+      const answered = page.waitForResponse((r) => isYesterdays(new URL(r.url())), WAIT)
+      release()
+      await answered
+      await page.unroute(isYesterdays)
       const rest = await t.api<DailyReport>(`/api/v1/reports/daily?date=${today}&format=json`, operator)
       expect(rest.status).toBe(200)
       await contains(page, '#report-title', today)
