@@ -67,6 +67,10 @@ export const ConfigEnv = z.object({
   QINGYUN_WRITER_MAX_IN_FLIGHT: positiveInt.max(64).default(2),
   // Recent point identities for recording retransmissions (ingest/duplicates.ts): 16 MiB hold
   // some 210,000, 100 s of 2,000 msg/s.
+  // How far V8 lets the old generation grow past what survived its last full collection before
+  // the next one (cli/commands/start.ts): 20 % keeps the heap near its live size; 0 leaves V8's
+  // own (up to 4× on a large machine).
+  QINGYUN_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(300).default(20),
   QINGYUN_DUPLICATE_CACHE_BYTES: positiveInt
     .min(64 * 1024, 'must be at least 65536 (64 KiB)')
     .max(1024 ** 3)
@@ -142,6 +146,8 @@ export interface Config {
   readonly writer: { readonly maxBatchLines: number; readonly maxInFlight: number }
   /** Heap budget of ingest's cache of recent point identities. */
   readonly duplicateCacheBytes: number
+  /** V8's old-generation growth between full collections, in percent; 0 = V8's own. */
+  readonly heapGrowingPercent: number
   /** The local log every message is durable in before its PUBACK. */
   readonly spool: { readonly dir: string; readonly maxBytes: number }
   /** The registry lock (registry/lock.ts): how long a change waits for it, when a held one is abandoned. */
@@ -293,6 +299,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     },
     writer: { maxBatchLines: e.QINGYUN_WRITER_MAX_BATCH_LINES, maxInFlight: e.QINGYUN_WRITER_MAX_IN_FLIGHT },
     duplicateCacheBytes: e.QINGYUN_DUPLICATE_CACHE_BYTES,
+    heapGrowingPercent: e.QINGYUN_HEAP_GROWING_PERCENT,
     spool: {
       dir: e.QINGYUN_SPOOL_DIR ? path.resolve(cwd, e.QINGYUN_SPOOL_DIR) : path.join(dataDir, 'spool'),
       maxBytes: e.QINGYUN_SPOOL_MAX_BYTES
