@@ -388,9 +388,23 @@ export async function startSystem(
 }
 
 /** The node's own memory, for `sim load` and operators watching a node under load. */
-function processDetails(): { rssBytes: number; heapUsedBytes: number } {
+function processDetails(): {
+  rssBytes: number
+  heapUsedBytes: number
+  heapTotalBytes: number
+  externalBytes: number
+  arrayBuffersBytes: number
+} {
   const m = process.memoryUsage()
-  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed }
+  return {
+    rssBytes: m.rss,
+    heapUsedBytes: m.heapUsed,
+    // What the heap has reserved (live or not yet collected) and what lives outside it
+    // (Buffers: socket reads, payloads): with the RSS they tell garbage from growth.
+    heapTotalBytes: m.heapTotal,
+    externalBytes: m.external,
+    arrayBuffersBytes: m.arrayBuffers
+  }
 }
 
 function spoolDetails(spool: Spool): Record<string, unknown> {

@@ -5,6 +5,7 @@ import { parseConfig } from '../../lib/config.ts'
 import { localDate } from '../../lib/time.ts'
 import { createLogger } from '../../lib/log.ts'
 import { checkPorts, EXIT, installGuards, lockDataDir, portInUseMessage, watchParent } from '../lifecycle.ts'
+import { applyHeapGrowing } from '../../node/heap.ts'
 import { startSystem, type System } from '../../node/system.ts'
 import type { CommandContext } from './context.ts'
 import { besideHint } from './besideHint.ts'
@@ -53,6 +54,8 @@ export async function startCommand(args: string[], ctx: CommandContext): Promise
   const { demo: wantDemo, date: demoDate } = flags
   const config = parseConfig(ctx.env)
   const log = createLogger(config.logLevel, undefined, { pretty: process.stdout.isTTY === true })
+  const heapGrowing = applyHeapGrowing(config.heapGrowingPercent)
+  log.debug({ heapGrowingPercent: heapGrowing ?? "V8's own" }, 'V8 heap growth between full collections')
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   const lock = await lockDataDir(config.dataDir)
   if ('held' in lock) {

@@ -57,10 +57,22 @@ async function load(extra: string[]): Promise<{ code: number; out: string; json:
 describe('sim load: the node RSS', () => {
   it('/readyz details carry the process memory', async () => {
     const body = (await (await fetch(`${t.httpUrl}/readyz`)).json()) as {
-      details: { process: { rssBytes: number; heapUsedBytes: number } }
+      details: {
+        process: {
+          rssBytes: number
+          heapUsedBytes: number
+          heapTotalBytes: number
+          externalBytes: number
+          arrayBuffersBytes: number
+        }
+      }
     }
-    expect(body.details.process.rssBytes).toBeGreaterThan(body.details.process.heapUsedBytes)
-    expect(body.details.process.heapUsedBytes).toBeGreaterThan(0)
+    const p = body.details.process
+    expect(p.rssBytes).toBeGreaterThan(p.heapUsedBytes)
+    expect(p.heapUsedBytes).toBeGreaterThan(0)
+    // What the heap has reserved, and the Buffers outside it.
+    expect(p.heapTotalBytes).toBeGreaterThanOrEqual(p.heapUsedBytes)
+    expect(p.externalBytes).toBeGreaterThanOrEqual(p.arrayBuffersBytes)
   })
 
   it('reads it from /readyz (--api) and prints start / peak / end in the table and the JSON', async () => {
