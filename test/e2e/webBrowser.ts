@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { onTestFinished } from 'vitest'
 import type { TestSystem } from '../harness/system.ts'
 
 export const CHROMIUM = '/usr/bin/chromium'
@@ -37,6 +38,10 @@ export interface Watched {
 
 export async function openPage(browser: Browser, t: TestSystem, hash = ''): Promise<Watched> {
   const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, acceptDownloads: true })
+  // Closed when the test finishes, before the node it talks to is stopped (vitest runs these
+  // hooks last-registered first): a page still connected could hold the node's HTTP server open
+  // while it stops.
+  onTestFinished(() => context.close().catch(() => undefined))
   const page = await context.newPage()
   const problems: string[] = []
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))

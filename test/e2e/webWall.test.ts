@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { CitySummary, SiteBalance } from '../../contracts/ops.ts'
 import { deviceTopic } from '../../contracts/topics.ts'
 import { withSystem, type TestSystem } from '../harness/system.ts'
@@ -159,6 +159,7 @@ const overflows = (page: Page): Promise<string[]> =>
 
 async function openWall(t: TestSystem, token: string, width: number, height: number) {
   const context = await browser.newContext({ viewport: { width, height } })
+  onTestFinished(() => context.close().catch(() => undefined)) // before the node stops (see openPage)
   const page = await context.newPage()
   const problems: string[] = []
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
