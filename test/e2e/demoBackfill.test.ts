@@ -121,48 +121,36 @@ describe('the demo catch-up straight into ingest', () => {
     expect(rows.reduce((s, r) => s + r.accepted, 0)).toBeGreaterThan(0)
     expect(rows.map((r) => [r.key, r.late])).toEqual(rows.map((r) => [r.key, 0]))
 
-    // Fixes before the run started: a minute apart on every tracker (live, 15 s apart).
-    const fixes = influxRows(
-      (
-        await db.client.query(
-          `SELECT ${T.device}, lat FROM ${M.position} WHERE time < ${BigInt(startedAt) * 1_000_000n}`,
-          { epoch: 'ms' }
-        )
-      )[0]
-    )
-    const lastFix = new Map<string, number>()
-    let gaps = 0
-    for (const r of fixes) {
-      const id = String(r[T.device])
-      const t = Number(r.time)
-      const prev = lastFix.get(id)
-      if (prev !== undefined) {
-        gaps++
-        expect(t - prev, id).toBe(60_000)
+    // Each device's points of `measurement` before the run started are `everyMs` apart; returns
+    // how many spacings were checked.
+    const client = db.client
+    const spacedBefore = async (measurement: string, field: string, everyMs: number): Promise<number> => {
+      const points = influxRows(
+        (
+          await client.query(
+            `SELECT ${T.device}, ${field} FROM ${measurement} WHERE time < ${BigInt(startedAt) * 1_000_000n}`,
+            { epoch: 'ms' }
+          )
+        )[0]
+      )
+      const last = new Map<string, number>()
+      let checked = 0
+      for (const r of points) {
+        const id = String(r[T.device])
+        const t = Number(r.time)
+        const prev = last.get(id)
+        if (prev !== undefined) {
+          checked++
+          expect(t - prev, id).toBe(everyMs)
+        }
+        last.set(id, t)
       }
-      lastFix.set(id, t)
+      return checked
     }
-    // Bins' readings before the run started: 30 min apart (live, 10 min here).
-    const fills = influxRows(
-      (
-        await db.client.query(
-          `SELECT ${T.device}, fill_pct FROM ${M.fill} WHERE time < ${BigInt(startedAt) * 1_000_000n}`,
-          { epoch: 'ms' }
-        )
-      )[0]
-    )
-    const lastFill = new Map<string, number>()
-    let fillGaps = 0
-    for (const r of fills) {
-      const id = String(r[T.device])
-      const t = Number(r.time)
-      const prev = lastFill.get(id)
-      if (prev !== undefined) {
-        fillGaps++
-        expect(t - prev, id).toBe(30 * 60_000)
-      }
-      lastFill.set(id, t)
-    }
+    // Fixes: a minute apart on every tracker (live, 15 s apart).
+    const gaps = await spacedBefore(M.position, 'lat', 60_000)
+    // Bins' readings: 30 min apart (live, 10 min here).
+    const fillGaps = await spacedBefore(M.fill, 'fill_pct', 30 * 60_000)
     if (Date.now() - demoClockStart(TZ) > 3 * 3_600_000) expect(fillGaps).toBeGreaterThan(0)
     // No tracker looks silent for fewer fixes: an offline alert only for one off duty for 10 min.
     const get = async <T>(p: string): Promise<T> => {
