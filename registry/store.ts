@@ -4,6 +4,7 @@
 // once it is replaced by rename, which is how saveRegistry and most editors write) plus an
 // mtime/size/inode poll, because fs.watch is unreliable on network and container-mounted file
 // systems. Both only schedule a debounced, serialised re-read; unchanged content is ignored.
+import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import type { Bin, Device, Registry, ServiceAccount, Site, Vehicle } from '../contracts/registry.ts'
@@ -82,18 +83,23 @@ function counts(r: Registry) {
   }
 }
 
+const digestOf = (text: string): string => createHash('sha256').update(text).digest('base64')
+
 export async function createRegistryStore(options: RegistryStoreOptions): Promise<RegistryStore> {
   const { path, pollMs = 1000, debounceMs = 50, watch: useWatch = true } = options
   const log = options.log.child({ component: 'registry', path })
   const editor = createRegistryEditor(path, { ...options.lock, log })
 
-  let appliedText = await readFile(path, 'utf8').catch((err: Error) => {
+  const firstText = await readFile(path, 'utf8').catch((err: Error) => {
     throw new RegistryIoError(`${path}: cannot read the registry: ${err.message}`, { cause: err })
   })
-  let state = indexRegistry(parseRegistry(appliedText, path))
+  let state = indexRegistry(parseRegistry(firstText, path))
+  // Contents are remembered by digest, not kept: a registry of 10,000 devices is ~9 MB of text
+  // (UTF-16 on the heap once it holds a Chinese character).
+  let applied = digestOf(firstText)
   // The last content seen (null: unreadable), valid or not, so that a bad file is reported
   // once rather than on every change event.
-  let seenText: string | null = appliedText
+  let seen: string | null = applied
   log.info(counts(state.registry), 'registry loaded')
 
   const listeners = new Set<RegistryListener>()
@@ -107,13 +113,14 @@ export async function createRegistryStore(options: RegistryStoreOptions): Promis
       await files.seen()
       text = await readFile(path, 'utf8')
     } catch (err) {
-      if (seenText !== null) log.error({ err }, 'registry unreadable; keeping the previous registry')
-      seenText = null
+      if (seen !== null) log.error({ err }, 'registry unreadable; keeping the previous registry')
+      seen = null
       return false
     }
-    if (text === seenText) return false
-    seenText = text
-    if (text === appliedText) return false
+    const digest = digestOf(text)
+    if (digest === seen) return false
+    seen = digest
+    if (digest === applied) return false
     let next: Registry
     try {
       next = parseRegistry(text, path)
@@ -127,7 +134,7 @@ export async function createRegistryStore(options: RegistryStoreOptions): Promis
     }
     const prev = state.registry
     state = indexRegistry(next)
-    appliedText = text
+    applied = digest
     log.info(counts(next), 'registry reloaded')
     for (const listener of listeners) {
       try {
