@@ -1,4 +1,4 @@
-import { Duplex } from 'node:stream'
+import type { Duplex } from 'node:stream'
 
 // MQTT 3.1.1 lets a packet announce up to 256 MB [MQTT-2.2.3]; aedes' parser buffers a
 // packet whole before anyone can look at it. This guard reads only the fixed headers as the
@@ -79,20 +79,29 @@ export type GuardCut =
   | { readonly reason: 'inflight'; readonly inflight: number }
 
 /**
- * Wrap a connection so that aedes reads through the scanner and writes through a bound.
+ * Guard a connection in place: aedes reads through the scanner and writes through a bound.
+ * The connection's own `read` and `write` are wrapped (no stream in between: a second stream
+ * layer cost every read and write a pass through its buffers, and ~1 KB per connection).
  *
- * Writes complete at once: aedes' deliveries call back to mqemitter as soon as the packet is
- * queued on the socket, so no delivery to this client ever waits for it to read (aedes'
- * write() would otherwise hold the delivery, its mqemitter slot and the publisher's
- * callback until 'drain' or drainTimeout). What this client has not read stays counted in
- * the socket's writableLength; past `maxOutgoingBytes` the client is cut off at once.
+ * aedes reads in paused mode, `conn.read()` on 'readable' once its last batch is handled, so
+ * every byte it parses passes the scanner first; the socket stops reading from the kernel once
+ * its own buffer is full, so a packet announced too large is seen after at most that much.
+ *
+ * Writes complete at once: `write` always answers true, so aedes never waits for 'drain' —
+ * its deliveries call back to mqemitter as soon as the packet is queued on the socket, so no
+ * delivery to this client ever waits for it to read (aedes' write() would otherwise hold the
+ * delivery, its mqemitter slot and the publisher's callback until 'drain' or drainTimeout).
+ * What this client has not read stays counted in the socket's writableLength; past
+ * `maxOutgoingBytes` the client is cut off at once. mqtt-packet corks the stream around each
+ * packet, so header and body still leave in one write (no Nagle wait for the peer's delayed
+ * ACK, ~40 ms per ack on Linux).
  */
-export function guardConnection(conn: Duplex, opts: GuardOptions): Duplex {
+export function guardConnection<T extends Duplex>(conn: T, opts: GuardOptions): T {
   let inflight = 0
   const cut = (why: GuardCut): void => {
-    if (guarded.destroyed) return
+    if (conn.destroyed) return
     opts.onCut(why)
-    guarded.destroy()
+    conn.destroy()
   }
   const scanner = createFrameScanner(opts.maxPacketBytes, (b) => {
     const type = packetType(b)
@@ -102,58 +111,30 @@ export function guardConnection(conn: Duplex, opts: GuardOptions): Duplex {
   const outgoing = createFrameScanner(Number.MAX_SAFE_INTEGER, (b) => {
     if (packetType(b) === PUBLISH && qosOf(b) > 0) inflight++
   })
-  let reading = false
-  const guarded = new Duplex({
-    // mqtt-packet writes a packet as several chunks; completing each at once keeps the
-    // guard's own buffer empty, so writableLength below is the socket's.
-    read() {
-      reading = true
-      pump()
-    },
-    write(chunk: Buffer, _encoding, cb) {
-      send(chunk)
-      cb()
-    },
-    // aedes corks the stream around each packet (mqtt-packet writes header and body apart):
-    // one socket write per packet, so a PUBACK never goes out as two small segments that
-    // Nagle's algorithm would hold for the peer's delayed ACK (~40 ms per ack on Linux).
-    writev(chunks, cb) {
-      send(chunks.length === 1 ? (chunks[0]!.chunk as Buffer) : Buffer.concat(chunks.map((c) => c.chunk as Buffer)))
-      cb()
-    },
-    final(cb) {
-      conn.end(cb)
-    },
-    destroy(err, cb) {
-      conn.destroy(err ?? undefined)
-      cb(err)
+  const read = conn.read
+  conn.read = function guardedRead(this: T, size?: number) {
+    const chunk = read.call(this, size) as Buffer | string | null
+    if (chunk === null || chunk.length === 0) return chunk
+    opts.onInbound?.()
+    const over = scanner.scan(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
+    if (over !== undefined) {
+      cut({ reason: 'oversize', bytes: over })
+      return null
     }
-  })
-  function send(bytes: Buffer): void {
-    if (conn.destroyed) return
+    return chunk
+  }
+  const write = conn.write as (chunk: unknown, encoding?: unknown, cb?: unknown) => boolean
+  conn.write = function guardedWrite(this: T, chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
+    if (conn.destroyed) return true
+    const bytes =
+      typeof chunk === 'string'
+        ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+        : (chunk as Uint8Array)
     outgoing.scan(bytes)
-    conn.write(bytes)
+    write.call(this, bytes, typeof encoding === 'function' ? encoding : cb)
     if (conn.writableLength > opts.maxOutgoingBytes) cut({ reason: 'slow', bufferedBytes: conn.writableLength })
     else if (inflight > opts.maxInflightDeliveries) cut({ reason: 'inflight', inflight })
-  }
-  function pump(): void {
-    while (reading) {
-      const chunk = conn.read() as Buffer | null
-      if (chunk === null) return
-      opts.onInbound?.()
-      const over = scanner.scan(chunk)
-      if (over !== undefined) {
-        cut({ reason: 'oversize', bytes: over })
-        return
-      }
-      reading = guarded.push(chunk)
-    }
-  }
-  conn.on('readable', pump)
-  conn.on('end', () => guarded.push(null))
-  conn.on('error', (err) => guarded.destroy(err))
-  conn.on('close', () => {
-    if (!guarded.destroyed) guarded.destroy()
-  })
-  return guarded
+    return true
+  } as T['write']
+  return conn
 }
