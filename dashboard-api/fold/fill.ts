@@ -6,6 +6,7 @@ import {
   deviceState,
   newer,
   noteAccepted,
+  pointKey,
   seen,
   type BinState,
   type FoldContext,
@@ -57,7 +58,7 @@ export function foldFill(state: FoldState, f: FillFact, ctx: FoldContext): FoldR
   if (d)
     noteAccepted(
       deviceDay(d, f.deviceId),
-      f.seq === undefined ? `fill|${f.ts}` : undefined,
+      f.seq === undefined ? pointKey('fill', f.ts, d.start) : undefined,
       f.seq,
       f.ts,
       f.recvMs,

@@ -23,6 +23,7 @@ import { binView } from './bins.ts'
 import { completenessRows } from './completeness.ts'
 import { deviceView } from './devices.ts'
 import { createFoldState, foldFact, rollover, type FoldContext } from './index.ts'
+import { pointKey } from './state.ts'
 import { outboundNeededKg, profileShare, projectSite, stockAheadKg } from './projection.ts'
 import { recyclablesToday, siteHourlyToday, siteToday, tonnesPerHour } from './sites.ts'
 import { vehicleView } from './vehicles.ts'
@@ -506,6 +507,32 @@ describe('vehicles', () => {
 })
 
 describe('devices and completeness', () => {
+  it('counts data without seq once per kind and event time; a later copy can make it late', () => {
+    const s = createFoldState(D, TZ)
+    const status = (ts: number, recvMs: number): StatusFact => ({
+      kind: 'status',
+      deviceId: 'fill-1',
+      ts,
+      recvMs,
+      deviceType: 'fill-sensor',
+      batteryPct: 61,
+      rssiDbm: -80,
+      firmware: 'fw-2'
+    })
+    fold(
+      s,
+      fill(L('10:00'), 10),
+      fill(L('10:00'), 10, { recvMs: L('22:00') }),
+      status(L('10:00'), L('10:00')),
+      fill(L('10:05'), 11),
+      status(L('10:00'), L('10:01'))
+    )
+    const row = completenessRows(s.days.get(D), D, 'device', registry).find((r) => r.key === 'fill-1')
+    expect(row).toMatchObject({ accepted: 3, late: 1 })
+    expect(pointKey('fill', L('10:00'), s.start)).not.toBe(pointKey('status', L('10:00'), s.start))
+    expect(pointKey('fill', L('10:00') + 0.5, s.start)).toBe(`fill|${L('10:00') + 0.5}`)
+  })
+
   it('counts missing by seq gaps, rejections on their event day, and last seen by event time', () => {
     const s = createFoldState(D, TZ)
     const rej = (seq: number, ts?: number): RejectionFact => ({

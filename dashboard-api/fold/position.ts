@@ -6,6 +6,7 @@ import {
   deviceDay,
   deviceState,
   noteAccepted,
+  pointKey,
   seen,
   SPEEDING,
   ZONE_VIOLATION,
@@ -50,7 +51,7 @@ export function foldPosition(state: FoldState, f: PositionFact, ctx: FoldContext
   if (d)
     noteAccepted(
       deviceDay(d, f.deviceId),
-      f.seq === undefined ? `position|${f.ts}` : undefined,
+      f.seq === undefined ? pointKey('position', f.ts, d.start) : undefined,
       f.seq,
       f.ts,
       f.recvMs,

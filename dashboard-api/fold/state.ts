@@ -52,8 +52,8 @@ export interface DeviceDay {
   readonly lateSeqs: IntervalSet
   /** seq of everything the device sent that day, accepted or rejected: the gaps are missing. */
   readonly allSeqs: IntervalSet
-  /** Identities of accepted data without seq, and of tickets → late. */
-  readonly keys: Map<string, boolean>
+  /** Identities of accepted data without seq (pointKey), and of tickets → late. */
+  readonly keys: Map<string | number, boolean>
   readonly rejectionKeys: Set<string>
   readonly duplicateKeys: Set<string>
   readonly conflictKeys: Set<string>
@@ -267,6 +267,21 @@ export function countRate(state: FoldState, deviceId: string, recvMs: number, ac
   else c.rejected++
 }
 
+const POINT_KINDS = { fill: 0, position: 1, status: 2 } as const
+const POINT_KEY_SPAN_MS = 2 ** 28 // > a day of 25 hours; keeps the key a small integer
+
+/**
+ * The identity of a device's point without seq on a day: its kind and event time. A small
+ * integer (milliseconds into the day × 4 + the kind), which V8 keeps unboxed in a Map, where a
+ * string such as `position|1764633600000` cost some 60 bytes more per point: a tracker
+ * without seq reporting every 15 s makes 5,760 a day. Event times that do not fit keep the
+ * string.
+ */
+export function pointKey(kind: keyof typeof POINT_KINDS, ts: number, dayStart: number): string | number {
+  const ms = ts - dayStart
+  return Number.isInteger(ms) && ms >= 0 && ms < POINT_KEY_SPAN_MS ? ms * 4 + POINT_KINDS[kind] : `${kind}|${ts}`
+}
+
 /**
  * Accepted data of a device on a day: de-duplicated by the data's identity (ticket; else seq;
  * else kind + event time, as the point's identity in InfluxDB), counted late when it arrived
@@ -275,7 +290,7 @@ export function countRate(state: FoldState, deviceId: string, recvMs: number, ac
  */
 export function noteAccepted(
   dd: DeviceDay,
-  key: string | undefined,
+  key: string | number | undefined,
   seq: number | undefined,
   ts: number,
   recvMs: number,

@@ -6,6 +6,7 @@ import {
   deviceState,
   newer,
   noteAccepted,
+  pointKey,
   seen,
   type FoldContext,
   type FoldState
@@ -22,7 +23,7 @@ export function foldStatus(state: FoldState, f: StatusFact, ctx: FoldContext): F
   if (d)
     noteAccepted(
       deviceDay(d, f.deviceId),
-      f.seq === undefined ? `status|${f.ts}` : undefined,
+      f.seq === undefined ? pointKey('status', f.ts, d.start) : undefined,
       f.seq,
       f.ts,
       f.recvMs,
