@@ -15,8 +15,9 @@ export function foldConflict(state: FoldState, f: ConflictFact, ctx: FoldContext
   if (!d) return { changes: [] }
   const dd = deviceDay(d, f.deviceId)
   const key = `${f.recvMs}|${f.identity}`
-  if (dd.conflictKeys.has(key)) return { changes: [] }
-  dd.conflictKeys.add(key)
+  const seen = (dd.conflictKeys ??= new Set())
+  if (seen.has(key)) return { changes: [] }
+  seen.add(key)
   dd.conflicts++
   if (dd.conflictList.length < MAX_LISTED_CONFLICTS) dd.conflictList.push(f)
   return { changes: [{ channel: 'device', deviceId: f.deviceId }] }

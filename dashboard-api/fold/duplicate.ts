@@ -8,8 +8,9 @@ export function foldDuplicate(state: FoldState, f: DuplicateFact, ctx: FoldConte
   if (!d) return { changes: [] }
   const dd = deviceDay(d, f.deviceId)
   const key = `${f.recvMs}|${f.identity}`
-  if (dd.duplicateKeys.has(key)) return { changes: [] }
-  dd.duplicateKeys.add(key)
+  const seen = (dd.duplicateKeys ??= new Set())
+  if (seen.has(key)) return { changes: [] }
+  seen.add(key)
   dd.duplicates++
   return { changes: [{ channel: 'device', deviceId: f.deviceId }] }
 }

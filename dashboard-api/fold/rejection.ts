@@ -15,8 +15,9 @@ export function foldRejection(state: FoldState, f: RejectionFact, ctx: FoldConte
   const dd = deviceDay(d, f.deviceId)
   if (f.seq !== undefined) dd.allSeqs.add(f.seq)
   const key = rejectionKey(f)
-  if (dd.rejectionKeys.has(key)) return { changes: [] }
-  dd.rejectionKeys.add(key)
+  const seen = (dd.rejectionKeys ??= new Set())
+  if (seen.has(key)) return { changes: [] }
+  seen.add(key)
   dd.rejected[f.code] = (dd.rejected[f.code] ?? 0) + 1
   return { changes: [{ channel: 'device', deviceId: f.deviceId }] }
 }

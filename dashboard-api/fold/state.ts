@@ -54,9 +54,10 @@ export interface DeviceDay {
   readonly allSeqs: IntervalSet
   /** Identities of accepted data without seq (pointKey), and of tickets → late. */
   readonly keys: Map<string | number, boolean>
-  readonly rejectionKeys: Set<string>
-  readonly duplicateKeys: Set<string>
-  readonly conflictKeys: Set<string>
+  /** Rejections, duplicates and conflicts already counted; made at the first (most devices have none). */
+  rejectionKeys?: Set<string>
+  duplicateKeys?: Set<string>
+  conflictKeys?: Set<string>
   /** The first conflicts of the day (bounded, fold/conflict.ts). */
   readonly conflictList: ConflictFact[]
 }
@@ -219,9 +220,6 @@ export function deviceDay(d: DayState, deviceId: string): DeviceDay {
       lateSeqs: createIntervalSet(),
       allSeqs: createIntervalSet(),
       keys: new Map(),
-      rejectionKeys: new Set(),
-      duplicateKeys: new Set(),
-      conflictKeys: new Set(),
       conflictList: []
     }
     d.devices.set(deviceId, s)
