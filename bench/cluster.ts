@@ -18,6 +18,7 @@ import { saveRegistry } from '../registry/load.ts'
 import { testRegistry } from '../test/fixtures/registry.ts'
 import { startTestRedis } from '../test/harness/redis.ts'
 import { createProcs, freePort, waitForPort } from './ack/procs.ts'
+import { NODE_START_FLAGS } from '../node/heap.ts'
 
 const BIN = fileURLToPath(new URL('../bin/qingyun.mjs', import.meta.url))
 const { values: a } = parseArgs({
@@ -163,7 +164,7 @@ async function startNode(
 ): Promise<{ pid: number; mqttPort: number; stop(): Promise<void> }> {
   const [mqttPort, httpPort] = [await freePort(), await freePort()]
   const dataDir = path.join(tmp, name)
-  const child = procs.spawn(name, process.execPath, [BIN, 'start'], {
+  const child = procs.spawn(name, process.execPath, [...NODE_START_FLAGS, BIN, 'start'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('QINGYUN_'))),

@@ -28,6 +28,7 @@ import { openSpool, type Spool } from '../store/spool.ts'
 import { createSpoolSink } from '../store/spoolSink.ts'
 import { createLatency } from '../store/stats.ts'
 import { registerNodeMetrics, type MessageCounts } from './metrics.ts'
+import { semiSpaceGiven } from './heap.ts'
 import type { Config } from '../lib/config.ts'
 import { retryInBackground } from '../lib/retry.ts'
 import { createRegistryStore, type RegistryStore } from '../registry/store.ts'
@@ -394,6 +395,7 @@ function processDetails(): {
   heapTotalBytes: number
   externalBytes: number
   arrayBuffersBytes: number
+  semiSpaceMiB: number | null
 } {
   const m = process.memoryUsage()
   return {
@@ -403,7 +405,9 @@ function processDetails(): {
     // (Buffers: socket reads, payloads): with the RSS they tell garbage from growth.
     heapTotalBytes: m.heapTotal,
     externalBytes: m.external,
-    arrayBuffersBytes: m.arrayBuffers
+    arrayBuffersBytes: m.arrayBuffers,
+    // The young generation the process was started with (node/heap.ts); null: V8's default.
+    semiSpaceMiB: semiSpaceGiven() ?? null
   }
 }
 

@@ -10,7 +10,7 @@ echo "load before: $(uptime)"
 t0=$(date +%s%N)
 QINGYUN_DATA_DIR="$dir" QINGYUN_MQTT_PORT="${QINGYUN_MQTT_PORT:-31883}" \
   QINGYUN_MQTT_WS_PORT="${QINGYUN_MQTT_WS_PORT:-31884}" QINGYUN_HTTP_PORT="${QINGYUN_HTTP_PORT:-31880}" \
-  node bin/qingyun.mjs start --demo >"$log" 2>&1 &
+  node --max-semi-space-size=64 bin/qingyun.mjs start --demo >"$log" 2>&1 &
 pid=$!
 until grep -q 'caught up with the clock' "$log"; do
   kill -0 "$pid" 2>/dev/null || { echo "the node stopped; see $log"; exit 1; }

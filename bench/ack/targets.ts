@@ -13,6 +13,7 @@ import { generateToken, hashToken } from '../../registry/tokens.ts'
 import { testRegistry } from '../../test/fixtures/registry.ts'
 import { findChild, freePort, waitForPort, type Procs } from './procs.ts'
 import type { Credential } from './protocol.ts'
+import { NODE_START_FLAGS } from '../../node/heap.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -168,23 +169,28 @@ export async function startQingyun(
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('QINGYUN_')))
   const logFile = path.join(dir, 'qingyun.log')
   const log = createWriteStream(logFile)
-  const child = procs.spawn('qingyun', process.execPath, [...nodeArgs, path.join(ROOT, 'bin/qingyun.mjs'), 'start'], {
-    cwd: dir,
-    env: {
-      ...env,
-      QINGYUN_DATA_DIR: path.join(dir, 'data'),
-      QINGYUN_REGISTRY: registryPath,
-      QINGYUN_BIND_HOST: '127.0.0.1',
-      // 0: the node binds free ports itself (no race) and its banner says which.
-      QINGYUN_MQTT_PORT: '0',
-      QINGYUN_MQTT_WS_PORT: '0',
-      QINGYUN_HTTP_PORT: '0',
-      QINGYUN_LOG_LEVEL: 'warn'
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own stop gives up after 30 s.
-    stopGraceMs: 35_000
-  })
+  const child = procs.spawn(
+    'qingyun',
+    process.execPath,
+    [...NODE_START_FLAGS, ...nodeArgs, path.join(ROOT, 'bin/qingyun.mjs'), 'start'],
+    {
+      cwd: dir,
+      env: {
+        ...env,
+        QINGYUN_DATA_DIR: path.join(dir, 'data'),
+        QINGYUN_REGISTRY: registryPath,
+        QINGYUN_BIND_HOST: '127.0.0.1',
+        // 0: the node binds free ports itself (no race) and its banner says which.
+        QINGYUN_MQTT_PORT: '0',
+        QINGYUN_MQTT_WS_PORT: '0',
+        QINGYUN_HTTP_PORT: '0',
+        QINGYUN_LOG_LEVEL: 'warn'
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own stop gives up after 30 s.
+      stopGraceMs: 35_000
+    }
+  )
   child.stdout!.pipe(log)
   const stderr = watch(child.stderr!, log)
   const up = (): boolean => child.exitCode === null && child.signalCode === null

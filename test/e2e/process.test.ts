@@ -5,6 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import path from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { SEMI_SPACE_MIB } from '../../node/heap.ts'
 import { alive, lockHolder, makeDataDir, nodesOn, processesOn, REPO, spawnNode, until } from '../harness/node.ts'
 
 const influxdOn = (dataDir: string): number[] => processesOn(dataDir, /^[^\0]*\/influxd\0/)
@@ -56,6 +57,12 @@ describe('qingyun start, the process', { timeout: 120_000 }, () => {
     expect(second.err()).toContain(dataDir)
     expect(influxdOn(dataDir)).toHaveLength(1)
     expect((await fetch(`${httpUrlOf(first.err())}/healthz`)).status).toBe(200)
+    // Started as npm start starts it, with the young generation of node/heap.ts.
+    const ready = (await (await fetch(`${httpUrlOf(first.err())}/readyz`)).json()) as {
+      details: { process: { semiSpaceMiB: number | null } }
+    }
+    expect(ready.details.process.semiSpaceMiB).toBe(SEMI_SPACE_MIB)
+    expect(first.err()).not.toContain('started without --max-semi-space-size')
     process.kill(first.child.pid!, 'SIGTERM')
     await expectCleanStop(first, 0)
   })

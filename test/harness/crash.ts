@@ -15,6 +15,7 @@ import { saveRegistry } from '../../registry/load.ts'
 import { generateToken, hashToken } from '../../registry/tokens.ts'
 import { testRegistry } from '../fixtures/registry.ts'
 import { freePort } from './ports.ts'
+import { NODE_START_FLAGS } from '../../node/heap.ts'
 
 const BIN = fileURLToPath(new URL('../../bin/qingyun.mjs', import.meta.url))
 
@@ -133,7 +134,7 @@ export async function prepareNode(o: {
     httpPort,
     tokens,
     async start() {
-      node = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+      node = spawn(process.execPath, [...NODE_START_FLAGS, BIN, 'start'], { env, stdio: ['ignore', 'ignore', 'pipe'] })
       stderr = ''
       node.stderr!.on('data', (d: Buffer) => {
         stderr = (stderr + d.toString()).slice(-4000)

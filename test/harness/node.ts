@@ -11,6 +11,7 @@ import { onTestFinished } from 'vitest'
 import { processStartTime } from '../../lib/procfile.ts'
 import { saveRegistry } from '../../registry/load.ts'
 import { testRegistry } from '../fixtures/registry.ts'
+import { NODE_START_FLAGS } from '../../node/heap.ts'
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url))
 export const BIN = path.join(REPO, 'bin/qingyun.mjs')
@@ -103,7 +104,7 @@ export function spawnNode(
   dataDir: string,
   o: { env?: Record<string, string>; command?: string; args?: string[] } = {}
 ): NodeProcess {
-  const child = spawn(o.command ?? process.execPath, o.args ?? [BIN, 'start'], {
+  const child = spawn(o.command ?? process.execPath, o.args ?? [...NODE_START_FLAGS, BIN, 'start'], {
     cwd: REPO,
     env: nodeEnv(dataDir, o.env),
     stdio: ['ignore', 'pipe', 'pipe'],
