@@ -40,7 +40,7 @@ export function applyHeapGrowing(
 // large share of them still waiting: they are copied, then promoted, and die in the old
 // generation, which then needs full collections. At 64 MiB most die young: `npm run
 // bench:ack` measured 56–74 µs of node CPU per acked message against 108–121 with the default
-// (three runs each; 32 MiB gained nothing), for ~60 MiB more RSS under load (README "Running
+// (three runs each; 32 MiB gained nothing), for ~90 MiB more RSS under load (README "Running
 // in production", Memory). V8 reads the size when the heap is set up, so it has to be a flag
 // of the node process (`node --max-semi-space-size=64 bin/qingyun.mjs start`, as npm start
 // and the Docker image give it); NODE_OPTIONS may carry it too. Started without it (npx
