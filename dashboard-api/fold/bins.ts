@@ -21,28 +21,32 @@ export function binStatus(fillPct: number | null, rules: ResolvedRules): BinStat
  */
 export function binView(state: FoldState, bin: Bin, batteryPct: number | null, rules: ResolvedRules): BinView {
   const b = state.bins.get(bin.id)
-  const readings: readonly Reading[] = b?.readings ?? []
-  const latest = readings.length > 0 ? readings[readings.length - 1]! : (b?.before ?? null)
+  const n = b?.ts.length ?? 0
+  const before: Reading | null = b?.before ?? null
+  const latest: Reading | null = n > 0 ? { ts: b!.ts[n - 1]!, fillPct: b!.fillPct[n - 1]! } : before
+  // The readings as one sequence: the last before today, then today's.
+  const shift = before ? 1 : 0
+  const count = n + shift
+  const tsAt = (i: number): number => (i < shift ? before!.ts : b!.ts[i - shift]!)
+  const pctAt = (i: number): number => (i < shift ? before!.fillPct : b!.fillPct[i - shift]!)
   let emptied = 0
   let lastEmptiedAt: number | null = null
-  let sinceEmptied = 0 // index into `all` of the first reading after the last drop
-  const all: Reading[] = b?.before ? [b.before, ...readings] : [...readings]
-  for (let i = 1; i < all.length; i++) {
-    if (all[i - 1]!.fillPct - all[i]!.fillPct >= rules.emptiedDropPct) {
+  let sinceEmptied = 0 // index of the first reading after the last drop
+  for (let i = 1; i < count; i++) {
+    if (pctAt(i - 1) - pctAt(i) >= rules.emptiedDropPct) {
       sinceEmptied = i
-      if (all[i]!.ts < state.end) {
+      if (tsAt(i) < state.end) {
         emptied++
-        lastEmptiedAt = all[i]!.ts
+        lastEmptiedAt = tsAt(i)
       }
     }
   }
   let predictedFullAt: number | null = null
   if (latest !== null && latest.fillPct < rules.binOverflowPct) {
     let first = sinceEmptied
-    while (first < all.length - 1 && all[first]!.ts < latest.ts - RATE_WINDOW_MS) first++
-    const a = all[first]
-    if (a !== undefined && latest.ts > a.ts && latest.fillPct > a.fillPct) {
-      const rate = (latest.fillPct - a.fillPct) / (latest.ts - a.ts)
+    while (first < count - 1 && tsAt(first) < latest.ts - RATE_WINDOW_MS) first++
+    if (first < count && latest.ts > tsAt(first) && latest.fillPct > pctAt(first)) {
+      const rate = (latest.fillPct - pctAt(first)) / (latest.ts - tsAt(first))
       predictedFullAt = Math.round(latest.ts + (rules.binOverflowPct - latest.fillPct) / rate)
     }
   }

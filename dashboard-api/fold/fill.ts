@@ -30,7 +30,7 @@ export function lowerBound(n: number, tsAt: (i: number) => number, ts: number): 
 export function binState(state: FoldState, binId: string): BinState {
   let b = state.bins.get(binId)
   if (!b) {
-    b = { binId, readings: [], before: null }
+    b = { binId, ts: [], fillPct: [], before: null }
     state.bins.set(binId, b)
   }
   return b
@@ -45,9 +45,18 @@ export function insertReading(b: BinState, todayStart: number, r: Reading): void
     if (b.before === null || r.ts >= b.before.ts) b.before = r
     return
   }
-  const i = lowerBound(b.readings.length, (k) => b.readings[k]!.ts, r.ts)
-  if (b.readings[i]?.ts === r.ts) b.readings[i] = r
-  else b.readings.splice(i, 0, r)
+  const n = b.ts.length
+  if (n === 0 || r.ts > b.ts[n - 1]!) {
+    b.ts.push(r.ts)
+    b.fillPct.push(r.fillPct)
+    return
+  }
+  const i = lowerBound(n, (k) => b.ts[k]!, r.ts)
+  if (b.ts[i] === r.ts) b.fillPct[i] = r.fillPct
+  else {
+    b.ts.splice(i, 0, r.ts)
+    b.fillPct.splice(i, 0, r.fillPct)
+  }
 }
 
 export function foldFill(state: FoldState, f: FillFact, ctx: FoldContext): FoldResult {

@@ -67,10 +67,11 @@ export function rollover(state: FoldState, newDay: string, ctx: FoldContext): vo
     if (Number(k.slice(k.lastIndexOf('|') + 1)) < start - PAST_TICKETS_MS) state.pastTickets.delete(k)
   }
   for (const b of state.bins.values()) {
-    const n = lowerBound(b.readings.length, (i) => b.readings[i]!.ts, start)
+    const n = lowerBound(b.ts.length, (i) => b.ts[i]!, start)
     if (n > 0) {
-      b.before = b.readings[n - 1]!
-      b.readings.splice(0, n)
+      b.before = { ts: b.ts[n - 1]!, fillPct: b.fillPct[n - 1]! }
+      b.ts.splice(0, n)
+      b.fillPct.splice(0, n)
     }
   }
   for (const v of state.vehicles.values()) {

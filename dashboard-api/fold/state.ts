@@ -79,8 +79,13 @@ export interface Reading {
 
 export interface BinState {
   readonly binId: string
-  /** Readings from the start of today on, by event time. */
-  readonly readings: Reading[]
+  /**
+   * Readings from the start of today on, by event time, as two columns (event time, fill %):
+   * plain number arrays V8 keeps unboxed, 16 bytes a reading where a {ts, fillPct} object cost
+   * ~64 (a bin reporting every 5 minutes makes 288 a day).
+   */
+  readonly ts: number[]
+  readonly fillPct: number[]
   /** The latest reading before today. */
   before: Reading | null
 }

@@ -85,11 +85,16 @@ export async function summariseDay(
   }
   const bins = new Map<string, BinDay>()
   for (const bin of registry.bins) {
-    const readings = (state.bins.get(bin.id)?.readings ?? []).filter((r) => r.ts < state.end)
-    if (readings.length === 0) continue
-    const max = Math.max(...readings.map((r) => r.fillPct))
+    const b = state.bins.get(bin.id)
+    let count = 0
+    let max = -Infinity
+    for (let i = 0; b && i < b.ts.length && b.ts[i]! < state.end; i++) {
+      count++
+      max = Math.max(max, b.fillPct[i]!)
+    }
+    if (count === 0) continue
     bins.set(bin.id, {
-      readings: readings.length,
+      readings: count,
       maxFillPct: max,
       overflowed: max >= ctx.rules.binOverflowPct,
       emptied: binView(state, bin, null, ctx.rules).emptiedToday
