@@ -80,14 +80,18 @@ async function runRound(spec: RoundSpec, seqs: number[]): Promise<RoundResult> {
       cpuFrom = process.cpuUsage()
       targetFrom = pids.map(([, pid]) => cpuSecondsOf(pid))
     }, spec.warmupMs),
-    setTimeout(
-      () => {
-        cpu = process.cpuUsage(cpuFrom)
-        targetCpu = pids.map(([, pid], i) => cpuSecondsOf(pid) - targetFrom[i]!)
-      },
-      spec.warmupMs + spec.seconds * 1000
-    )
+    setTimeout(() => endCpu(), spec.warmupMs + spec.seconds * 1000)
   ]
+  // Once, at the end of the measured window: by this timer, or when the send loop ends first (a
+  // fast target's last acks can all be in before the timer's turn, and the timer is then
+  // cleared unfired: the round had no CPU figures).
+  let cpuEnded = false
+  function endCpu(): void {
+    if (cpuEnded) return
+    cpuEnded = true
+    cpu = process.cpuUsage(cpuFrom)
+    targetCpu = pids.map(([, pid], i) => cpuSecondsOf(pid) - targetFrom[i]!)
+  }
   const inFlight = new Set<Promise<void>>()
 
   const publishOne = async (i: number): Promise<void> => {
@@ -152,6 +156,7 @@ async function runRound(spec: RoundSpec, seqs: number[]): Promise<RoundResult> {
       await sleep(TICK_MS)
     }
   }
+  endCpu()
   await Promise.race([Promise.allSettled([...inFlight]), sleep(DRAIN_MS)])
   const lagResult = lag ? await lag.finish(spec.storeLag!.maxWaitMs) : null
   for (const t of cpuTimers) clearTimeout(t)
