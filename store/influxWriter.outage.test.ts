@@ -84,7 +84,15 @@ describe('outages: one probe, then everyone', () => {
   it('a probe told to come back later (Retry-After) is not woken sooner by another answer', async () => {
     const client = manualClient()
     const s = manualSleep()
-    const w = createWriter({ client, log: captureLog().log, sleep: s.sleep, maxBatchLines: 1, maxInFlight: 2 })
+    // A fixed jitter: a backoff drawn at random could itself be 5 ms and be taken for close's wait.
+    const w = createWriter({
+      client,
+      log: captureLog().log,
+      sleep: s.sleep,
+      random: () => 0.999,
+      maxBatchLines: 1,
+      maxInFlight: 2
+    })
     const a = w.write(['m v=1 1'])
     const b = w.write(['m v=2 2'])
     client.calls[0]!.answer.resolve({ status: 429, body: '', retryAfterMs: 5000 })
@@ -103,7 +111,15 @@ describe('outages: one probe, then everyone', () => {
   it('a line InfluxDB refuses is an answer too: the outage is over', async () => {
     const client = manualClient()
     const s = manualSleep()
-    const w = createWriter({ client, log: captureLog().log, sleep: s.sleep, maxBatchLines: 1, maxInFlight: 2 })
+    // A fixed jitter: a backoff drawn at random could itself be 5 ms and be taken for close's wait.
+    const w = createWriter({
+      client,
+      log: captureLog().log,
+      sleep: s.sleep,
+      random: () => 0.999,
+      maxBatchLines: 1,
+      maxInFlight: 2
+    })
     const a = w.write(['m v=1 1'])
     const b = w.write(['BAD'])
     client.calls[0]!.answer.resolve(unavailable)
@@ -120,7 +136,15 @@ describe('outages: one probe, then everyone', () => {
   it('close ends the wait of batches waiting for the probe', async () => {
     const client = scriptedClient(() => unavailable)
     const s = manualSleep()
-    const w = createWriter({ client, log: captureLog().log, sleep: s.sleep, maxBatchLines: 1, maxInFlight: 2 })
+    // A fixed jitter: a backoff drawn at random could itself be 5 ms and be taken for close's wait.
+    const w = createWriter({
+      client,
+      log: captureLog().log,
+      sleep: s.sleep,
+      random: () => 0.999,
+      maxBatchLines: 1,
+      maxInFlight: 2
+    })
     const a = w.write(['m v=1 1'])
     const b = w.write(['m v=2 2'])
     await flush()
