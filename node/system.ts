@@ -388,6 +388,10 @@ export async function startSystem(
   }
 }
 
+// The young generation the process was started with (node/heap.ts); null: V8's default.
+// Fixed for the life of the process.
+const SEMI_SPACE_MIB_GIVEN = semiSpaceGiven() ?? null
+
 /** The node's own memory, for `sim load` and operators watching a node under load. */
 function processDetails(): {
   rssBytes: number
@@ -406,8 +410,7 @@ function processDetails(): {
     heapTotalBytes: m.heapTotal,
     externalBytes: m.external,
     arrayBuffersBytes: m.arrayBuffers,
-    // The young generation the process was started with (node/heap.ts); null: V8's default.
-    semiSpaceMiB: semiSpaceGiven() ?? null
+    semiSpaceMiB: SEMI_SPACE_MIB_GIVEN
   }
 }
 

@@ -15,6 +15,13 @@ import {
   scriptedClient
 } from './influxWriterTestKit.ts'
 
+/**
+ * Two one-line batches in flight at once, with a fixed jitter so every wait is known: a backoff
+ * drawn at random could be 5 ms and be taken for close's own 5 ms wait.
+ */
+const twoBatchWriter = (client: Parameters<typeof createWriter>[0]['client'], sleep: (ms: number) => Promise<void>) =>
+  createWriter({ client, log: captureLog().log, sleep, random: () => 0.999, maxBatchLines: 1, maxInFlight: 2 })
+
 describe('outages: one probe, then everyone', () => {
   const unavailable: WriteResponse = { status: 503, body: '{"error":"unavailable"}' }
 
@@ -84,15 +91,7 @@ describe('outages: one probe, then everyone', () => {
   it('a probe told to come back later (Retry-After) is not woken sooner by another answer', async () => {
     const client = manualClient()
     const s = manualSleep()
-    // A fixed jitter: a backoff drawn at random could itself be 5 ms and be taken for close's wait.
-    const w = createWriter({
-      client,
-      log: captureLog().log,
-      sleep: s.sleep,
-      random: () => 0.999,
-      maxBatchLines: 1,
-      maxInFlight: 2
-    })
+    const w = twoBatchWriter(client, s.sleep)
     const a = w.write(['m v=1 1'])
     const b = w.write(['m v=2 2'])
     client.calls[0]!.answer.resolve({ status: 429, body: '', retryAfterMs: 5000 })
@@ -111,15 +110,7 @@ describe('outages: one probe, then everyone', () => {
   it('a line InfluxDB refuses is an answer too: the outage is over', async () => {
     const client = manualClient()
     const s = manualSleep()
-    // A fixed jitter: a backoff drawn at random could itself be 5 ms and be taken for close's wait.
-    const w = createWriter({
-      client,
-      log: captureLog().log,
-      sleep: s.sleep,
-      random: () => 0.999,
-      maxBatchLines: 1,
-      maxInFlight: 2
-    })
+    const w = twoBatchWriter(client, s.sleep)
     const a = w.write(['m v=1 1'])
     const b = w.write(['BAD'])
     client.calls[0]!.answer.resolve(unavailable)
@@ -136,15 +127,7 @@ describe('outages: one probe, then everyone', () => {
   it('close ends the wait of batches waiting for the probe', async () => {
     const client = scriptedClient(() => unavailable)
     const s = manualSleep()
-    // A fixed jitter: a backoff drawn at random could itself be 5 ms and be taken for close's wait.
-    const w = createWriter({
-      client,
-      log: captureLog().log,
-      sleep: s.sleep,
-      random: () => 0.999,
-      maxBatchLines: 1,
-      maxInFlight: 2
-    })
+    const w = twoBatchWriter(client, s.sleep)
     const a = w.write(['m v=1 1'])
     const b = w.write(['m v=2 2'])
     await flush()
