@@ -16,6 +16,7 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { describeNodeView, nodeRoundView, scrapeNode, type NodeRoundView } from './ack/nodeView.ts'
 import { createProcs, peakRssMiB } from './ack/procs.ts'
 import type { FromGenerator, RoundResult, RoundSpec } from './ack/protocol.ts'
 import { median, roundTable, summarise, summaryTable, verdictLines } from './ack/report.ts'
@@ -154,6 +155,19 @@ async function main(): Promise<number> {
   const pidsOf = (t: Target): Record<string, number> =>
     Object.fromEntries(Object.entries(t.pids).filter((e): e is [string, number] => e[1] !== undefined))
   const nodeViews: string[] = []
+  const nodeViewJson: Array<{ round: string; view: NodeRoundView }> = []
+  /** Runs one round; for qingyun, with the node's own view of it beside (bench/ack/nodeView.ts). */
+  const viewed = async (t: Target, label: string, round: () => Promise<RoundResult>): Promise<RoundResult> => {
+    const before = t.httpUrl ? await scrapeNode(t.httpUrl) : null
+    const result = await round()
+    const after = before && t.httpUrl ? await scrapeNode(t.httpUrl) : null
+    if (before && after) {
+      const view = nodeRoundView(before, after)
+      nodeViews.push(`${label}: ${describeNodeView(view)}`)
+      nodeViewJson.push({ round: label, view })
+    } else if (t.httpUrl) nodeViews.push(`${label}: /metrics did not answer`)
+    return result
+  }
   const rounds: RoundResult[] = []
   const labels: string[] = []
   let id = 0
@@ -161,17 +175,19 @@ async function main(): Promise<number> {
     for (const t of targets) {
       say(`round ${r}/${opts.rounds}: ${t.name}`)
       const lag = lagOf(t)
+      const roundId = ++id
       rounds.push(
-        await gen.run({
-          ...base,
-          id: ++id,
-          target: t.name,
-          url: t.url,
-          pids: pidsOf(t),
-          ...(lag ? { storeLag: lag } : {})
-        })
+        await viewed(t, `round ${r}`, () =>
+          gen.run({
+            ...base,
+            id: roundId,
+            target: t.name,
+            url: t.url,
+            pids: pidsOf(t),
+            ...(lag ? { storeLag: lag } : {})
+          })
+        )
       )
-      if (t.httpUrl) nodeViews.push(`round ${r}: ${await nodeView(t.httpUrl)}`)
       labels.push(String(r))
       await sleep(1000)
     }
@@ -179,29 +195,41 @@ async function main(): Promise<number> {
   const of = (name: string): RoundResult[] => rounds.filter((r) => r.target === name)
   const qingyun = targets.find((t) => t.name === 'qingyun')
   let half: RoundResult | null = null
+  const paced: RoundResult[] = []
   if (qingyun) {
     const rate =
       a.paced === undefined
         ? Math.max(1, Math.round(median(of('qingyun').map((r) => r.ackedPerS)) / 2))
         : Math.floor(num('paced', a.paced, 1))
     say(`qingyun paced at ${rate} msg/s (${a.paced === undefined ? 'half its max rate' : '--paced'})`)
-    half = await gen.run({
-      ...base,
-      id: id + 1,
-      target: 'qingyun',
-      url: qingyun.url,
-      pids: pidsOf(qingyun),
-      rate,
-      storeLag: lagOf(qingyun)!
-    })
+    half = await viewed(qingyun, '½ max', () =>
+      gen.run({
+        ...base,
+        id: id + 1,
+        target: 'qingyun',
+        url: qingyun.url,
+        pids: pidsOf(qingyun),
+        rate,
+        storeLag: lagOf(qingyun)!
+      })
+    )
     rounds.push(half)
     labels.push('½ max')
+    // The others at the same rate: what the generator and a bare broker add to the tail.
+    for (const t of targets.filter((x) => x !== qingyun)) {
+      say(`${t.name} paced at ${rate} msg/s (qingyun's paced rate)`)
+      const r = await gen.run({ ...base, id: id + 2 + paced.length, target: t.name, url: t.url, pids: pidsOf(t), rate })
+      paced.push(r)
+      rounds.push(r)
+      labels.push('½ max')
+    }
   }
+  const isMaxRound = (r: RoundResult): boolean => r !== half && !paced.includes(r)
 
   const summaries = targets.map((t) =>
     summarise(
       t.name,
-      of(t.name).filter((r) => r !== half),
+      of(t.name).filter(isMaxRound),
       Object.fromEntries(Object.entries(t.pids).map(([k, pid]) => [k, peakRssMiB(pid)]))
     )
   )
@@ -209,18 +237,18 @@ async function main(): Promise<number> {
     targets.some((t) => t.name === name)
       ? median(
           of(name)
-            .filter((r) => r !== half)
+            .filter(isMaxRound)
             .map((r) => r.ackedPerS)
         )
       : null
   const q = med('qingyun')
-  const maxRounds = of('qingyun').filter((r) => r !== half && r.storeLagMs)
+  const maxRounds = of('qingyun').filter((r) => isMaxRound(r) && r.storeLagMs)
   const verdicts = {
     ratioToAedes: q !== null && med('aedes') !== null ? q / med('aedes')! : null,
     ratioToMosquitto: q !== null && med('mosquitto') !== null ? q / med('mosquitto')! : null,
     cpuUsPerMsg: Object.fromEntries(
       targets.map((t) => {
-        const rs = of(t.name).filter((r) => r !== half)
+        const rs = of(t.name).filter(isMaxRound)
         const names = Object.keys(rs[0]?.cpuUsPerMsg ?? {})
         return [t.name, Object.fromEntries(names.map((n) => [n, median(rs.map((r) => r.cpuUsPerMsg[n] ?? NaN))]))]
       })
@@ -235,6 +263,7 @@ async function main(): Promise<number> {
             notSeen: maxRounds.reduce((s, r) => s + r.storeLagMs!.notSeen, 0)
           },
     half,
+    pacedOthers: paced,
     pacedByFlag: a.paced !== undefined
   }
 
@@ -254,7 +283,10 @@ async function main(): Promise<number> {
     '',
     ...verdictLines(verdicts),
     ...(nodeViews.length > 0
-      ? ['qingyun as the node sees it (since its start, from /readyz details):', ...nodeViews.map((l) => `  ${l}`)]
+      ? [
+          'qingyun as the node sees each round (its /metrics before and after, warm-up included; latencies are log2-bucket upper bounds):',
+          ...nodeViews.map((l) => `  ${l}`)
+        ]
       : []),
     `(latencies: PUBACK after publish; store lag: PUBACK → visible in InfluxDB, 1 in ${opts.lagEvery} messages, ` +
       'an upper bound at ~20 ms polling; errors include paced messages not sent; ' +
@@ -274,7 +306,8 @@ async function main(): Promise<number> {
         versions,
         rounds,
         summaries,
-        verdicts
+        verdicts,
+        nodeViews: nodeViewJson
       },
       null,
       2
@@ -293,20 +326,3 @@ try {
   await cleanup()
 }
 process.exit(code)
-
-/** The node's own view after a round: how long a PUBLISH waited to be durable, the spool's fsyncs. */
-async function nodeView(httpUrl: string): Promise<string> {
-  type L = { count: number; p50Ms: number; p99Ms: number }
-  type Details = { puback?: L; spool?: { fsync?: L }; forwarder?: { lagRecords?: number } }
-  try {
-    const res = await fetch(`${httpUrl}/readyz`, { signal: AbortSignal.timeout(5000) })
-    const d = ((await res.json()) as { details?: Details }).details
-    const l = (x: L | undefined): string => (x ? `p50 ≤ ${x.p50Ms} ms, p99 ≤ ${x.p99Ms} ms (${x.count})` : '?')
-    return (
-      `publish → durable ${l(d?.puback)}; spool fsync ${l(d?.spool?.fsync)}; ` +
-      `forwarder behind by ${d?.forwarder?.lagRecords ?? '?'} records`
-    )
-  } catch (err) {
-    return `/readyz: ${(err as Error).message}`
-  }
-}

@@ -100,6 +100,8 @@ export interface Verdicts {
   readonly cpuUsPerMsg: Readonly<Record<string, Readonly<Record<string, number>>>>
   readonly storeLag: Pick<StoreLag, 'p50' | 'p99' | 'samples' | 'notSeen'> | null
   readonly half: RoundResult | null
+  /** The other targets paced at qingyun's paced rate. */
+  readonly pacedOthers: readonly RoundResult[]
   /** The paced phase ran at --paced, not at half the max rate: no goal applies. */
   readonly pacedByFlag?: boolean
 }
@@ -145,6 +147,12 @@ export function verdictLines(v: Verdicts): string[] {
           ? '(the goal is for half the max rate)'
           : `(goal p99 ≤ ${GOALS.halfRateP99Ms} ms: ${met(h.latencyMs.p99 <= GOALS.halfRateP99Ms)})`)
     )
+    for (const o of v.pacedOthers) {
+      out.push(
+        `  the same rate through ${o.target}: ${f0(o.ackedPerS)} acked, PUBACK p50 ${f1(o.latencyMs.p50)} ms, ` +
+          `p99 ${f1(o.latencyMs.p99)} ms, ${o.notSent} not sent`
+      )
+    }
     if (h.storeLagMs) {
       out.push(
         `  store lag p50 ${f0(h.storeLagMs.p50)} ms, p99 ${f0(h.storeLagMs.p99)} ms ` +
