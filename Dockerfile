@@ -33,5 +33,7 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=120s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.QINGYUN_HTTP_PORT || 8080) + '/readyz', \
     { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 # SIGTERM stops the node cleanly (README, "Stopping"); exit 2 is bad configuration, 1 a failure.
-# A larger young generation for the node: see node/heap.ts and README "Running in production".
-CMD ["node", "--max-semi-space-size=64", "bin/qingyun.mjs", "start"]
+# The node's young generation is node's own flag, from QINGYUN_SEMI_SPACE_MIB (node/heap.ts,
+# README "Running in production"): node itself refuses a value that is not a number ("bad
+# option", exit 9); the node names one out of range (exit 2). exec: node stays PID 1.
+CMD ["sh", "-c", "exec node --max-semi-space-size=\"${QINGYUN_SEMI_SPACE_MIB:-64}\" bin/qingyun.mjs start"]

@@ -104,8 +104,16 @@ describe('parseConfig: dashboard-api protections', () => {
     })
   })
 
+  it('takes the young generation from QINGYUN_SEMI_SPACE_MIB, 64 MiB by default', () => {
+    expect(parseConfig({}).semiSpaceMiB).toBe(64)
+    expect(parseConfig({ QINGYUN_SEMI_SPACE_MIB: '32' }).semiSpaceMiB).toBe(32)
+  })
+
   it('names the variable of a bad value', () => {
     for (const [k, v] of [
+      ['QINGYUN_SEMI_SPACE_MIB', '0'],
+      ['QINGYUN_SEMI_SPACE_MIB', '2048'],
+      ['QINGYUN_SEMI_SPACE_MIB', '32M'],
       ['QINGYUN_WS_MAX_BUFFERED_BYTES', '1k'],
       ['QINGYUN_TRUST_PROXY', 'maybe'],
       ['QINGYUN_INFLUX_QUERY_TIMEOUT_MS', '0']

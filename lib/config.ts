@@ -4,6 +4,9 @@ import { z } from 'zod'
 // One parseConfig(env) for the process (docs/conventions.md, rule 7). Every variable is validated at
 // start; a bad value stops the process with a message that names the variable.
 
+/** MiB per semi-space of V8's young generation the node is started with (node/heap.ts). */
+export const DEFAULT_SEMI_SPACE_MIB = 64
+
 const port = z.coerce.number().int().min(0).max(65535)
 const positiveInt = z.coerce.number().int().positive()
 const bool = z
@@ -70,6 +73,9 @@ export const ConfigEnv = z.object({
   // 512 MiB RSS for 3 minutes, 35 % only for one (README "Running in production", Memory);
   // 0 leaves V8's own (up to 4×).
   QINGYUN_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(300).default(20),
+  // Read by the launchers (scripts/start.sh, the Docker image) as node's --max-semi-space-size;
+  // parsed here so a bad value is named, and so the node can tell when it runs with another.
+  QINGYUN_SEMI_SPACE_MIB: z.coerce.number().int().min(1).max(1024).default(DEFAULT_SEMI_SPACE_MIB),
   // Recent point identities for recording retransmissions (ingest/duplicates.ts): 16 MiB hold
   // some 210,000, 100 s of 2,000 msg/s.
   QINGYUN_DUPLICATE_CACHE_BYTES: positiveInt
@@ -149,6 +155,8 @@ export interface Config {
   readonly duplicateCacheBytes: number
   /** V8's old-generation growth between full collections, in percent; 0 = V8's own. */
   readonly heapGrowingPercent: number
+  /** The young generation the node is meant to run with (node/heap.ts), MiB per semi-space. */
+  readonly semiSpaceMiB: number
   /** The local log every message is durable in before its PUBACK. */
   readonly spool: { readonly dir: string; readonly maxBytes: number }
   /** The registry lock (registry/lock.ts): how long a change waits for it, when a held one is abandoned. */
@@ -301,6 +309,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     writer: { maxBatchLines: e.QINGYUN_WRITER_MAX_BATCH_LINES, maxInFlight: e.QINGYUN_WRITER_MAX_IN_FLIGHT },
     duplicateCacheBytes: e.QINGYUN_DUPLICATE_CACHE_BYTES,
     heapGrowingPercent: e.QINGYUN_HEAP_GROWING_PERCENT,
+    semiSpaceMiB: e.QINGYUN_SEMI_SPACE_MIB,
     spool: {
       dir: e.QINGYUN_SPOOL_DIR ? path.resolve(cwd, e.QINGYUN_SPOOL_DIR) : path.join(dataDir, 'spool'),
       maxBytes: e.QINGYUN_SPOOL_MAX_BYTES

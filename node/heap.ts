@@ -1,4 +1,5 @@
 import v8 from 'node:v8'
+import { DEFAULT_SEMI_SPACE_MIB } from '../lib/config.ts'
 
 // How the node's V8 heap grows. V8 lets the old generation grow to a multiple of what survived
 // its last full collection (up to 4× on a machine with several GiB) before it collects again.
@@ -40,15 +41,16 @@ export function applyHeapGrowing(
 // large share of them still waiting: they are copied, then promoted, and die in the old
 // generation, which then needs full collections. At 64 MiB most die young: `npm run
 // bench:ack` measured 56–74 µs of node CPU per acked message against 108–121 with the default
-// (three runs each; 32 MiB gained nothing), for ~90 MiB more RSS under load (README "Running
-// in production", Memory). V8 reads the size when the heap is set up, so it has to be a flag
-// of the node process (`node --max-semi-space-size=64 bin/qingyun.mjs start`, as npm start
-// and the Docker image give it); NODE_OPTIONS may carry it too. Started without it (npx
-// qingyun start), the node says so in its log.
+// (three runs each; 32 MiB in between in later runs), for some 70–90 MiB more RSS under load
+// (README "Running in production", Memory). V8 reads the size when the heap is set up, so it
+// has to be a flag of the node process (`node --max-semi-space-size=64 bin/qingyun.mjs start`;
+// npm start and the Docker image give it from QINGYUN_SEMI_SPACE_MIB); NODE_OPTIONS may carry
+// it too. Started without it (npx qingyun start), or with another size than the variable
+// says, the node says so in its log.
 
 export const SEMI_SPACE_FLAG = '--max-semi-space-size'
-/** The semi-space size (MiB) the node is meant to be started with. */
-export const SEMI_SPACE_MIB = 64
+/** The semi-space size (MiB) the node is started with unless QINGYUN_SEMI_SPACE_MIB says otherwise. */
+export const SEMI_SPACE_MIB = DEFAULT_SEMI_SPACE_MIB
 /** The node flags `qingyun start` is meant to be started with (launchers and test harnesses). */
 export const NODE_START_FLAGS: readonly string[] = [`${SEMI_SPACE_FLAG}=${SEMI_SPACE_MIB}`]
 

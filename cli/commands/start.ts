@@ -5,7 +5,7 @@ import { parseConfig } from '../../lib/config.ts'
 import { localDate } from '../../lib/time.ts'
 import { createLogger } from '../../lib/log.ts'
 import { checkPorts, EXIT, installGuards, lockDataDir, portInUseMessage, watchParent } from '../lifecycle.ts'
-import { applyHeapGrowing, SEMI_SPACE_MIB, semiSpaceGiven } from '../../node/heap.ts'
+import { applyHeapGrowing, semiSpaceGiven } from '../../node/heap.ts'
 import { startSystem, type System } from '../../node/system.ts'
 import type { CommandContext } from './context.ts'
 import { besideHint } from './besideHint.ts'
@@ -56,10 +56,16 @@ export async function startCommand(args: string[], ctx: CommandContext): Promise
   const log = createLogger(config.logLevel, undefined, { pretty: process.stdout.isTTY === true })
   const heapGrowing = applyHeapGrowing(config.heapGrowingPercent)
   log.debug({ heapGrowingPercent: heapGrowing ?? "V8's own" }, 'V8 heap growth between full collections')
-  if (semiSpaceGiven() === undefined)
+  const semiSpace = semiSpaceGiven()
+  if (semiSpace === undefined)
     log.warn(
-      { hint: `node --max-semi-space-size=${SEMI_SPACE_MIB} bin/qingyun.mjs start` },
+      { hint: `node --max-semi-space-size=${config.semiSpaceMiB} bin/qingyun.mjs start` },
       "started without --max-semi-space-size: V8's small default young generation costs the node about a third of its ack rate under load (npm start and the Docker image set it; README, Running in production)"
+    )
+  else if (ctx.env['QINGYUN_SEMI_SPACE_MIB'] !== undefined && semiSpace !== config.semiSpaceMiB)
+    log.warn(
+      { semiSpaceMiB: semiSpace, QINGYUN_SEMI_SPACE_MIB: config.semiSpaceMiB },
+      'started with another --max-semi-space-size than QINGYUN_SEMI_SPACE_MIB: V8 takes the young generation from the node flag only (npm start and the Docker image pass the variable as that flag)'
     )
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   const lock = await lockDataDir(config.dataDir)

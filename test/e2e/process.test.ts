@@ -62,7 +62,7 @@ describe('qingyun start, the process', { timeout: 120_000 }, () => {
       details: { process: { semiSpaceMiB: number | null } }
     }
     expect(ready.details.process.semiSpaceMiB).toBe(SEMI_SPACE_MIB)
-    expect(first.err()).not.toContain('started without --max-semi-space-size')
+    expect(first.out()).not.toContain('--max-semi-space-size')
     process.kill(first.child.pid!, 'SIGTERM')
     await expectCleanStop(first, 0)
   })
@@ -110,6 +110,38 @@ describe('qingyun start, the process', { timeout: 120_000 }, () => {
     expect(await ok.text()).toContain('qingyun')
     process.kill(node.child.pid!, 'SIGTERM')
     await expectCleanStop(node, 0)
+  })
+
+  it('npm start takes the young generation from QINGYUN_SEMI_SPACE_MIB and refuses a bad one before starting anything', async () => {
+    const dataDir = await makeDataDir()
+    const startSh = (mib: string): ReturnType<typeof spawnNode> =>
+      spawnNode(dataDir, { command: 'bash', args: ['scripts/start.sh'], env: { QINGYUN_SEMI_SPACE_MIB: mib } })
+    const bad = startSh('64M')
+    expect(await bad.exited).toBe(2)
+    expect(bad.err()).toContain("QINGYUN_SEMI_SPACE_MIB must be a whole number of MiB from 1 to 1024 (got '64M')")
+    expect(processesOn(dataDir)).toEqual([])
+
+    const semiSpaceOf = async (node: ReturnType<typeof spawnNode>): Promise<number | null> => {
+      const res = await fetch(`${httpUrlOf(node.err())}/readyz`)
+      return ((await res.json()) as { details: { process: { semiSpaceMiB: number | null } } }).details.process
+        .semiSpaceMiB
+    }
+    const node = startSh('32')
+    await node.ready()
+    expect(await semiSpaceOf(node)).toBe(32)
+    expect(node.out()).not.toContain('--max-semi-space-size')
+    process.kill(node.child.pid!, 'SIGTERM')
+    await expectCleanStop(node, 0)
+
+    // Started by hand with another flag than the variable says: it runs with the flag, and says so.
+    const byHand = spawnNode(dataDir, { env: { QINGYUN_SEMI_SPACE_MIB: '32' } })
+    await byHand.ready()
+    expect(await semiSpaceOf(byHand)).toBe(SEMI_SPACE_MIB)
+    expect(
+      byHand.logs().find((l) => l.level === 40 && /another --max-semi-space-size/.test(String(l.msg)))
+    ).toMatchObject({ semiSpaceMiB: SEMI_SPACE_MIB, QINGYUN_SEMI_SPACE_MIB: 32 })
+    process.kill(byHand.child.pid!, 'SIGTERM')
+    await expectCleanStop(byHand, 0)
   })
 
   for (const [how, command, args] of [
