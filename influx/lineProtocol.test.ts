@@ -81,3 +81,21 @@ describe('toLines', () => {
     expect(toLines(pts)).toEqual(['a v=1i 1', 'b,s=x v=2.5 2'])
   })
 })
+
+describe('toLine tag order', () => {
+  it('sorts tag keys by UTF-16 code unit, as Array.prototype.sort does, whatever order they come in', () => {
+    const keys = ['z', 'B', 'a', '_x', 'é', 'b', 'a1', 'Z9']
+    const expected = [...keys].sort()
+    // Rotations and the reverse of each: every key first and last at least once.
+    for (let r = 0; r < keys.length; r++) {
+      for (const order of [
+        [...keys.slice(r), ...keys.slice(0, r)],
+        [...keys.slice(r), ...keys.slice(0, r)].reverse()
+      ]) {
+        const tags = Object.fromEntries(order.map((k) => [k, `v${k}`]))
+        const line = toLine({ measurement: 'm', tags, fields: { f: float(1) }, timeNs: 1n })
+        expect(line).toBe(`m,${expected.map((k) => `${k}=v${k}`).join(',')} f=1 1`)
+      }
+    }
+  })
+})

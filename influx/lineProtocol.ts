@@ -86,10 +86,19 @@ export function toLine(point: Point): string {
     throw new LineProtocolError(`measurement ${JSON.stringify(measurement)} starts with '#' (a comment line)`)
   let line = escapeName(measurement, MEASUREMENT, 'measurement')
 
-  // Sorted by key, as InfluxDB recommends (it sorts them itself otherwise, per point).
-  const tagKeys = Object.keys(point.tags).sort()
+  // Sorted by key, as InfluxDB recommends (it sorts them itself otherwise, per point). An
+  // insertion sort in place: a point has a handful of tags, and Array.prototype.sort allocates
+  // a work array on every call — this runs once per point on the ack path.
+  const tags = point.tags
+  const tagKeys = Object.keys(tags)
+  for (let i = 1; i < tagKeys.length; i++) {
+    const k = tagKeys[i]!
+    let j = i - 1
+    for (; j >= 0 && tagKeys[j]! > k; j--) tagKeys[j + 1] = tagKeys[j]!
+    tagKeys[j + 1] = k
+  }
   for (const k of tagKeys) {
-    const v = point.tags[k]
+    const v = tags[k]
     if (v === undefined || v === '') continue
     if (k === '') throw new LineProtocolError('tag key is empty')
     if (k === 'time')
@@ -97,18 +106,21 @@ export function toLine(point: Point): string {
     line += `,${escapeName(k, KEY, 'tag key')}=${escapeName(v, KEY, `tag ${JSON.stringify(k)} value`)}`
   }
 
-  const fields: string[] = []
-  for (const [k, f] of Object.entries(point.fields)) {
+  // Own keys in insertion order, as Object.entries gives them, without its array of pairs.
+  const fields = point.fields
+  let fieldSet = ''
+  for (const k of Object.keys(fields)) {
+    const f = fields[k]
     if (f === undefined) continue
     if (k === '') throw new LineProtocolError('field key is empty')
     // influxd 1.6.7 refuses a point whose only field is "time" and silently drops a "time" field
     // next to others (204, the field is gone): refuse it here, loudly.
     if (k === 'time') throw new LineProtocolError(`field key "time" is reserved (InfluxDB drops it)`)
-    fields.push(`${escapeName(k, KEY, 'field key')}=${formatField(k, f)}`)
+    fieldSet += `${fieldSet === '' ? '' : ','}${escapeName(k, KEY, 'field key')}=${formatField(k, f)}`
   }
-  if (fields.length === 0) throw new LineProtocolError(`point of ${JSON.stringify(measurement)} has no fields`)
+  if (fieldSet === '') throw new LineProtocolError(`point of ${JSON.stringify(measurement)} has no fields`)
 
-  return `${line} ${fields.join(',')} ${point.timeNs}`
+  return `${line} ${fieldSet} ${point.timeNs}`
 }
 
 /** One line per point, in order; join with '\n' for a /write body. */
