@@ -34,6 +34,25 @@ describe('frame codec', () => {
     }
   })
 
+  it('writes the documented layout: magic, length, CRC-32 of length ‖ seq ‖ payload, seq, all big-endian', () => {
+    // Spools written by earlier versions must still read: the bytes are fixed by the format.
+    for (const [seq, p] of [
+      [7, Buffer.from('fill,bin=b-1 fill_pct=42 1')],
+      [2 ** 40 + 5, randomBytes(300)],
+      [2 ** 53 - 1, Buffer.alloc(0)]
+    ] as const) {
+      const len = Buffer.alloc(4)
+      len.writeUInt32BE(p.length)
+      const seq64 = Buffer.alloc(8)
+      seq64.writeBigUInt64BE(BigInt(seq))
+      const crc = Buffer.alloc(4)
+      crc.writeUInt32BE(tableCrc32()(Buffer.concat([len, seq64, p])))
+      expect(encodeHeader(seq, p).toString('hex')).toBe(
+        Buffer.concat([Buffer.from('51595350', 'hex'), len, crc, seq64]).toString('hex')
+      )
+    }
+  })
+
   it('any single flipped byte makes the frame bad', () => {
     const f = frame(42, Buffer.from('{"kind":"weighing","netKg":1200}'))
     for (let i = 0; i < f.length; i++) {

@@ -30,18 +30,31 @@ export function tableCrc32(): Crc32 {
 const native = (zlib as unknown as { crc32?: Crc32 }).crc32
 export const crc32: Crc32 = native ? (d, v = 0) => native(d, v) >>> 0 : tableCrc32()
 
-function frameCrc(header: Buffer, payload: Buffer): number {
-  // length (4..8) and seq (12..20), then the payload
-  return crc32(payload, crc32(header.subarray(12, 20), crc32(header.subarray(4, 8))))
+// The CRC's header part (length, then seq) is gathered in one scratch buffer: CRC-32 runs on,
+// so crc(length ‖ seq ‖ payload) is crc(payload, crc(length ‖ seq)). Frames are encoded and
+// decoded twice per record on the ack path (append, then forward); views of the header
+// (subarray) and BigInts for the seq were allocations each.
+const crcHead = Buffer.alloc(12)
+
+function frameCrc(payload: Buffer): number {
+  return crc32(payload, crc32(crcHead))
 }
+
+const TWO_32 = 2 ** 32
 
 /** The header of a frame; the payload goes out as its own buffer (writev, no copy). */
 export function encodeHeader(seq: number, payload: Buffer): Buffer {
   const h = Buffer.allocUnsafe(HEADER_BYTES)
+  const hi = Math.floor(seq / TWO_32)
+  const lo = seq >>> 0
   h.writeUInt32BE(MAGIC, 0)
   h.writeUInt32BE(payload.length, 4)
-  h.writeBigUInt64BE(BigInt(seq), 12)
-  h.writeUInt32BE(frameCrc(h, payload), 8)
+  h.writeUInt32BE(hi, 12)
+  h.writeUInt32BE(lo, 16)
+  crcHead.writeUInt32BE(payload.length, 0)
+  crcHead.writeUInt32BE(hi, 4)
+  crcHead.writeUInt32BE(lo, 8)
+  h.writeUInt32BE(frameCrc(payload), 8)
   return h
 }
 
@@ -61,10 +74,11 @@ export function decodeAt(buf: Buffer, at: number, maxPayload: number): Decoded {
   if (len > maxPayload) return { kind: 'bad' }
   const size = HEADER_BYTES + len
   if (buf.length - at < size) return { kind: 'short', need: size }
-  const header = buf.subarray(at, at + HEADER_BYTES)
   const payload = buf.subarray(at + HEADER_BYTES, at + size)
-  if (frameCrc(header, payload) !== buf.readUInt32BE(at + 8)) return { kind: 'bad' }
-  const seq = Number(buf.readBigUInt64BE(at + 12))
+  buf.copy(crcHead, 0, at + 4, at + 8)
+  buf.copy(crcHead, 4, at + 12, at + 20)
+  if (frameCrc(payload) !== buf.readUInt32BE(at + 8)) return { kind: 'bad' }
+  const seq = buf.readUInt32BE(at + 12) * TWO_32 + buf.readUInt32BE(at + 16)
   return { kind: 'ok', seq, payload, size }
 }
 
