@@ -30,9 +30,12 @@ export const MAX_CONTENT_CHARS = 512
 type DataFact = Extract<Fact, { kind: 'weighing' | 'fill' | 'position' | 'status' }>
 
 export interface Repeats {
-  readonly duplicates: DuplicateFact[]
-  readonly conflicts: ConflictFact[]
+  readonly duplicates: readonly DuplicateFact[]
+  readonly conflicts: readonly ConflictFact[]
 }
+
+/** What `committed` returns when nothing came back (the usual case): one shared, frozen value. */
+const NONE: Repeats = Object.freeze({ duplicates: Object.freeze([]), conflicts: Object.freeze([]) })
 
 export interface DuplicateCache {
   /**
@@ -106,8 +109,8 @@ export function createDuplicateCache(opts: { maxEntries?: number; maxBytes?: num
   }
   return {
     committed(items, recvMs) {
-      const duplicates: DuplicateFact[] = []
-      const conflicts: ConflictFact[] = []
+      let duplicates: DuplicateFact[] | undefined
+      let conflicts: ConflictFact[] | undefined
       for (const { fact, line } of items) {
         if (!isData(fact)) continue
         const identity = lineIdentity(line)
@@ -126,15 +129,15 @@ export function createDuplicateCache(opts: { maxEntries?: number; maxBytes?: num
             ...(fact.seq === undefined ? {} : { seq: fact.seq }),
             ...(fact.kind === 'weighing' ? { ticketId: fact.ticketId } : {})
           }
-          if (previous === content) duplicates.push({ kind: 'duplicate', ...common })
-          else conflicts.push({ kind: 'conflict', ...common, previous, current: content })
+          if (previous === content) (duplicates ??= []).push({ kind: 'duplicate', ...common })
+          else (conflicts ??= []).push({ kind: 'conflict', ...common, previous, current: content })
         }
         const kept = flat(content)
         evictFor(entryBytes(kept))
         seen.set(key, kept)
         bytes += entryBytes(kept)
       }
-      return { duplicates, conflicts }
+      return duplicates || conflicts ? { duplicates: duplicates ?? [], conflicts: conflicts ?? [] } : NONE
     },
     size: () => seen.size
   }
