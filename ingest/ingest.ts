@@ -73,11 +73,17 @@ export function createIngest(deps: IngestDeps): Ingest {
   async function storeRepeats(msg: Inbound, repeats: Repeats): Promise<(DuplicateFact | ConflictFact)[]> {
     const { duplicates, conflicts } = repeats
     const all = [...duplicates, ...conflicts]
-    const lines = all.flatMap((f) => lineOf(f) ?? [])
-    if (lines.length < all.length) {
+    const kept: (DuplicateFact | ConflictFact)[] = []
+    const lines: string[] = []
+    for (const f of all) {
+      const line = lineOf(f)
+      if (line === undefined) continue
+      kept.push(f)
+      lines.push(line)
+    }
+    if (kept.length < all.length) {
       log.error({ deviceId: msg.deviceId }, 'duplicate/conflict record not representable in line protocol')
     }
-    const kept = all.filter((f) => lineOf(f) !== undefined)
     const refused = await write(lines)
     if (refused.size > 0) {
       log.error({ deviceId: msg.deviceId, count: refused.size }, 'duplicate/conflict records refused by InfluxDB')
