@@ -27,6 +27,9 @@ type TicketIdentity = Pick<WeighingFact, 'ticketId' | 'direction' | 'stream' | '
 export const ticketKey = (f: TicketIdentity): string =>
   `w|${f.ticketId}|${f.siteId}|${f.direction}|${f.stream}|${f.material ?? ''}|${f.ts}`
 
+/** A ticket's identity on its device: the key of the day's and the last hour's tickets. */
+const deviceTicketKey = (f: WeighingFact, ticket = ticketKey(f)): string => `${f.deviceId}|${ticket}`
+
 const add = <K>(m: Map<K, number>, k: K, v: number): void => {
   m.set(k, (m.get(k) ?? 0) + v)
 }
@@ -41,9 +44,8 @@ export const isRecovered = (f: Pick<WeighingFact, 'stream' | 'direction' | 'site
  * entries are dropped from the front of the map (insertion order, nearly event-time order);
  * one that arrived out of order waits behind a newer one — readers filter by time anyway.
  */
-export function noteRecentInbound(state: FoldState, f: WeighingFact): void {
+export function noteRecentInbound(state: FoldState, f: WeighingFact, key = deviceTicketKey(f)): void {
   if (f.direction !== 'in') return
-  const key = `${f.deviceId}|${ticketKey(f)}`
   const known = state.recentIn.get(key)
   if (known) {
     known[1] = f.netKg
@@ -62,8 +64,11 @@ export function noteRecentInbound(state: FoldState, f: WeighingFact): void {
 export function foldWeighing(state: FoldState, f: WeighingFact, ctx: FoldContext): FoldResult {
   const dev = deviceState(state, f.deviceId)
   seen(dev, f.ts)
-  noteRecentInbound(state, f)
-  const key = `${f.deviceId}|${ticketKey(f)}`
+  // One identity string per ticket, shared by the maps that keep it for the hour and the day
+  // (the device's key ends with the ticket's, so it holds it rather than a copy).
+  const ticket = ticketKey(f)
+  const key = deviceTicketKey(f, ticket)
+  noteRecentInbound(state, f, key)
   const d = dayOf(state, f.ts, ctx.tz)
   if (!d) {
     // A late ticket of an earlier day: it counts on its own day, so it moves today's opening
@@ -80,7 +85,7 @@ export function foldWeighing(state: FoldState, f: WeighingFact, ctx: FoldContext
     }
     return { changes: [{ channel: 'site', siteId: f.siteId }, { channel: 'city' }], pastDay: true }
   }
-  const fresh = noteAccepted(deviceDay(d, f.deviceId), ticketKey(f), f.seq, f.ts, f.recvMs, ctx.rules.lateAfterMs)
+  const fresh = noteAccepted(deviceDay(d, f.deviceId), ticket, f.seq, f.ts, f.recvMs, ctx.rules.lateAfterMs)
   countRate(state, f.deviceId, f.recvMs, true)
   const before = d.ticketKg.get(key)
   d.ticketKg.set(key, f.netKg)
