@@ -44,8 +44,9 @@ export const isRecovered = (f: Pick<WeighingFact, 'stream' | 'direction' | 'site
  * entries are dropped from the front of the map (insertion order, nearly event-time order);
  * one that arrived out of order waits behind a newer one — readers filter by time anyway.
  */
-export function noteRecentInbound(state: FoldState, f: WeighingFact, key = deviceTicketKey(f)): void {
+export function noteRecentInbound(state: FoldState, f: WeighingFact, deviceKey?: string): void {
   if (f.direction !== 'in') return
+  const key = deviceKey ?? deviceTicketKey(f)
   const known = state.recentIn.get(key)
   if (known) {
     known[1] = f.netKg
